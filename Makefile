@@ -1,0 +1,59 @@
+# Shequn — the two commands: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/shequn
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: demo test install assets lint typecheck services test-sqlite test-fast bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed assets
+
+# Front-end assets come from the npm registry at install time (pinned in
+# package-lock.json) and from django-htmx; nothing is fetched at run time.
+assets: src/shequn/web/static/vendor/echarts.min.js
+
+src/shequn/web/static/vendor/echarts.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p src/shequn/web/static/vendor
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+demo: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	SHEQUN_INPROCESS_WORKER=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+services:
+	bash scripts/services.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+# The whole suite on PostgreSQL (started if down), then the SQLite run of
+# everything that is not PostgreSQL-specific.
+test: install services browser
+	$(BIN)/ruff check src tests bench
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
+	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser" --junitxml=test-artifacts/junit-sqlite.xml
+
+test-fast: install
+	$(BIN)/pytest -q -x -m "not browser"
+
+browser:
+	bash scripts/browser.sh
+
+bench: install services
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/checkout.py
+
+clean:
+	rm -rf $(VENV) var node_modules src/shequn/web/static/vendor test-artifacts

@@ -1,0 +1,1 @@
+"""Shequn (社群): cross-border social-community commerce."""

@@ -1,0 +1,23 @@
+"""One place that tells the time, so tests can move it (e.g. past a payment timeout)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+_offset = dt.timedelta(0)
+
+
+def now() -> dt.datetime:
+    return timezone.now() + _offset
+
+
+def advance(delta: dt.timedelta) -> None:
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    global _offset
+    _offset = dt.timedelta(0)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the same transaction as the state change that
+    caused it (transactional outbox, ARCHITECTURE §4.6). A relay hands it to the
+    job runner; handlers are idempotent because delivery is at least once."""
+
+    topic = models.CharField(max_length=80, db_index=True)
+    aggregate = models.CharField(max_length=80, blank=True)
+    aggregate_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "available_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.topic}#{self.pk}"
+
+
+class AuditLog(models.Model):
+    """Append-only record of operator and security-relevant actions."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Counter(models.Model):
+    """Named counters for databases without sequences (SQLite); PostgreSQL uses
+    real sequences (see ids.py)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)

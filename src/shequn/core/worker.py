@@ -1,0 +1,59 @@
+"""The embedded runtime's job runner: a daemon thread that drains the outbox and
+runs periodic jobs (payment timeouts). Production uses Celery with the same code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+
+log = logging.getLogger("shequn.worker")
+
+_periodic: list[Callable[[], object]] = []
+_started = False
+
+
+def periodic(fn: Callable[[], object]) -> Callable[[], object]:
+    if fn not in _periodic:
+        _periodic.append(fn)
+    return fn
+
+
+def run_once() -> None:
+    from shequn.core import outbox
+
+    for job in list(_periodic):
+        try:
+            job()
+        except Exception:
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+    outbox.drain()
+
+
+def _loop(interval: float) -> None:
+    from django.db import close_old_connections
+
+    while True:
+        try:
+            close_old_connections()
+            run_once()
+        except Exception:
+            log.exception("worker loop failed")
+        time.sleep(interval)
+
+
+def start_if_configured() -> None:
+    global _started
+    if _started or not settings.SHEQUN["INPROCESS_WORKER"]:
+        return
+    # Only in the serving process (runserver spawns a reloader parent).
+    if "runserver" in sys.argv and os.environ.get("RUN_MAIN") != "true":
+        return
+    _started = True
+    threading.Thread(target=_loop, args=(2.0,), daemon=True, name="shequn-worker").start()
+    log.info("in-process worker started")

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from shequn.catalog.models import SKU, Organization
+from shequn.inventory.models import Warehouse
+from shequn.shops.models import Listing, Shop
+
+ZERO = Decimal("0.00")
+
+
+def _money(**kw: object) -> models.DecimalField:
+    return models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, **kw)
+
+
+class Order(models.Model):
+    """One customs order: one seller, one warehouse / trade mode, ≤ 99 lines.
+    A checkout that spans warehouses makes several orders with one ``checkout_id``.
+    Buyer and consignee are snapshots (the customs message needs what was true
+    at the time), personal data encrypted and masked."""
+
+    class State(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "待付款"
+        PAID = "paid", "已付款"
+        ON_HOLD = "on_hold", "待核实"
+        SHIPPED = "shipped", "已发货"
+        DELIVERED = "delivered", "已签收"
+        COMPLETED = "completed", "已完成"
+        CANCELLED = "cancelled", "已取消"
+        REFUNDED = "refunded", "已退款"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=20, unique=True)
+    checkout_id = models.UUIDField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="orders")
+    state = models.CharField(max_length=20, choices=State.choices,
+                             default=State.PENDING_PAYMENT, db_index=True)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="orders")
+    trade_mode = models.CharField(max_length=4)
+
+    # Attribution snapshot (commission comes later; attribution is captured now).
+    shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="orders")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="attributed_orders")
+    attribution_channel = models.CharField(max_length=20, blank=True)
+
+    # Buyer (订购人) snapshot.
+    buyer_name = models.CharField(max_length=60)
+    buyer_id_enc = models.TextField()
+    buyer_id_hash = models.CharField(max_length=64, db_index=True)
+    buyer_id_masked = models.CharField(max_length=20)
+    buyer_phone_enc = models.TextField()
+    buyer_phone_masked = models.CharField(max_length=20)
+
+    # Consignee snapshot.
+    consignee = models.CharField(max_length=60)
+    consignee_phone_enc = models.TextField()
+    consignee_phone_masked = models.CharField(max_length=20)
+    province = models.CharField(max_length=20)
+    city = models.CharField(max_length=20)
+    district = models.CharField(max_length=20)
+    district_code = models.CharField(max_length=6)
+    address_detail = models.CharField(max_length=120)
+
+    # Money (invariant 1): actual_paid = goods_value + freight + tax_total - discount.
+    goods_value = _money()
+    freight = _money()
+    insurance = _money()
+    discount = _money()
+    duty = _money()
+    consumption_tax = _money()
+    vat = _money()
+    tax_total = _money()
+    actual_paid = _money()
+    taxable_total = _money()
+    tax_regime = models.CharField(max_length=20)
+    quota_year = models.PositiveSmallIntegerField()
+
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def address(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    gnum = models.PositiveSmallIntegerField()
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=250)
+    gmodel = models.CharField(max_length=510)
+    qty = models.PositiveIntegerField()
+    unit_price = _money()
+    total_price = _money()
+    freight_share = _money()
+    insurance_share = _money()
+    taxable_price = _money()
+    duty = _money()
+    consumption_tax = _money()
+    vat = _money()
+    tax = _money()
+
+    class Meta:
+        ordering = ["gnum"]
+        constraints = [models.UniqueConstraint(fields=["order", "gnum"], name="uniq_line_gnum")]
+
+
+class OrderStatusChange(models.Model):
+    """History of state changes: the buyer's timeline and the audit trail."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

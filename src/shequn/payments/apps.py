@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "shequn.payments"
+    label = "payments"
+    verbose_name = "支付 Payments"
