@@ -5,3 +5,9 @@ class OrdersConfig(AppConfig):
     name = "shequn.orders"
     label = "orders"
     verbose_name = "订单 Orders"
+
+    def ready(self) -> None:
+        from shequn.core import worker
+        from shequn.orders import services
+
+        worker.periodic(services.expire_unpaid)

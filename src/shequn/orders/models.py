@@ -113,6 +113,7 @@ class OrderLine(models.Model):
     qty = models.PositiveIntegerField()
     unit_price = _money()
     total_price = _money()
+    goods_value = _money(help_text="net goods value (differs from total_price only for 包税)")
     freight_share = _money()
     insurance_share = _money()
     taxable_price = _money()

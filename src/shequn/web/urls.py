@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns: list = []
 
 for _mod, _prefix in [
+    ("shequn.payments.sim_urls", "paysim/"),
     ("shequn.web.ops.urls", "ops/"),
     ("shequn.web.leader.urls", "leader/"),
     ("shequn.web.account.urls", ""),

@@ -1,0 +1,80 @@
+"""Staff roles are Django groups. Buyers have no role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from shequn.accounts.errors import AccountError
+from shequn.core.errors import CommonError
+
+LEADER = "leader"
+BRAND_STAFF = "brand_staff"
+OPERATOR = "operator"
+ROLES = (LEADER, BRAND_STAFF, OPERATOR)
+
+
+def ensure_groups() -> None:
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def grant(user: Any, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError.UNKNOWN_ROLE.error(role=role)
+    group, _ = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+
+
+def revoke(user: Any, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError.UNKNOWN_ROLE.error(role=role)
+    user.groups.remove(*Group.objects.filter(name=role))
+
+
+def has_role(user: Any, role: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.has_role(role)
+
+
+def require_role(user: Any, role: str) -> None:
+    if not has_role(user, role):
+        raise CommonError.FORBIDDEN.error(role=role)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept)
+
+
+def forbidden_response(request: HttpRequest, role: str) -> HttpResponse:
+    err = CommonError.FORBIDDEN.error(role=role)
+    if _wants_json(request):
+        return JsonResponse(err.as_dict(), status=403)
+    html = render_to_string("account/forbidden.html", {"role": role}, request=request)
+    return HttpResponse(html, status=403)
+
+
+def role_required(role: str) -> Callable:
+    """View decorator: anonymous → /login/?next=…, wrong role → 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), "/login/")
+            if not has_role(request.user, role):
+                return forbidden_response(request, role)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

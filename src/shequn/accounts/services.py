@@ -1,0 +1,225 @@
+"""Sign-in by phone + one-time code (OTP).
+
+Only a keyed hash of each code is stored; phones are stored encrypted with a
+lookup hash (ARCHITECTURE §4.7) and only ever logged masked. Rate limits use
+atomic cache operations (``add``/``incr``), so they hold across processes when
+the cache is Redis. Windows are keyed by ``shequn.core.clock`` so tests can
+move time forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
+import re
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from shequn.accounts.errors import AccountError
+from shequn.accounts.models import OneTimeCode, User
+from shequn.accounts.sms import get_sender
+from shequn.core import clock, pii
+
+log = logging.getLogger(__name__)
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_SEPARATORS_RE = re.compile(r"[\s\-()]")
+
+
+def normalize_phone(phone: str) -> str:
+    """Return the 11-digit mainland mobile number or raise ``invalid_phone``.
+    Accepts a leading +86 / 0086 / 86 and common separators."""
+    s = _SEPARATORS_RE.sub("", phone or "")
+    for prefix in ("+86", "0086"):
+        if s.startswith(prefix):
+            s = s[len(prefix):]
+            break
+    else:
+        if len(s) == 13 and s.startswith("86"):
+            s = s[2:]
+    if not _MOBILE_RE.match(s):
+        raise AccountError.INVALID_PHONE.error()
+    return s
+
+
+def _cfg(name: str) -> int:
+    return int(settings.SHEQUN[name])
+
+
+def _code_hash(phone_hash: str, code: str) -> str:
+    # Bound to the phone so one code hash says nothing about another phone's code.
+    msg = f"{phone_hash}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def _clean_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        return None
+
+
+def _hit_window(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one hit in a fixed window; False when the limit is exceeded.
+    ``add`` then ``incr`` is atomic on every Django cache backend we use."""
+    bucket = int(clock.now().timestamp()) // window_seconds
+    full = f"{key}:{bucket}"
+    cache.add(full, 0, window_seconds + 60)
+    try:
+        n = cache.incr(full)
+    except ValueError:  # evicted between add and incr: start again
+        cache.add(full, 1, window_seconds + 60)
+        n = 1
+    return n <= limit
+
+
+def _interval_ok(key: str, interval: int) -> bool:
+    """At most one send per ``interval`` seconds. ``add`` is the atomic gate;
+    the stored time lets a moved test clock (or a slow cache expiry) pass."""
+    now_ts = clock.now().timestamp()
+    if cache.add(key, now_ts, interval):
+        return True
+    last = cache.get(key)
+    if last is not None and now_ts - float(last) < interval:
+        return False
+    cache.set(key, now_ts, interval)
+    return True
+
+
+def _check_rate_limits(phone_hash: str, ip: str | None) -> None:
+    if ip and not _hit_window(f"otp:ip:{ip}", _cfg("OTP_MAX_PER_IP_PER_HOUR"), 3600):
+        log.warning("otp rate limited: ip")
+        raise AccountError.RATE_LIMITED.error(scope="ip")
+    if not _interval_ok(f"otp:iv:{phone_hash}", _cfg("OTP_MIN_INTERVAL_SECONDS")):
+        raise AccountError.RATE_LIMITED.error(scope="interval")
+    if not _hit_window(f"otp:ph:{phone_hash}", _cfg("OTP_MAX_PER_PHONE_PER_HOUR"), 3600):
+        log.warning("otp rate limited: phone hourly")
+        raise AccountError.RATE_LIMITED.error(scope="phone")
+
+
+def request_code(phone: str, ip: str | None) -> None:
+    """Send a 6-digit sign-in code to ``phone`` (rate-limited per phone and IP)."""
+    phone = normalize_phone(phone)
+    phone_hash = pii.lookup_hash(phone)
+    ip = _clean_ip(ip)
+    _check_rate_limits(phone_hash, ip)
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = clock.now()
+    with transaction.atomic():
+        # A new code supersedes older unused ones: only the newest may sign in.
+        OneTimeCode.objects.filter(phone_hash=phone_hash, used_at__isnull=True).update(
+            attempts=_cfg("OTP_MAX_ATTEMPTS"))
+        OneTimeCode.objects.create(
+            phone_hash=phone_hash, code_hash=_code_hash(phone_hash, code), created_at=now,
+            expires_at=now + dt.timedelta(seconds=_cfg("OTP_TTL_SECONDS")), ip=ip)
+    minutes = max(1, _cfg("OTP_TTL_SECONDS") // 60)
+    text = f"【社群】您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。"
+    get_sender().send(phone, text)
+    log.info("otp sent to %s", pii.mask_phone(phone))
+
+
+def verify_code(phone: str, code: str, ip: str | None = None) -> User:
+    """Check ``code`` against the newest code sent to ``phone``; return the user
+    (created on first sign-in). Each call uses up one attempt of the code.
+
+    Not one big transaction on purpose: a wrong guess must stay counted even
+    though an error is raised afterwards."""
+    phone = normalize_phone(phone)
+    phone_hash = pii.lookup_hash(phone)
+    code = (code or "").strip()
+    otp = OneTimeCode.objects.filter(phone_hash=phone_hash).order_by("-created_at", "-id").first()
+    if otp is None or otp.used_at is not None:
+        raise AccountError.CODE_INVALID.error()
+    now = clock.now()
+    if otp.expires_at <= now:
+        raise AccountError.CODE_EXPIRED.error()
+    max_attempts = _cfg("OTP_MAX_ATTEMPTS")
+    # Take one attempt atomically, so parallel guesses cannot exceed the limit.
+    taken = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True,
+                                       attempts__lt=max_attempts).update(attempts=F("attempts") + 1)
+    if not taken:
+        raise AccountError.TOO_MANY_ATTEMPTS.error()
+    if not (len(code) == 6 and code.isdigit()
+            and hmac.compare_digest(otp.code_hash, _code_hash(phone_hash, code))):
+        log.info("otp wrong code for %s", pii.mask_phone(phone))
+        raise AccountError.CODE_INVALID.error(remaining=max(0, max_attempts - otp.attempts - 1))
+    with transaction.atomic():
+        used = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now)
+        if not used:  # a parallel request signed in with the same code first
+            raise AccountError.CODE_INVALID.error()
+        user = _get_or_create_user(phone, phone_hash)
+    log.info("signed in %s", pii.mask_phone(phone))
+    return user
+
+
+def _get_or_create_user(phone: str, phone_hash: str) -> User:
+    user = User.objects.filter(phone_hash=phone_hash).first()
+    if user is not None:
+        return user
+    user = User(username="p_" + phone_hash[:16], phone_enc=pii.encrypt(phone),
+                phone_hash=phone_hash, phone_masked=pii.mask_phone(phone))
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # created by a parallel first sign-in
+        return User.objects.get(phone_hash=phone_hash)
+    return user
+
+
+# Session keys that survive sign-in. django.contrib.auth.login() keeps session
+# data when it only cycles the key, but flushes everything when another user was
+# signed in on this session; the cart must survive both.
+_KEPT_SESSION_KEYS = ("cart_id",)
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def sign_in(request: Any, user: User) -> None:
+    """Log ``user`` into ``request``'s session, keeping the anonymous cart."""
+    from django.contrib.auth import login
+
+    kept = {k: request.session.get(k) for k in _KEPT_SESSION_KEYS}
+    login(request, user, backend=_BACKEND)
+    for k, v in kept.items():
+        if v is not None:
+            request.session[k] = v
+
+
+def password_sign_in(request: Any, username: str, password: str, ip: str | None) -> User:
+    """Staff sign-in with username + password (Django's authenticate), rate-limited
+    per IP and per username so passwords cannot be guessed in bulk."""
+    from django.contrib.auth import authenticate
+
+    username = (username or "").strip()[:150]
+    ip = _clean_ip(ip)
+    limit = int(settings.SHEQUN.get("LOGIN_MAX_FAILURES_PER_HOUR", 10))
+    user_key = "login:fail:u:" + hashlib.sha256(username.lower().encode()).hexdigest()[:32]
+    keys = [user_key] + ([f"login:fail:ip:{ip}"] if ip else [])
+    bucket = int(clock.now().timestamp()) // 3600
+    if any((cache.get(f"{k}:{bucket}") or 0) >= limit for k in keys):
+        raise AccountError.RATE_LIMITED.error(scope="login")
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        for k in keys:
+            _hit_window(k, limit, 3600)
+        log.info("password sign-in failed")
+        raise AccountError.BAD_CREDENTIALS.error()
+    sign_in(request, user)
+    return user
+
+
+def sign_out(request: Any) -> None:
+    from django.contrib.auth import logout
+
+    logout(request)

@@ -1,0 +1,90 @@
+"""Buyer sign-in by phone + one-time code; the session cookie carries the login."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.utils import check_csrf
+
+from shequn.accounts import services
+from shequn.accounts.selectors import user_roles
+from shequn.accounts.sms import SimulatedSms, is_simulator
+from shequn.core.errors import CommonError
+
+router = Router(tags=["auth"])
+
+
+class OtpRequestIn(Schema):
+    phone: str
+
+
+class OtpRequestOut(Schema):
+    sent: bool
+    demo_code: str | None = None
+
+
+class OtpVerifyIn(Schema):
+    phone: str
+    code: str
+
+
+class MeOut(Schema):
+    user_id: int
+    username: str
+    phone: str
+    display_name: str
+    roles: list[str]
+
+
+class VerifyOut(Schema):
+    user_id: int
+    phone: str
+
+
+class LogoutOut(Schema):
+    signed_out: bool
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
+    # proxy rewrites it, and then the proxy sets REMOTE_ADDR via its own config.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _csrf(request: HttpRequest) -> None:
+    # Signing in changes the session, so refuse cross-site posts (login CSRF).
+    if check_csrf(request) is not None:
+        raise CommonError.FORBIDDEN.error(reason="csrf")
+
+
+@router.post("/otp/request", response={202: OtpRequestOut})
+def otp_request(request: HttpRequest, body: OtpRequestIn):
+    services.request_code(body.phone, client_ip(request))
+    demo = None
+    if is_simulator():
+        demo = SimulatedSms.last_code(services.normalize_phone(body.phone))
+    return 202, {"sent": True, "demo_code": demo}
+
+
+@router.post("/otp/verify", response=VerifyOut)
+def otp_verify(request: HttpRequest, body: OtpVerifyIn):
+    _csrf(request)
+    user = services.verify_code(body.phone, body.code, client_ip(request))
+    services.sign_in(request, user)
+    return {"user_id": user.pk, "phone": user.phone_masked}
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    user = request.user
+    if not user.is_authenticated:
+        raise CommonError.AUTH_REQUIRED.error()
+    return {"user_id": user.pk, "username": user.username, "phone": user.phone_masked,
+            "display_name": user.display_name, "roles": sorted(user_roles(user))}
+
+
+@router.post("/logout", response=LogoutOut)
+def logout(request: HttpRequest):
+    _csrf(request)
+    services.sign_out(request)
+    return {"signed_out": True}

@@ -1,0 +1,82 @@
+"""Cart API: the session's cart (anonymous or signed in)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from shequn.api.schemas import Error
+from shequn.checkout import cart as carts
+
+router = Router(tags=["cart"])
+
+
+class CartLineOut(Schema):
+    sku_id: int
+    sku_code: str
+    name: str
+    gmodel: str
+    qty: int
+    unit_price: str
+    current_price: str
+    subtotal: str
+    stale: bool
+
+
+class CartOut(Schema):
+    id: str
+    version: int
+    count: int
+    goods_total: str
+    has_stale: bool
+    lines: list[CartLineOut]
+    attributed_shop: str | None
+
+
+class AddIn(Schema):
+    sku_id: int
+    qty: int = 1
+    listing_id: int | None = None
+
+
+class QtyIn(Schema):
+    qty: int
+
+
+def _out(request: HttpRequest) -> CartOut:
+    cart = carts.cart_for_session(request.session, request.user)
+    s = carts.summary(cart)
+    return CartOut(
+        id=str(cart.pk), version=cart.version, count=s.count, goods_total=f"{s.goods_total:.2f}",
+        has_stale=s.has_stale, attributed_shop=cart.shop.slug if cart.shop_id else None,
+        lines=[CartLineOut(sku_id=ln.sku.pk, sku_code=ln.sku.code, name=ln.product.name,
+                           gmodel=ln.sku.gmodel, qty=ln.qty, unit_price=f"{ln.unit_price:.2f}",
+                           current_price=f"{ln.current_price:.2f}",
+                           subtotal=f"{ln.subtotal:.2f}", stale=ln.stale)
+               for ln in s.lines])
+
+
+@router.get("", response=CartOut)
+def get_cart(request: HttpRequest) -> CartOut:
+    return _out(request)
+
+
+@router.post("/items", response={200: CartOut, 404: Error, 422: Error})
+def add_item(request: HttpRequest, payload: AddIn) -> CartOut:
+    cart = carts.cart_for_session(request.session, request.user)
+    carts.add_item(cart, payload.sku_id, payload.qty, payload.listing_id)
+    return _out(request)
+
+
+@router.put("/items/{sku_id}", response={200: CartOut, 404: Error, 422: Error})
+def set_qty(request: HttpRequest, sku_id: int, payload: QtyIn) -> CartOut:
+    cart = carts.cart_for_session(request.session, request.user)
+    carts.set_qty(cart, sku_id, payload.qty)
+    return _out(request)
+
+
+@router.delete("/items/{sku_id}", response={200: CartOut, 404: Error})
+def remove_item(request: HttpRequest, sku_id: int) -> CartOut:
+    cart = carts.cart_for_session(request.session, request.user)
+    carts.remove_item(cart, sku_id)
+    return _out(request)

@@ -1,0 +1,64 @@
+"""Operator API: move paid orders along until customs clearance exists,
+clear holds and refund. Every action is in the audit log."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from shequn.api.orders import OrderOut, order_out
+from shequn.api.schemas import Error
+from shequn.core.errors import CommonError
+from shequn.orders import services
+from shequn.orders.models import Order
+from shequn.payments import services as payments
+
+router = Router(tags=["ops"], auth=django_auth)
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def _order(request: HttpRequest, number: str) -> Order:
+    user = request.user
+    if not (user.is_superuser or user.groups.filter(name="operator").exists()):
+        raise CommonError.FORBIDDEN.error()
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise CommonError.NOT_FOUND.error()
+    return order
+
+
+def _fresh(number: str) -> OrderOut:
+    return order_out(Order.objects.select_related("warehouse", "shop").get(number=number))
+
+
+@router.post("/orders/{number}/ship", response={200: OrderOut, 403: Error, 404: Error,
+                                                 409: Error})
+def ship(request: HttpRequest, number: str) -> OrderOut:
+    services.mark_shipped(_order(request, number).pk, request.user)
+    return _fresh(number)
+
+
+@router.post("/orders/{number}/deliver", response={200: OrderOut, 403: Error, 404: Error,
+                                                    409: Error})
+def deliver(request: HttpRequest, number: str) -> OrderOut:
+    services.mark_delivered(_order(request, number).pk, request.user)
+    return _fresh(number)
+
+
+@router.post("/orders/{number}/clear-hold", response={200: OrderOut, 403: Error, 404: Error,
+                                                       409: Error})
+def clear_hold(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
+    services.clear_hold(_order(request, number).pk, request.user, payload.reason)
+    return _fresh(number)
+
+
+@router.post("/orders/{number}/refund", response={200: OrderOut, 403: Error, 404: Error,
+                                                   409: Error})
+def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
+    payments.refund_order(_order(request, number).pk, actor=request.user,
+                          reason=payload.reason or "运营退款 refund by operator")
+    return _fresh(number)

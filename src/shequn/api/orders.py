@@ -1,0 +1,93 @@
+"""Orders API for buyers: list, status with timeline, cancel an unpaid order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from shequn.api.schemas import Error
+from shequn.orders import selectors, services
+
+router = Router(tags=["orders"], auth=django_auth)
+
+
+class LineOut(Schema):
+    gnum: int
+    name: str
+    gmodel: str
+    qty: int
+    unit_price: str
+    total_price: str
+    tax: str
+
+
+class StepOut(Schema):
+    state: str
+    label: str
+    at: dt.datetime | None
+    done: bool
+
+
+class OrderOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    hold_reason: str
+    trade_mode: str
+    warehouse: str
+    buyer_name: str
+    buyer_id: str
+    consignee: str
+    consignee_phone: str
+    address: str
+    goods_value: str
+    freight: str
+    tax_total: str
+    actual_paid: str
+    tax_regime: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    leader_shop: str | None
+    lines: list[LineOut]
+    timeline: list[StepOut]
+
+
+def order_out(order) -> OrderOut:  # type: ignore[no-untyped-def]
+    return OrderOut(
+        number=order.number, state=order.state, state_label=order.get_state_display(),
+        hold_reason=order.hold_reason, trade_mode=order.trade_mode,
+        warehouse=order.warehouse.name, buyer_name=order.buyer_name,
+        buyer_id=order.buyer_id_masked, consignee=order.consignee,
+        consignee_phone=order.consignee_phone_masked, address=order.address,
+        goods_value=f"{order.goods_value:.2f}", freight=f"{order.freight:.2f}",
+        tax_total=f"{order.tax_total:.2f}", actual_paid=f"{order.actual_paid:.2f}",
+        tax_regime=order.tax_regime, created_at=order.created_at, expires_at=order.expires_at,
+        leader_shop=order.shop.slug if order.shop_id else None,
+        lines=[LineOut(gnum=ln.gnum, name=ln.name, gmodel=ln.gmodel, qty=ln.qty,
+                       unit_price=f"{ln.unit_price:.2f}", total_price=f"{ln.total_price:.2f}",
+                       tax=f"{ln.tax:.2f}") for ln in order.lines.all()],
+        timeline=[StepOut(state=s.state, label=s.label, at=s.at, done=s.done)
+                  for s in selectors.timeline(order)])
+
+
+@router.get("", response=list[OrderOut])
+def list_orders(request: HttpRequest, checkout: str | None = None) -> list[OrderOut]:
+    qs = selectors.orders_for_user(request.user).select_related("shop")
+    if checkout:
+        qs = qs.filter(checkout_id=checkout)
+    return [order_out(o) for o in qs[:100]]
+
+
+@router.get("/{number}", response={200: OrderOut, 404: Error})
+def get_order(request: HttpRequest, number: str) -> OrderOut:
+    return order_out(selectors.get_order_for_user(request.user, number))
+
+
+@router.post("/{number}/cancel", response={200: OrderOut, 404: Error, 409: Error})
+def cancel(request: HttpRequest, number: str) -> OrderOut:
+    order = selectors.get_order_for_user(request.user, number)
+    services.cancel_by_buyer(request.user, order.pk)
+    return order_out(selectors.get_order_for_user(request.user, number))

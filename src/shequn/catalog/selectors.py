@@ -1,0 +1,36 @@
+"""Catalog reads."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from shequn.catalog.errors import CatalogError
+from shequn.catalog.models import SKU, Product
+
+
+def _active_skus() -> QuerySet[SKU]:
+    return SKU.objects.filter(active=True).order_by("price", "id")
+
+
+def product_list() -> QuerySet[Product]:
+    """Active products that have at least one active SKU, SKUs prefetched (cheapest first)."""
+    return (Product.objects.filter(active=True, skus__active=True).distinct()
+            .select_related("brand", "category")
+            .prefetch_related(Prefetch("skus", queryset=_active_skus()))
+            .order_by("id"))
+
+
+def product_detail(product_id: int) -> Product:
+    product = (Product.objects.filter(pk=product_id, active=True)
+               .select_related("brand", "seller", "category")
+               .prefetch_related(Prefetch("skus", queryset=_active_skus())).first())
+    if product is None:
+        raise CatalogError.UNKNOWN_PRODUCT.error(product_id=product_id)
+    return product
+
+
+def get_sku(sku_id: int) -> SKU:
+    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
+    if sku is None:
+        raise CatalogError.UNKNOWN_SKU.error(sku_id=sku_id)
+    return sku

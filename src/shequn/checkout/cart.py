@@ -1,0 +1,148 @@
+"""The buyer's cart. Kept in the session (``cart_id``) before sign-in and adopted
+by the user after. Every change bumps ``version`` so placement can refuse a
+stale cart (the buyer saw other contents or prices than are now true)."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from shequn.catalog.models import SKU, Product
+from shequn.checkout.errors import CheckoutError
+from shequn.checkout.models import Cart, CartLine
+from shequn.core.money import ZERO, q2
+
+SESSION_KEY = "cart_id"
+
+
+@dataclass
+class CartLineView:
+    sku: SKU
+    product: Product
+    qty: int
+    unit_price: Decimal
+    current_price: Decimal
+    subtotal: Decimal
+    stale: bool
+    listing_id: int | None = None
+
+
+@dataclass
+class CartSummary:
+    cart: Cart
+    lines: list[CartLineView] = field(default_factory=list)
+    goods_total: Decimal = ZERO
+    count: int = 0
+
+    @property
+    def has_stale(self) -> bool:
+        return any(line.stale for line in self.lines)
+
+
+def _user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def cart_for_session(session: MutableMapping[str, Any], user: Any, create: bool = True
+                     ) -> Cart | None:
+    """The session's cart; after sign-in the session cart becomes the user's."""
+    user = _user(user)
+    cart = None
+    cart_id = session.get(SESSION_KEY)
+    if cart_id:
+        cart = Cart.objects.filter(pk=cart_id).first()
+        if cart is not None and cart.user_id and (user is None or cart.user_id != user.pk):
+            cart = None  # someone else's cart: never adopt it
+    if cart is None and user is not None:
+        cart = Cart.objects.filter(user=user).order_by("-updated_at").first()
+    if cart is None:
+        if not create:
+            return None
+        cart = Cart.objects.create(user=user)
+    if user is not None and cart.user_id is None:
+        Cart.objects.filter(pk=cart.pk, user__isnull=True).update(user=user)
+        cart.user = user
+    session[SESSION_KEY] = str(cart.pk)
+    return cart
+
+
+def _check_qty(qty: int) -> None:
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+        raise CheckoutError.INVALID_QTY.error(qty=qty)
+    if qty > settings.SHEQUN["MAX_QTY_PER_LINE"]:
+        raise CheckoutError.QTY_TOO_LARGE.error(qty=qty, max=settings.SHEQUN["MAX_QTY_PER_LINE"])
+
+
+def _bump(cart: Cart) -> None:
+    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
+    cart.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None) -> None:
+    _check_qty(qty)
+    if qty == 0:
+        raise CheckoutError.INVALID_QTY.error(qty=qty)
+    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
+    if sku is None:
+        raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
+    if not (sku.active and sku.product.active):
+        raise CheckoutError.NOT_SELLABLE.error(sku=sku.code)
+    line = CartLine.objects.select_for_update().filter(cart=cart, sku=sku).first()
+    if line is None:
+        if cart.lines.count() >= settings.SHEQUN["MAX_LINES_PER_ORDER"]:
+            raise CheckoutError.TOO_MANY_LINES.error(max=settings.SHEQUN["MAX_LINES_PER_ORDER"])
+        CartLine.objects.create(cart=cart, sku=sku, qty=qty, unit_price=sku.price,
+                                listing_id=listing_id)
+    else:
+        new_qty = line.qty + qty
+        _check_qty(new_qty)
+        line.qty = new_qty
+        line.unit_price = sku.price  # adding again means the buyer saw today's price
+        line.save(update_fields=["qty", "unit_price"])
+    _bump(cart)
+
+
+@transaction.atomic
+def set_qty(cart: Cart, sku_id: int, qty: int) -> None:
+    _check_qty(qty)
+    line = CartLine.objects.select_for_update().filter(cart=cart, sku_id=sku_id).first()
+    if line is None:
+        raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
+    if qty == 0:
+        line.delete()
+    else:
+        line.qty = qty
+        line.unit_price = line.sku.price
+        line.save(update_fields=["qty", "unit_price"])
+    _bump(cart)
+
+
+def remove_item(cart: Cart, sku_id: int) -> None:
+    set_qty(cart, sku_id, 0)
+
+
+@transaction.atomic
+def clear(cart: Cart) -> None:
+    cart.lines.all().delete()
+    _bump(cart)
+
+
+def summary(cart: Cart) -> CartSummary:
+    result = CartSummary(cart=cart)
+    for line in cart.lines.select_related("sku__product").order_by("id"):
+        price = line.sku.price
+        subtotal = q2(price * line.qty)
+        result.lines.append(CartLineView(
+            sku=line.sku, product=line.sku.product, qty=line.qty, unit_price=line.unit_price,
+            current_price=price, subtotal=subtotal, stale=line.unit_price != price,
+            listing_id=line.listing_id))
+        result.goods_total += subtotal
+        result.count += line.qty
+    return result

@@ -1,0 +1,470 @@
+"""Deterministic demo data (``manage.py seed_demo``), as plain functions so tests
+and the benchmark can reuse it.
+
+Written against the models directly (not the domain services) so it does not
+depend on their progress. Every row is keyed by a natural key, so seeding twice
+creates nothing new; nothing is random and every date is fixed. Stock is only
+received when its row is first created, so a re-run never tops up stock that
+orders have since used, and the ledger (StockMove) always matches Stock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.db import transaction
+from stdnum import ean
+
+from shequn.accounts.models import User
+from shequn.catalog.models import SKU, Category, Organization, PositiveListLine, Product
+from shequn.core import clock, pii
+from shequn.inventory.models import Batch, Stock, StockMove, Warehouse
+from shequn.shops.models import Listing, Shop
+
+BASE_URL = "http://127.0.0.1:8000"
+ROLES = ("leader", "brand_staff", "operator")
+
+# (username, password) of the demo accounts; printed by seed_demo.
+OPS_LOGIN = ("ops", "ops-demo-2026")
+ADMIN_LOGIN = ("admin", "admin-demo-2026")
+LEADER_LOGIN = ("leader", "leader-demo-2026")
+BRAND_LOGIN = ("brand", "brand-demo-2026")
+BUYER_PHONE = "13800138000"
+SHOP_SLUG = "xiaolin"
+SHOP_NAME = "小林的海淘铺"
+
+BONDED_WH = "HZXS-1210"
+DIRECT_WH = "DM-9610"
+
+D = Decimal
+
+
+class Writer(Protocol):
+    """Anything with ``write(str)``: a file, StringIO, or a command's OutputWrapper."""
+
+    def write(self, msg: str, /) -> Any: ...
+
+VAT_13 = D("0.13")
+ZERO_RATE = D("0")
+
+
+@dataclass
+class DemoData:
+    shop: Shop
+    leader: User
+    operator: User
+    admin: User
+    brand_user: User
+    buyer: User
+    seller: Organization
+    platform: Organization
+    skus: dict[str, SKU] = field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    brands: dict[str, Organization] = field(default_factory=dict)
+
+
+# --- reference data --------------------------------------------------------
+
+# Fictional brand owners: key -> (name, English name, JGS-20 country code).
+BRANDS: dict[str, tuple[str, str, str]] = {
+    "koala": ("澳洲 Koala Dairy", "Koala Dairy", "601"),
+    "sakura": ("日本 Sakura Beauty", "Sakura Beauty", "116"),
+    "milano": ("意大利 Milano Leather", "Milano Leather", "307"),
+    "kiwi": ("新西兰 Kiwi Honey", "Kiwi Honey", "609"),
+    "reef": ("澳洲 Southern Reef 健康", "Southern Reef Health", "601"),
+    "redwood": ("美国 Redwood Naturals", "Redwood Naturals", "502"),
+}
+
+# (tariff line, description, bonded_only, per-order qty cap, note)
+POSITIVE_LIST: list[tuple[str, str, bool, int | None, str]] = [
+    ("19011010", "婴幼儿配方食品，零售包装", False, None, ""),
+    ("33049900", "其他美容品或化妆品及护肤品", False, None, ""),
+    ("04090000", "天然蜂蜜", False, None, ""),
+    ("42022100", "以皮革、再生皮革或漆皮作面的手提包", False, None, ""),
+    ("21069090", "其他编号未列名的食品（膳食补充剂）", True, None, "仅限网购保税商品"),
+]
+
+CATEGORIES: list[tuple[str, str]] = [
+    ("baby", "母婴 Mother & baby"),
+    ("beauty", "美妆个护 Beauty"),
+    ("food", "食品 Food"),
+    ("health", "营养保健 Health"),
+    ("bags", "箱包 Bags"),
+]
+
+# JGS-20 unit codes (from specs/cbec-customs.md §8; to verify against the official
+# table): 011 件 piece, 035 千克 kg, 122 罐 can/jar, 140 盒 box, 142 瓶 bottle.
+U_PIECE, U_KG, U_CAN, U_BOX, U_BOTTLE = "011", "035", "122", "140", "142"
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    code: str
+    brand: str
+    category: str
+    name: str
+    name_en: str
+    description: str
+    image: str
+    gtin12: str  # first 12 digits; the check digit is computed
+    gmodel: str
+    hs_code: str
+    unit: str
+    legal_unit1: str
+    legal_qty1: Decimal
+    net_kg: Decimal
+    gross_kg: Decimal
+    net_content: Decimal
+    content_unit: str
+    price: Decimal
+    vat_rate: Decimal = VAT_13
+    ct_rule: str = SKU.ConsumptionTaxRule.NONE
+    ct_rate: Decimal = ZERO_RATE
+    tariff_rate: Decimal = ZERO_RATE
+    bonded_only: bool = False
+    price_includes_tax: bool = False
+    legal_unit2: str = ""
+    legal_qty2: Decimal | None = None
+    warehouse: str = BONDED_WH
+    perishable: bool = True
+
+
+HEC = SKU.ConsumptionTaxRule.HIGH_END_COSMETICS
+ML, G, PIECE = SKU.ContentUnit.ML, SKU.ContentUnit.G, SKU.ContentUnit.PIECE
+
+PRODUCTS: list[ProductSpec] = [
+    ProductSpec(
+        code="KD-IF3-900", brand="koala", category="baby",
+        name="澳洲 Koala Dairy 婴幼儿配方奶粉 3段 900g",
+        name_en="Koala Dairy Toddler Formula Stage 3, 900 g",
+        description="适用于1–3岁幼儿。澳洲牧场奶源，罐装。For toddlers aged 1–3.",
+        image="formula", gtin12="931234500001",
+        gmodel="Koala Dairy|3段幼儿配方奶粉|900g/罐|乳粉、乳清蛋白粉、植物油",
+        hs_code="1901101010", unit=U_CAN, legal_unit1=U_KG, legal_qty1=D("0.9"),
+        net_kg=D("0.9"), gross_kg=D("1.15"), net_content=D("900"), content_unit=G,
+        price=D("298.00"),
+    ),
+    ProductSpec(
+        code="SB-SERUM-30", brand="sakura", category="beauty",
+        name="日本 Sakura Beauty 樱花焕亮精华液 30ml",
+        name_en="Sakura Beauty Radiance Serum, 30 ml",
+        description="高档精华，滴管瓶装。A high-end serum in a dropper bottle.",
+        image="serum", gtin12="451234500002",
+        gmodel="Sakura Beauty|精华液|30ml/瓶|护肤用",
+        hs_code="3304990099", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.03"),
+        net_kg=D("0.03"), gross_kg=D("0.12"), net_content=D("30"), content_unit=ML,
+        # 480 / 30 ml = 16 元/ml ≥ 10 元/ml: high-end cosmetics CT applies.
+        price=D("480.00"), ct_rule=HEC, ct_rate=D("0.15"),
+    ),
+    ProductSpec(
+        code="SB-LOTION-200", brand="sakura", category="beauty",
+        name="日本 Sakura Beauty 保湿乳液 200ml",
+        name_en="Sakura Beauty Moisturising Lotion, 200 ml",
+        description="日常保湿乳液，按压瓶。An everyday lotion in a pump bottle.",
+        image="lotion", gtin12="451234500019",
+        gmodel="Sakura Beauty|乳液|200ml/瓶|护肤用",
+        hs_code="3304990099", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.2"),
+        net_kg=D("0.2"), gross_kg=D("0.28"), net_content=D("200"), content_unit=ML,
+        # 128 / 200 ml = 0.64 元/ml: under the threshold, so no CT.
+        price=D("128.00"), ct_rule=HEC, ct_rate=D("0.15"),
+    ),
+    ProductSpec(
+        code="SB-MASK-5", brand="sakura", category="beauty",
+        name="日本 Sakura Beauty 修护面膜 5片装",
+        name_en="Sakura Beauty Repair Sheet Mask, 5 sheets",
+        description="精华面膜，每盒5片。Five sheet masks per box.",
+        image="mask", gtin12="451234500026",
+        gmodel="Sakura Beauty|面膜|5片/盒|护肤用",
+        hs_code="3304990099", unit=U_BOX, legal_unit1=U_KG, legal_qty1=D("0.15"),
+        net_kg=D("0.15"), gross_kg=D("0.2"), net_content=D("5"), content_unit=PIECE,
+        # 98 / 5 片 = 19.6 元/片 ≥ 15 元/片: CT applies.
+        price=D("98.00"), ct_rule=HEC, ct_rate=D("0.15"),
+    ),
+    ProductSpec(
+        code="KH-MANUKA-500", brand="kiwi", category="food",
+        name="新西兰 Kiwi Honey 麦卢卡蜂蜜 UMF10+ 500g",
+        name_en="Kiwi Honey Manuka Honey UMF10+, 500 g",
+        description="新西兰麦卢卡蜂蜜，包税价。Manuka honey, price includes tax.",
+        image="honey", gtin12="941234500003",
+        gmodel="Kiwi Honey|麦卢卡蜂蜜 UMF10+|500g/罐",
+        hs_code="0409000000", unit=U_CAN, legal_unit1=U_KG, legal_qty1=D("0.5"),
+        net_kg=D("0.5"), gross_kg=D("0.75"), net_content=D("500"), content_unit=G,
+        price=D("199.00"), vat_rate=D("0.09"), price_includes_tax=True,
+    ),
+    ProductSpec(
+        code="ML-TOTE-01", brand="milano", category="bags",
+        name="意大利 Milano Leather 真皮托特手提包",
+        name_en="Milano Leather Tote Handbag, calfskin",
+        description="意大利手工小牛皮手提包。单件超过5000元，按一般贸易全额征税。"
+                    "Handmade calfskin tote; a single item over 5,000 is taxed in full.",
+        image="handbag", gtin12="801234500004",
+        gmodel="Milano Leather|手提包|牛皮面|34×26×12cm",
+        hs_code="4202210090", unit=U_PIECE, legal_unit1=U_PIECE, legal_qty1=D("1"),
+        legal_unit2=U_KG, legal_qty2=D("0.9"),
+        net_kg=D("0.9"), gross_kg=D("1.4"), net_content=D("1"), content_unit=PIECE,
+        price=D("6000.00"), tariff_rate=D("0.10"), perishable=False,
+    ),
+    ProductSpec(
+        code="SR-FISHOIL-200", brand="reef", category="health",
+        name="澳洲 Southern Reef 深海鱼油软胶囊 1000mg×200粒",
+        name_en="Southern Reef Fish Oil 1000 mg, 200 capsules",
+        description="深海鱼油软胶囊，仅限网购保税。Fish-oil capsules, bonded only.",
+        image="fishoil", gtin12="931234500018",
+        gmodel="Southern Reef|鱼油软胶囊|1000mg×200粒/瓶",
+        hs_code="2106909090", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.3"),
+        net_kg=D("0.3"), gross_kg=D("0.42"), net_content=D("200"), content_unit=PIECE,
+        price=D("159.00"), bonded_only=True,
+    ),
+    ProductSpec(
+        code="RN-HANDCREAM-75", brand="redwood", category="beauty",
+        name="美国 Redwood Naturals 乳木果护手霜 75ml（直邮）",
+        name_en="Redwood Naturals Shea Hand Cream, 75 ml (direct mail)",
+        description="美国直邮。Shipped directly from the US (9610).",
+        image="handcream", gtin12="012345600005",
+        gmodel="Redwood Naturals|护手霜|75ml/支|护肤用",
+        hs_code="3304990099", unit=U_PIECE, legal_unit1=U_KG, legal_qty1=D("0.075"),
+        net_kg=D("0.075"), gross_kg=D("0.1"), net_content=D("75"), content_unit=ML,
+        price=D("89.00"), ct_rule=HEC, ct_rate=D("0.15"), warehouse=DIRECT_WH,
+    ),
+]
+
+# Two batches per SKU: (lot suffix, produced, expiry, qty). Fixed dates only.
+BATCHES: list[tuple[str, dt.date, dt.date, int]] = [
+    ("L2501", dt.date(2025, 1, 15), dt.date(2027, 12, 31), 200),
+    ("L2507", dt.date(2025, 7, 15), dt.date(2028, 6, 30), 300),
+]
+
+COUNTRY_NAMES = {"601": "澳大利亚", "116": "日本", "307": "意大利", "609": "新西兰",
+                 "502": "美国"}
+
+
+# --- seeding -----------------------------------------------------------------
+
+def _say(out: Writer | None) -> Callable[[str], None]:
+    def say(msg: str) -> None:
+        if out is not None:
+            out.write(msg + "\n")
+    return say
+
+
+def _org(kind: str, name: str, **defaults: Any) -> Organization:
+    org, _ = Organization.objects.update_or_create(kind=kind, name=name, defaults=defaults)
+    return org
+
+
+def _user(username: str, password: str | None, **fields: Any) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults=fields)
+    if not created:
+        changed = [k for k, v in fields.items() if getattr(user, k) != v]
+        for k in changed:
+            setattr(user, k, fields[k])
+        if changed:
+            user.save(update_fields=changed)
+    # Only re-hash when needed: a fresh salt on every run would be a needless write.
+    if password is None:
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    elif created or not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _buyer() -> User:
+    phone_hash = pii.lookup_hash(BUYER_PHONE)
+    user = User.objects.filter(phone_hash=phone_hash).first()
+    if user is not None:
+        return user
+    return _user("p_" + phone_hash[:16], None, phone_hash=phone_hash,
+                 phone_enc=pii.encrypt(BUYER_PHONE),
+                 phone_masked=pii.mask_phone(BUYER_PHONE), display_name="演示买家")
+
+
+def gtin(spec: ProductSpec) -> str:
+    return spec.gtin12 + ean.calc_check_digit(spec.gtin12)
+
+
+def _organizations() -> dict[str, Organization]:
+    orgs: dict[str, Organization] = {}
+    for key, (name, name_en, country) in BRANDS.items():
+        orgs[key] = _org(Organization.Kind.BRAND, name, name_en=name_en, country=country)
+    orgs["seller"] = _org(Organization.Kind.EBC, "杭州社群跨境电子商务有限公司",
+                          name_en="Hangzhou Shequn Cross-border E-commerce Co., Ltd.",
+                          customs_code="3301964J31", country="142")
+    orgs["platform"] = _org(Organization.Kind.PLATFORM, "社群跨境电商平台",
+                            name_en="Shequn Platform",
+                            customs_code=settings.SHEQUN["PLATFORM_EBP_CODE"], country="142")
+    orgs["warehouse"] = _org(Organization.Kind.WAREHOUSE, "杭州下沙保税物流有限公司",
+                             name_en="Hangzhou Xiasha Bonded Logistics Co., Ltd.",
+                             customs_code="3301W60001", country="142")
+    orgs["payment"] = _org(Organization.Kind.PAYMENT, "社群支付模拟器",
+                           name_en="Shequn Pay Simulator", customs_code="3301960PAY",
+                           country="142")
+    orgs["logistics"] = _org(Organization.Kind.LOGISTICS, "社群速运物流有限公司",
+                             name_en="Shequn Express Logistics Co., Ltd.",
+                             customs_code="3301980SQL", country="142")
+    return orgs
+
+
+def _warehouses(operator: Organization) -> dict[str, Warehouse]:
+    bonded, _ = Warehouse.objects.update_or_create(code=BONDED_WH, defaults=dict(
+        name="杭州下沙保税仓", kind=Warehouse.Kind.BONDED, trade_mode="1210",
+        customs_code="2991", area_code="3301W60001", ems_no="T2991W000123",
+        operator=operator, location="杭州市钱塘区下沙综合保税区"))
+    direct, _ = Warehouse.objects.update_or_create(code=DIRECT_WH, defaults=dict(
+        name="直邮仓", kind=Warehouse.Kind.DIRECT_MAIL, trade_mode="9610",
+        customs_code="2244", area_code="", ems_no="", operator=None,
+        location="广州白云机场跨境电商直购进口监管中心"))
+    return {BONDED_WH: bonded, DIRECT_WH: direct}
+
+
+def _catalog(orgs: dict[str, Organization]) -> tuple[list[Product], dict[str, SKU]]:
+    for line, desc, bonded_only, cap, note in POSITIVE_LIST:
+        PositiveListLine.objects.update_or_create(tariff_line=line, defaults=dict(
+            description=desc, bonded_only=bonded_only, per_order_qty_cap=cap, note=note))
+    cats = {slug: Category.objects.update_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in CATEGORIES}
+    products: list[Product] = []
+    skus: dict[str, SKU] = {}
+    for spec in PRODUCTS:
+        brand = orgs[spec.brand]
+        country = BRANDS[spec.brand][2]
+        product, _ = Product.objects.update_or_create(
+            brand=brand, name_en=spec.name_en, defaults=dict(
+                seller=orgs["seller"], category=cats[spec.category], name=spec.name,
+                description=spec.description, origin_country=country,
+                origin_country_name=COUNTRY_NAMES[country],
+                image=f"/static/img/products/{spec.image}.svg", active=True))
+        sku, _ = SKU.objects.update_or_create(code=spec.code, defaults=dict(
+            product=product, gtin=gtin(spec), gmodel=spec.gmodel, hs_code=spec.hs_code,
+            unit=spec.unit, legal_unit1=spec.legal_unit1,
+            legal_qty1_per_unit=spec.legal_qty1, legal_unit2=spec.legal_unit2,
+            legal_qty2_per_unit=spec.legal_qty2, net_weight_kg=spec.net_kg,
+            gross_weight_kg=spec.gross_kg, net_content=spec.net_content,
+            net_content_unit=spec.content_unit, vat_rate=spec.vat_rate,
+            consumption_tax_rate=spec.ct_rate, consumption_tax_rule=spec.ct_rule,
+            tariff_rate=spec.tariff_rate, bonded_only=spec.bonded_only, price=spec.price,
+            price_includes_tax=spec.price_includes_tax, active=True))
+        products.append(product)
+        skus[spec.code] = sku
+    return products, skus
+
+
+def _stock(skus: dict[str, SKU], warehouses: dict[str, Warehouse]) -> int:
+    """Receive two batches per SKU, once. Returns the number of stock rows created."""
+    created_rows = 0
+    for spec in PRODUCTS:
+        sku = skus[spec.code]
+        for suffix, produced, expiry, qty in BATCHES:
+            batch, _ = Batch.objects.get_or_create(
+                sku=sku, lot=f"{spec.code}-{suffix}",
+                # Leather goods have no shelf life.
+                defaults={"produced": produced, "expiry": expiry if spec.perishable else None})
+            stock, created = Stock.objects.get_or_create(
+                warehouse=warehouses[spec.warehouse], batch=batch,
+                defaults={"sku": sku, "on_hand": qty, "reserved": 0})
+            if created:
+                StockMove.objects.create(stock=stock, kind=StockMove.Kind.RECEIVE,
+                                         on_hand_delta=qty, ref="seed_demo",
+                                         note="演示数据入库 demo receipt")
+                created_rows += 1
+    return created_rows
+
+
+def _users(orgs: dict[str, Organization]) -> dict[str, User]:
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+    ops = _user(OPS_LOGIN[0], OPS_LOGIN[1], is_staff=True, display_name="平台运营")
+    ops.groups.add(groups["operator"])
+    admin = _user(ADMIN_LOGIN[0], ADMIN_LOGIN[1], is_staff=True, is_superuser=True,
+                  display_name="系统管理员")
+    leader = _user(LEADER_LOGIN[0], LEADER_LOGIN[1], display_name=SHOP_NAME)
+    leader.groups.add(groups["leader"])
+    brand = _user(BRAND_LOGIN[0], BRAND_LOGIN[1], display_name="Sakura Beauty 品牌专员")
+    brand.groups.add(groups["brand_staff"])
+    orgs["sakura"].members.add(brand)
+    return {"ops": ops, "admin": admin, "leader": leader, "brand": brand, "buyer": _buyer()}
+
+
+def _shop(leader: User, products: list[Product]) -> Shop:
+    shop, _ = Shop.objects.update_or_create(slug=SHOP_SLUG, defaults=dict(
+        owner=leader, name=SHOP_NAME, active=True,
+        intro="小林亲自试用、从保税仓发货的海外好物。正品保税，海关清关可查。"
+              " Imported goods I use myself, shipped from a bonded warehouse."))
+    for position, product in enumerate(products, start=1):
+        Listing.objects.get_or_create(shop=shop, product=product,
+                                      defaults={"position": position, "active": True})
+    return shop
+
+
+@transaction.atomic
+def seed(stdout: Writer | None = None) -> DemoData:
+    """Create (or find) the whole demo data set. Safe to run any number of times."""
+    say = _say(stdout)
+    orgs = _organizations()
+    warehouses = _warehouses(orgs["warehouse"])
+    products, skus = _catalog(orgs)
+    received = _stock(skus, warehouses)
+    users = _users(orgs)
+    shop = _shop(users["leader"], products)
+    say(f"演示数据就绪 Demo data ready: {len(products)} products, {len(skus)} SKUs, "
+        f"{received} new stock rows received.")
+    return DemoData(shop=shop, leader=users["leader"], operator=users["ops"],
+                    admin=users["admin"], brand_user=users["brand"], buyer=users["buyer"],
+                    seller=orgs["seller"], platform=orgs["platform"], skus=skus,
+                    warehouses=warehouses,
+                    brands={k: orgs[k] for k in BRANDS})
+
+
+def share_token(shop: Shop) -> str:
+    """A shop-level share token for the shop's leader. Uses shops.tokens when
+    that module exists so the format stays in one place; otherwise signs the
+    same payload here."""
+    try:
+        from shequn.shops.tokens import make_share_token  # type: ignore[import-not-found]
+    except ImportError:
+        payload = {"s": shop.id, "l": None, "u": shop.owner_id,
+                   "iat": int(clock.now().timestamp()), "c": "link"}
+        return signing.dumps(payload, salt="shequn.share", compress=True)
+    return make_share_token(shop, listing=None, channel="link")
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by terminal columns: CJK characters take two."""
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - cols)
+
+
+def summary(data: DemoData, base_url: str = BASE_URL) -> str:
+    """The text seed_demo prints: where to go and how to sign in."""
+    token = share_token(data.shop)
+    rows = [
+        ("店铺 Store", f"{base_url}/s/{data.shop.slug}/"),
+        ("分享链接 Share link", f"{base_url}/t/{token}/"),
+        ("团长后台 Leader console", f"{base_url}/leader/"),
+        ("运营后台 Operations", f"{base_url}/ops/"),
+        ("管理后台 Django admin", f"{base_url}/admin/"),
+        ("接口文档 API docs", f"{base_url}/api/docs"),
+    ]
+    logins = [
+        ("运营 Operator", f"{OPS_LOGIN[0]} / {OPS_LOGIN[1]}"),
+        ("超级管理员 Superuser", f"{ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]}"),
+        ("团长 Leader", f"{LEADER_LOGIN[0]} / {LEADER_LOGIN[1]}"),
+        ("品牌方 Brand staff", f"{BRAND_LOGIN[0]} / {BRAND_LOGIN[1]}"),
+        ("买家 Buyer", f"手机 phone {BUYER_PHONE} — 验证码显示在登录页（短信模拟器）"
+                      " the code is shown on the sign-in page (SMS simulator)"),
+    ]
+    lines = ["", "=" * 72, "  社群 Shequn — 演示环境 Demo", "=" * 72, "", "  入口 Where to go:"]
+    lines += [f"    {_pad(label, 28)}{value}" for label, value in rows]
+    lines += ["", "  演示账号 Demo logins (用户名 / 密码 username / password):"]
+    lines += [f"    {_pad(label, 28)}{value}" for label, value in logins]
+    lines += ["", "=" * 72, ""]
+    return "\n".join(lines)

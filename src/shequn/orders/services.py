@@ -1,0 +1,166 @@
+"""The order state machine. Only these functions change an order's state; each
+is one transaction, moves forward only (a conditional UPDATE on the current
+state, so a duplicate or late call changes nothing) and writes its history row
+and outbox event in the same transaction (invariants 4 and 6).
+
+    pending_payment ─► paid ─► shipped ─► delivered ─► completed
+          │              │  ▲
+          │              ▼  │ (operator clears the hold)
+          │           on_hold
+          ▼              └──► refunded (also from paid)
+      cancelled (timeout or buyer)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from shequn.checkout import quota
+from shequn.core import audit, clock, outbox
+from shequn.inventory import services as stock_services
+from shequn.orders.errors import OrderError
+from shequn.orders.models import Order, OrderStatusChange
+
+log = logging.getLogger("shequn.orders")
+S = Order.State
+
+ALLOWED: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.ON_HOLD, S.CANCELLED},
+    S.PAID: {S.SHIPPED, S.REFUNDED},
+    S.ON_HOLD: {S.PAID, S.REFUNDED},
+    S.SHIPPED: {S.DELIVERED},
+    S.DELIVERED: {S.COMPLETED},
+    S.COMPLETED: set(),
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+
+_STAMP = {S.PAID: "paid_at", S.ON_HOLD: "paid_at", S.SHIPPED: "shipped_at",
+          S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at",
+          S.CANCELLED: "cancelled_at"}
+
+
+def _transition(order: Order, to: str, *, actor: Any = None, note: str = "",
+                **extra: Any) -> bool:
+    """Move ``order`` to ``to`` if its current state allows it. Returns False
+    (and changes nothing) when another call got there first."""
+    current = order.state
+    if to not in ALLOWED.get(current, set()):
+        return False
+    now = clock.now()
+    fields: dict[str, Any] = {"state": to, **extra}
+    if to in _STAMP:
+        fields[_STAMP[to]] = now
+    changed = Order.objects.filter(pk=order.pk, state=current).update(**fields)
+    if changed != 1:
+        return False
+    for key, value in fields.items():
+        setattr(order, key, value)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    OrderStatusChange.objects.create(order=order, from_state=current, to_state=to, at=now,
+                                     actor=user, note=note[:200])
+    outbox.emit(f"order.{to}", "order", order.pk, number=order.number, from_state=current,
+                note=note[:200])
+    return True
+
+
+def _lock(order_or_id: Order | Any) -> Order:
+    pk = order_or_id.pk if isinstance(order_or_id, Order) else order_or_id
+    order = Order.objects.select_for_update().filter(pk=pk).first()
+    if order is None:
+        raise OrderError.ORDER_NOT_FOUND.error()
+    return order
+
+
+@transaction.atomic
+def mark_paid(order_id: Any, *, payer_matches: bool = True, hold_reason: str = "") -> str:
+    """Apply a verified payment. Returns what happened: ``paid``, ``on_hold``,
+    ``duplicate`` (already applied) or ``late`` (the order had been cancelled:
+    the caller must refund the money)."""
+    order = _lock(order_id)
+    if order.state in (S.PAID, S.ON_HOLD, S.SHIPPED, S.DELIVERED, S.COMPLETED, S.REFUNDED):
+        return "duplicate"
+    if order.state == S.CANCELLED:
+        return "late"
+    stock_services.commit(order.number)
+    quota.consume(order.number)
+    if payer_matches:
+        _transition(order, S.PAID, note="支付成功 payment received")
+        return "paid"
+    _transition(order, S.ON_HOLD, note=hold_reason, hold_reason=hold_reason[:200])
+    return "on_hold"
+
+
+@transaction.atomic
+def cancel_unpaid(order_id: Any, *, reason: str, actor: Any = None) -> bool:
+    order = _lock(order_id)
+    if order.state != S.PENDING_PAYMENT:
+        return False
+    stock_services.release(order.number, note=reason[:200])
+    quota.release(order.number)
+    return _transition(order, S.CANCELLED, actor=actor, note=reason)
+
+
+def cancel_by_buyer(user: Any, order_id: Any) -> bool:
+    order = Order.objects.filter(pk=order_id, user=user).first()
+    if order is None:
+        raise OrderError.ORDER_NOT_FOUND.error()
+    if order.state != S.PENDING_PAYMENT:
+        raise OrderError.INVALID_TRANSITION.error(state=order.state)
+    return cancel_unpaid(order.pk, reason="买家取消 cancelled by buyer", actor=user)
+
+
+def expire_unpaid(limit: int = 500) -> int:
+    """Cancel orders whose payment window has passed, each in its own transaction."""
+    due = list(Order.objects.filter(state=S.PENDING_PAYMENT, expires_at__lte=clock.now())
+               .order_by("expires_at").values_list("pk", flat=True)[:limit])
+    return sum(1 for pk in due
+               if cancel_unpaid(pk, reason="超时未支付 payment timed out"))
+
+
+def _require_operator(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False)
+            and (actor.is_superuser or actor.groups.filter(name="operator").exists())):
+        raise OrderError.NOT_OPERATOR.error()
+
+
+def _operator_move(order_id: Any, to: str, actor: Any, action: str, note: str) -> Order:
+    _require_operator(actor)
+    order = _lock(order_id)
+    if not _transition(order, to, actor=actor, note=note):
+        raise OrderError.INVALID_TRANSITION.error(state=order.state, to=to)
+    audit.record(actor, action, order, number=order.number)
+    return order
+
+
+@transaction.atomic
+def mark_shipped(order_id: Any, actor: Any) -> Order:
+    """Until customs clearance exists, an operator ships a paid order by hand."""
+    return _operator_move(order_id, S.SHIPPED, actor, "order.ship", "已发货 shipped")
+
+
+@transaction.atomic
+def mark_delivered(order_id: Any, actor: Any) -> Order:
+    return _operator_move(order_id, S.DELIVERED, actor, "order.deliver", "已签收 delivered")
+
+
+@transaction.atomic
+def clear_hold(order_id: Any, actor: Any, note: str) -> Order:
+    return _operator_move(order_id, S.PAID, actor, "order.clear_hold",
+                          f"人工核实通过 hold cleared: {note}")
+
+
+@transaction.atomic
+def mark_refunded(order_id: Any, *, actor: Any = None, reason: str) -> bool:
+    """The payment was refunded in full: give back stock and the buyer's quota."""
+    order = _lock(order_id)
+    if order.state == S.REFUNDED:
+        return False
+    if not _transition(order, S.REFUNDED, actor=actor, note=reason):
+        raise OrderError.INVALID_TRANSITION.error(state=order.state, to=S.REFUNDED)
+    stock_services.restock(order.number, note="restock")
+    quota.refund(order.number)
+    return True

@@ -1,0 +1,185 @@
+"""Payments: start a payment for a checkout, apply the provider's signed
+notifications exactly once, and refund through the same port."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from shequn.core import audit, clock, outbox, pii
+from shequn.core.errors import DomainError
+from shequn.orders import services as order_services
+from shequn.orders.models import Order
+from shequn.payments import signing
+from shequn.payments.errors import PaymentError
+from shequn.payments.models import Payment, PaymentNotification, Refund
+from shequn.payments.provider import get_provider
+
+log = logging.getLogger("shequn.payments")
+
+def _new_no(prefix: str) -> str:
+    return prefix + clock.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5).upper()
+
+@transaction.atomic
+def start_payment(user: Any, checkout_id: Any) -> str:
+    """Create (or reuse) one payment per unpaid order of the checkout; returns
+    the provider's hosted pay page."""
+    orders = list(Order.objects.select_for_update()
+                  .filter(checkout_id=checkout_id, user=user,
+                          state=Order.State.PENDING_PAYMENT).order_by("number"))
+    if not orders:
+        raise PaymentError.NOTHING_TO_PAY.error()
+    provider = get_provider()
+    for order in orders:
+        if not order.payments.filter(state=Payment.State.CREATED).exists():
+            Payment.objects.create(order=order, provider=provider.name,
+                                   out_trade_no=_new_no("P"), amount=order.actual_paid,
+                                   created_at=clock.now())
+    return provider.pay_url(str(checkout_id))
+
+def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
+    return list(Payment.objects.filter(order__checkout_id=checkout_id, order__user=user,
+                                       state=Payment.State.CREATED)
+                .select_related("order").order_by("order__number"))
+
+def _record(provider: str, notify_id: str, out_trade_no: str, ok: bool, outcome: str,
+            body: bytes) -> None:
+    PaymentNotification.objects.create(provider=provider, notify_id=notify_id[:64],
+                                       out_trade_no=out_trade_no[:40], signature_ok=ok,
+                                       outcome=outcome, body=body.decode("utf-8", "replace"))
+
+def handle_notification(body: bytes, headers: Mapping[str, str],
+                        provider: str = "simulator") -> str:
+    """Verify and apply one notification. Returns the outcome (``paid``,
+    ``on_hold``, ``duplicate``, ``refunded_late``); raises PaymentError for a
+    notification that must be refused (the provider will retry those)."""
+    reason = signing.verify(settings.SHEQUN["PAYMENT_SIM_SECRET"],
+                            headers.get(signing.TIMESTAMP_HEADER, ""),
+                            headers.get(signing.NONCE_HEADER, ""), body,
+                            headers.get(signing.SIGNATURE_HEADER, ""), int(time.time()))
+    if reason is not None:
+        log.warning("payment notification refused: %s", reason)
+        _record(provider, "-", "", False, reason, body[:4000])
+        raise (PaymentError.STALE_NOTIFICATION if reason == "stale"
+               else PaymentError.BAD_SIGNATURE).error()
+    try:
+        data = json.loads(body)
+        notify_id = str(data["notify_id"])
+        out_trade_no = str(data["out_trade_no"])
+        amount = Decimal(str(data["amount"]))
+        payer = data.get("payer") or {}
+        txn_id = str(data["transaction_id"])
+        success = data.get("trade_state") == "SUCCESS"
+    except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise PaymentError.MALFORMED_NOTIFICATION.error() from exc
+    try:
+        return _apply(provider, notify_id, out_trade_no, amount, payer, txn_id, success, body)
+    except IntegrityError:
+        # A concurrent delivery of the same notification won the race.
+        return "duplicate"
+
+@transaction.atomic
+def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
+           payer: Mapping[str, Any], txn_id: str, success: bool, body: bytes) -> str:
+    payment = (Payment.objects.select_for_update().select_related("order")
+               .filter(out_trade_no=out_trade_no).first())
+    if payment is None:
+        raise PaymentError.UNKNOWN_PAYMENT.error()
+    if PaymentNotification.objects.filter(provider=provider, notify_id=notify_id,
+                                          signature_ok=True).exists():
+        return "duplicate"
+    if payment.state == Payment.State.SUCCEEDED:
+        _record(provider, notify_id, out_trade_no, True, "duplicate", body)
+        return "duplicate"
+    if amount != payment.amount:
+        # Refuse without recording it as applied: nothing changes.
+        log.warning("payment %s amount mismatch", out_trade_no)
+        raise PaymentError.AMOUNT_MISMATCH.error(expected=payment.amount, got=amount)
+    if not success:
+        _record(provider, notify_id, out_trade_no, True, "not_success", body)
+        return "not_success"
+
+    order = payment.order
+    payer_name = str(payer.get("name", "")).strip()
+    payer_id = str(payer.get("id_number", "")).strip().upper()
+    payer_hash = pii.lookup_hash(payer_id) if payer_id else ""
+    matches = payer_hash == order.buyer_id_hash and payer_name == order.buyer_name
+    payment.state = Payment.State.SUCCEEDED
+    payment.provider_txn_id = txn_id
+    payment.payer_name = payer_name[:60]
+    payment.payer_id_hash = payer_hash
+    payment.payer_id_masked = pii.mask_id(payer_id) if payer_id else ""
+    payment.paid_at = clock.now()
+    payment.save()
+    _record(provider, notify_id, out_trade_no, True, "applied", body)
+    outbox.emit("payment.succeeded", "payment", payment.pk, order=order.number,
+                amount=str(payment.amount))
+    hold_reason = ("支付人实名与订购人不一致 payer's real name/ID differs from the buyer"
+                   if not matches else "")
+    outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason)
+    if outcome == "late":
+        # Paid after the order was cancelled (timeout): the money goes back.
+        _refund(payment, payment.amount, "订单已取消，自动退款 order was cancelled", None)
+        return "refunded_late"
+    return outcome
+
+def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any) -> Refund:
+    provider = get_provider()
+    refund = Refund.objects.create(payment=payment, out_refund_no=_new_no("R"), amount=amount,
+                                   reason=reason[:200], created_at=clock.now())
+    refund.provider_refund_id = provider.refund(payment.out_trade_no, refund.out_refund_no,
+                                                amount)
+    refund.state = Refund.State.SUCCEEDED
+    refund.completed_at = clock.now()
+    refund.save()
+    outbox.emit("payment.refunded", "payment", payment.pk, order=payment.order.number,
+                amount=str(amount), refund=refund.out_refund_no)
+    audit.record(actor, "payment.refund", payment, amount=amount, reason=reason)
+    return refund
+
+@transaction.atomic
+def refund_order(order_id: Any, *, actor: Any, reason: str) -> Refund:
+    """Full refund of a paid (not yet shipped) order, by an operator: money back
+    through the provider, stock and the buyer's quota given back."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise PaymentError.UNKNOWN_PAYMENT.error()
+    if order.state not in (Order.State.PAID, Order.State.ON_HOLD):
+        raise PaymentError.NOT_REFUNDABLE.error(state=order.state)
+    payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
+    if payment is None:
+        raise PaymentError.NOT_REFUNDABLE.error(state=order.state)
+    refund = _refund(payment, payment.amount, reason, actor)
+    order_services.mark_refunded(order.pk, actor=actor, reason=reason)
+    return refund
+
+def simulate_payment(user: Any, checkout_id: Any, *, as_other_person: bool = False,
+                     deliveries: int = 1) -> list[str]:
+    """The simulator's "confirm payment" button: the provider notifies Shequn
+    for each payment of the checkout (``deliveries`` times, as providers do)."""
+
+    provider = get_provider()
+    outcomes: list[str] = []
+    for payment in open_payments(checkout_id, user):
+        order = payment.order
+        name = order.buyer_name
+        id_number = pii.decrypt(order.buyer_id_enc)
+        if as_other_person:
+            name, id_number = "李四", "11010119900307803X"
+        note = provider.success_notification(out_trade_no=payment.out_trade_no,
+                                             amount=payment.amount, payer_name=name,
+                                             payer_id_number=id_number)
+        for _ in range(deliveries):
+            try:
+                outcomes.append(handle_notification(note.body, note.headers))
+            except DomainError as exc:
+                outcomes.append(exc.code)
+    return outcomes

@@ -1,0 +1,89 @@
+"""Sign-in pages: buyers by phone + SMS code, staff by username + password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from shequn.accounts import services
+from shequn.accounts.sms import SimulatedSms, is_simulator
+from shequn.core.errors import DomainError
+
+MODES = ("phone", "password")
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "/"
+
+
+def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    mode = request.POST.get("mode") or request.GET.get("mode") or "phone"
+    ctx: dict[str, Any] = {"mode": mode if mode in MODES else "phone",
+                           "next": _next_url(request), "phone": "", "username": "",
+                           "error": None, "sent": False, "demo_code": None}
+    ctx.update(extra)
+    return ctx
+
+
+@never_cache
+def login_page(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "account/login.html", _ctx(request))
+    mode = request.POST.get("mode", "phone")
+    try:
+        if mode == "password":
+            services.password_sign_in(request, request.POST.get("username", ""),
+                                      request.POST.get("password", ""), _client_ip(request))
+        else:
+            user = services.verify_code(request.POST.get("phone", ""),
+                                        request.POST.get("code", ""), _client_ip(request))
+            services.sign_in(request, user)
+    except DomainError as err:
+        ctx = _ctx(request, error=err, phone=request.POST.get("phone", "").strip()[:20],
+                   username=request.POST.get("username", "").strip()[:150],
+                   sent=mode != "password")
+        return render(request, "account/login.html", ctx, status=err.status)
+    target = _next_url(request)
+    if request.htmx:
+        resp = HttpResponse(status=204)
+        resp["HX-Redirect"] = target
+        return resp
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def send_code(request: HttpRequest) -> HttpResponse:
+    """Send the SMS code; answers with the status fragment for htmx."""
+    raw = request.POST.get("phone", "")
+    ctx = _ctx(request, phone=raw.strip()[:20])
+    status = 200
+    try:
+        services.request_code(raw, _client_ip(request))
+        ctx["sent"] = True
+        if is_simulator():
+            ctx["demo_code"] = SimulatedSms.last_code(services.normalize_phone(raw))
+    except DomainError as err:
+        ctx["error"] = err
+        status = err.status if not request.htmx else 200  # htmx swaps only 2xx by default
+    if request.htmx:
+        return render(request, "account/_code_status.html", ctx, status=status)
+    return render(request, "account/login.html", ctx, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.sign_out(request)
+    return redirect("/")

@@ -1,0 +1,261 @@
+"""Operator console pages. Views parse input, read, call one domain service per
+action and render; the rules (allowed transitions, refunds, audit) live in the
+domains. Buyer data is shown masked only: the encrypted columns are never read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from shequn.accounts.roles import OPERATOR, role_required
+from shequn.core import clock
+from shequn.core.errors import DomainError
+from shequn.core.models import AuditLog, OutboxEvent
+from shequn.core.pii import mask_name
+from shequn.orders import services as order_services
+from shequn.orders.models import Order
+from shequn.payments import services as payment_services
+from shequn.payments.models import Payment, Refund
+
+log = logging.getLogger("shequn.web.ops")
+S = Order.State
+
+# States in which the money has been received and not given back.
+GMV_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
+CHART_DAYS = 14
+PAGE_SIZE = 50
+
+STATE_EN = {S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
+            S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
+            S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
+
+operator_only = role_required(OPERATOR)
+
+
+def _reason_required() -> DomainError:
+    return DomainError("reason_required", "请填写原因", "Please give a reason", 422)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min),
+                               timezone.get_current_timezone())
+
+
+def _today() -> dt.date:
+    return timezone.localtime(clock.now()).date()
+
+
+def _decorate(orders: Iterable[Order]) -> list[Order]:
+    """Attach the display-only fields the templates need (masked name, labels)."""
+    out = []
+    for o in orders:
+        o.buyer_name_masked = mask_name(o.buyer_name)  # type: ignore[attr-defined]
+        o.state_en = STATE_EN.get(o.state, o.state)  # type: ignore[attr-defined]
+        o.actions = _actions_for(o.state)  # type: ignore[attr-defined]
+        out.append(o)
+    return out
+
+
+def _actions_for(state: str) -> list[str]:
+    return {S.PAID: ["ship", "refund"], S.ON_HOLD: ["clear-hold", "refund"],
+            S.SHIPPED: ["deliver"]}.get(state, [])
+
+
+def _state_counts(qs: QuerySet[Order]) -> list[dict[str, Any]]:
+    counts = dict(qs.values_list("state").annotate(n=Count("pk")).order_by())
+    return [{"state": value, "label": label, "label_en": STATE_EN[value],
+             "n": counts.get(value, 0)} for value, label in S.choices]
+
+
+def orders_per_day(days: int = CHART_DAYS) -> list[dict[str, Any]]:
+    """Orders created per local calendar day for the last ``days`` days (zeros
+    included), with how many of them are paid and not refunded."""
+    today = _today()
+    first = today - dt.timedelta(days=days - 1)
+    rows = (Order.objects.filter(created_at__gte=_local_midnight(first))
+            .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .values("day").annotate(n=Count("pk"), paid=Count("pk", filter=Q(
+                state__in=GMV_STATES))).order_by("day"))
+    by_day = {r["day"]: r for r in rows}
+    series = []
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        r = by_day.get(day, {})
+        series.append({"day": day.isoformat(), "n": r.get("n", 0), "paid": r.get("paid", 0)})
+    return series
+
+
+def _outbox_backlog() -> dict[str, Any]:
+    pending = OutboxEvent.objects.filter(processed_at__isnull=True)
+    oldest = pending.order_by("available_at").values_list("available_at", flat=True).first()
+    return {"pending": pending.count(), "failing": pending.filter(attempts__gt=0).count(),
+            "oldest": oldest}
+
+
+def _order_or_404(number: str) -> Order:
+    order = (Order.objects.filter(number=number)
+             .select_related("shop", "leader", "seller", "warehouse").first())
+    if order is None:
+        raise Http404("order not found")
+    return order
+
+
+# --------------------------------------------------------------------------- pages
+
+@require_GET
+@operator_only
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = _local_midnight(_today())
+    all_orders = Order.objects.all()
+    gmv = (all_orders.filter(state__in=GMV_STATES).aggregate(s=Sum("actual_paid"))["s"]
+           or Decimal("0.00"))
+    gmv_today = (all_orders.filter(state__in=GMV_STATES, created_at__gte=today)
+                 .aggregate(s=Sum("actual_paid"))["s"] or Decimal("0.00"))
+    per_day = orders_per_day()
+    chart = {"days": [d["day"][5:] for d in per_day], "orders": [d["n"] for d in per_day],
+             "paid": [d["paid"] for d in per_day]}
+    ctx = {
+        "nav": "dashboard",
+        "counts_today": _state_counts(all_orders.filter(created_at__gte=today)),
+        "counts_all": _state_counts(all_orders),
+        "orders_today": all_orders.filter(created_at__gte=today).count(),
+        "orders_all": all_orders.count(),
+        "gmv": gmv, "gmv_today": gmv_today,
+        "per_day": per_day, "chart": chart,
+        "backlog": _outbox_backlog(),
+    }
+    return render(request, "ops/dashboard.html", ctx)
+
+
+@require_GET
+@operator_only
+def order_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    q = request.GET.get("q", "").strip()
+    qs = Order.objects.select_related("shop", "leader").order_by("-created_at", "-number")
+    if state in S.values:
+        qs = qs.filter(state=state)
+    else:
+        state = ""
+    if q:
+        qs = qs.filter(number__icontains=q[:20])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"nav": "orders", "page": page, "orders": _decorate(page.object_list),
+           "state": state, "q": q, "states": [(v, lbl, STATE_EN[v]) for v, lbl in S.choices]}
+    return render(request, "ops/orders.html", ctx)
+
+
+@require_GET
+@operator_only
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _decorate([_order_or_404(number)])[0]
+    payments = list(Payment.objects.filter(order=order).order_by("created_at", "pk"))
+    for p in payments:
+        p.payer_name_masked = mask_name(p.payer_name)  # type: ignore[attr-defined]
+    refunds = Refund.objects.filter(payment__order=order).select_related("payment")
+    audit = (AuditLog.objects.filter(
+        Q(object_type="Order", object_id=str(order.pk))
+        | Q(object_type="Payment", object_id__in=[str(p.pk) for p in payments]))
+        .select_related("actor").order_by("-at", "-pk"))
+    ctx = {
+        "nav": "orders", "order": order,
+        "lines": order.lines.select_related("sku").all(),
+        "payments": payments, "refunds": refunds.order_by("created_at"),
+        "history": order.history.select_related("actor").all(),
+        "audit": audit, "consignee_masked": mask_name(order.consignee),
+    }
+    return render(request, "ops/order_detail.html", ctx)
+
+
+def _ship(order: Order, request: HttpRequest) -> str:
+    order_services.mark_shipped(order.pk, request.user)
+    return "已发货 Shipped"
+
+
+def _deliver(order: Order, request: HttpRequest) -> str:
+    order_services.mark_delivered(order.pk, request.user)
+    return "已签收 Delivered"
+
+
+def _clear_hold(order: Order, request: HttpRequest) -> str:
+    note = request.POST.get("reason", "").strip()
+    if not note:
+        raise _reason_required()
+    order_services.clear_hold(order.pk, request.user, note[:150])
+    return "已核实通过 Hold cleared"
+
+
+def _refund(order: Order, request: HttpRequest) -> str:
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        raise _reason_required()
+    payment_services.refund_order(order.pk, actor=request.user, reason=reason[:200])
+    return "已退款 Refunded"
+
+
+ACTIONS: dict[str, Callable[[Order, HttpRequest], str]] = {
+    "ship": _ship, "deliver": _deliver, "clear-hold": _clear_hold, "refund": _refund,
+}
+
+
+@require_POST
+@operator_only
+def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Run one operator action. htmx gets the order card back (with the outcome
+    or the domain error inline); a plain form post is redirected back."""
+    run = ACTIONS.get(action)
+    if run is None:
+        raise Http404("unknown action")
+    order = _order_or_404(number)
+    status, ok, error = 200, "", None
+    try:
+        ok = run(order, request)
+    except DomainError as err:
+        log.info("ops %s %s refused: %s", action, number, err.code)
+        status, error = err.status, err
+    if not request.htmx:
+        if error is not None:
+            messages.error(request, f"{error.message} {error.message_en}")
+        else:
+            messages.success(request, f"{number} {ok}")
+        back = request.POST.get("next", "")
+        if back != "list":
+            return redirect(reverse("ops:order", args=[number]))
+        return redirect(reverse("ops:orders"))
+    order = _decorate([_order_or_404(number)])[0]
+    return render(request, "ops/_order_card.html",
+                  {"order": order, "ok": ok, "error": error}, status=status)
+
+
+@require_GET
+@operator_only
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditLog.objects.select_related("actor").order_by("-at", "-pk")[:200]
+    return render(request, "ops/audit.html", {"nav": "audit", "entries": entries})
+
+
+@require_GET
+@operator_only
+def outbox_events(request: HttpRequest) -> HttpResponse:
+    pending_only = request.GET.get("pending") == "1"
+    qs = OutboxEvent.objects.order_by("-pk")
+    if pending_only:
+        qs = qs.filter(processed_at__isnull=True)
+    ctx = {"nav": "outbox", "events": qs[:200], "backlog": _outbox_backlog(),
+           "pending_only": pending_only}
+    return render(request, "ops/outbox.html", ctx)

@@ -1,0 +1,22 @@
+/* Small progressive enhancements for the store. Pages work without it. */
+(function () {
+  "use strict";
+  // Quantity steppers on the product page: − / + change the number input.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-stepper] [data-step]");
+    if (!btn) return;
+    var input = btn.parentElement.querySelector("input[type=number]");
+    var min = parseInt(input.min || "1", 10), max = parseInt(input.max || "99", 10);
+    var next = (parseInt(input.value, 10) || min) + parseInt(btn.dataset.step, 10);
+    input.value = Math.min(max, Math.max(min, next));
+  });
+  // Toasts fade out by themselves.
+  var timer = null;
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var toast = document.getElementById("toast");
+    if (!toast || ev.detail.target !== toast) return;
+    toast.classList.add("is-shown");
+    clearTimeout(timer);
+    timer = setTimeout(function () { toast.classList.remove("is-shown"); }, 2600);
+  });
+})();

@@ -1,0 +1,381 @@
+"""Buyer store pages. Views only parse input, call the domains' selectors and
+services, and render; every rule lives in the domain code. A ``DomainError``
+becomes a page (or, for htmx, a fragment) with the Chinese message first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from shequn.checkout.errors import CheckoutError
+from shequn.core.errors import DomainError
+from shequn.shops.models import Listing, Shop
+from shequn.web.store import offers
+from shequn.web.store.forms import (
+    ADDRESS_FIELDS,
+    IDENTITY_FIELDS,
+    field_for_error,
+    parse_int,
+)
+from shequn.web.templatetags.store_tags import SHOP_SESSION_KEY, cart_count_for
+
+log = logging.getLogger("shequn.web.store")
+
+# The identity / address the buyer last picked at checkout.
+IDENTITY_SESSION_KEY = "checkout_identity_id"
+ADDRESS_SESSION_KEY = "checkout_address_id"
+
+
+# --------------------------------------------------------------------------- errors
+
+def error_response(request: HttpRequest, err: DomainError) -> HttpResponse:
+    ctx = {"error": err}
+    if getattr(request, "htmx", False):
+        resp = render(request, "store/_error.html", ctx, status=err.status)
+        # Errors always land in the toast, whatever the element asked for.
+        resp["HX-Retarget"] = "#toast"
+        resp["HX-Reswap"] = "innerHTML"
+        return resp
+    return render(request, "store/error.html", ctx, status=err.status)
+
+
+def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as err:
+            log.info("store %s: %s", request.path, err.code)
+            return error_response(request, err)
+
+    return wrapper
+
+
+def _not_found() -> DomainError:
+    return DomainError("not_found", "找不到该页面", "Not found", 404)
+
+
+# --------------------------------------------------------------------------- shop
+
+def home(request: HttpRequest) -> HttpResponse:
+    shops = list(Shop.objects.filter(active=True).order_by("created_at", "id"))
+    if len(shops) == 1:  # a pending message travels along to the shop page
+        return redirect("store:shop", slug=shops[0].slug)
+    return render(request, "store/home.html", {"shops": shops, "tab": "home"})
+
+
+def _shop(slug: str) -> Shop:
+    from shequn.shops.selectors import get_shop_by_slug
+
+    shop = get_shop_by_slug(slug)
+    if shop is None or not shop.active:
+        raise _not_found()
+    return shop
+
+
+@domain_errors
+def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
+    from shequn.shops.selectors import shop_listings
+
+    shop = _shop(slug)
+    request.session[SHOP_SESSION_KEY] = shop.slug
+    cards = offers.product_cards(list(shop_listings(shop)))
+    return render(request, "store/shop.html", {"shop": shop, "cards": cards, "tab": "home"})
+
+
+@domain_errors
+def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpResponse:
+    from shequn.catalog.selectors import product_detail
+
+    shop = _shop(slug)
+    listing = Listing.objects.filter(shop=shop, product_id=product_id, active=True).first()
+    if listing is None:
+        raise _not_found()
+    product = product_detail(product_id)
+    skus = list(product.skus.all())
+    if not skus:
+        raise CheckoutError.NOT_SELLABLE.error(product=product_id)
+    wanted = parse_int(request.GET.get("sku"), default=0)
+    sku = next((s for s in skus if s.pk == wanted), skus[0])
+    request.session[SHOP_SESSION_KEY] = shop.slug
+    ctx = {
+        "shop": shop, "listing": listing, "product": product, "skus": skus, "sku": sku,
+        "offer": offers.sku_offer(sku), "tab": "home",
+    }
+    return render(request, "store/product.html", ctx)
+
+
+def share_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a leader's share link. The token is verified by the shops domain;
+    a tampered or expired one attributes nothing and lands on the home page."""
+    from shequn.checkout.cart import cart_for_session
+    from shequn.shops.services import open_share_link
+
+    cart = cart_for_session(request.session, request.user, create=True)
+    if not request.session.session_key:
+        request.session.save()
+    try:
+        visit = open_share_link(token, session_key=request.session.session_key or "", cart=cart)
+    except DomainError as err:
+        log.info("share link refused: %s", err.code)
+        visit = None
+    if visit is None or not visit.valid or visit.shop_id is None:
+        messages.info(request, "分享链接无效或已过期，先逛逛店铺吧 · "
+                               "This share link is invalid or expired.")
+        return redirect("/")
+    shop = visit.shop
+    request.session[SHOP_SESSION_KEY] = shop.slug
+    if visit.listing_id and visit.listing is not None:
+        return redirect("store:product", slug=shop.slug, product_id=visit.listing.product_id)
+    return redirect("store:shop", slug=shop.slug)
+
+
+# --------------------------------------------------------------------------- cart
+
+def _cart_context(request: HttpRequest) -> dict[str, Any]:
+    from shequn.checkout.cart import cart_for_session, summary
+
+    cart = cart_for_session(request.session, request.user, create=False)
+    return {"summary": summary(cart) if cart is not None else None, "tab": "cart"}
+
+
+def cart_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "store/cart.html", _cart_context(request))
+
+
+def _listing_for(sku_product_id: int, raw: str | None) -> int | None:
+    """Only a real, active listing of this very product is kept on the line."""
+    listing_id = parse_int(raw, default=0)
+    if not listing_id:
+        return None
+    ok = Listing.objects.filter(pk=listing_id, product_id=sku_product_id, active=True,
+                                shop__active=True).exists()
+    return listing_id if ok else None
+
+
+@require_POST
+@domain_errors
+def cart_add(request: HttpRequest) -> HttpResponse:
+    from shequn.catalog.selectors import get_sku
+    from shequn.checkout.cart import add_item, cart_for_session
+
+    sku_id = parse_int(request.POST.get("sku_id"), error=CheckoutError.UNKNOWN_SKU)
+    qty = parse_int(request.POST.get("qty", "1"), error=CheckoutError.INVALID_QTY)
+    sku = get_sku(sku_id)
+    listing_id = _listing_for(sku.product_id, request.POST.get("listing_id"))
+    cart = cart_for_session(request.session, request.user, create=True)
+    add_item(cart, sku.pk, qty, listing_id=listing_id)
+    if request.POST.get("buy_now"):
+        target = reverse("store:checkout")
+        if request.htmx:
+            resp = HttpResponse(status=204)
+            resp["HX-Redirect"] = target
+            return resp
+        return redirect(target)
+    if request.htmx:
+        return render(request, "store/_added.html",
+                      {"n_cart": cart_count_for(request), "sku": sku, "qty": qty})
+    messages.success(request, "已加入购物车 · Added to cart")
+    return redirect("store:cart")
+
+
+@require_POST
+@domain_errors
+def cart_set(request: HttpRequest) -> HttpResponse:
+    from shequn.checkout.cart import cart_for_session, set_qty
+
+    sku_id = parse_int(request.POST.get("sku_id"), error=CheckoutError.UNKNOWN_SKU)
+    qty = parse_int(request.POST.get("qty"), error=CheckoutError.INVALID_QTY)
+    cart = cart_for_session(request.session, request.user, create=False)
+    if cart is None:
+        raise CheckoutError.EMPTY_CART.error()
+    set_qty(cart, sku_id, qty)
+    if request.htmx:
+        ctx = _cart_context(request)
+        ctx["n_cart"] = ctx["summary"].count if ctx["summary"] else 0
+        return render(request, "store/_cart_body.html", {**ctx, "oob_badge": True})
+    return redirect("store:cart")
+
+
+# --------------------------------------------------------------------------- checkout
+
+def _pick(objs: list[Any], *candidates: Any) -> Any:
+    for raw in candidates:
+        wanted = parse_int(raw, default=0)
+        for obj in objs:
+            if obj.pk == wanted:
+                return obj
+    return objs[0] if objs else None
+
+
+def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    from shequn.checkout.cart import cart_for_session, summary
+    from shequn.checkout.identities import list_addresses, list_identities
+    from shequn.checkout.services import quote_checkout
+
+    user = request.user
+    identities = list(list_identities(user))
+    addresses = list(list_addresses(user))
+    identity = _pick(identities, request.GET.get("identity_id"),
+                     request.session.get(IDENTITY_SESSION_KEY))
+    address = _pick(addresses, request.GET.get("address_id"),
+                    request.session.get(ADDRESS_SESSION_KEY))
+    cart = cart_for_session(request.session, user, create=False)
+    cart_summary = summary(cart) if cart is not None else None
+    quote = None
+    quote_error = None
+    if cart_summary is not None and cart_summary.lines:
+        try:
+            quote = quote_checkout(cart, identity=identity)
+        except DomainError as err:
+            quote_error = err
+    shipments = [{"group": g, "rows": list(zip(g.lines, g.quote.lines, strict=False))}
+                 for g in (quote.groups if quote else [])]
+    ctx: dict[str, Any] = {
+        "cart": cart, "summary": cart_summary, "quote": quote, "quote_error": quote_error,
+        "shipments": shipments,
+        "identities": identities, "addresses": addresses,
+        "identity": identity, "address": address,
+        "identity_form": {}, "address_form": {}, "identity_errors": {}, "address_errors": {},
+        "refusal": offers.refusal_text(quote.refused_code) if quote and quote.refused_code
+        else None,
+        "single_limit": offers.SINGLE_LIMIT, "annual_limit": offers.ANNUAL_LIMIT,
+        "tab": "cart",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+def checkout_page(request: HttpRequest) -> HttpResponse:
+    from shequn.checkout.identities import add_address, add_identity
+
+    if request.method != "POST":
+        ctx = _checkout_context(request)
+        if request.htmx:
+            return render(request, "store/_checkout_main.html", ctx)
+        return render(request, "store/checkout.html", ctx)
+
+    action = request.POST.get("action")
+    if action == "add_identity":
+        data = {f: request.POST.get(f, "").strip() for f in IDENTITY_FIELDS}
+        try:
+            identity = add_identity(request.user, data["name"], data["id_number"], data["phone"])
+        except DomainError as err:
+            field = field_for_error("identity", err.code)
+            ctx = _checkout_context(request, identity_form=data,
+                                    identity_errors={field: err}, open_identity=True)
+            return render(request, "store/checkout.html", ctx, status=err.status)
+        request.session[IDENTITY_SESSION_KEY] = identity.pk
+        messages.success(request, "实名信息已保存 · Identity saved")
+        return redirect("store:checkout")
+    if action == "add_address":
+        data = {f: request.POST.get(f, "").strip() for f in ADDRESS_FIELDS}
+        try:
+            address = add_address(request.user, data["consignee"], data["phone"],
+                                  data["province"], data["city"], data["district"],
+                                  data["district_code"], data["detail"])
+        except DomainError as err:
+            field = field_for_error("address", err.code)
+            ctx = _checkout_context(request, address_form=data,
+                                    address_errors={field: err}, open_address=True)
+            return render(request, "store/checkout.html", ctx, status=err.status)
+        request.session[ADDRESS_SESSION_KEY] = address.pk
+        messages.success(request, "收货地址已保存 · Address saved")
+        return redirect("store:checkout")
+    return redirect("store:checkout")
+
+
+@login_required
+@require_POST
+def checkout_place(request: HttpRequest) -> HttpResponse:
+    from shequn.checkout.cart import cart_for_session
+    from shequn.checkout.services import place_order
+    from shequn.payments.services import start_payment
+
+    identity_id = parse_int(request.POST.get("identity_id"), default=0)
+    address_id = parse_int(request.POST.get("address_id"), default=0)
+    try:
+        if not identity_id:
+            raise CheckoutError.IDENTITY_NOT_FOUND.error()
+        if not address_id:
+            raise CheckoutError.ADDRESS_NOT_FOUND.error()
+        version = parse_int(request.POST.get("expected_version"),
+                            error=CheckoutError.STALE_CART)
+        cart = cart_for_session(request.session, request.user, create=False)
+        if cart is None:
+            raise CheckoutError.EMPTY_CART.error()
+        orders = place_order(user=request.user, cart=cart, identity_id=identity_id,
+                             address_id=address_id, expected_version=version)
+    except DomainError as err:
+        log.info("place_order refused: %s", err.code)
+        ctx = _checkout_context(request, place_error=err)
+        return render(request, "store/checkout.html", ctx, status=err.status)
+    request.session[IDENTITY_SESSION_KEY] = identity_id
+    request.session[ADDRESS_SESSION_KEY] = address_id
+    checkout_id = orders[0].checkout_id
+    try:
+        url = start_payment(request.user, checkout_id)
+    except DomainError as err:
+        # The orders exist and wait for payment: the buyer can pay from the list.
+        messages.error(request, f"{err.message} · {err.message_en}")
+        return redirect(f"{reverse('store:orders')}?checkout={checkout_id}")
+    return redirect(url)
+
+
+# --------------------------------------------------------------------------- orders
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    from shequn.orders.selectors import orders_for_user
+
+    orders = list(orders_for_user(request.user))
+    checkout = request.GET.get("checkout", "")
+    just_paid = [o for o in orders if str(o.checkout_id) == checkout]
+    return render(request, "store/orders.html", {
+        "orders": orders, "just_paid": just_paid, "tab": "orders",
+        "all_paid": bool(just_paid) and all(o.state != "pending_payment" for o in just_paid),
+    })
+
+
+@login_required
+@domain_errors
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    from shequn.orders.selectors import get_order_for_user, timeline
+
+    order = get_order_for_user(request.user, number)
+    return render(request, "store/order_detail.html", {
+        "order": order, "lines": list(order.lines.all()), "steps": timeline(order),
+        "tab": "orders",
+    })
+
+
+@login_required
+@require_POST
+@domain_errors
+def order_pay(request: HttpRequest, number: str) -> HttpResponse:
+    """Pay an order left unpaid (the whole checkout it belongs to)."""
+    from shequn.orders.selectors import get_order_for_user
+    from shequn.payments.services import start_payment
+
+    order = get_order_for_user(request.user, number)
+    return redirect(start_payment(request.user, order.checkout_id))
+
+
+def me_page(request: HttpRequest) -> HttpResponse:
+    ctx: dict[str, Any] = {"tab": "me"}
+    if request.user.is_authenticated:
+        from shequn.checkout.identities import list_addresses, list_identities
+
+        ctx["identities"] = list(list_identities(request.user))
+        ctx["addresses"] = list(list_addresses(request.user))
+    return render(request, "store/me.html", ctx)

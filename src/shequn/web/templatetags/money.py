@@ -1,0 +1,48 @@
+"""Money and label filters for every page: ``{% load money %}``.
+
+``{{ amount|yuan }}`` renders ``¥298.00`` (two places, half up, thousands
+separated), the one format the buyer sees everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from shequn.core.money import q2
+
+register = template.Library()
+
+TRADE_MODES = {
+    "1210": ("保税仓发货", "Bonded warehouse · 1210"),
+    "9610": ("海外直邮", "Direct mail · 9610"),
+}
+
+
+@register.filter
+def yuan(value: object) -> str:
+    """¥ with two decimals; blank for missing values (never a float)."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = q2(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+@register.filter
+def trade_mode_zh(code: str) -> str:
+    return TRADE_MODES.get(str(code), (str(code), ""))[0]
+
+
+@register.filter
+def trade_mode_en(code: str) -> str:
+    return TRADE_MODES.get(str(code), ("", str(code)))[1]
+
+
+@register.filter
+def trade_tag(code: str) -> str:
+    """Short tag for product cards: 保税 / 直邮."""
+    return {"1210": "保税", "9610": "直邮"}.get(str(code), "")

@@ -1,0 +1,59 @@
+"""Store chrome: the cart badge and the home link of the bottom tab bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+# The shop the buyer came through; the 首页 tab goes back there.
+SHOP_SESSION_KEY = "store_shop_slug"
+
+
+def cart_count_for(request: Any) -> int:
+    """Items in the session's cart without creating one (a read must not write)."""
+    if request is None or not hasattr(request, "session"):
+        return 0
+    from shequn.checkout.cart import cart_for_session, summary
+
+    cart = cart_for_session(request.session, getattr(request, "user", None), create=False)
+    if cart is None:
+        return 0
+    return summary(cart).count
+
+
+@register.simple_tag(takes_context=True)
+def cart_count(context: template.Context) -> int:
+    return cart_count_for(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def store_home_url(context: template.Context) -> str:
+    request = context.get("request")
+    slug = request.session.get(SHOP_SESSION_KEY) if request is not None else None
+    return f"/s/{slug}/" if slug else "/"
+
+
+@register.filter
+def static_src(path: str) -> str:
+    """Product.image holds a static path: either already under STATIC_URL
+    ("/static/img/x.svg") or relative to it ("img/x.svg")."""
+    from django.templatetags.static import static
+
+    path = (path or "").strip()
+    if not path:
+        return ""
+    if path.startswith("/"):
+        return path
+    return static(path)
+
+
+@register.filter
+def initial(text: str) -> str:
+    """First meaningful character, for a picture placeholder."""
+    for ch in text or "":
+        if ch.isalnum() and not ch.isascii():
+            return ch
+    return (text or "?")[:1]
