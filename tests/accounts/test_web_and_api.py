@@ -177,3 +177,9 @@ def test_logout_is_post_only():
     assert c.get("/logout/").status_code == 405
     assert c.post("/logout/").status_code == 302
     assert "_auth_user_id" not in c.session
+
+
+def test_staff_tab_renders_password_form():
+    html = Client().get("/login/?mode=password&next=/ops/").content.decode()
+    assert 'name="password"' in html and 'value="/ops/"' in html
+    assert 'name="code"' not in html

@@ -47,12 +47,12 @@ def test_fefo_consumes_earliest_expiry_first_and_splits():
     early = make_stock(wh, sku, 3, expiry=D(2030, 1, 1))  # received last, expires first
 
     res = services.reserve(warehouse_id=wh.id, lines=[(sku.id, 6)], ref="O1")
-    assert [(r.stock_id, r.qty) for r in res] == [(early.id, 3), (late.id, 3)]
+    assert [(st.id, n) for st, n in res] == [(early.id, 3), (late.id, 3)]
     assert _row(early) == (3, 3) and _row(late) == (5, 3) and _row(none) == (5, 0)
 
     # The batch without expiry is used last.
     res = services.reserve(warehouse_id=wh.id, lines=[(sku.id, 4)], ref="O2")
-    assert [(r.stock_id, r.qty) for r in res] == [(late.id, 2), (none.id, 2)]
+    assert [(st.id, n) for st, n in res] == [(late.id, 2), (none.id, 2)]
     assert selectors.available(sku.id) == 3
     assert selectors.available(sku.id, wh.id) == 3
 

@@ -112,7 +112,11 @@ def set_price(sku: SKU, price: object, actor: Any) -> SKU:
     return sku
 
 
-def check_sellable(sku: SKU, qty: int, trade_mode: str) -> None:
+_LOOK_UP = object()
+
+
+def check_sellable(sku: SKU, qty: int, trade_mode: str,
+                   line: PositiveListLine | object | None = _LOOK_UP) -> None:
     """Raise the CatalogError that stops ``qty`` units of ``sku`` being sold under
     ``trade_mode`` ("1210" bonded or "9610" direct mail). ``qty`` is the SKU's total
     in one order, since the positive list's cap is per order."""
@@ -120,8 +124,9 @@ def check_sellable(sku: SKU, qty: int, trade_mode: str) -> None:
         raise CatalogError.INVALID_QTY.error(sku=sku.code, qty=qty)
     if not sku.active or not sku.product.active:
         raise CatalogError.SKU_INACTIVE.error(sku=sku.code)
-    line = positive_list_line(sku.hs_code)
-    if line is None:
+    if line is _LOOK_UP:  # callers checking many SKUs pass the line they fetched
+        line = positive_list_line(sku.hs_code)
+    if not isinstance(line, PositiveListLine):
         raise CatalogError.NOT_ON_POSITIVE_LIST.error(sku=sku.code, hs_code=sku.hs_code)
     if trade_mode == DIRECT_MAIL and (sku.bonded_only or line.bonded_only):
         raise CatalogError.BONDED_ONLY.error(sku=sku.code, trade_mode=trade_mode)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import QuotaAccount, QuotaMove
+from shequn.core import clock
 from shequn.core.money import ZERO
 
 Kind = QuotaMove.Kind
@@ -48,19 +49,39 @@ def _move_amount(account: QuotaAccount, kind: str, ref: str) -> Decimal | None:
             .values_list("amount", flat=True).first())
 
 
-@transaction.atomic
+# One statement creates the account or adds to it, but only while the limit
+# holds (the conflict branch's WHERE); no row back means over the limit.
+_UPSERT = (
+    "INSERT INTO checkout_quotaaccount (id_hash, year, used, reserved) VALUES (%s, %s, 0, %s)"
+    " ON CONFLICT (id_hash, year) DO UPDATE"
+    " SET reserved = checkout_quotaaccount.reserved + excluded.reserved"
+    " WHERE checkout_quotaaccount.used + checkout_quotaaccount.reserved + excluded.reserved"
+    " <= %s RETURNING id")
+# PostgreSQL also writes the ledger row in the same statement.
+_PG_RESERVE = ("WITH u AS (" + _UPSERT + ") INSERT INTO checkout_quotamove"
+               " (account_id, kind, amount, ref, at)"
+               " SELECT u.id, 'reserve', %s, %s, %s FROM u RETURNING account_id")
+
+
 def reserve(id_hash: str, year: int, amount: Decimal, ref: str) -> None:
-    account = _account(id_hash, year)
-    if _move_amount(account, Kind.RESERVE, ref) is not None:
-        return
+    """Hold ``amount`` of the person's annual quota for order ``ref``, or raise
+    ``over_annual_limit`` (changing nothing). One statement on PostgreSQL, so
+    no savepoint is needed: a refusal leaves the caller's transaction usable."""
     limit = annual_limit()
-    changed = (QuotaAccount.objects
-               .filter(pk=account.pk, used__lte=limit - amount - F("reserved"))
-               .update(reserved=F("reserved") + amount))
-    if changed != 1:
-        raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit,
-                                                    used=annual_used(id_hash, year))
-    QuotaMove.objects.create(account=account, kind=Kind.RESERVE, amount=amount, ref=ref)
+    if amount > limit:
+        raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(_PG_RESERVE, [id_hash, year, amount, limit, amount, ref, clock.now()])
+            rows = cur.fetchall()
+        else:
+            cur.execute(_UPSERT, [id_hash, year, amount, limit])
+            rows = cur.fetchall()
+            if rows:
+                QuotaMove.objects.create(account_id=rows[0][0], kind=Kind.RESERVE,
+                                         amount=amount, ref=ref)
+    if not rows:
+        raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
 
 
 def _settle(ref: str, source: str, target: str, field_from: str, field_to: str | None) -> bool:

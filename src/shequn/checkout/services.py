@@ -17,22 +17,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Substr
 
-from shequn.catalog.models import SKU
+from shequn.catalog.models import SKU, PositiveListLine
+from shequn.catalog.services import check_sellable
 from shequn.checkout import quota
-from shequn.checkout.cart import summary
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.freight import freight_for
-from shequn.checkout.identities import get_address, get_identity
-from shequn.checkout.models import BuyerIdentity, Cart, CartLine
+from shequn.checkout.identities import get_address
+from shequn.checkout.models import BuyerIdentity, Cart, CartLine, QuotaAccount
 from shequn.core import clock, outbox
 from shequn.core.errors import DomainError
 from shequn.core.ids import next_order_number
 from shequn.core.money import ZERO
-from shequn.inventory import selectors as stock_selectors
 from shequn.inventory import services as stock_services
-from shequn.inventory.models import Warehouse
-from shequn.orders.models import Order, OrderLine, OrderStatusChange
+from shequn.inventory.models import Stock, Warehouse
+from shequn.orders.models import Order, OrderLine
 from shequn.taxes import engine
 
 REFUSAL_MESSAGES = {
@@ -87,32 +88,53 @@ def _line_input(line: CartLine) -> engine.LineInput:
                             tariff_rate=sku.tariff_rate)
 
 
-def _group_lines(lines: list[CartLine]) -> dict[tuple[Any, ...], list[CartLine]]:
-    """Split the cart per warehouse / trade mode / seller / pricing convention:
-    each group becomes one customs order."""
+def _choose(stocks: list[Stock], sku_id: int, qty: int) -> Warehouse | None:
+    """A warehouse with ``qty`` available units: bonded (1210) first, then the
+    one holding most (the rule of inventory.selectors.choose_warehouse, applied
+    to rows already read)."""
+    free: dict[int, int] = defaultdict(int)
+    houses: dict[int, Warehouse] = {}
+    for stock in stocks:
+        if stock.sku_id == sku_id:
+            free[stock.warehouse_id] += stock.on_hand - stock.reserved
+            houses[stock.warehouse_id] = stock.warehouse
+    fits = [w for w, n in free.items() if n >= qty]
+    if not fits:
+        return None
+    best = min(fits, key=lambda w: (houses[w].trade_mode != "1210", -free[w], w))
+    return houses[best]
+
+
+def _group_lines(lines: list[CartLine], stocks: list[Stock]
+                 ) -> dict[tuple[Any, ...], list[CartLine]]:
+    """Split the cart per warehouse / seller / pricing convention: each group
+    becomes one customs order."""
     groups: dict[tuple[Any, ...], list[CartLine]] = defaultdict(list)
     for line in lines:
-        warehouse = stock_selectors.choose_warehouse(line.sku_id, line.qty)
+        warehouse = _choose(stocks, line.sku_id, line.qty)
         if warehouse is None:
-            raise CheckoutError.OUT_OF_STOCK.error(
-                sku=line.sku.code, requested=line.qty,
-                available=stock_selectors.available(line.sku_id))
-        key = (warehouse.pk, line.sku.product.seller_id, line.sku.price_includes_tax)
-        groups[key].append(line)
+            available = sum(s.on_hand - s.reserved for s in stocks if s.sku_id == line.sku_id)
+            raise CheckoutError.OUT_OF_STOCK.error(sku=line.sku.code, requested=line.qty,
+                                                   available=available)
+        groups[(warehouse, line.sku.product.seller_id, line.sku.price_includes_tax)].append(line)
     return groups
 
 
-def quote_lines(lines: list[CartLine], annual_used: Decimal) -> CheckoutQuote:
-    from shequn.catalog.services import check_sellable
+def _positive_line(line: CartLine) -> PositiveListLine | None:
+    if not getattr(line, "pl_found", False):
+        return None
+    return PositiveListLine(tariff_line=line.sku.hs_code[:8], bonded_only=line.pl_bonded_only,
+                            per_order_qty_cap=line.pl_cap)
 
+
+def quote_lines(lines: list[CartLine], annual_used: Decimal, stocks: list[Stock]
+                ) -> CheckoutQuote:
     result = CheckoutQuote(annual_used=annual_used)
     used = annual_used
-    warehouses = {w.pk: w for w in Warehouse.objects.all()}
     max_lines = settings.SHEQUN["MAX_LINES_PER_ORDER"]
-    for (warehouse_id, seller_id, includes_tax), group in _group_lines(lines).items():
-        warehouse = warehouses[warehouse_id]
+    for (warehouse, seller_id, includes_tax), group in _group_lines(lines, stocks).items():
         for line in group:
-            check_sellable(line.sku, line.qty, warehouse.trade_mode)
+            check_sellable(line.sku, line.qty, warehouse.trade_mode, _positive_line(line))
         for start in range(0, len(group), max_lines):
             chunk = group[start:start + max_lines]
             goods = sum((line.sku.price * line.qty for line in chunk), ZERO)
@@ -136,18 +158,45 @@ def quote_lines(lines: list[CartLine], annual_used: Decimal) -> CheckoutQuote:
     return result
 
 
-def _cart_lines(cart: Cart) -> list[CartLine]:
-    return list(cart.lines.select_related("sku__product").order_by("sku_id"))
+def _cart_lines(cart_id: Any) -> list[CartLine]:
+    """The cart's lines with SKU, product and the SKU's positive-list entry, in
+    one query (placement has a query budget that must not grow with lines)."""
+    listed = PositiveListLine.objects.filter(tariff_line=Substr(OuterRef("sku__hs_code"), 1, 8))
+    return list(CartLine.objects.filter(cart_id=cart_id).select_related("sku__product")
+                .annotate(pl_found=Exists(listed),
+                          pl_bonded_only=Subquery(listed.values("bonded_only")[:1]),
+                          pl_cap=Subquery(listed.values("per_order_qty_cap")[:1]))
+                .order_by("sku_id"))
+
+
+def _stocks(lines: list[CartLine]) -> list[Stock]:
+    return list(Stock.objects.filter(sku_id__in={line.sku_id for line in lines})
+                .select_related("warehouse"))
 
 
 def quote_checkout(cart: Cart, identity: BuyerIdentity | None = None) -> CheckoutQuote:
     """What the buyer will pay, before placing. Without an identity the annual
     quota is assumed unused (the page says so)."""
     used = quota.annual_used(identity.id_hash, year_now()) if identity else ZERO
-    lines = _cart_lines(cart)
+    lines = _cart_lines(cart.pk)
     if not lines:
         return CheckoutQuote(annual_used=used)
-    return quote_lines(lines, used)
+    return quote_lines(lines, used, _stocks(lines))
+
+
+def _identity_with_quota(user: Any, identity_id: Any, year: int) -> BuyerIdentity:
+    """The buyer's identity and, in the same query, what its quota account holds."""
+    account = QuotaAccount.objects.filter(id_hash=OuterRef("id_hash"), year=year)
+    try:
+        identity = (BuyerIdentity.objects.filter(user=user, pk=int(identity_id))
+                    .annotate(quota_held=Subquery(
+                        account.annotate(t=F("used") + F("reserved")).values("t")[:1]))
+                    .first())
+    except (TypeError, ValueError):
+        identity = None
+    if identity is None:
+        raise CheckoutError.IDENTITY_NOT_FOUND.error()
+    return identity
 
 
 def _refusal(code: str | None) -> DomainError:
@@ -159,26 +208,29 @@ def _refusal(code: str | None) -> DomainError:
 @transaction.atomic
 def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
                 expected_version: int | None) -> list[Order]:
-    locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    if locked.user_id != user.pk:
-        raise CheckoutError.EMPTY_CART.error()
-    if expected_version is not None and locked.version != expected_version:
-        raise CheckoutError.STALE_CART.error(expected=expected_version, actual=locked.version)
-    if summary(locked).has_stale:
-        raise CheckoutError.STALE_CART.error(reason="price changed")
-    lines = _cart_lines(locked)
+    # Bumping the version first locks the cart row and proves the buyer placed
+    # what they saw: a concurrent change or a second submit finds another version.
+    mine = Cart.objects.filter(pk=cart.pk, user=user)
+    if expected_version is not None:
+        mine = mine.filter(version=expected_version)
+    if mine.update(version=F("version") + 1, updated_at=clock.now()) != 1:
+        raise CheckoutError.STALE_CART.error(expected=expected_version)
+    lines = _cart_lines(cart.pk)
     if not lines:
         raise CheckoutError.EMPTY_CART.error()
-    identity = get_identity(user, identity_id)
-    address = get_address(user, address_id)
-    from shequn.checkout.identities import decrypt_identity
-
+    if any(line.unit_price != line.sku.price for line in lines):
+        raise CheckoutError.STALE_CART.error(reason="price changed")
     year = year_now()
-    checkout = quote_lines(lines, quota.annual_used(identity.id_hash, year))
+    identity = _identity_with_quota(user, identity_id, year)
+    address = get_address(user, address_id)
+    stocks = stock_services.lock_stock([line.sku_id for line in lines])
+    held = identity.quota_held  # type: ignore[attr-defined]
+    checkout = quote_lines(lines, held or ZERO, stocks)
     if checkout.refused_code:
         raise _refusal(checkout.refused_code)
 
-    _name, _id_number, _phone = decrypt_identity(identity)
+    # Attribution as the cart holds it (set from a verified share token).
+    shop_id, leader_id, channel = cart.shop_id, cart.leader_id, cart.attribution_channel
     now = clock.now()
     expires = now + dt.timedelta(minutes=settings.SHEQUN["ORDER_PAYMENT_TIMEOUT_MINUTES"])
     checkout_id = uuid.uuid4()
@@ -188,8 +240,7 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
         order = Order.objects.create(
             number=next_order_number(), checkout_id=checkout_id, user=user,
             seller_id=group.seller_id, warehouse=group.warehouse, trade_mode=group.trade_mode,
-            shop=locked.shop, leader=locked.leader,
-            attribution_channel=locked.attribution_channel,
+            shop_id=shop_id, leader_id=leader_id, attribution_channel=channel,
             buyer_name=identity.name, buyer_id_enc=identity.id_enc,
             buyer_id_hash=identity.id_hash, buyer_id_masked=identity.id_masked,
             buyer_phone_enc=identity.phone_enc, buyer_phone_masked=identity.phone_masked,
@@ -212,13 +263,12 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
             for i, (line, lt) in enumerate(zip(group.lines, q.lines, strict=True), start=1)])
         stock_services.reserve(warehouse_id=group.warehouse.pk,
                                lines=[(line.sku_id, line.qty) for line in group.lines],
-                               ref=order.number)
+                               ref=order.number, stocks=stocks)
         quota.reserve(identity.id_hash, year, q.taxable_total, order.number)
-        OrderStatusChange.objects.create(order=order, to_state=order.state, at=now, actor=user)
+        # The placement itself is the first step of the history (created_at);
+        # later changes are OrderStatusChange rows.
         outbox.emit("order.placed", "order", order.pk, number=order.number,
                     checkout_id=str(checkout_id), amount=str(order.actual_paid))
         orders.append(order)
-    locked.lines.all().delete()
-    locked.version += 1
-    locked.save(update_fields=["version", "updated_at"])
+    CartLine.objects.filter(cart_id=cart.pk).delete()
     return orders

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 
 from shequn.catalog.models import SKU
 from shequn.core import clock
@@ -26,9 +26,6 @@ from shequn.inventory.errors import InventoryError
 from shequn.inventory.models import Batch, Reservation, Stock, StockMove, Warehouse
 
 RESTOCK_NOTE = "restock"
-# How often one batch is retried when a concurrent writer took its units between
-# our read and our UPDATE; each failure means its availability changed.
-_MAX_ATTEMPTS_PER_STOCK = 20
 
 
 def _fefo_key(stock: Stock) -> tuple:
@@ -62,63 +59,110 @@ def receive(*, warehouse: Warehouse, sku: SKU, lot: str, expiry: dt.date | None,
     return stock
 
 
-def _take(stock_id: int, n: int) -> bool:
-    """Reserve ``n`` units of one stock row if (and only if) they are available."""
-    return Stock.objects.filter(Q(on_hand__gte=F("reserved") + n), pk=stock_id).update(
-        reserved=F("reserved") + n) == 1
+def lock_stock(sku_ids: list[int]) -> list[Stock]:
+    """Lock every stock row of these SKUs (all warehouses) in the global lock
+    order and return them with batch and warehouse. Checkout reads availability
+    from these rows and reserves from them in the same transaction, so the
+    plan cannot go stale and no retry loop is needed."""
+    return list(Stock.objects.select_for_update(of=("self",))
+                .filter(sku_id__in=sorted(set(sku_ids)))
+                .select_related("batch", "warehouse")
+                .order_by("sku_id", F("batch__expiry").asc(nulls_last=True), "batch_id",
+                          "warehouse_id"))
 
 
-def _reserve_sku(warehouse_id: int, sku_id: int, qty: int, ref: str) -> list[Reservation]:
-    stocks = sorted(Stock.objects.filter(warehouse_id=warehouse_id, sku_id=sku_id)
-                    .select_related("batch"), key=_fefo_key)
-    need = qty
-    taken: list[tuple[Stock, int]] = []
+def _plan(stocks: list[Stock], warehouse_id: int, wanted: dict[int, int]
+          ) -> list[tuple[Stock, int]]:
+    """First-expiry-first-out allocation of ``wanted`` units over ``stocks``."""
+    by_sku: dict[int, list[Stock]] = defaultdict(list)
     for stock in stocks:
-        if need == 0:
-            break
-        available = stock.on_hand - stock.reserved
-        for _ in range(_MAX_ATTEMPTS_PER_STOCK):
-            if available <= 0:
-                break
-            n = min(need, available)
-            if _take(stock.pk, n):
-                taken.append((stock, n))
+        if stock.warehouse_id == warehouse_id:
+            by_sku[stock.sku_id].append(stock)
+    plan: list[tuple[Stock, int]] = []
+    for sku_id in sorted(wanted):
+        need = wanted[sku_id]
+        for stock in sorted(by_sku[sku_id], key=_fefo_key):
+            n = min(need, stock.on_hand - stock.reserved)
+            if n > 0:
+                plan.append((stock, n))
                 need -= n
+            if need == 0:
                 break
-            # Someone else changed the row since we read it: read again and retry.
-            row = Stock.objects.values("on_hand", "reserved").get(pk=stock.pk)
-            available = row["on_hand"] - row["reserved"]
-    if need:
-        # The caller's atomic block (ours at least) rolls back what was taken above.
-        raise InventoryError.OUT_OF_STOCK.error(sku=sku_id, requested=qty,
-                                                available=qty - need)
-    out = []
-    for stock, n in taken:
-        out.append(Reservation.objects.create(stock=stock, ref=ref, qty=n))
-        StockMove.objects.create(stock=stock, kind=StockMove.Kind.RESERVE, reserved_delta=n,
-                                 ref=ref)
-    return out
+        if need:
+            raise InventoryError.OUT_OF_STOCK.error(sku=sku_id, requested=wanted[sku_id],
+                                                    available=wanted[sku_id] - need)
+    return plan
 
 
-@transaction.atomic
-def reserve(*, warehouse_id: int, lines: list[tuple[int, int]], ref: str) -> list[Reservation]:
+_VALUES = "(SELECT column1 AS id, column2 AS n FROM (VALUES {rows}) AS t) AS v"
+# Only "(%s, %s)" placeholders are formatted into these; values go as parameters.
+_UPDATE = ("UPDATE inventory_stock SET reserved = inventory_stock.reserved + v.n FROM "
+           + _VALUES + " WHERE inventory_stock.id = v.id"
+           " AND inventory_stock.on_hand - inventory_stock.reserved >= v.n")
+# PostgreSQL: the conditional UPDATE, the reservations and the ledger rows in one
+# statement (data-modifying CTE); SQLite runs the three statements.
+_PG_RESERVE = ("WITH u AS (" + _UPDATE + " RETURNING inventory_stock.id, v.n),"
+               " r AS (INSERT INTO inventory_reservation (stock_id, ref, qty, state, created_at)"
+               " SELECT u.id, %s, u.n, 'active', %s FROM u RETURNING id)"
+               " INSERT INTO inventory_stockmove"
+               " (stock_id, kind, on_hand_delta, reserved_delta, ref, note, at)"
+               " SELECT u.id, 'reserve', 0, u.n, %s, '', %s FROM u RETURNING stock_id")
+
+
+def _apply_plan(plan: list[tuple[Stock, int]], ref: str) -> None:
+    rows = ", ".join(["(%s, %s)"] * len(plan))
+    params: list[object] = [x for stock, n in plan for x in (stock.pk, n)]
+    now = clock.now()
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(_PG_RESERVE.format(rows=rows), [*params, ref, now, ref, now])
+            done = len(cur.fetchall())
+        else:
+            cur.execute(_UPDATE.format(rows=rows) + " RETURNING inventory_stock.id", params)
+            done = len(cur.fetchall())
+            if done == len(plan):
+                Reservation.objects.bulk_create(
+                    [Reservation(stock=stock, ref=ref, qty=n) for stock, n in plan])
+                StockMove.objects.bulk_create(
+                    [StockMove(stock=stock, kind=StockMove.Kind.RESERVE, reserved_delta=n,
+                               ref=ref) for stock, n in plan])
+    if done != len(plan):
+        # Cannot happen while the rows are locked; the CHECK constraints and this
+        # guard stop an oversell if a caller reserved without locking.
+        raise InventoryError.OUT_OF_STOCK.error(ref=ref)
+    for stock, n in plan:
+        stock.reserved += n
+
+
+def reserve(*, warehouse_id: int, lines: list[tuple[int, int]], ref: str,
+            stocks: list[Stock] | None = None) -> list[tuple[Stock, int]]:
     """Hold stock for order ``ref``: ``lines`` are (sku_id, qty). Units are taken
     first-expiry-first-out across the SKU's batches in the warehouse (no expiry
     last), split across batches when needed. All or nothing: raises
-    ``out_of_stock`` if any line cannot be met."""
+    ``out_of_stock`` if any line cannot be met. ``stocks`` are rows the caller
+    already locked with ``lock_stock``; without them they are locked here.
+    Returns the (stock, units) taken.
+
+    Every check happens before the one write, so a refusal leaves the caller's
+    transaction usable; inside one, no savepoint is spent (placement counts
+    its queries)."""
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return reserve(warehouse_id=warehouse_id, lines=lines, ref=ref, stocks=stocks)
     if not ref or len(ref) > Reservation._meta.get_field("ref").max_length:
         raise InventoryError.INVALID_REF.error(ref=ref)
-    if not Warehouse.objects.filter(pk=warehouse_id).exists():
-        raise InventoryError.UNKNOWN_WAREHOUSE.error(warehouse_id=warehouse_id)
     wanted: dict[int, int] = defaultdict(int)
     for sku_id, qty in lines:
         wanted[int(sku_id)] += _check_qty(qty)
     if not wanted:
         raise InventoryError.INVALID_QTY.error(lines=0)
-    reservations: list[Reservation] = []
-    for sku_id in sorted(wanted):  # ascending sku_id: the global lock order
-        reservations += _reserve_sku(warehouse_id, sku_id, wanted[sku_id], ref)
-    return reservations
+    if stocks is None:
+        if not Warehouse.objects.filter(pk=warehouse_id).exists():
+            raise InventoryError.UNKNOWN_WAREHOUSE.error(warehouse_id=warehouse_id)
+        stocks = lock_stock(list(wanted))
+    plan = _plan(stocks, warehouse_id, wanted)
+    _apply_plan(plan, ref)
+    return plan
 
 
 def _lock_reservations(ref: str, state: str) -> list[Reservation]:

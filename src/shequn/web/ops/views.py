@@ -76,10 +76,17 @@ def _actions_for(state: str) -> list[str]:
             S.SHIPPED: ["deliver"]}.get(state, [])
 
 
-def _state_counts(qs: QuerySet[Order]) -> list[dict[str, Any]]:
-    counts = dict(qs.values_list("state").annotate(n=Count("pk")).order_by())
+def _count_by_state(qs: QuerySet[Order]) -> dict[str, int]:
+    return dict(qs.values_list("state").annotate(n=Count("pk")).order_by())
+
+
+def state_counts(since: dt.datetime) -> list[dict[str, Any]]:
+    """One row per state: orders created since ``since`` and all-time."""
+    recent = _count_by_state(Order.objects.filter(created_at__gte=since))
+    total = _count_by_state(Order.objects.all())
     return [{"state": value, "label": label, "label_en": STATE_EN[value],
-             "n": counts.get(value, 0)} for value, label in S.choices]
+             "today": recent.get(value, 0), "all": total.get(value, 0)}
+            for value, label in S.choices]
 
 
 def orders_per_day(days: int = CHART_DAYS) -> list[dict[str, Any]]:
@@ -131,8 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
              "paid": [d["paid"] for d in per_day]}
     ctx = {
         "nav": "dashboard",
-        "counts_today": _state_counts(all_orders.filter(created_at__gte=today)),
-        "counts_all": _state_counts(all_orders),
+        "counts": state_counts(today),
         "orders_today": all_orders.filter(created_at__gte=today).count(),
         "orders_all": all_orders.count(),
         "gmv": gmv, "gmv_today": gmv_today,

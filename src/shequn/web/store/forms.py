@@ -26,9 +26,9 @@ _ADDRESS_ERRORS = {
 
 
 def field_for_error(form: str, code: str) -> str:
-    """The field an error code belongs to; ``__all__`` when it is about the whole form."""
+    """The field an error code belongs to; ``form`` when it is about the whole form."""
     table = _IDENTITY_ERRORS if form == "identity" else _ADDRESS_ERRORS
-    return table.get(code, "__all__")
+    return table.get(code, "form")
 
 
 def parse_int(raw: object, *, default: int | None = None,

@@ -128,7 +128,7 @@ def share_link(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as err:
         log.info("share link refused: %s", err.code)
         visit = None
-    if visit is None or not visit.valid or visit.shop_id is None:
+    if visit is None or not visit.valid or visit.shop is None or not visit.shop.active:
         messages.info(request, "分享链接无效或已过期，先逛逛店铺吧 · "
                                "This share link is invalid or expired.")
         return redirect("/")

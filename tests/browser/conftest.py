@@ -1,0 +1,58 @@
+"""Real Chromium through Playwright's sync API against pytest-django's live server
+(which serves static files through StaticFilesHandler since staticfiles is installed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+
+# Playwright's sync API keeps an event loop in this thread; the test's own ORM
+# calls (seeding, final assertions) are plain synchronous code, so allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844},
+                                      locale="zh-CN", device_scale_factor=1)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def shot(browser_page):
+    """shot("01-share") saves a full-page screenshot under test-artifacts/browser/."""
+
+    def _shot(name: str) -> Path:
+        # Grow the viewport to the page's height first: the sticky bottom bars then
+        # sit at the end of the picture, as they do when a phone scrolls to the end.
+        page = browser_page
+        size = page.viewport_size or {"width": 390, "height": 844}
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(size)
+        return path
+
+    return _shot

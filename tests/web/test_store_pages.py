@@ -1,0 +1,308 @@
+"""Store pages through Django's test client, on the demo data set."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from stdnum.cn import ric
+
+from shequn.checkout.models import Cart
+from shequn.core.demo import seed
+from shequn.orders.models import Order
+from shequn.shops.models import Listing
+from shequn.shops.tokens import make_share_token
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+CENT = Decimal("0.01")
+
+
+def _id_number() -> str:
+    # stdnum's calc_check_digit wants the full 18 characters (the last is ignored).
+    body = "11010519491231002"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _cbec_tax(price: Decimal, freight: Decimal, vat: Decimal, ct: Decimal) -> Decimal:
+    """Independent CBEC tax for one unit: CT and VAT at 70%, each rounded to the cent."""
+    p = price + freight
+    ct_full = p / (1 - ct) * ct
+    ct_paid = (ct_full * Decimal("0.7")).quantize(CENT, ROUND_HALF_UP)
+    vat_paid = ((p + ct_full) * vat * Decimal("0.7")).quantize(CENT, ROUND_HALF_UP)
+    return ct_paid + vat_paid
+
+
+@pytest.fixture
+def demo():
+    return seed()
+
+
+@pytest.fixture
+def buyer():
+    return get_user_model().objects.create_user(username="buyer-web-test")
+
+
+def _product_url(demo, code: str) -> str:
+    sku = demo.skus[code]
+    return f"/s/{demo.shop.slug}/p/{sku.product_id}/"
+
+
+def _add(client, demo, code: str, qty: int = 1, **extra):
+    sku = demo.skus[code]
+    listing = Listing.objects.get(shop=demo.shop, product=sku.product)
+    return client.post("/cart/add/", {"sku_id": sku.pk, "qty": qty, "listing_id": listing.pk},
+                       **extra)
+
+
+def test_home_redirects_to_the_only_shop(client, demo):
+    resp = client.get("/")
+    assert resp.status_code == 302
+    assert resp["Location"] == f"/s/{demo.shop.slug}/"
+
+
+def test_shop_home_shows_products_prices_and_tags(client, demo):
+    resp = client.get(f"/s/{demo.shop.slug}/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert demo.shop.name in html
+    assert "团长店铺" in html
+    formula = demo.skus["KD-IF3-900"]
+    assert formula.product.name in html
+    assert f"¥{formula.price:,.2f}" in html
+    assert "保税" in html and "直邮" in html  # bonded goods and the direct-mail hand cream
+    assert formula.product.origin_country_name in html
+    assert html.count('data-testid="product-card"') == Listing.objects.filter(
+        shop=demo.shop, active=True).count()
+
+
+def test_unknown_shop_is_a_friendly_404(client, demo):
+    resp = client.get("/s/no-such-shop/")
+    assert resp.status_code == 404
+    assert "找不到该店铺" in resp.content.decode()
+
+
+def test_product_page_estimates_high_end_cosmetics_tax(client, demo):
+    sku = demo.skus["SB-SERUM-30"]
+    resp = client.get(_product_url(demo, "SB-SERUM-30"))
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    # 480 元 / 30 ml ≥ 10 元/ml: CT applies; bonded freight is free from 199 元.
+    expected = _cbec_tax(sku.price, Decimal("0"), sku.vat_rate, sku.consumption_tax_rate)
+    assert f"预估税费 <strong>¥{expected:,.2f}</strong> (跨境电商综合税)" in html
+    assert "保税仓 1210" in html
+    assert "保税仓发货：商品已在国内保税区" in html
+    assert sku.product.origin_country_name in html
+
+
+def test_product_page_applies_ct_threshold_and_freight(client, demo):
+    sku = demo.skus["SB-LOTION-200"]
+    html = client.get(_product_url(demo, "SB-LOTION-200")).content.decode()
+    # 128 元 / 200 ml is under the threshold: no CT; under 199 元 the 10 元 freight is taxed.
+    expected = _cbec_tax(sku.price, Decimal("10.00"), sku.vat_rate, Decimal("0"))
+    assert f"预估税费 <strong>¥{expected:,.2f}</strong>" in html
+
+
+def test_product_page_tax_included_and_direct_mail(client, demo):
+    honey = client.get(_product_url(demo, "KH-MANUKA-500")).content.decode()
+    assert "包税" in honey and "预估税费" not in honey
+    cream = client.get(_product_url(demo, "RN-HANDCREAM-75")).content.decode()
+    assert "海外直邮 9610" in cream
+
+
+def test_product_of_another_shop_is_not_shown(client, demo):
+    resp = client.get(f"/s/{demo.shop.slug}/p/999999/")
+    assert resp.status_code == 404
+
+
+def test_share_link_attributes_cart_and_redirects(client, demo):
+    token = make_share_token(demo.shop)
+    resp = client.get(f"/t/{token}/")
+    assert resp.status_code == 302
+    assert resp["Location"] == f"/s/{demo.shop.slug}/"
+    cart = Cart.objects.get(pk=client.session["cart_id"])
+    assert cart.leader_id == demo.leader.pk
+    assert cart.shop_id == demo.shop.pk
+
+
+def test_tampered_share_link_goes_home_without_attribution(client, demo):
+    token = make_share_token(demo.shop)
+    bad = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    resp = client.get(f"/t/{bad}/", follow=True)
+    assert resp.redirect_chain[0][0] == "/"
+    assert "分享链接无效或已过期" in resp.content.decode()
+    cart = Cart.objects.get(pk=client.session["cart_id"])
+    assert cart.leader_id is None
+
+
+def test_add_to_cart_with_htmx_updates_badge(client, demo):
+    resp = _add(client, demo, "KD-IF3-900", qty=2, **HTMX)
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "已加入购物车" in html
+    assert 'id="cart-badge" hx-swap-oob="true"' in html and ">2</span>" in html
+    page = client.get("/cart/").content.decode()
+    sku = demo.skus["KD-IF3-900"]
+    assert sku.product.name in page
+    assert f"¥{sku.price * 2:,.2f}" in page
+
+
+def test_cart_stepper_and_remove(client, demo):
+    _add(client, demo, "KD-IF3-900")
+    sku = demo.skus["KD-IF3-900"]
+    resp = client.post("/cart/set/", {"sku_id": sku.pk, "qty": 3}, **HTMX)
+    assert resp.status_code == 200
+    assert 'data-testid="qty">3<' in resp.content.decode()
+    resp = client.post("/cart/set/", {"sku_id": sku.pk, "qty": 0}, **HTMX)
+    assert "购物车还是空的" in resp.content.decode()
+
+
+def test_htmx_error_is_a_fragment_in_the_toast(client, demo):
+    resp = client.post("/cart/add/", {"sku_id": 999999, "qty": 1}, **HTMX)
+    assert 400 <= resp.status_code < 500
+    assert resp["HX-Retarget"] == "#toast"
+    html = resp.content.decode()
+    assert "<html" not in html and "toast-error" in html
+
+
+def test_bad_qty_is_refused_not_500(client, demo):
+    sku = demo.skus["KD-IF3-900"]
+    resp = client.post("/cart/add/", {"sku_id": sku.pk, "qty": "-1"})
+    assert resp.status_code == 422
+    assert "数量必须为正整数" in resp.content.decode()
+
+
+def test_stale_price_warning(client, demo):
+    _add(client, demo, "KD-IF3-900")
+    sku = demo.skus["KD-IF3-900"]
+    type(sku).objects.filter(pk=sku.pk).update(price=sku.price + 10)
+    html = client.get("/cart/").content.decode()
+    assert 'data-testid="stale-warning"' in html
+
+
+def test_checkout_requires_sign_in(client, demo):
+    resp = client.get("/checkout/")
+    assert resp.status_code == 302
+    assert resp["Location"] == "/login/?next=/checkout/"
+
+
+def _identity_and_address(client):
+    resp = client.post("/checkout/", {"action": "add_identity", "name": "张三",
+                                      "id_number": _id_number(), "phone": "13800138000"})
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    resp = client.post("/checkout/", {
+        "action": "add_address", "consignee": "张三", "phone": "13800138000",
+        "province": "北京市", "city": "北京市", "district": "朝阳区", "district_code": "110105",
+        "detail": "建国路 88 号 1 单元 101"})
+    assert resp.status_code == 302, resp.content.decode()[:500]
+
+
+def test_checkout_shows_inline_field_errors(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900")
+    resp = client.post("/checkout/", {"action": "add_identity", "name": "张三",
+                                      "id_number": "110105194912310021", "phone": "13800138000"})
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    assert 'data-code="invalid_id_number"' in html
+    assert "身份证号码无效" in html
+    assert 'value="张三"' in html  # what the buyer typed is kept
+
+
+def test_checkout_quote_and_place_order(client, demo, buyer):
+    client.get(f"/t/{make_share_token(demo.shop)}/")
+    client.force_login(buyer)
+    _add(client, demo, "SB-SERUM-30")
+    _add(client, demo, "RN-HANDCREAM-75")
+    _identity_and_address(client)
+    resp = client.get("/checkout/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert html.count('data-testid="shipment"') == 2  # bonded + direct mail
+    assert "限额" in html
+    quote = resp.context["quote"]
+    assert f"¥{quote.payable_total:,.2f}" in html
+    assert f"¥{quote.tax_total:,.2f}" in html
+    cart = resp.context["cart"]
+    resp = client.post("/checkout/place/", {
+        "identity_id": resp.context["identity"].pk, "address_id": resp.context["address"].pk,
+        "expected_version": cart.version})
+    assert resp.status_code == 302
+    assert resp["Location"].startswith("/paysim/")
+    orders = list(Order.objects.filter(user=buyer))
+    assert len(orders) == 2
+    assert {o.leader_id for o in orders} == {demo.leader.pk}
+    assert sum(o.actual_paid for o in orders) == quote.payable_total
+    # Orders list and detail: masked ID only.
+    listing = client.get("/orders/").content.decode()
+    assert orders[0].number in listing and "待付款" in listing
+    detail = client.get(f"/orders/{orders[0].number}/").content.decode()
+    assert orders[0].buyer_id_masked in detail
+    assert _id_number() not in detail
+    assert "待付款" in detail
+
+
+def test_stale_version_is_refused_with_message(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900")
+    _identity_and_address(client)
+    ctx = client.get("/checkout/").context
+    resp = client.post("/checkout/place/", {
+        "identity_id": ctx["identity"].pk, "address_id": ctx["address"].pk,
+        "expected_version": ctx["cart"].version + 7})
+    assert resp.status_code == 409
+    assert "购物车已变化" in resp.content.decode()
+    assert not Order.objects.filter(user=buyer).exists()
+
+
+def test_over_single_limit_is_explained(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=20)  # 20 × 298 > 5,000 with more than one item
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    assert "单笔超过 5,000 元限额" in html
+    assert 'id="place-order" disabled' in html
+
+
+def test_other_users_order_is_not_found(client, demo, buyer):
+    client.force_login(buyer)
+    resp = client.get("/orders/SQ000000000/")
+    assert resp.status_code == 404
+
+
+def test_user_text_is_escaped(client, demo):
+    type(demo.shop).objects.filter(pk=demo.shop.pk).update(intro="<script>alert(1)</script>")
+    html = client.get(f"/s/{demo.shop.slug}/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_me_page(client, demo, buyer):
+    assert client.get("/me/").status_code == 200
+    client.force_login(buyer)
+    assert client.get("/me/").status_code == 200
+
+
+def test_buy_now_with_htmx_redirects_to_checkout(client, demo):
+    sku = demo.skus["KD-IF3-900"]
+    resp = client.post("/cart/add/", {"sku_id": sku.pk, "qty": 1, "buy_now": "1"}, **HTMX)
+    assert resp.status_code == 204
+    assert resp["HX-Redirect"] == "/checkout/"
+    assert "购物车还是空的" not in client.get("/cart/").content.decode()
+
+
+def test_listing_share_link_opens_the_product(client, demo):
+    sku = demo.skus["SB-SERUM-30"]
+    listing = Listing.objects.get(shop=demo.shop, product=sku.product)
+    resp = client.get(f"/t/{make_share_token(demo.shop, listing=listing)}/")
+    assert resp.status_code == 302
+    assert resp["Location"] == _product_url(demo, "SB-SERUM-30")
+
+
+def test_home_lists_shops_when_not_exactly_one(client, demo):
+    type(demo.shop).objects.filter(pk=demo.shop.pk).update(active=False)
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert "暂无店铺" in resp.content.decode()
