@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -37,6 +38,11 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+            # Django keys connections by asyncio context as well as thread; the ones
+            # opened while Playwright's loop ran would outlive the test and block
+            # the PostgreSQL test database's teardown.
+            connections.close_all()
+    connections.close_all()
 
 
 @pytest.fixture
@@ -56,3 +62,10 @@ def shot(browser_page):
         return path
 
     return _shot
+
+
+@pytest.fixture
+def server(django_db_setup, live_server):
+    """The live server, started after the test database exists so that it is stopped
+    (and its connections closed) before the database is torn down."""
+    return live_server

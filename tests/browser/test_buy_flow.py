@@ -31,7 +31,7 @@ def _read_demo_code(page) -> str:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_buy_flow(live_server, browser_page, shot):
+def test_buy_flow(server, browser_page, shot):
     from shequn.core.demo import seed
     from shequn.orders.models import Order
     from shequn.shops.tokens import make_share_token
@@ -40,7 +40,7 @@ def test_buy_flow(live_server, browser_page, shot):
     serum = data.skus["SB-SERUM-30"]
     token = make_share_token(data.shop, listing=None, channel="link")
     page = browser_page
-    base = live_server.url
+    base = server.url
 
     # 1. The leader's share link lands on the shop.
     page.goto(f"{base}/t/{token}/")
@@ -144,7 +144,7 @@ def test_buy_flow(live_server, browser_page, shot):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_tampered_share_link(live_server, browser_page, shot):
+def test_tampered_share_link(server, browser_page, shot):
     from shequn.checkout.models import Cart
     from shequn.core.demo import seed
     from shequn.shops.tokens import make_share_token
@@ -153,7 +153,7 @@ def test_tampered_share_link(live_server, browser_page, shot):
     token = make_share_token(data.shop)
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     page = browser_page
-    page.goto(f"{live_server.url}/t/{tampered}/")
+    page.goto(f"{server.url}/t/{tampered}/")
     page.wait_for_load_state("networkidle")
     assert "分享链接无效或已过期" in page.content()
     shot("90-tampered-link")
@@ -162,17 +162,17 @@ def test_tampered_share_link(live_server, browser_page, shot):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_buy_now_goes_to_checkout(live_server, browser_page, shot):
+def test_buy_now_goes_to_checkout(server, browser_page, shot):
     from shequn.core.demo import seed
 
     data = seed()
     cream = data.skus["RN-HANDCREAM-75"]
     page = browser_page
-    page.goto(f"{live_server.url}/s/{data.shop.slug}/p/{cream.product_id}/")
+    page.goto(f"{server.url}/s/{data.shop.slug}/p/{cream.product_id}/")
     assert "海外直邮 9610" in page.locator(".facts").inner_text()
     shot("91-direct-mail-product")
     page.click("#buy-now")
     # 立即购买 adds the item and heads for checkout, which first asks to sign in.
     page.wait_for_url(re.compile(r"/login/\?next=/checkout/"))
-    page.goto(f"{live_server.url}/cart/")
+    page.goto(f"{server.url}/cart/")
     assert cream.product.name in page.locator(".cart-lines").inner_text()
