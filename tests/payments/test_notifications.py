@@ -171,3 +171,14 @@ def test_outbox_drain_processes_events():
     outbox.drain()
     assert seen.count(order.number) == 1
     json.dumps([e.payload for e in OutboxEvent.objects.all()])
+
+
+def test_stored_notifications_hold_no_plain_id_number(client):
+    buyer, _, order, payment = _placed()
+    note = _note(payment, buyer)
+    _post(client, note)
+    forged = type(note)(body=note.body + b" ", headers=note.headers)
+    _post(client, forged)
+    bodies = list(PaymentNotification.objects.values_list("body", flat=True))
+    assert len(bodies) == 2
+    assert all(buyer.id_number not in b for b in bodies)

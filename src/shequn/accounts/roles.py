@@ -20,9 +20,19 @@ OPERATOR = "operator"
 ROLES = (LEADER, BRAND_STAFF, OPERATOR)
 
 
+# Operators may look at everything in the admin; changes go through services.
+_OPERATOR_VIEW_APPS = ("catalog", "inventory", "shops", "checkout", "orders", "payments",
+                       "core", "accounts")
+
+
 def ensure_groups() -> None:
+    from django.contrib.auth.models import Permission
+
     for name in ROLES:
         Group.objects.get_or_create(name=name)
+    operators = Group.objects.get(name=OPERATOR)
+    operators.permissions.add(*Permission.objects.filter(
+        codename__startswith="view_", content_type__app_label__in=_OPERATOR_VIEW_APPS))
 
 
 def grant(user: Any, role: str) -> None:

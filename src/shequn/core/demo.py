@@ -381,6 +381,9 @@ def _stock(skus: dict[str, SKU], warehouses: dict[str, Warehouse]) -> int:
 
 
 def _users(orgs: dict[str, Organization]) -> dict[str, User]:
+    from shequn.accounts.roles import ensure_groups
+
+    ensure_groups()  # also gives operators view access in the admin
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
     ops = _user(OPS_LOGIN[0], OPS_LOGIN[1], is_staff=True, display_name="平台运营")
     ops.groups.add(groups["operator"])

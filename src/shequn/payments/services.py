@@ -50,11 +50,24 @@ def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
                                        state=Payment.State.CREATED)
                 .select_related("order").order_by("order__number"))
 
+def _redacted(body: bytes) -> str:
+    """The notification as kept for disputes: the payer's ID number masked
+    (invariant 7); a body that is not JSON is kept only by size."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return f"<{len(body)} bytes, not JSON>"
+    payer = data.get("payer") if isinstance(data, dict) else None
+    if isinstance(payer, dict) and payer.get("id_number"):
+        payer["id_number"] = pii.mask_id(str(payer["id_number"]))
+    return json.dumps(data, ensure_ascii=False)[:8000]
+
+
 def _record(provider: str, notify_id: str, out_trade_no: str, ok: bool, outcome: str,
             body: bytes) -> None:
     PaymentNotification.objects.create(provider=provider, notify_id=notify_id[:64],
                                        out_trade_no=out_trade_no[:40], signature_ok=ok,
-                                       outcome=outcome, body=body.decode("utf-8", "replace"))
+                                       outcome=outcome, body=_redacted(body))
 
 def handle_notification(body: bytes, headers: Mapping[str, str],
                         provider: str = "simulator") -> str:
@@ -67,7 +80,7 @@ def handle_notification(body: bytes, headers: Mapping[str, str],
                             headers.get(signing.SIGNATURE_HEADER, ""), int(time.time()))
     if reason is not None:
         log.warning("payment notification refused: %s", reason)
-        _record(provider, "-", "", False, reason, body[:4000])
+        _record(provider, "-", "", False, reason, body)
         raise (PaymentError.STALE_NOTIFICATION if reason == "stale"
                else PaymentError.BAD_SIGNATURE).error()
     try:
