@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from local static files, not a CDN
     "shequn.core",
     "shequn.accounts",
     "shequn.catalog",
