@@ -43,6 +43,7 @@ lint: install
 # everything that is not PostgreSQL-specific.
 test: install services browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser" --junitxml=test-artifacts/junit-sqlite.xml
 

@@ -3,6 +3,7 @@ the defaults are safe for the local demo only."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -118,7 +119,9 @@ LOGGING = {
 }
 
 # Business settings (ARCHITECTURE §4; specs/cbec-customs.md §1.3).
-SHEQUN = {
+# Mixed value types (ints, decimal strings, flags): typed loosely so callers
+# convert at the point of use.
+SHEQUN: dict[str, Any] = {
     "ORDER_PAYMENT_TIMEOUT_MINUTES": int(os.environ.get("SHEQUN_PAYMENT_TIMEOUT_MIN", "30")),
     "SINGLE_LIMIT": "5000.00",
     "ANNUAL_LIMIT": "26000.00",

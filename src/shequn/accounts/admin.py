@@ -13,8 +13,8 @@ class UserAdmin(BaseUserAdmin):
                     "date_joined")
     search_fields = ("username", "display_name", "phone_masked")
     readonly_fields = ("phone_masked",)
-    fieldsets = (*BaseUserAdmin.fieldsets, ("社群 Shequn", {"fields": ("display_name",
-                                                                        "phone_masked")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()),
+                 ("社群 Shequn", {"fields": ("display_name", "phone_masked")}))
 
 
 @admin.register(OneTimeCode)

@@ -48,7 +48,7 @@ def _out(request: HttpRequest) -> CartOut:
     s = carts.summary(cart)
     return CartOut(
         id=str(cart.pk), version=cart.version, count=s.count, goods_total=f"{s.goods_total:.2f}",
-        has_stale=s.has_stale, attributed_shop=cart.shop.slug if cart.shop_id else None,
+        has_stale=s.has_stale, attributed_shop=cart.shop.slug if cart.shop is not None else None,
         lines=[CartLineOut(sku_id=ln.sku.pk, sku_code=ln.sku.code, name=ln.product.name,
                            gmodel=ln.sku.gmodel, qty=ln.qty, unit_price=f"{ln.unit_price:.2f}",
                            current_price=f"{ln.current_price:.2f}",

@@ -63,6 +63,7 @@ def register() -> None:
         ("shequn.api.catalog", "/v1/catalog"),
         ("shequn.api.auth", "/v1/auth"),
         ("shequn.api.cart", "/v1/cart"),
+        ("shequn.api.identities", "/v1/me"),
         ("shequn.api.checkout", "/v1/checkout"),
         ("shequn.api.orders", "/v1/orders"),
         ("shequn.api.payments", "/v1/payments"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -49,6 +49,11 @@ def _user(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 
 
+@overload
+def cart_for_session(session: MutableMapping[str, Any], user: Any,
+                     create: Literal[True] = ...) -> Cart: ...
+@overload
+def cart_for_session(session: MutableMapping[str, Any], user: Any, create: bool) -> Cart | None: ...
 def cart_for_session(session: MutableMapping[str, Any], user: Any, create: bool = True
                      ) -> Cart | None:
     """The session's cart; after sign-in the session cart becomes the user's."""

@@ -123,8 +123,11 @@ def _group_lines(lines: list[CartLine], stocks: list[Stock]
 def _positive_line(line: CartLine) -> PositiveListLine | None:
     if not getattr(line, "pl_found", False):
         return None
-    return PositiveListLine(tariff_line=line.sku.hs_code[:8], bonded_only=line.pl_bonded_only,
-                            per_order_qty_cap=line.pl_cap)
+    # pl_bonded_only and pl_cap are query annotations added by _cart_lines().
+    bonded_only: bool = line.pl_bonded_only  # type: ignore[attr-defined]
+    cap: int | None = line.pl_cap  # type: ignore[attr-defined]
+    return PositiveListLine(tariff_line=line.sku.hs_code[:8], bonded_only=bonded_only,
+                            per_order_qty_cap=cap)
 
 
 def quote_lines(lines: list[CartLine], annual_used: Decimal, stocks: list[Stock]

@@ -111,7 +111,7 @@ _PG_RESERVE = ("WITH u AS (" + _UPDATE + " RETURNING inventory_stock.id, v.n),"
 
 def _apply_plan(plan: list[tuple[Stock, int]], ref: str) -> None:
     rows = ", ".join(["(%s, %s)"] * len(plan))
-    params: list[object] = [x for stock, n in plan for x in (stock.pk, n)]
+    params: list[int] = [x for stock, n in plan for x in (stock.pk, n)]
     now = clock.now()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -149,7 +149,9 @@ def reserve(*, warehouse_id: int, lines: list[tuple[int, int]], ref: str,
     if not transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             return reserve(warehouse_id=warehouse_id, lines=lines, ref=ref, stocks=stocks)
-    if not ref or len(ref) > Reservation._meta.get_field("ref").max_length:
+    max_ref = Reservation._meta.get_field("ref").max_length
+    assert max_ref is not None  # a CharField always has one
+    if not ref or len(ref) > max_ref:
         raise InventoryError.INVALID_REF.error(ref=ref)
     wanted: dict[int, int] = defaultdict(int)
     for sku_id, qty in lines:

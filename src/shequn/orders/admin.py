@@ -5,6 +5,7 @@ the encrypted columns are never displayed."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 
 from shequn.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from shequn.core.pii import mask_name
@@ -45,7 +46,7 @@ class OrderAdmin(ReadOnlyAdmin):
         ("时间 Times", {"fields": ("created_at", "expires_at", "paid_at", "shipped_at",
                                    "delivered_at", "completed_at", "cancelled_at")}),
     )
-    readonly_fields = tuple(f for _, opts in fieldsets for f in opts["fields"])
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
 
     @admin.display(description="订购人 buyer", ordering="buyer_name")
     def buyer_masked(self, obj: Order) -> str:

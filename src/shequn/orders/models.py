@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +14,7 @@ from shequn.shops.models import Listing, Shop
 ZERO = Decimal("0.00")
 
 
-def _money(**kw: object) -> models.DecimalField:
+def _money(**kw: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, **kw)
 
 

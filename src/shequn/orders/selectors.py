@@ -40,7 +40,7 @@ _HAPPY = [(S.PENDING_PAYMENT, "已下单 待付款"), (S.PAID, "已付款"), (S.
 def timeline(order: Order) -> list[Step]:
     """The buyer's status timeline: the happy path with the times reached, or
     the path up to a cancellation, hold or refund."""
-    reached = {S.PENDING_PAYMENT: order.created_at}
+    reached: dict[str, dt.datetime] = {S.PENDING_PAYMENT: order.created_at}
     reached.update({h.to_state: h.at for h in order.history.all()})
     steps = [Step(state, label, reached.get(state), state in reached) for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):

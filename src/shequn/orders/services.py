@@ -38,9 +38,9 @@ ALLOWED: dict[str, set[str]] = {
     S.REFUNDED: set(),
 }
 
-_STAMP = {S.PAID: "paid_at", S.ON_HOLD: "paid_at", S.SHIPPED: "shipped_at",
-          S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at",
-          S.CANCELLED: "cancelled_at"}
+_STAMP: dict[str, str] = {S.PAID: "paid_at", S.ON_HOLD: "paid_at", S.SHIPPED: "shipped_at",
+                          S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at",
+                          S.CANCELLED: "cancelled_at"}
 
 
 def _transition(order: Order, to: str, *, actor: Any = None, note: str = "",

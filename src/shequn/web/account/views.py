@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shequn.accounts import services
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
+from shequn.web.htmx import HtmxHttpRequest
 
 MODES = ("phone", "password")
 
@@ -39,7 +40,7 @@ def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 @never_cache
-def login_page(request: HttpRequest) -> HttpResponse:
+def login_page(request: HtmxHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "account/login.html", _ctx(request))
     mode = request.POST.get("mode", "phone")
@@ -65,7 +66,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def send_code(request: HttpRequest) -> HttpResponse:
+def send_code(request: HtmxHttpRequest) -> HttpResponse:
     """Send the SMS code; answers with the status fragment for htmx."""
     raw = request.POST.get("phone", "")
     ctx = _ctx(request, phone=raw.strip()[:20])

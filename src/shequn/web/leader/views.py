@@ -28,6 +28,7 @@ from shequn.orders.models import Order
 from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
 from shequn.shops.selectors import shop_listings, shops_of
+from shequn.web.htmx import HtmxHttpRequest
 
 log = logging.getLogger("shequn.web.leader")
 S = Order.State
@@ -35,9 +36,10 @@ S = Order.State
 # Attributed sales that count: paid and not refunded or cancelled.
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 
-STATE_EN = {S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
-            S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
-            S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
+STATE_EN: dict[str, str] = {
+    S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
+    S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
+    S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
 
 leader_only = role_required(LEADER)
 
@@ -86,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @leader_only
-def shop_update(request: HttpRequest) -> HttpResponse:
+def shop_update(request: HtmxHttpRequest) -> HttpResponse:
     shop = _my_shop(request.user)
     if shop is None:
         raise Http404("no shop")
@@ -149,7 +151,7 @@ def products(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @leader_only
-def toggle_listing(request: HttpRequest, product_id: int) -> HttpResponse:
+def toggle_listing(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
     """上架 / 下架: list the product in the shop or take it down."""
     shop = _my_shop(request.user)
     if shop is None:
@@ -174,6 +176,7 @@ def toggle_listing(request: HttpRequest, product_id: int) -> HttpResponse:
             messages.error(request, _error_text(error))
         return redirect("leader:products")
     if product is None:
+        assert listing is not None  # product is None only for an existing listing
         product = product_list().filter(pk=product_id).first() or listing.product
     row = _product_row(product, listing)
     return render(request, "leader/_product_row.html", {"row": row, "error": error},
@@ -214,7 +217,7 @@ def share(request: HttpRequest) -> HttpResponse:
 @require_GET
 @leader_only
 def orders(request: HttpRequest) -> HttpResponse:
-    qs = (Order.objects.filter(leader=request.user).select_related("shop")
+    qs = (Order.objects.filter(leader=request.user.pk).select_related("shop")
           .prefetch_related("lines").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
              "state_label": o.get_state_display(), "state_en": STATE_EN.get(o.state, o.state),

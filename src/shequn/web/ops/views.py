@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from shequn.orders import services as order_services
 from shequn.orders.models import Order
 from shequn.payments import services as payment_services
 from shequn.payments.models import Payment, Refund
+from shequn.web.htmx import HtmxHttpRequest
 
 log = logging.getLogger("shequn.web.ops")
 S = Order.State
@@ -38,9 +39,10 @@ GMV_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 CHART_DAYS = 14
 PAGE_SIZE = 50
 
-STATE_EN = {S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
-            S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
-            S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
+STATE_EN: dict[str, str] = {
+    S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
+    S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
+    S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
 
 operator_only = role_required(OPERATOR)
 
@@ -72,8 +74,10 @@ def _decorate(orders: Iterable[Order]) -> list[Order]:
 
 
 def _actions_for(state: str) -> list[str]:
-    return {S.PAID: ["ship", "refund"], S.ON_HOLD: ["clear-hold", "refund"],
-            S.SHIPPED: ["deliver"]}.get(state, [])
+    actions: dict[str, list[str]] = {S.PAID: ["ship", "refund"],
+                                     S.ON_HOLD: ["clear-hold", "refund"],
+                                     S.SHIPPED: ["deliver"]}
+    return actions.get(state, [])
 
 
 def _count_by_state(qs: QuerySet[Order]) -> dict[str, int]:
@@ -102,7 +106,7 @@ def orders_per_day(days: int = CHART_DAYS) -> list[dict[str, Any]]:
     series = []
     for i in range(days):
         day = first + dt.timedelta(days=i)
-        r = by_day.get(day, {})
+        r: Mapping[str, Any] = by_day.get(day, {})
         series.append({"day": day.isoformat(), "n": r.get("n", 0), "paid": r.get("paid", 0)})
     return series
 
@@ -221,7 +225,7 @@ ACTIONS: dict[str, Callable[[Order, HttpRequest], str]] = {
 
 @require_POST
 @operator_only
-def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+def order_action(request: HtmxHttpRequest, number: str, action: str) -> HttpResponse:
     """Run one operator action. htmx gets the order card back (with the outcome
     or the domain error inline); a plain form post is redirected back."""
     run = ACTIONS.get(action)

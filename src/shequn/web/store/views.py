@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from shequn.checkout.errors import CheckoutError
 from shequn.core.errors import DomainError
 from shequn.shops.models import Listing, Shop
+from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.store import offers
 from shequn.web.store.forms import (
     ADDRESS_FIELDS,
@@ -164,7 +165,7 @@ def _listing_for(sku_product_id: int, raw: str | None) -> int | None:
 
 @require_POST
 @domain_errors
-def cart_add(request: HttpRequest) -> HttpResponse:
+def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     from shequn.catalog.selectors import get_sku
     from shequn.checkout.cart import add_item, cart_for_session
 
@@ -190,7 +191,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @domain_errors
-def cart_set(request: HttpRequest) -> HttpResponse:
+def cart_set(request: HtmxHttpRequest) -> HttpResponse:
     from shequn.checkout.cart import cart_for_session, set_qty
 
     sku_id = parse_int(request.POST.get("sku_id"), error=CheckoutError.UNKNOWN_SKU)
@@ -233,7 +234,7 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     cart_summary = summary(cart) if cart is not None else None
     quote = None
     quote_error = None
-    if cart_summary is not None and cart_summary.lines:
+    if cart is not None and cart_summary is not None and cart_summary.lines:
         try:
             quote = quote_checkout(cart, identity=identity)
         except DomainError as err:
@@ -256,7 +257,7 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 @login_required
-def checkout_page(request: HttpRequest) -> HttpResponse:
+def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
     from shequn.checkout.identities import add_address, add_identity
 
     if request.method != "POST":
