@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from shequn.checkout.errors import CheckoutError
@@ -24,17 +24,6 @@ Kind = QuotaMove.Kind
 
 def annual_limit() -> Decimal:
     return Decimal(settings.SHEQUN["ANNUAL_LIMIT"])
-
-
-def _account(id_hash: str, year: int) -> QuotaAccount:
-    account = QuotaAccount.objects.filter(id_hash=id_hash, year=year).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return QuotaAccount.objects.create(id_hash=id_hash, year=year)
-    except IntegrityError:  # created concurrently by another order
-        return QuotaAccount.objects.get(id_hash=id_hash, year=year)
 
 
 def annual_used(id_hash: str, year: int) -> Decimal:
