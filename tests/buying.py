@@ -19,9 +19,13 @@ from tests.factories import make_org, make_product, make_sku, make_stock, make_w
 _seq = itertools.count(1)
 
 
+def complete_resident_id(body17: str) -> str:
+    """The 17 digits plus their check digit (stdnum wants a placeholder 18th)."""
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
 def resident_id(birth: str = "19900307", region: str = "110105", seq: int = 123) -> str:
-    body = f"{region}{birth}{seq:03d}"
-    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder digit
+    return complete_resident_id(f"{region}{birth}{seq:03d}")
 
 
 def make_buyer(phone: str | None = None) -> User:

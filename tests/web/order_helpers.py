@@ -9,8 +9,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from stdnum.cn import ric
-
 from shequn.accounts.models import User
 from shequn.checkout import cart as cart_services
 from shequn.checkout import identities
@@ -19,13 +17,14 @@ from shequn.checkout.services import place_order
 from shequn.orders.models import Order
 from shequn.payments import services as payment_services
 from shequn.shops.models import Listing, Shop
+from tests.buying import complete_resident_id
 
 _seq = itertools.count(1)
 
 
 def resident_id(body17: str = "11010519850612003") -> str:
     """An 18-digit resident ID with a correct check digit (GB 11643-1999)."""
-    return body17 + ric.calc_check_digit(body17 + "0")  # needs a placeholder digit
+    return complete_resident_id(body17)
 
 
 def make_buyer(username: str | None = None) -> User:
