@@ -1,21 +1,35 @@
 """``shequn`` console command.
 
-    shequn tax quote FILE|-      CBEC tax quote (pure; no database)
-    shequn <django command> ...  any Django management command (migrate, seed_demo, ...)
+    shequn tax quote FILE|-        CBEC tax quote (pure; no database)
+    shequn customs validate FILE…  check CEB messages against the XSD and business rules
+    shequn customs-sim ...         the customs single-window simulator as its own process
+    shequn worker ...              Celery worker + outbox relay (production runtime)
+    shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
+
+Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
+only dispatches, so domains add commands without touching each other.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+
+SUBCOMMANDS: dict[str, str] = {
+    "tax": "shequn.taxes.cli",
+    "customs": "shequn.customs.cli",
+    "customs-sim": "shequn.customs.sim.cli",
+    "worker": "shequn.core.worker_cli",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["tax"]:
-        from shequn.taxes.cli import main as tax_main
-
-        return tax_main(args[1:])
+    module = SUBCOMMANDS.get(args[0]) if args else None
+    if module is not None:
+        entry = importlib.import_module(module).main
+        return int(entry(args[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
     from django.core.management import execute_from_command_line
 

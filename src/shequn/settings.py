@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "shequn.checkout",
     "shequn.orders",
     "shequn.payments",
+    "shequn.distribution",
+    "shequn.commission",
+    "shequn.customs",
     "shequn.web",
 ]
 
