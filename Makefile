@@ -45,7 +45,7 @@ test: install services browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
-	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser" --junitxml=test-artifacts/junit-sqlite.xml
+	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" --junitxml=test-artifacts/junit-sqlite.xml
 
 test-fast: install
 	$(BIN)/pytest -q -x -m "not browser"

@@ -10,16 +10,32 @@ from django.db import connection
 from shequn.core import clock
 
 
+def _rabbitmq_answers() -> bool:
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"))
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 5672), 1):
+            return True
+    except OSError:
+        return False
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" in engine:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL; `make test` does)")
+    postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL; `make test` does)")
+    needs_broker = any("rabbitmq" in item.keywords for item in items)
+    broker = needs_broker and _rabbitmq_answers()
+    skip_mq = pytest.mark.skip(reason="needs RabbitMQ on BROKER_URL (`make test` starts it)")
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if "postgres" in item.keywords and not postgres:
+            item.add_marker(skip_pg)
+        if "rabbitmq" in item.keywords and not broker:
+            item.add_marker(skip_mq)
 
 
 @pytest.fixture(autouse=True)
