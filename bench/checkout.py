@@ -27,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
 os.environ.setdefault("SHEQUN_LOG", "WARNING")
+# Production runs without DEBUG: DEBUG logs every SQL statement (a cost per query).
+os.environ.setdefault("SHEQUN_DEBUG", "0")
 
 import django
 

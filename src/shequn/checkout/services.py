@@ -17,16 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.functions import Substr
 
 from shequn.catalog.models import SKU, PositiveListLine
 from shequn.catalog.services import check_sellable
-from shequn.checkout import quota
+from shequn.checkout import quota, reads
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.freight import freight_for
-from shequn.checkout.identities import get_address
-from shequn.checkout.models import BuyerIdentity, Cart, CartLine, QuotaAccount
+from shequn.checkout.models import BuyerIdentity, Cart, CartLine
 from shequn.core import clock, outbox
 from shequn.core.errors import DomainError
 from shequn.core.ids import next_order_number
@@ -123,7 +120,7 @@ def _group_lines(lines: list[CartLine], stocks: list[Stock]
 def _positive_line(line: CartLine) -> PositiveListLine | None:
     if not getattr(line, "pl_found", False):
         return None
-    # pl_bonded_only and pl_cap are query annotations added by _cart_lines().
+    # pl_bonded_only and pl_cap are query annotations added by reads.cart_lines().
     bonded_only: bool = line.pl_bonded_only  # type: ignore[attr-defined]
     cap: int | None = line.pl_cap  # type: ignore[attr-defined]
     return PositiveListLine(tariff_line=line.sku.hs_code[:8], bonded_only=bonded_only,
@@ -161,17 +158,6 @@ def quote_lines(lines: list[CartLine], annual_used: Decimal, stocks: list[Stock]
     return result
 
 
-def _cart_lines(cart_id: Any) -> list[CartLine]:
-    """The cart's lines with SKU, product and the SKU's positive-list entry, in
-    one query (placement has a query budget that must not grow with lines)."""
-    listed = PositiveListLine.objects.filter(tariff_line=Substr(OuterRef("sku__hs_code"), 1, 8))
-    return list(CartLine.objects.filter(cart_id=cart_id).select_related("sku__product")
-                .annotate(pl_found=Exists(listed),
-                          pl_bonded_only=Subquery(listed.values("bonded_only")[:1]),
-                          pl_cap=Subquery(listed.values("per_order_qty_cap")[:1]))
-                .order_by("sku_id"))
-
-
 def _stocks(lines: list[CartLine]) -> list[Stock]:
     return list(Stock.objects.filter(sku_id__in={line.sku_id for line in lines})
                 .select_related("warehouse"))
@@ -181,25 +167,10 @@ def quote_checkout(cart: Cart, identity: BuyerIdentity | None = None) -> Checkou
     """What the buyer will pay, before placing. Without an identity the annual
     quota is assumed unused (the page says so)."""
     used = quota.annual_used(identity.id_hash, year_now()) if identity else ZERO
-    lines = _cart_lines(cart.pk)
+    lines = reads.cart_lines(cart.pk)
     if not lines:
         return CheckoutQuote(annual_used=used)
     return quote_lines(lines, used, _stocks(lines))
-
-
-def _identity_with_quota(user: Any, identity_id: Any, year: int) -> BuyerIdentity:
-    """The buyer's identity and, in the same query, what its quota account holds."""
-    account = QuotaAccount.objects.filter(id_hash=OuterRef("id_hash"), year=year)
-    try:
-        identity = (BuyerIdentity.objects.filter(user=user, pk=int(identity_id))
-                    .annotate(quota_held=Subquery(
-                        account.annotate(t=F("used") + F("reserved")).values("t")[:1]))
-                    .first())
-    except (TypeError, ValueError):
-        identity = None
-    if identity is None:
-        raise CheckoutError.IDENTITY_NOT_FOUND.error()
-    return identity
 
 
 def _refusal(code: str | None) -> DomainError:
@@ -213,22 +184,17 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
                 expected_version: int | None) -> list[Order]:
     # Bumping the version first locks the cart row and proves the buyer placed
     # what they saw: a concurrent change or a second submit finds another version.
-    mine = Cart.objects.filter(pk=cart.pk, user=user)
-    if expected_version is not None:
-        mine = mine.filter(version=expected_version)
-    if mine.update(version=F("version") + 1, updated_at=clock.now()) != 1:
+    if not reads.bump_cart_version(cart.pk, user.pk, expected_version):
         raise CheckoutError.STALE_CART.error(expected=expected_version)
-    lines = _cart_lines(cart.pk)
+    lines = reads.cart_lines(cart.pk)
     if not lines:
         raise CheckoutError.EMPTY_CART.error()
     if any(line.unit_price != line.sku.price for line in lines):
         raise CheckoutError.STALE_CART.error(reason="price changed")
     year = year_now()
-    identity = _identity_with_quota(user, identity_id, year)
-    address = get_address(user, address_id)
+    identity, address, held = reads.buyer(user.pk, identity_id, address_id, year)
     stocks = stock_services.lock_stock([line.sku_id for line in lines])
-    held = identity.quota_held  # type: ignore[attr-defined]
-    checkout = quote_lines(lines, held or ZERO, stocks)
+    checkout = quote_lines(lines, held, stocks)
     if checkout.refused_code:
         raise _refusal(checkout.refused_code)
 
@@ -273,5 +239,5 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
         outbox.emit("order.placed", "order", order.pk, number=order.number,
                     checkout_id=str(checkout_id), amount=str(order.actual_paid))
         orders.append(order)
-    CartLine.objects.filter(cart_id=cart.pk).delete()
+    reads.empty_cart(cart.pk)
     return orders
