@@ -144,4 +144,8 @@ SHEQUN: dict[str, Any] = {
     "INPROCESS_WORKER": os.environ.get("SHEQUN_INPROCESS_WORKER", "0") == "1",
     # Platform identity on customs messages (ebpCode).
     "PLATFORM_EBP_CODE": os.environ.get("SHEQUN_EBP_CODE", "3301960SQP"),
+    # After-sales: an order completes this many days after delivery when no
+    # after-sales request is open; returns are accepted within RETURN_DAYS.
+    "AFTER_SALES_DAYS": int(os.environ.get("SHEQUN_AFTER_SALES_DAYS", "7")),
+    "RETURN_DAYS": 30,
 }

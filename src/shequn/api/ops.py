@@ -62,3 +62,23 @@ def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
     payments.refund_order(_order(request, number).pk, actor=request.user,
                           reason=payload.reason or "运营退款 refund by operator")
     return _fresh(number)
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = ""
+
+
+@router.post("/orders/{number}/returns/{return_id}",
+             response={200: OrderOut, 403: Error, 404: Error, 409: Error, 422: Error})
+def decide_return(request: HttpRequest, number: str, return_id: int, payload: DecisionIn
+                  ) -> OrderOut:
+    """Approve or reject a buyer's return request (audited)."""
+    from shequn.orders import returns
+    from shequn.orders.errors import OrderError
+
+    order = _order(request, number)
+    if not order.after_sales.filter(pk=return_id).exists():
+        raise OrderError.AFTER_SALE_NOT_FOUND.error()
+    returns.decide_return(request.user, return_id, approve=payload.approve, note=payload.reason)
+    return _fresh(number)

@@ -91,3 +91,45 @@ def cancel(request: HttpRequest, number: str) -> OrderOut:
     order = selectors.get_order_for_user(request.user, number)
     services.cancel_by_buyer(request.user, order.pk)
     return order_out(selectors.get_order_for_user(request.user, number))
+
+
+class ReturnLineIn(Schema):
+    line: int  # gnum of the order line
+    qty: int
+
+
+class ReturnIn(Schema):
+    lines: list[ReturnLineIn]
+    reason: str
+
+
+class ReturnOut(Schema):
+    id: int
+    state: str
+    reason: str
+    goods_refund: str
+    tax_refund: str
+
+
+def return_out(after_sale) -> ReturnOut:  # type: ignore[no-untyped-def]
+    return ReturnOut(id=after_sale.pk, state=after_sale.state, reason=after_sale.reason,
+                     goods_refund=f"{after_sale.goods_refund:.2f}",
+                     tax_refund=f"{after_sale.tax_refund:.2f}")
+
+
+@router.post("/{number}/returns", response={201: ReturnOut, 404: Error, 409: Error, 422: Error})
+def request_return(request: HttpRequest, number: str, payload: ReturnIn
+                   ) -> tuple[int, ReturnOut]:
+    """Ask to return some units of a delivered order (partial quantities allowed)."""
+    from shequn.orders import returns
+
+    order = selectors.get_order_for_user(request.user, number)
+    by_gnum = {ln.gnum: ln.pk for ln in order.lines.all()}
+    lines = [(by_gnum.get(item.line, 0), item.qty) for item in payload.lines]
+    return 201, return_out(returns.request_return(request.user, order.pk, lines, payload.reason))
+
+
+@router.get("/{number}/returns", response={200: list[ReturnOut], 404: Error})
+def list_returns(request: HttpRequest, number: str) -> list[ReturnOut]:
+    order = selectors.get_order_for_user(request.user, number)
+    return [return_out(r) for r in order.after_sales.all()]

@@ -111,3 +111,26 @@ def release(ref: str) -> bool:
 def refund(ref: str) -> bool:
     """A paid order was refunded or cancelled at customs: give the use back."""
     return _settle(ref, Kind.CONSUME, Kind.REFUND, "used", None)
+
+
+@transaction.atomic
+def give_back(ref: str, part: str, amount: Decimal) -> Decimal:
+    """A part of paid order ``ref`` was returned: give ``amount`` of its use back
+    (at most what the order still holds), once per ``part`` (the return's own
+    reference, e.g. ``<order>/R12``). Returns what was given back."""
+    consumed = QuotaMove.objects.filter(kind=Kind.CONSUME, ref=ref).first()
+    if consumed is None or amount <= ZERO:
+        return ZERO
+    account = QuotaAccount.objects.select_for_update().get(pk=consumed.account_id)
+    moves = QuotaMove.objects.filter(account=account, kind=Kind.REFUND)
+    if moves.filter(ref=part).exists():
+        return ZERO
+    taken = sum((m.amount for m in moves.filter(ref__startswith=f"{ref}/")), ZERO)
+    if moves.filter(ref=ref).exists():
+        taken = consumed.amount  # refunded in full already
+    amount = min(amount, consumed.amount - taken)
+    if amount <= ZERO:
+        return ZERO
+    QuotaAccount.objects.filter(pk=account.pk).update(used=F("used") - amount)
+    QuotaMove.objects.create(account=account, kind=Kind.REFUND, amount=amount, ref=part)
+    return amount

@@ -8,6 +8,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from shequn.core import worker
-        from shequn.orders import services
+        from shequn.orders import returns, services
 
         worker.periodic(services.expire_unpaid)
+        worker.periodic(returns.complete_due)

@@ -81,6 +81,7 @@ class Order(models.Model):
     vat = _money()
     tax_total = _money()
     actual_paid = _money()
+    refunded_total = _money(help_text="money returned by partial refunds (returns)")
     taxable_total = _money()
     tax_regime = models.CharField(max_length=20)
     quota_year = models.PositiveSmallIntegerField()
@@ -141,3 +142,47 @@ class OrderStatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class AfterSale(models.Model):
+    """A buyer's return request (售后) after delivery: some quantity of some
+    lines. While one is open the order cannot complete (commission stays
+    pending). Approved returns of cross-border goods are declared to customs
+    (CEB625) before the money goes back."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待处理"
+        APPROVED = "approved", "已同意退货"
+        REJECTED = "rejected", "已拒绝"
+        REFUNDED = "refunded", "已退款"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN,
+                             db_index=True)
+    reason = models.CharField(max_length=200)
+    goods_refund = _money()
+    tax_refund = _money()
+    decision_note = models.CharField(max_length=200, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.goods_refund + self.tax_refund
+
+
+class AfterSaleLine(models.Model):
+    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField()
+    goods_refund = _money()
+    tax_refund = _money()
+    taxable_refund = _money(help_text="taxable value given back to the buyer's annual quota")

@@ -196,3 +196,23 @@ def simulate_payment(user: Any, checkout_id: Any, *, as_other_person: bool = Fal
             except DomainError as exc:
                 outcomes.append(exc.code)
     return outcomes
+
+
+@transaction.atomic
+def refund_return(after_sale_id: Any, *, actor: Any = None) -> Refund | None:
+    """Pay back an approved return (goods and the tax paid on them, not freight)
+    through the provider, once: a second call finds the return refunded and
+    returns None."""
+    from shequn.orders import returns
+    from shequn.orders.models import AfterSale
+
+    after_sale = (AfterSale.objects.select_for_update().select_related("order")
+                  .filter(pk=after_sale_id).first())
+    if after_sale is None or after_sale.state != AfterSale.State.APPROVED:
+        return None
+    payment = after_sale.order.payments.filter(state=Payment.State.SUCCEEDED).first()
+    if payment is None:
+        raise PaymentError.NOT_REFUNDABLE.error(state=after_sale.order.state)
+    refund = _refund(payment, after_sale.amount, f"退货退款 return #{after_sale.pk}", actor)
+    returns.record_refund(after_sale.pk, refund_no=refund.out_refund_no)
+    return refund
