@@ -55,7 +55,8 @@ def test_order_completes_only_after_the_window(operator):
     order.refresh_from_db()
     assert order.state == S.COMPLETED and order.completed_at is not None
     assert returns.complete_due() == 0  # idempotent
-    assert OutboxEvent.objects.filter(topic="order.completed", aggregate_id=str(order.pk)).count() == 1
+    completed = OutboxEvent.objects.filter(topic="order.completed", aggregate_id=str(order.pk))
+    assert completed.count() == 1
 
 
 def test_open_return_request_holds_completion(operator):
