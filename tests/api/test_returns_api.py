@@ -21,6 +21,7 @@ def test_return_round_trip_through_the_api(client, django_user_model):
     sku = make_sku(price="60.00")
     make_stock(make_warehouse(), sku, 10)
     order = place_paid_order(buyer, sku, qty=3)
+    services.mark_cleared(order.pk)
     services.mark_shipped(order.pk, operator)
     services.mark_delivered(order.pk, operator)
 

@@ -39,6 +39,7 @@ def _delivered(operator, qty=3, price="120.00"):
                           address_id=buyer.address_id, expected_version=cart.version)
     payments.start_payment(buyer.user, order.checkout_id)
     payments.simulate_payment(buyer.user, order.checkout_id)
+    services.mark_cleared(order.pk)
     services.mark_shipped(order.pk, operator)
     services.mark_delivered(order.pk, operator)
     order.refresh_from_db()

@@ -28,8 +28,27 @@ def _paid_order():
                           address_id=buyer.address_id, expected_version=cart.version)
     payments.start_payment(buyer.user, order.checkout_id)
     payments.simulate_payment(buyer.user, order.checkout_id)
+    services.mark_cleared(order.pk)  # customs released it (the customs tests do it for real)
     order.refresh_from_db()
     return buyer, order
+
+
+def test_warehouse_cannot_ship_before_customs_release(django_user_model):
+    buyer = make_real_buyer()
+    sku = make_buyable("80.00", 5)
+    cart = cart_with(buyer.user, (sku, 1))
+    [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,
+                          address_id=buyer.address_id, expected_version=cart.version)
+    payments.start_payment(buyer.user, order.checkout_id)
+    payments.simulate_payment(buyer.user, order.checkout_id)
+    ops = _operator(django_user_model)
+    with pytest.raises(DomainError) as exc:
+        services.mark_shipped(order.pk, ops)
+    assert exc.value.code == "not_cleared"
+    assert services.mark_cleared(order.pk) is True
+    assert services.mark_cleared(order.pk) is False  # idempotent
+    services.mark_shipped(order.pk, ops)
+    assert Order.objects.get(pk=order.pk).state == S.SHIPPED
 
 
 def _operator(django_user_model):
@@ -97,6 +116,7 @@ def test_random_action_sequences_only_move_forward(django_user_model, actions):
             elif action == "cancel":
                 services.cancel_unpaid(order.pk, reason="test")
             elif action == "ship":
+                services.mark_cleared(order.pk)
                 services.mark_shipped(order.pk, ops)
             elif action == "deliver":
                 services.mark_delivered(order.pk, ops)

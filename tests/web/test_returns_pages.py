@@ -27,6 +27,7 @@ def test_return_request_and_approval_through_the_pages(client, operator):
     sku = make_sku(price="88.00")
     make_stock(make_warehouse(), sku, 10)
     order = place_paid_order(buyer, sku, qty=2)
+    services.mark_cleared(order.pk)
     services.mark_shipped(order.pk, operator)
     services.mark_delivered(order.pk, operator)
     line = order.lines.get()

@@ -6,6 +6,8 @@ class OrderError(CodedError):
     INVALID_TRANSITION = ("invalid_transition", "订单当前状态不允许此操作",
                           "The order's state does not allow this action", 409)
     NOT_OPERATOR = ("not_operator", "仅运营人员可执行此操作", "Operators only", 403)
+    NOT_CLEARED = ("not_cleared", "海关尚未放行，仓库不能发货",
+                   "Customs has not released this order yet; it cannot ship", 409)
     NOT_RETURNABLE = ("not_returnable", "该订单当前不能申请退货（需已签收且在退货期内）",
                       "This order cannot be returned now (delivered, within the return period)",
                       409)

@@ -89,6 +89,9 @@ class Order(models.Model):
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField(db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Set by customs when the declaration is released (放行); the warehouse may
+    # ship only after it (orders.services.mark_shipped checks).
+    cleared_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -137,8 +137,26 @@ def _operator_move(order_id: Any, to: str, actor: Any, action: str, note: str) -
 
 
 @transaction.atomic
+def mark_cleared(order_id: Any, *, note: str = "") -> bool:
+    """Customs released the order's declaration (called by the customs domain
+    through its receipt handling). Idempotent; does not change the state."""
+    order = _lock(order_id)
+    if order.cleared_at is not None or order.state != S.PAID:
+        return False
+    order.cleared_at = clock.now()
+    Order.objects.filter(pk=order.pk).update(cleared_at=order.cleared_at)
+    outbox.emit("order.cleared", "order", order.pk, number=order.number, note=note[:200])
+    return True
+
+
+@transaction.atomic
 def mark_shipped(order_id: Any, actor: Any) -> Order:
-    """Until customs clearance exists, an operator ships a paid order by hand."""
+    """The warehouse (an operator) ships a paid order, only after customs
+    released it (invariant: nothing leaves a bonded warehouse uncleared)."""
+    _require_operator(actor)
+    order = _lock(order_id)
+    if order.state == S.PAID and order.cleared_at is None:
+        raise OrderError.NOT_CLEARED.error(number=order.number)
     return _operator_move(order_id, S.SHIPPED, actor, "order.ship", "已发货 shipped")
 
 
