@@ -76,3 +76,14 @@ def cart_with(user: User, *items: tuple[Any, int]) -> Any:
         carts.add_item(cart, sku.pk, qty)
     cart.refresh_from_db()
     return cart
+
+
+def run_events(rounds: int = 10) -> None:
+    """Drain the outbox until it is quiet (events cause events), and let the
+    embedded customs simulator answer: what the worker does in the background."""
+    from shequn.core import outbox
+    from shequn.customs import services as customs
+
+    for _ in range(rounds):
+        if not (outbox.drain() + customs.pump_embedded()):
+            return

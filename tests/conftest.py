@@ -46,6 +46,16 @@ def _reset_clock():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_customs_simulator():
+    # The embedded single window keeps state in memory (its own per-ID quota):
+    # each test starts with a new one.
+    from shequn.customs import gateway
+
+    gateway.reset_embedded()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -144,6 +144,21 @@ SHEQUN: dict[str, Any] = {
     "INPROCESS_WORKER": os.environ.get("SHEQUN_INPROCESS_WORKER", "0") == "1",
     # Platform identity on customs messages (ebpCode).
     "PLATFORM_EBP_CODE": os.environ.get("SHEQUN_EBP_CODE", "3301960SQP"),
+    "PLATFORM_EBP_NAME": os.environ.get("SHEQUN_EBP_NAME", "社群跨境电商平台"),
+    # Customs single window: "embedded" (the simulator in this process) or the
+    # URL of `shequn customs-sim` / a real terminal adapter (http://…/ceb).
+    "CUSTOMS_GATEWAY": os.environ.get("SHEQUN_CUSTOMS_GATEWAY", "embedded"),
+    "CUSTOMS_SIM": {},  # SimConfig overrides for the embedded simulator
+    # Receipts pushed to /api/v1/customs/receipts must carry this bearer token.
+    "CUSTOMS_RECEIPT_TOKEN": os.environ.get("SHEQUN_CUSTOMS_RECEIPT_TOKEN",
+                                            "demo-customs-receipt-token"),
+    "CEB_DXP_ID": os.environ.get("SHEQUN_CEB_DXP_ID", "DXPENT0000000001"),
+    "CEB_PAY_CODE": os.environ.get("SHEQUN_CEB_PAY_CODE", "312226T001"),
+    "CEB_PAY_NAME": "社群支付（模拟）",
+    "CEB_CARRIER_CODE": os.environ.get("SHEQUN_CEB_CARRIER_CODE", "3301980101"),
+    "CEB_CARRIER_NAME": "社群物流（模拟）",
+    "CEB_KEY_FILE": os.environ.get("SHEQUN_CEB_KEY_FILE", ""),
+    "CEB_CERT_FILE": os.environ.get("SHEQUN_CEB_CERT_FILE", ""),
     # After-sales: an order completes this many days after delivery when no
     # after-sales request is open; returns are accepted within RETURN_DAYS.
     "AFTER_SALES_DAYS": int(os.environ.get("SHEQUN_AFTER_SALES_DAYS", "7")),

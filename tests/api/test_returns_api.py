@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from shequn.core import outbox
 from shequn.orders import services
 from shequn.orders.models import AfterSale, Order
+from tests.buying import run_events
 from tests.factories import make_sku, make_stock, make_warehouse
 from tests.web.order_helpers import make_buyer, place_paid_order
 
@@ -43,6 +43,6 @@ def test_return_round_trip_through_the_api(client, django_user_model):
     done = client.post(f"/api/v1/ops/orders/{order.number}/returns/{rid}",
                        {"approve": True}, content_type="application/json")
     assert done.status_code == 200, done.content
-    outbox.drain()
+    run_events()
     assert AfterSale.objects.get(pk=rid).state == AfterSale.State.REFUNDED
     assert Order.objects.get(pk=order.pk).refunded_total > 0

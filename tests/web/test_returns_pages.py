@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from shequn.core import outbox
 from shequn.orders import services
 from shequn.orders.models import AfterSale
+from tests.buying import run_events
 from tests.factories import make_sku, make_stock, make_warehouse
 from tests.web.order_helpers import make_buyer, place_paid_order
 
@@ -48,7 +48,7 @@ def test_return_request_and_approval_through_the_pages(client, operator):
     assert f"return-approve-{after_sale.pk}" in detail
     assert "<script>alert(1)</script>" not in detail  # escaped
     client.post(f"/ops/orders/{order.number}/return-approve/", {"after_sale": after_sale.pk})
-    outbox.drain()
+    run_events()
     after_sale.refresh_from_db()
     assert after_sale.state == AfterSale.State.REFUNDED
 

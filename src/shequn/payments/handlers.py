@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from shequn.core import outbox
 from shequn.core.models import OutboxEvent
 from shequn.payments import services
 
 
-@outbox.handler("order.return_approved")
-def refund_approved_return(event: OutboxEvent) -> None:
-    """Without customs in the loop (RETURNS_NEED_CUSTOMS off) an approved return
-    is refunded at once; with it, customs refunds after the CEB626 clears it."""
-    if settings.SHEQUN.get("RETURNS_NEED_CUSTOMS", False):
-        return
+@outbox.handler("customs.return_cleared")
+def refund_cleared_return(event: OutboxEvent) -> None:
+    """Customs accepted the return (CEB626): the money goes back."""
     services.refund_return(int(event.payload["return_id"]))
+
+
+@outbox.handler("customs.rejected")
+@outbox.handler("customs.cancelled")
+def refund_declined_order(event: OutboxEvent) -> None:
+    """Customs rejected the declaration or approved its cancellation: the whole
+    payment goes back, with stock and the buyer's quota (orders.mark_refunded)."""
+    reason = ("海关退单 rejected by customs" if event.topic == "customs.rejected"
+              else "海关撤单 cancelled at customs")
+    detail = str(event.payload.get("reason", ""))[:120]
+    services.refund_after_customs(event.aggregate_id, reason=f"{reason} {detail}".strip())

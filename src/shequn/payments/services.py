@@ -216,3 +216,18 @@ def refund_return(after_sale_id: Any, *, actor: Any = None) -> Refund | None:
     refund = _refund(payment, after_sale.amount, f"退货退款 return #{after_sale.pk}", actor)
     returns.record_refund(after_sale.pk, refund_no=refund.out_refund_no)
     return refund
+
+
+@transaction.atomic
+def refund_after_customs(order_id: Any, *, reason: str) -> Refund | None:
+    """Full refund when customs declined the order (rejection or approved
+    cancellation). Idempotent: an order already refunded is left alone."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.state not in (Order.State.PAID, Order.State.ON_HOLD):
+        return None
+    payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
+    if payment is None:
+        return None
+    refund = _refund(payment, payment.amount, reason, None)
+    order_services.mark_refunded(order.pk, reason=reason)
+    return refund

@@ -84,6 +84,21 @@ def dxp_schema() -> etree.XMLSchema:
     return _schema("dxp-terminal-202205.xsd")
 
 
+@cache
+def ceb_schema_unsigned() -> etree.XMLSchema:
+    """The official import schema with ``ds:Signature`` made optional everywhere.
+
+    Used only to check a declaration that is about to be handed to an external
+    signing service (an SM2 UKey host): everything but the signature is final
+    then. Outgoing signed messages are always checked with ``ceb_schema()``."""
+    path = XSD_DIR / "ceb-import-202205.xsd"
+    text = path.read_bytes().replace(b'<xs:element ref="ds:Signature"/>',
+                                     b'<xs:element ref="ds:Signature" minOccurs="0"/>')
+    doc = etree.fromstring(text, parser=etree.XMLParser(no_network=True),
+                           base_url=str(path))
+    return etree.XMLSchema(doc)
+
+
 def schema_problems(root: etree._Element) -> list[Problem]:
     """XSD problems of a parsed CEB message or DxpMsg envelope (empty when valid)."""
     schema = dxp_schema() if message_type(root) == "DxpMsg" else ceb_schema()

@@ -1,0 +1,143 @@
+"""The port to the customs single window, and the platform's signer.
+
+``submit(data)`` hands one enveloped message over and returns any receipt the
+other side answered at once (a CEB900 format error). Receipts that come later
+reach ``services.receive`` — pushed over HTTP to ``/api/v1/customs/receipts`` by
+a separate simulator or the real terminal, or pumped in-process from the
+embedded simulator by the periodic job ``pump_embedded``.
+
+``SHEQUN["CUSTOMS_GATEWAY"]``: ``embedded`` (default: the simulator in this
+process) or an ``http://…/ceb`` URL (``shequn customs-sim`` or a real adapter).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from shequn.customs.ceb import signing
+
+log = logging.getLogger("shequn.customs")
+
+
+class GatewayError(RuntimeError):
+    """The message did not reach the other side; the send is retried."""
+
+
+class Gateway(Protocol):
+    def submit(self, data: bytes) -> list[bytes]: ...
+
+
+class HttpGateway:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url, self.timeout = url, timeout
+
+    def submit(self, data: bytes) -> list[bytes]:
+        request = urllib.request.Request(self.url, data=data, method="POST",  # noqa: S310
+                                         headers={"Content-Type": "application/xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310
+                body = resp.read()
+                kind = resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:  # a CEB900 comes back as 4xx with XML
+            body, kind = exc.read(), exc.headers.get("Content-Type", "")
+            if "xml" not in kind:
+                raise GatewayError(f"HTTP {exc.code} from {self.url}") from exc
+        except (OSError, urllib.error.URLError) as exc:
+            raise GatewayError(f"{self.url}: {exc}") from exc
+        return [body] if "xml" in kind else []
+
+
+def _deliver_in_process(receipt: Any) -> None:
+    from shequn.customs import services
+
+    services.receive(receipt.body())
+
+
+class EmbeddedGateway:
+    """The simulator in this process (demo and tests). ``pump`` runs its
+    scheduler and hands due receipts to ``services.receive``; a receipt whose
+    handling fails is retried by the simulator with backoff, as a real
+    terminal redelivers."""
+
+    def __init__(self) -> None:
+        from shequn.customs.sim.config import SimConfig, from_mapping
+        from shequn.customs.sim.window import SingleWindow
+
+        conf = dict(settings.SHEQUN.get("CUSTOMS_SIM", {}))
+        cert = Path(platform_cert_file())
+        base = SimConfig(trusted_certs=(str(cert),))
+        self.window = SingleWindow(from_mapping(conf, base) if conf else base,
+                                   deliver=_deliver_in_process)
+
+    def submit(self, data: bytes) -> list[bytes]:
+        result = self.window.submit(data)
+        return [result.receipt] if result.receipt else []
+
+    def pump(self) -> int:
+        return len(self.window.tick())
+
+
+_lock = threading.Lock()
+_embedded: EmbeddedGateway | None = None
+
+
+def embedded() -> EmbeddedGateway:
+    global _embedded
+    with _lock:
+        if _embedded is None:
+            _embedded = EmbeddedGateway()
+        return _embedded
+
+
+def reset_embedded() -> None:
+    """Forget the embedded simulator's state (tests)."""
+    global _embedded
+    with _lock:
+        _embedded = None
+
+
+def get_gateway() -> Gateway:
+    target = str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded"))
+    if target == "embedded":
+        return embedded()
+    return HttpGateway(target)
+
+
+def _key_dir() -> Path:
+    return Path(settings.VAR_DIR) / "ceb"
+
+
+def platform_signer() -> signing.RsaSha256Signer:
+    """The configured signing key; in the demo (nothing configured) a key pair
+    generated once into var/ceb/ — never for production (logged)."""
+    try:
+        return signing.signer_from_config()
+    except signing.SigningNotConfigured:
+        key, cert = _demo_keypair()
+        return signing.RsaSha256Signer.from_files(key, cert)
+
+
+def platform_cert_file() -> str:
+    configured = settings.SHEQUN.get("CEB_CERT_FILE")
+    if configured:
+        return str(configured)
+    return str(_demo_keypair()[1])
+
+
+def _demo_keypair() -> tuple[Path, Path]:
+    directory = _key_dir()
+    key, cert = directory / "ceb-sign.key", directory / "ceb-sign.crt"
+    with _lock_keys:
+        if not (key.exists() and cert.exists()):
+            log.warning("no CEB signing key configured: generating a demo key in %s", directory)
+            signing.generate_demo_keypair(directory)
+    return key, cert
+
+
+_lock_keys = threading.Lock()

@@ -1,0 +1,22 @@
+"""Customs' reactions to other domains' events (registered in apps.py)."""
+
+from __future__ import annotations
+
+from shequn.core import outbox
+from shequn.core.models import OutboxEvent
+from shequn.customs import services
+
+
+@outbox.handler("order.paid")
+def declare_paid_order(event: OutboxEvent) -> None:
+    services.declare(event.aggregate_id)
+
+
+@outbox.handler("customs.send")
+def send_message(event: OutboxEvent) -> None:
+    services.send(int(event.aggregate_id))
+
+
+@outbox.handler("order.return_approved")
+def declare_return(event: OutboxEvent) -> None:
+    services.declare_return(int(event.payload["return_id"]))

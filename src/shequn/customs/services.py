@@ -1,0 +1,396 @@
+"""Customs clearance: declare a paid order (CEB311 order, CEB411 payment and
+CEB511 waybill on the partners' behalf, CEB621 inventory, signed), send through
+the gateway with retries, apply receipts to a forward-only state machine, cancel
+(CEB623) and return (CEB625). Other domains react to the events written here
+(``customs.released`` → the order may ship; ``customs.rejected`` /
+``customs.cancelled`` → refund, stock and quota back; ``customs.return_cleared``
+→ refund the return), never to direct calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from lxml import etree
+
+from shequn.core import audit, clock, outbox
+from shequn.customs import gateway, mapping, states
+from shequn.customs.ceb import derive, dxp, messages, rules
+from shequn.customs.ceb import model as ceb
+from shequn.customs.ceb.schema import NotCebMessage
+from shequn.customs.errors import CustomsError
+from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
+from shequn.orders import services as order_services
+from shequn.orders.models import AfterSale, Order
+from shequn.payments.models import Payment
+
+log = logging.getLogger("shequn.customs")
+D = Declaration.State
+
+
+def _carrier() -> mapping.Party:
+    conf = settings.SHEQUN
+    return mapping.Party(conf.get("CEB_CARRIER_CODE", "3301980101"),
+                         conf.get("CEB_CARRIER_NAME", "社群物流（模拟）"))
+
+
+def _pay_party() -> mapping.Party:
+    return mapping.Party(mapping.conf("CEB_PAY_CODE"), mapping.conf("CEB_PAY_NAME"))
+
+
+def _sender_id() -> str:
+    return mapping.conf("CEB_DXP_ID")
+
+
+def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._Element) -> Message:
+    """Wrap ``root`` in a DxpMsg, store it and queue its sending (same transaction)."""
+    envelope = dxp.wrap(root, sender_id=_sender_id())
+    cop_msg_id = envelope.findtext(f"{{{dxp.DXP_NS}}}TransInfo/{{{dxp.DXP_NS}}}CopMsgId")
+    message = Message.objects.create(declaration=declaration, kind=kind,
+                                     cop_msg_id=cop_msg_id or "", business_key=key[:60],
+                                     body=messages.to_bytes(envelope), created_at=clock.now())
+    outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
+    return message
+
+
+def _documents(order: Order, payment: Payment, declaration: Declaration
+               ) -> tuple[ceb.Order, ceb.PaymentHead, ceb.LogisticsHead, ceb.Inventory]:
+    try:
+        o = mapping.order_message(order)
+        p = mapping.payment_message(payment)
+        w = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
+                                    carrier=_carrier())
+        inv = mapping.inventory_message(order, w, cop_no=declaration.cop_no)
+    except mapping.MappingError as exc:
+        raise CustomsError.NOT_DECLARABLE.error(reason=str(exc)) from exc
+    return o, p, w, inv
+
+
+def _check(o: ceb.Order, p: ceb.PaymentHead, w: ceb.LogisticsHead, inv: ceb.Inventory,
+           order: Order) -> None:
+    """Every business rule the schema cannot express, before anything leaves."""
+    problems = [*rules.order_problems(o), *rules.payment_problems(p), *rules.waybill_problems(w),
+                *rules.inventory_problems(inv), *rules.check_order_payment(o, p),
+                *rules.check_order_waybill(o, w), *rules.check_inventory_order(inv, o),
+                *rules.check_inventory_waybill(inv, w),
+                *rules.check_legal_quantities(inv, mapping.legal_units_by_item(order))]
+    if problems:
+        log.error("order %s not declarable: %s", order.number, "; ".join(map(str, problems[:5])))
+        raise CustomsError.NOT_DECLARABLE.error(problems=[str(x) for x in problems[:10]])
+
+
+@transaction.atomic
+def declare(order_id: Any) -> Declaration | None:
+    """Declare a paid order: the three documents and the signed inventory list,
+    queued in order. Idempotent (one declaration per order); orders that are not
+    paid (on hold, refunded) are not declared."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.state != Order.State.PAID:
+        return None
+    existing = Declaration.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
+    if payment is None:
+        return None
+    now = clock.now()
+    declaration = Declaration.objects.create(
+        order=order, cop_no=f"I{order.number}", logistics_no=f"SQ{order.number}",
+        created_at=now, changed_at=now)
+    o, p, w, inv = _documents(order, payment, declaration)
+    _check(o, p, w, inv, order)
+    _queue(declaration, "CEB311", order.number, messages.build_ceb311([o], mapping.transfer()))
+    _queue(declaration, "CEB411", order.number,
+           messages.build_ceb411([p], mapping.transfer(_pay_party())))
+    _queue(declaration, "CEB511", declaration.logistics_no,
+           messages.build_ceb511([w], mapping.transfer(_carrier())))
+    _queue(declaration, "CEB621", declaration.cop_no,
+           messages.build_ceb621([inv], mapping.transfer(), signer=gateway.platform_signer()))
+    outbox.emit("customs.declared", "order", order.pk, number=order.number,
+                cop_no=declaration.cop_no)
+    return declaration
+
+
+def send(message_id: int) -> str:
+    """Hand one queued message to the gateway (outbox handler). No row lock is
+    held during the call; the gateway side is idempotent by message guid, so a
+    resend after a crash is harmless. Raises on failure (the outbox retries
+    with backoff and finally lists it as a dead letter)."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.state == Message.State.SENT:
+        return "skipped"
+    try:
+        answers = gateway.get_gateway().submit(bytes(message.body))
+    except gateway.GatewayError as exc:
+        Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1,
+                                                     last_error=str(exc)[:500])
+        raise
+    Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
+        state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
+    for answer in answers:
+        receive(answer)
+    return "sent"
+
+
+# ------------------------------------------------------------------ receipts
+
+
+def _digest(record: object) -> str:
+    return hashlib.sha256(f"{type(record).__name__}|{record!r}".encode()).hexdigest()
+
+
+def _key(record: object) -> str:
+    from shequn.customs.ceb.receipts import receipt_key
+
+    return "|".join(str(x) for x in receipt_key(record))[:80]
+
+
+def receive(data: bytes) -> list[str]:
+    """Apply a receipt message (bare or in a DxpMsg) from customs. Each record
+    is applied once, in its own transaction; what it did is returned per record.
+    Malformed or non-CEB input raises ``bad_receipt`` and changes nothing."""
+    try:
+        message = messages.read_message(data)
+    except (NotCebMessage, ValueError) as exc:
+        log.warning("customs receipt refused: %s", exc)
+        raise CustomsError.BAD_RECEIPT.error(reason=str(exc)[:200]) from exc
+    return [_apply(record) for record in message.records]
+
+
+_APPLIERS: dict[type, Callable[[Any, Receipt], str]] = {}
+
+
+def _applies(cls: type) -> Callable[[Callable[[Any, Receipt], str]], Callable[[Any, Receipt], str]]:
+    def register(fn: Callable[[Any, Receipt], str]) -> Callable[[Any, Receipt], str]:
+        _APPLIERS[cls] = fn
+        return fn
+    return register
+
+
+@transaction.atomic
+def _apply(record: object) -> str:
+    digest = _digest(record)
+    if Receipt.objects.filter(digest=digest).exists():
+        return "duplicate"
+    head = record.head if isinstance(record, ceb.Tax) else record
+    receipt = Receipt(kind=type(record).__name__, business_key=_key(record),
+                      return_status=str(getattr(head, "return_status", None)
+                                        or getattr(head, "status", None) or ""),
+                      return_time=str(getattr(head, "return_time", "") or ""),
+                      return_info=str(getattr(head, "return_info", "") or "")[:500],
+                      digest=digest, received_at=clock.now(),
+                      outcome=Receipt.Outcome.RECORDED)
+    applier = _APPLIERS.get(type(record))
+    outcome = applier(record, receipt) if applier else "recorded"
+    receipt.save()
+    return outcome
+
+
+def _locked_by_cop(cop_no: str) -> Declaration | None:
+    return (Declaration.objects.select_for_update().select_related("order")
+            .filter(cop_no=cop_no).first())
+
+
+@_applies(ceb.InventoryReturn)
+def _inventory_receipt(record: ceb.InventoryReturn, receipt: Receipt) -> str:
+    declaration = _locked_by_cop(record.cop_no)
+    if declaration is None:
+        log.warning("CEB622 for unknown copNo %s ignored", record.cop_no)
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration = declaration
+    if record.pre_no and not declaration.pre_no:
+        declaration.pre_no = record.pre_no
+    if record.invt_no and not declaration.invt_no:
+        declaration.invt_no = record.invt_no
+    to = states.next_state(declaration.state, declaration.status_code, record.return_status)
+    if to is None:
+        declaration.save(update_fields=["pre_no", "invt_no"])
+        receipt.outcome = Receipt.Outcome.IGNORED
+        return "ignored"
+    now = clock.now()
+    declaration.state, declaration.status_code = to, record.return_status
+    declaration.status_info = record.return_info[:500]
+    declaration.last_return_time, declaration.changed_at = record.return_time, now
+    if to == D.RELEASED:
+        declaration.released_at = now
+    if to == D.CLOSED:
+        declaration.closed_at = now
+        declaration.released_at = declaration.released_at or now
+    declaration.save()
+    receipt.outcome = Receipt.Outcome.APPLIED
+    order = declaration.order
+    if to in (D.RELEASED, D.CLOSED):
+        order_services.mark_cleared(order.pk, note=f"海关放行 released {record.invt_no or ''}")
+        if to == D.RELEASED:
+            outbox.emit("customs.released", "order", order.pk, number=order.number)
+    elif to == D.REJECTED:
+        outbox.emit("customs.rejected", "order", order.pk, number=order.number,
+                    reason=record.return_info[:200])
+    return "applied"
+
+
+@_applies(ceb.InvtCancelReturn)
+def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
+    declaration = _locked_by_cop(record.cop_no)
+    if declaration is None:
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration = declaration
+    outcome = states.cancel_outcome(record.return_status)
+    if outcome != "approved" or declaration.state in states.FINAL:
+        if outcome == "refused":
+            log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
+        receipt.outcome = Receipt.Outcome.IGNORED if outcome is None else Receipt.Outcome.APPLIED
+        return outcome or "ignored"
+    declaration.state, declaration.status_code = D.CANCELLED, "624:399"
+    declaration.status_info = record.return_info[:500]
+    declaration.changed_at = clock.now()
+    declaration.save()
+    receipt.outcome = Receipt.Outcome.APPLIED
+    order = declaration.order
+    outbox.emit("customs.cancelled", "order", order.pk, number=order.number,
+                reason=record.return_info[:200])
+    return "applied"
+
+
+@_applies(ceb.InvtRefundReturn)
+def _return_receipt(record: ceb.InvtRefundReturn, receipt: Receipt) -> str:
+    declaration = _locked_by_cop(record.cop_no)
+    ret = (ReturnDeclaration.objects.select_for_update()
+           .filter(declaration=declaration, state=ReturnDeclaration.State.DECLARING)
+           .order_by("created_at", "pk").first()) if declaration else None
+    if ret is None:
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration = declaration
+    outcome = states.return_outcome(record.return_status)
+    ret.status_code, ret.status_info = record.return_status, record.return_info[:500]
+    ret.last_return_time, ret.changed_at = record.return_time, clock.now()
+    if outcome is None:
+        ret.save()
+        receipt.outcome = Receipt.Outcome.APPLIED
+        return "progress"
+    ret.state = (ReturnDeclaration.State.ACCEPTED if outcome == "approved"
+                 else ReturnDeclaration.State.REJECTED)
+    ret.save()
+    receipt.outcome = Receipt.Outcome.APPLIED
+    order = declaration.order  # type: ignore[union-attr]
+    topic = "customs.return_cleared" if outcome == "approved" else "customs.return_rejected"
+    outbox.emit(topic, "order", order.pk, number=order.number,
+                return_id=str(ret.after_sale_id), reason=record.return_info[:200])
+    return "applied"
+
+
+@_applies(ceb.Tax)
+def _tax_bill(record: ceb.Tax, receipt: Receipt) -> str:
+    declaration = (Declaration.objects.select_for_update()
+                   .filter(invt_no=record.head.invt_no).first())
+    if declaration is None:
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration = declaration
+    head = record.head
+    declaration.customs_tax = (Decimal(head.customs_tax) + Decimal(head.value_added_tax)
+                               + Decimal(head.consumption_tax))
+    declaration.save(update_fields=["customs_tax"])
+    receipt.outcome = Receipt.Outcome.APPLIED
+    return "applied"
+
+
+@_applies(ceb.MessageReturn)
+def _format_error(record: ceb.MessageReturn, receipt: Receipt) -> str:
+    message = Message.objects.filter(cop_msg_id=record.ori_cop_msg_id).first()
+    if message is None:
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration_id = message.declaration_id
+    Message.objects.filter(pk=message.pk).update(
+        state=Message.State.FAILED, last_error=f"CEB900: {receipt.return_info}"[:500])
+    log.error("customs refused %s %s: %s", message.kind, message.business_key,
+              receipt.return_info)
+    receipt.outcome = Receipt.Outcome.APPLIED
+    return "applied"
+
+
+# --------------------------------------------------------- cancel and return
+
+
+def _require_operator(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False)
+            and (actor.is_superuser or actor.groups.filter(name="operator").exists())):
+        raise CustomsError.NOT_OPERATOR.error()
+
+
+def _inventory(declaration: Declaration) -> ceb.Inventory:
+    order = declaration.order
+    waybill = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
+                                      carrier=_carrier())
+    return mapping.inventory_message(order, waybill, cop_no=declaration.cop_no)
+
+
+@transaction.atomic
+def request_cancel(actor: Any, order_id: Any, reason: str) -> Declaration:
+    """An operator cancels a declaration that customs accepted but has not
+    released (CEB623); the refund follows the approval receipt."""
+    _require_operator(actor)
+    declaration = (Declaration.objects.select_for_update().select_related("order")
+                   .filter(order_id=order_id).first())
+    if declaration is None:
+        raise CustomsError.NO_DECLARATION.error()
+    reason = " ".join(str(reason or "").split())[:100]
+    if not reason:
+        raise CustomsError.NOT_CANCELLABLE.error(field="reason")
+    if not declaration.invt_no or declaration.state in (D.RELEASED, *states.FINAL):
+        raise CustomsError.NOT_CANCELLABLE.error(state=declaration.state)
+    record = derive.cancel_for(_inventory(declaration).head, invt_no=declaration.invt_no,
+                               reason=reason, pre_no=declaration.pre_no or None)
+    _queue(declaration, "CEB623", declaration.cop_no,
+           messages.build_ceb623([record], mapping.transfer(), signer=gateway.platform_signer()))
+    audit.record(actor, "customs.cancel", declaration.order, number=declaration.order.number,
+                 reason=reason)
+    return declaration
+
+
+@transaction.atomic
+def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
+    """Declare an approved return (CEB625, the returned quantities per line).
+    Orders Shequn never declared are cleared at once (``customs.return_cleared``)."""
+    after_sale = (AfterSale.objects.select_for_update().select_related("order")
+                  .filter(pk=after_sale_id).first())
+    if after_sale is None or after_sale.state != AfterSale.State.APPROVED:
+        return None
+    existing = ReturnDeclaration.objects.filter(after_sale=after_sale).first()
+    if existing is not None:
+        return existing
+    order = after_sale.order
+    declaration = Declaration.objects.filter(order=order).first()
+    if declaration is None or not declaration.invt_no:
+        outbox.emit("customs.return_cleared", "order", order.pk, number=order.number,
+                    return_id=str(after_sale.pk), reason="未经本平台申报 not declared here")
+        return None
+    returned = {ln.line.gnum: Decimal(ln.qty) for ln in after_sale.lines.select_related("line")}
+    record = derive.refund_for(_inventory(declaration), returned, invt_no=declaration.invt_no,
+                               reason=after_sale.reason[:100] or "退货",
+                               pre_no=declaration.pre_no or None)
+    now = clock.now()
+    ret = ReturnDeclaration.objects.create(after_sale=after_sale, declaration=declaration,
+                                           cop_no=declaration.cop_no, created_at=now,
+                                           changed_at=now)
+    _queue(declaration, "CEB625", declaration.cop_no,
+           messages.build_ceb625([record], mapping.transfer(), signer=gateway.platform_signer()))
+    return ret
+
+
+def pump_embedded() -> int:
+    """Periodic job of the embedded runtime: let the in-process simulator move
+    on and apply the receipts it has ready."""
+    if str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded")) != "embedded":
+        return 0
+    return gateway.embedded().pump()

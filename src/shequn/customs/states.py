@@ -1,0 +1,65 @@
+"""The declaration state machine as data (pure). A receipt's ``returnStatus``
+maps to a state and a rank; a receipt applies only when it ranks above what was
+applied before, so duplicates, late and out-of-order receipts change nothing
+(invariant 4). Rejection is final but cannot undo a release."""
+
+from __future__ import annotations
+
+from shequn.customs.ceb.receipts import is_rejection
+
+DECLARING, ACCEPTED, REVIEW, INSPECTION = "declaring", "accepted", "review", "inspection"
+RELEASED, CLOSED, REJECTED, CANCELLED = "released", "closed", "rejected", "cancelled"
+
+# returnStatus of a CEB622 → (state, rank). 399 (审结) ranks between the holds
+# and release without changing what people see.
+_STATUS: dict[str, tuple[str | None, float]] = {
+    "1": (DECLARING, 1), "2": (DECLARING, 1), "3": (DECLARING, 1.5),
+    "120": (ACCEPTED, 2),
+    "300": (REVIEW, 3), "500": (INSPECTION, 3), "501": (INSPECTION, 3),
+    "502": (INSPECTION, 3), "503": (INSPECTION, 3), "599": (INSPECTION, 3),
+    "399": (None, 3.5),
+    "800": (RELEASED, 4),
+    "899": (CLOSED, 5),
+}
+REJECTED_RANK = 9.0
+FINAL = frozenset({CLOSED, REJECTED, CANCELLED})
+
+
+def rank(status: str) -> float:
+    if is_rejection(status):
+        return REJECTED_RANK
+    return _STATUS.get(status.strip(), (None, 0))[1]
+
+
+def next_state(current_state: str, current_status: str, status: str) -> str | None:
+    """The state a CEB622 with ``status`` moves a declaration to, or None when
+    it must be ignored (not forward, unknown, or a rejection after release)."""
+    if current_state in FINAL:
+        return None
+    new_rank = rank(status)
+    if new_rank == REJECTED_RANK:
+        return None if current_state == RELEASED else REJECTED
+    applied = rank(current_status) if current_status else 0
+    if new_rank <= applied:
+        return None
+    state = _STATUS.get(status.strip(), (None, 0))[0]
+    return state or current_state
+
+
+def cancel_outcome(status: str) -> str | None:
+    """CEB624: 399 means the cancellation was approved; a rejection means it was
+    refused (the declaration stays as it was); anything else is progress."""
+    if status.strip() == "399":
+        return "approved"
+    if is_rejection(status):
+        return "refused"
+    return None
+
+
+def return_outcome(status: str) -> str | None:
+    """CEB626: 399 or 800 approve the return; a rejection refuses it."""
+    if status.strip() in ("399", "800"):
+        return "approved"
+    if is_rejection(status):
+        return "refused"
+    return None

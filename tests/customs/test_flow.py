@@ -1,0 +1,187 @@
+"""Clearance end to end with the embedded single-window simulator: a paid order
+is declared (311/411/511/621), matched and released, and may then ship; a
+rejection or a cancellation refunds with stock and quota given back; a return
+after delivery is declared (625) and refunded when customs accepts it. Receipts
+that come twice, late or out of order change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from shequn.checkout.models import QuotaAccount
+from shequn.core import outbox
+from shequn.core.errors import DomainError
+from shequn.customs import services
+from shequn.customs.ceb import messages
+from shequn.customs.ceb import model as ceb
+from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
+from shequn.inventory.models import Stock
+from shequn.orders import returns
+from shequn.orders import services as order_services
+from shequn.orders.models import AfterSale, Order
+from shequn.payments.models import Refund
+from tests.factories import make_sku, make_stock, make_warehouse
+from tests.web.order_helpers import make_buyer, place_paid_order
+
+pytestmark = pytest.mark.django_db
+S = Order.State
+
+
+def run_until_quiet(rounds: int = 12) -> None:
+    """What the worker does: drain the outbox and let the simulator answer."""
+    for _ in range(rounds):
+        moved = outbox.drain() + services.pump_embedded()
+        if not moved:
+            return
+
+
+@pytest.fixture
+def operator(django_user_model):
+    user = django_user_model.objects.create(username="customs-op")
+    user.groups.add(Group.objects.get_or_create(name="operator")[0])
+    return user
+
+
+@pytest.fixture
+def paid():
+    sku = make_sku(price="128.00")
+    make_stock(make_warehouse(), sku, 10)
+    return place_paid_order(make_buyer(), sku, qty=2)
+
+
+def _receipt(cop_no: str, status: str, at: str, info: str = "x") -> bytes:
+    record = ceb.InventoryReturn(cop_no=cop_no, pre_no="B20261125000000001",
+                                 invt_no="29912026I000000001",
+                                 return_status=status, return_time=at, return_info=info,
+                                 customs_code="2991", ebp_code="3301960SQP", ebc_code="3301000005",
+                                 agent_code="3301000005")
+    return messages.to_bytes(messages.build_message("CEB622Message", [record]))
+
+
+def test_paid_order_is_declared_released_and_may_ship(paid, operator):
+    with pytest.raises(DomainError) as exc:
+        order_services.mark_shipped(paid.pk, operator)
+    assert exc.value.code == "not_cleared"
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=paid)
+    assert declaration.state in (Declaration.State.RELEASED, Declaration.State.CLOSED)
+    assert declaration.invt_no
+    assert list(Message.objects.filter(declaration=declaration).values_list("kind", flat=True)) \
+        == ["CEB311", "CEB411", "CEB511", "CEB621"]
+    assert set(Message.objects.values_list("state", flat=True)) == {Message.State.SENT}
+    # The inventory list went out signed.
+    body = bytes(Message.objects.get(kind="CEB621").body)
+    assert b"SignatureValue" in __import__("base64").b64decode(
+        body.split(b"<dxp:Data>")[1].split(b"</dxp:Data>")[0])
+    paid.refresh_from_db()
+    assert paid.cleared_at is not None
+    order_services.mark_shipped(paid.pk, operator)
+    assert Order.objects.get(pk=paid.pk).state == S.SHIPPED
+    assert declaration.customs_tax is None or declaration.customs_tax >= 0
+
+
+def test_receipts_twice_late_or_out_of_order_change_nothing(paid):
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=paid)
+    before = (declaration.state, declaration.status_code)
+    count = Receipt.objects.count()
+    late = _receipt(declaration.cop_no, "120", "20260101000000000")
+    assert services.receive(late) == ["ignored"]
+    assert services.receive(late) == ["duplicate"]
+    declaration.refresh_from_db()
+    assert (declaration.state, declaration.status_code) == before
+    assert Receipt.objects.count() == count + 1
+    # A rejection after release cannot undo it.
+    assert services.receive(_receipt(declaration.cop_no, "100", "20990101000000000")) \
+        == ["ignored"]
+    assert Declaration.objects.get(pk=declaration.pk).state == before[0]
+
+
+def test_out_of_order_receipts_end_in_the_furthest_state():
+    """Unit level: 800 before 120, 120 arriving last, each applied once."""
+    sku = make_sku(price="50.00")
+    make_stock(make_warehouse(), sku, 5)
+    order = place_paid_order(make_buyer(), sku)
+    services.declare(order.pk)
+    declaration = Declaration.objects.get(order=order)
+    assert services.receive(_receipt(declaration.cop_no, "800", "20261125100000000")) == ["applied"]
+    assert services.receive(_receipt(declaration.cop_no, "120", "20261125090000000")) == ["ignored"]
+    assert services.receive(_receipt(declaration.cop_no, "2", "20261125080000000")) == ["ignored"]
+    declaration.refresh_from_db()
+    assert declaration.state == Declaration.State.RELEASED
+    assert Order.objects.get(pk=order.pk).cleared_at is not None
+
+
+def test_rejection_refunds_and_gives_stock_and_quota_back(settings):
+    settings.SHEQUN = {**settings.SHEQUN, "CUSTOMS_SIM": {"reject_rate": 1.0}}
+    sku = make_sku(price="99.00")
+    make_stock(make_warehouse(), sku, 10)
+    order = place_paid_order(make_buyer(), sku, qty=3)
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.state == Declaration.State.REJECTED
+    order.refresh_from_db()
+    assert order.state == S.REFUNDED
+    refund = Refund.objects.get(payment__order=order)
+    assert refund.amount == order.actual_paid
+    stock = Stock.objects.get(sku=sku)
+    assert stock.on_hand == 10 and stock.reserved == 0
+    account = QuotaAccount.objects.get(id_hash=order.buyer_id_hash)
+    assert account.used == 0 and account.reserved == 0
+    assert Order.objects.get(pk=order.pk).cleared_at is None
+
+
+def test_operator_cancellation_is_declared_and_refunds(settings, operator):
+    settings.SHEQUN = {**settings.SHEQUN, "CUSTOMS_SIM": {"review_rate": 1.0,
+                                                          "review_delay": 3600.0}}
+    sku = make_sku(price="70.00")
+    make_stock(make_warehouse(), sku, 4)
+    order = place_paid_order(make_buyer(), sku)
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.state == Declaration.State.REVIEW
+    with pytest.raises(DomainError):
+        services.request_cancel(make_buyer(), order.pk, "x")
+    services.request_cancel(operator, order.pk, "买家取消")
+    run_until_quiet()
+    declaration.refresh_from_db()
+    assert declaration.state == Declaration.State.CANCELLED
+    assert Order.objects.get(pk=order.pk).state == S.REFUNDED
+    assert Message.objects.filter(kind="CEB623", state=Message.State.SENT).count() == 1
+
+
+def test_return_after_delivery_is_declared_then_refunded(paid, operator):
+    run_until_quiet()
+    order_services.mark_shipped(paid.pk, operator)
+    order_services.mark_delivered(paid.pk, operator)
+    line = paid.lines.get()
+    after_sale = returns.request_return(paid.user, paid.pk, [(line.pk, 1)], "不合适")
+    returns.decide_return(operator, after_sale.pk, approve=True)
+    run_until_quiet()
+    ret = ReturnDeclaration.objects.get(after_sale=after_sale)
+    assert ret.state == ReturnDeclaration.State.ACCEPTED
+    assert Message.objects.filter(kind="CEB625").count() == 1
+    after_sale.refresh_from_db()
+    assert after_sale.state == AfterSale.State.REFUNDED
+    assert Order.objects.get(pk=paid.pk).refunded_total == after_sale.amount
+
+
+@pytest.mark.parametrize("body", [
+    b"not xml",
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    b"<x/>",
+])
+def test_bad_receipts_are_refused_and_change_nothing(paid, body):
+    run_until_quiet()
+    count = Receipt.objects.count()
+    with pytest.raises(DomainError) as exc:
+        services.receive(body)
+    assert exc.value.code == "bad_receipt"
+    assert Receipt.objects.count() == count
+
+
+def test_receipt_for_an_unknown_order_is_recorded_not_applied(paid):
+    assert services.receive(_receipt("INOSUCH", "800", "20261125100000000")) == ["unknown"]
+    assert Receipt.objects.get(business_key="INOSUCH").outcome == Receipt.Outcome.UNKNOWN
+    assert not Order.objects.filter(cleared_at__isnull=False).exists()
