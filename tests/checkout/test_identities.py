@@ -97,8 +97,13 @@ def test_identity_encrypted_at_rest_and_masked():
     assert ident.id_masked == VALID[:3] + "*" * 11 + VALID[-4:]
     assert ident.phone_masked == p[:3] + "****" + p[-4:]
     assert ident.id_hash == pii.lookup_hash(VALID)
-    assert idt.decrypt_identity(ident) == ("张三", VALID, p)
+    assert idt.decrypt_identity(ident, purpose="test") == ("张三", VALID, p)
     assert ident.warnings == []
+    # Every decryption is in the audit log, with its purpose and no clear data.
+    from shequn.core.models import AuditLog
+
+    entry = AuditLog.objects.get(action="pii.decrypt", object_id=str(ident.pk))
+    assert entry.detail == {"purpose": "test"}
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from shequn.checkout.models import QuotaAccount
 from shequn.core import outbox
 from shequn.core.errors import DomainError
+from shequn.core.models import AuditLog
 from shequn.customs import services
 from shequn.customs.ceb import messages
 from shequn.customs.ceb import model as ceb
@@ -76,6 +77,7 @@ def test_paid_order_is_declared_released_and_may_ship(paid, operator):
         body.split(b"<dxp:Data>")[1].split(b"</dxp:Data>")[0])
     paid.refresh_from_db()
     assert paid.cleared_at is not None
+    assert AuditLog.objects.filter(action="pii.decrypt", object_id=str(paid.pk)).count() == 1
     order_services.mark_shipped(paid.pk, operator)
     assert Order.objects.get(pk=paid.pk).state == S.SHIPPED
     assert declaration.customs_tax is None or declaration.customs_tax >= 0

@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import Address, BuyerIdentity
-from shequn.core import clock, pii
+from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,10 @@ def delete_identity(user: Any, identity_id: Any) -> None:
 
 
 def decrypt_identity(identity: BuyerIdentity, purpose: str = "") -> tuple[str, str, str]:
-    """(name, resident ID, phone) in clear — for order placement and customs only."""
+    """(name, resident ID, phone) in clear — for order placement and customs only.
+    Every access is in the audit log with its purpose (PIPL: sensitive data)."""
     log.info("identity %s decrypted%s", identity.pk, f" for {purpose}" if purpose else "")
+    audit.record(None, "pii.decrypt", identity, purpose=purpose or "unspecified")
     return identity.name, pii.decrypt(identity.id_enc), pii.decrypt(identity.phone_enc)
 
 
