@@ -14,7 +14,7 @@ from shequn.core import outbox
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
 from shequn.customs import services
-from shequn.customs.ceb import messages
+from shequn.customs.ceb import dxp, messages
 from shequn.customs.ceb import model as ceb
 from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
 from shequn.inventory.models import Stock
@@ -51,6 +51,11 @@ def paid():
     return place_paid_order(make_buyer(), sku, qty=2)
 
 
+def _sent(kind: str) -> bytes:
+    """The CEB message inside the stored envelope of the one ``kind`` sent."""
+    return dxp.unwrap(bytes(Message.objects.get(kind=kind).body)).data
+
+
 def _receipt(cop_no: str, status: str, at: str, info: str = "x") -> bytes:
     record = ceb.InventoryReturn(cop_no=cop_no, pre_no="B20261125000000001",
                                  invt_no="29912026I000000001",
@@ -71,10 +76,8 @@ def test_paid_order_is_declared_released_and_may_ship(paid, operator):
     assert list(Message.objects.filter(declaration=declaration).values_list("kind", flat=True)) \
         == ["CEB311", "CEB411", "CEB511", "CEB621"]
     assert set(Message.objects.values_list("state", flat=True)) == {Message.State.SENT}
-    # The inventory list went out signed.
-    body = bytes(Message.objects.get(kind="CEB621").body)
-    assert b"SignatureValue" in __import__("base64").b64decode(
-        body.split(b"<dxp:Data>")[1].split(b"</dxp:Data>")[0])
+    # The inventory list went out signed, inside a DxpMsg envelope.
+    assert b"SignatureValue" in _sent("CEB621")
     paid.refresh_from_db()
     assert paid.cleared_at is not None
     assert AuditLog.objects.filter(action="pii.decrypt", object_id=str(paid.pk)).count() == 1
@@ -187,3 +190,15 @@ def test_receipt_for_an_unknown_order_is_recorded_not_applied(paid):
     assert services.receive(_receipt("INOSUCH", "800", "20261125100000000")) == ["unknown"]
     assert Receipt.objects.get(business_key="INOSUCH").outcome == Receipt.Outcome.UNKNOWN
     assert not Order.objects.filter(cleared_at__isnull=False).exists()
+
+
+def test_direct_mail_9610_order_is_declared_with_its_transport_and_released():
+    sku = make_sku(price="45.00")
+    make_stock(make_warehouse("direct_mail"), sku, 5)
+    order = place_paid_order(make_buyer(), sku)
+    assert order.trade_mode == "9610"
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.state in (Declaration.State.RELEASED, Declaration.State.CLOSED)
+    inner = _sent("CEB621")
+    assert b"<ceb:tradeMode>9610</ceb:tradeMode>" in inner and b"<ceb:trafNo>" in inner

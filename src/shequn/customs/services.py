@@ -59,6 +59,18 @@ def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._El
     return message
 
 
+def _transport(order: Order, declaration: Declaration) -> dict[str, str]:
+    """9610 parcels fly as part of a consolidated shipment: the inventory names
+    the flight, voyage and master bill. They come from the carrier's manifest;
+    here from configuration (the simulated carrier flies one master bill a day)."""
+    if order.trade_mode != "9610":
+        return {}
+    day = ceb.ceb_date(declaration.created_at)
+    conf = settings.SHEQUN
+    return {"traf_no": str(conf.get("CEB_9610_TRAF_NO", "SQ9610")),
+            "voyage_no": day, "bill_no": f"{conf.get('CEB_9610_BILL_PREFIX', 'MAWB')}{day}"}
+
+
 def _documents(order: Order, payment: Payment, declaration: Declaration
                ) -> tuple[ceb.Order, ceb.PaymentHead, ceb.LogisticsHead, ceb.Inventory]:
     try:
@@ -66,7 +78,8 @@ def _documents(order: Order, payment: Payment, declaration: Declaration
         p = mapping.payment_message(payment)
         w = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
                                     carrier=_carrier())
-        inv = mapping.inventory_message(order, w, cop_no=declaration.cop_no)
+        inv = mapping.inventory_message(order, w, cop_no=declaration.cop_no,
+                                        **_transport(order, declaration))
     except mapping.MappingError as exc:
         raise CustomsError.NOT_DECLARABLE.error(reason=str(exc)) from exc
     return o, p, w, inv
@@ -335,7 +348,8 @@ def _inventory(declaration: Declaration) -> ceb.Inventory:
     order = declaration.order
     waybill = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
                                       carrier=_carrier())
-    return mapping.inventory_message(order, waybill, cop_no=declaration.cop_no)
+    return mapping.inventory_message(order, waybill, cop_no=declaration.cop_no,
+                                     **_transport(order, declaration))
 
 
 @transaction.atomic
