@@ -71,7 +71,7 @@ class EmbeddedGateway:
 
         conf = dict(settings.SHEQUN.get("CUSTOMS_SIM", {}))
         cert = Path(platform_cert_file())
-        base = SimConfig(trusted_certs=(str(cert),))
+        base = SimConfig(trusted_certs=(str(cert),), **_tariff())
         self.window = SingleWindow(from_mapping(conf, base) if conf else base,
                                    deliver=_deliver_in_process)
 
@@ -81,6 +81,27 @@ class EmbeddedGateway:
 
     def pump(self) -> int:
         return len(self.window.tick())
+
+
+def _tariff() -> dict[str, dict[str, str]]:
+    """The simulated customs' tariff: VAT, consumption tax and MFN duty per HS
+    code, as the catalog declares them (real customs has its own tariff
+    database; the simulator needs one that agrees with the goods sold)."""
+    from shequn.catalog.models import SKU
+    from shequn.taxes import engine
+
+    vat: dict[str, str] = {}
+    ct: dict[str, str] = {}
+    duty: dict[str, str] = {}
+    for sku in SKU.objects.all().only("hs_code", "vat_rate", "consumption_tax_rule",
+                                      "consumption_tax_rate", "price", "net_content",
+                                      "net_content_unit", "tariff_rate"):
+        vat[sku.hs_code] = str(sku.vat_rate)
+        ct[sku.hs_code] = str(engine.effective_consumption_tax_rate(
+            sku.consumption_tax_rule, sku.consumption_tax_rate, sku.price, sku.net_content,
+            sku.net_content_unit))
+        duty[sku.hs_code] = str(sku.tariff_rate)
+    return {"vat_rates": vat, "ct_rates": ct, "tariff_rates": duty}
 
 
 _lock = threading.Lock()

@@ -1,6 +1,7 @@
 """``shequn customs-sim``: run the single-window simulator as its own process.
 
-    shequn customs-sim --host 127.0.0.1 --port 8790 --callback URL [--config file.json]
+    shequn customs-sim --host 127.0.0.1 --port 8790 --callback URL [--callback-token T]
+                       [--config file.json]
                        [--delay S] [--reject-rate R] [--review-rate R] [--inspection-rate R]
                        [--hold-reject-rate R] [--duplicate-rate R] [--reorder-window N]
                        [--reorder-jitter S] [--drop-rate R] [--drop-after-processing]
@@ -28,7 +29,7 @@ from shequn.customs.sim.server import SimServer
 from shequn.customs.sim.window import SingleWindow
 
 # flag → SimConfig field, for the flags that map one to one
-_FLAGS = {"callback": "callback_url", "reject_rate": "reject_rate",
+_FLAGS = {"callback": "callback_url", "callback_token": "callback_token", "reject_rate": "reject_rate",
           "review_rate": "review_rate", "inspection_rate": "inspection_rate",
           "hold_reject_rate": "hold_reject_rate",
           "duplicate_rate": "duplicate_rate", "reorder_window": "reorder_window",
@@ -42,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8790)
     p.add_argument("--callback", help="URL receipts are POSTed to")
+    p.add_argument("--callback-token",
+                   help="bearer token sent with every receipt (or SHEQUN_SIM_CALLBACK_TOKEN)")
     p.add_argument("--config", help="JSON file with SimConfig fields")
     p.add_argument("--delay", type=float, help="seconds between every customs step")
     for name in ("reject_rate", "review_rate", "inspection_rate", "hold_reject_rate",
@@ -93,12 +96,16 @@ def main(argv: list[str]) -> int:
         print(f"customs-sim: {exc}", file=sys.stderr)
         return 2
     if args.print_config:
-        print(json.dumps(config.to_dict(), ensure_ascii=False, indent=2))
+        shown = config.to_dict()
+        if shown.get("callback_token"):
+            shown["callback_token"] = "***"  # a secret: never printed
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         deliver = HttpDelivery(config.callback_url, wrap=config.wrap_dxp,
-                               sender_id=config.sender_id, timeout=config.http_timeout) \
+                               sender_id=config.sender_id, timeout=config.http_timeout,
+                               token=config.callback_token) \
             if config.callback_url else None
         window = SingleWindow(config, deliver=deliver)
         server = SimServer(window, args.host, args.port)

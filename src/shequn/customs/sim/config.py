@@ -32,6 +32,7 @@ class SimConfig:
     annual_limit: str = "26000"
     quota_measure: str = "taxable"   # "taxable" (P = goods + freight + insurance) or "paid"
     vat_rate: str = "0.13"
+    vat_rates: dict[str, str] = field(default_factory=dict)      # HS prefix → VAT rate (9 % goods)
     ct_rates: dict[str, str] = field(default_factory=dict)       # HS prefix → CT rate
     tariff_rates: dict[str, str] = field(default_factory=dict)   # HS prefix → MFN rate
     payer_must_be_buyer: bool = True
@@ -59,6 +60,10 @@ class SimConfig:
 
     # Delivery.
     callback_url: str = ""
+    # Sent as ``Authorization: Bearer <token>`` with every receipt; Shequn refuses
+    # receipts without it (SHEQUN["CUSTOMS_RECEIPT_TOKEN"]). Prefer the
+    # SHEQUN_SIM_CALLBACK_TOKEN environment variable to the flag (ps shows flags).
+    callback_token: str = ""
     wrap_dxp: bool = False         # deliver receipts inside a DxpMsg envelope
     sender_id: str = "DXPEDCCEB0000002"
     deliver_ceb900: bool = True    # also push CEB900 through the callback

@@ -230,7 +230,8 @@ def _rate(rates: Mapping[str, str], gcode: str, default: str) -> Decimal:
 
 
 def tax_lines(head: Record, lines: list[Record], *, full: bool, vat_rate: str,
-              ct_rates: Mapping[str, str], tariff_rates: Mapping[str, str]) -> list[Record]:
+              ct_rates: Mapping[str, str], tariff_rates: Mapping[str, str],
+              vat_rates: Mapping[str, str] | None = None) -> list[Record]:
     """Per-line tax (§1.2): freight and insurance apportioned pro-rata by value (the
     last line takes the remainder), each tax rounded to 0.01 HALF_UP. Within the
     limits tariff is 0 and VAT/CT are collected at 70%; ``full`` (sole item over the
@@ -252,7 +253,7 @@ def tax_lines(head: Record, lines: list[Record], *, full: bool, vat_rate: str,
         gcode = line.get("gcode", "")
         price = value + share
         tariff = price * _rate(tariff_rates, gcode, "0") if full else Decimal(0)
-        tc, tv = _rate(ct_rates, gcode, "0"), Decimal(vat_rate)
+        tc, tv = _rate(ct_rates, gcode, "0"), _rate(vat_rates or {}, gcode, vat_rate)
         ct_statutory = (price + tariff) / (1 - tc) * tc
         vat = (price + tariff + ct_statutory) * tv * factor
         out.append({"gnum": line.get("gnum", ""), "gcode": gcode, "taxPrice": fmt(price),

@@ -683,7 +683,8 @@ class SingleWindow:
             return
         c = self.config
         lines = rules.tax_lines(decl.head, decl.lines, full=decl.full_tax, vat_rate=c.vat_rate,
-                                ct_rates=c.ct_rates, tariff_rates=c.tariff_rates)
+                                ct_rates=c.ct_rates, tariff_rates=c.tariff_rates,
+                                vat_rates=c.vat_rates)
         totals = {k: sum((Decimal(line[k]) for line in lines), Decimal(0))
                   for k in ("customsTax", "valueAddedTax", "consumptionTax")}
         decl.tax_no = f"{decl.invt_no}_0"

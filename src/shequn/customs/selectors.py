@@ -1,0 +1,303 @@
+"""Customs reads for people: the ops console (declarations by state, stuck ones,
+rejections, messages that did not go out, payment-to-release times) and the
+buyer's clearance timeline. Nothing here changes state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, Max, Q, QuerySet
+
+from shequn.core import clock
+from shequn.customs import states
+from shequn.customs.models import Declaration, Message, Receipt
+from shequn.orders.models import Order
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+D = Declaration.State
+# Not yet released and not ended: a declaration customs still has to move.
+WAITING = (D.DECLARING, D.ACCEPTED, D.REVIEW, D.INSPECTION)
+STATE_EN: dict[str, str] = {
+    D.DECLARING: "Declaring", D.ACCEPTED: "Accepted", D.REVIEW: "Manual review",
+    D.INSPECTION: "Inspection", D.RELEASED: "Released", D.CLOSED: "Closed",
+    D.REJECTED: "Rejected", D.CANCELLED: "Cancelled"}
+# ops.cancel_message marks a message it gave up on this way (Message has no
+# "cancelled" state; see ops.py).
+CANCELLED_MARK = "[cancelled] "
+# Receipt.kind of the records that move a declaration.
+INVENTORY_RECEIPT = "InventoryReturn"
+CANCEL_RECEIPT = "InvtCancelReturn"
+
+
+# --------------------------------------------------------------------------- console
+
+def state_counts() -> list[dict[str, Any]]:
+    """One row per declaration state, in the order of the state machine."""
+    counts = dict(Declaration.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    return [{"state": value, "label": label, "label_en": STATE_EN[value],
+             "n": counts.get(value, 0)} for value, label in D.choices]
+
+
+def declarations(state: str = "", q: str = "") -> QuerySet[Declaration]:
+    """Declarations newest first, optionally of one state and/or whose order
+    number (or copNo / invtNo) contains ``q``."""
+    qs = Declaration.objects.select_related("order").order_by("-created_at", "-pk")
+    if state:
+        qs = qs.filter(state=state)
+    q = q.strip()[:30]
+    if q:
+        qs = qs.filter(Q(order__number__icontains=q) | Q(cop_no__icontains=q)
+                       | Q(invt_no__icontains=q))
+    return qs
+
+
+def stuck(minutes: int, now: dt.datetime | None = None) -> QuerySet[Declaration]:
+    """Declarations customs still has to move (not released, not ended) whose
+    state has not changed and that received no receipt for ``minutes``. Oldest
+    first: the longest wait is the most urgent."""
+    cutoff = (now or clock.now()) - dt.timedelta(minutes=minutes)
+    return (Declaration.objects.filter(state__in=WAITING, changed_at__lt=cutoff)
+            .annotate(last_receipt=Max("receipts__received_at"))
+            .filter(Q(last_receipt__isnull=True) | Q(last_receipt__lt=cutoff))
+            .select_related("order").order_by("changed_at", "pk"))
+
+
+def rejections() -> QuerySet[Declaration]:
+    return (Declaration.objects.filter(state=D.REJECTED).select_related("order")
+            .order_by("-changed_at", "-pk"))
+
+
+def failing_messages(include_cancelled: bool = False) -> QuerySet[Message]:
+    """Messages that did not go out: refused by customs (CEB900: ``failed``) or
+    queued with failed attempts (retrying or a dead letter). Messages an
+    operator gave up on are left out unless asked for."""
+    qs = (Message.objects.filter(Q(state=Message.State.FAILED)
+                                 | Q(state=Message.State.QUEUED, attempts__gt=0))
+          .select_related("declaration__order").order_by("-pk"))
+    if not include_cancelled:
+        qs = qs.exclude(state=Message.State.FAILED, last_error__startswith=CANCELLED_MARK)
+    return qs
+
+
+def is_cancelled(message: Message) -> bool:
+    return message.state == Message.State.FAILED and message.last_error.startswith(
+        CANCELLED_MARK)
+
+
+def declaration_for_number(number: str) -> Declaration | None:
+    return (Declaration.objects.select_related("order")
+            .filter(order__number=number.strip()[:30]).first())
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One state change a receipt made, replayed from the receipts."""
+    from_state: str
+    to_state: str
+    status: str
+    return_time: str
+    info: str
+    received_at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        return D(self.to_state).label
+
+    @property
+    def label_en(self) -> str:
+        return STATE_EN.get(self.to_state, self.to_state)
+
+
+def receipts_of(declaration: Declaration) -> list[Receipt]:
+    """Receipts for one declaration in customs' order (returnTime), then arrival."""
+    return list(Receipt.objects.filter(declaration=declaration)
+                .order_by("return_time", "received_at", "pk"))
+
+
+def history(receipts: Iterable[Receipt]) -> list[Transition]:
+    """The state changes, replayed with the same state machine the service
+    applies, in the order the receipts were applied (arrival order)."""
+    state, status = str(D.DECLARING), ""
+    out: list[Transition] = []
+    applied = sorted((r for r in receipts if r.outcome == Receipt.Outcome.APPLIED),
+                     key=lambda r: (r.received_at, r.pk))
+    for r in applied:
+        if r.kind == INVENTORY_RECEIPT:
+            to = states.next_state(state, status, r.return_status)
+            if to is None:
+                continue
+            status = r.return_status
+        elif r.kind == CANCEL_RECEIPT and states.cancel_outcome(r.return_status) == "approved":
+            if state in states.FINAL:
+                continue
+            to = str(D.CANCELLED)
+        else:
+            continue
+        if to != state:
+            out.append(Transition(state, to, r.return_status, r.return_time, r.return_info,
+                                  r.received_at))
+        state = to
+    return out
+
+
+# --------------------------------------------------------------------------- SLA chart
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between closest ranks — what PostgreSQL's
+    PERCENTILE_CONT computes — so both databases show the same figures."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * p
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _first_day(days: int, now: dt.datetime | None) -> tuple[dt.date, dt.datetime]:
+    today = (now or clock.now()).astimezone(SHANGHAI).date()
+    first = today - dt.timedelta(days=days - 1)
+    return first, dt.datetime.combine(first, dt.time.min, tzinfo=SHANGHAI)
+
+
+def _minutes_by_day_python(since: dt.datetime) -> dict[dt.date, list[float]]:
+    rows = (Declaration.objects.filter(released_at__gte=since, order__paid_at__isnull=False)
+            .values_list("released_at", "order__paid_at"))
+    by_day: dict[dt.date, list[float]] = defaultdict(list)
+    for released, paid in rows:
+        by_day[released.astimezone(SHANGHAI).date()].append(
+            (released - paid).total_seconds() / 60)
+    return by_day
+
+
+def _percentiles_python(since: dt.datetime) -> dict[dt.date, tuple[int, float, float]]:
+    out = {}
+    for day, values in _minutes_by_day_python(since).items():
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        assert p50 is not None and p95 is not None  # noqa: S101 - values is never empty
+        out[day] = (len(values), p50, p95)
+    return out
+
+
+def _percentiles_postgres(since: dt.datetime) -> dict[dt.date, tuple[int, float, float]]:
+    """The same figures computed by PostgreSQL (no rows shipped to Python)."""
+    declaration, order = Declaration._meta.db_table, Order._meta.db_table
+    sql = (
+        "SELECT (d.released_at AT TIME ZONE 'Asia/Shanghai')::date AS day, COUNT(*),"
+        " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY"
+        "   EXTRACT(EPOCH FROM d.released_at - o.paid_at) / 60.0),"
+        " PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY"
+        "   EXTRACT(EPOCH FROM d.released_at - o.paid_at) / 60.0)"
+        f" FROM {declaration} d JOIN {order} o ON o.id = d.order_id"
+        " WHERE d.released_at >= %s AND o.paid_at IS NOT NULL GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [since])
+        return {day: (int(n), float(p50), float(p95)) for day, n, p50, p95 in cursor.fetchall()}
+
+
+def release_times(days: int = 14, now: dt.datetime | None = None,
+                  use_sql: bool | None = None) -> list[dict[str, Any]]:
+    """Payment-to-release minutes per Asia/Shanghai day (the day of release) for
+    the last ``days`` days, today included: how many were released, p50, p95
+    (None on a day without releases). PostgreSQL computes the percentiles
+    (PERCENTILE_CONT); other databases in Python with the same interpolation."""
+    first, since = _first_day(days, now)
+    if use_sql is None:
+        use_sql = connection.vendor == "postgresql"
+    by_day = _percentiles_postgres(since) if use_sql else _percentiles_python(since)
+    series = []
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        n, p50, p95 = by_day.get(day, (0, None, None))
+        series.append({"day": day.isoformat(), "n": n,
+                       "p50": None if p50 is None else round(p50, 1),
+                       "p95": None if p95 is None else round(p95, 1)})
+    return series
+
+
+# --------------------------------------------------------------------------- buyer
+
+@dataclass(frozen=True)
+class ClearanceStep:
+    key: str
+    label: str
+    label_en: str
+    done: bool
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """What the buyer's order page shows: the steps and, when clearance did not
+    end in release, one plain sentence why."""
+    state: str
+    steps: list[ClearanceStep] = field(default_factory=list)
+    ended: str = ""          # "rejected" / "cancelled" / ""
+    headline: str = ""       # e.g. 海关退单，已原路退款
+    headline_en: str = ""
+    reason: str = ""
+    at: dt.datetime | None = None
+
+
+_DESC = re.compile(r"Desc:([^;\]]+)")
+
+
+def plain_reason(info: str) -> str:
+    """Customs writes reasons like ``[Code:2101;Desc:风险布控退单]``; people read
+    the description."""
+    found = _DESC.findall(info or "")
+    return "；".join(s.strip() for s in found if s.strip()) or (info or "").strip()
+
+
+def _reviewed_at(receipts: Iterable[Receipt]) -> dt.datetime | None:
+    """When customs first took the declaration in (120 or any later step)."""
+    times = [r.received_at for r in receipts
+             if r.kind == INVENTORY_RECEIPT and r.outcome == Receipt.Outcome.APPLIED
+             and states.rank(r.return_status) >= states.rank("120")
+             and states.rank(r.return_status) < states.REJECTED_RANK]
+    return min(times) if times else None
+
+
+def clearance_for(order: Order) -> Clearance | None:
+    """The clearance timeline of one order, or None when it was never declared."""
+    declaration = Declaration.objects.filter(order_id=order.pk).first()
+    if declaration is None:
+        return None
+    receipts = list(Receipt.objects.filter(declaration=declaration).order_by("received_at", "pk"))
+    reviewed_at = _reviewed_at(receipts)
+    state = declaration.state
+    past_review = state in (D.ACCEPTED, D.REVIEW, D.INSPECTION, D.RELEASED, D.CLOSED)
+    released = state in (D.RELEASED, D.CLOSED) or declaration.released_at is not None
+    steps = [
+        ClearanceStep("declaring", "申报中", "Declared to customs", True, declaration.created_at),
+        ClearanceStep("review", "海关审核", "Customs review", past_review or reviewed_at is not None,
+                      reviewed_at),
+        ClearanceStep("released", "已放行", "Released by customs", released,
+                      declaration.released_at),
+        ClearanceStep("shipped", "已发货", "Shipped", order.shipped_at is not None,
+                      order.shipped_at),
+    ]
+    refunded = order.state == Order.State.REFUNDED
+    if state == D.REJECTED:
+        return Clearance(
+            state=state, steps=[s for s in steps if s.done], ended="rejected",
+            headline="海关退单，已原路退款" if refunded else "海关退单，退款处理中",
+            headline_en=("Customs rejected the order; paid back to your payment method"
+                         if refunded else "Customs rejected the order; refund in progress"),
+            reason=plain_reason(declaration.status_info), at=declaration.changed_at)
+    if state == D.CANCELLED:
+        return Clearance(
+            state=state, steps=[s for s in steps if s.done], ended="cancelled",
+            headline="清关申报已撤销，已原路退款" if refunded else "清关申报已撤销，退款处理中",
+            headline_en=("Customs declaration withdrawn; paid back to your payment method"
+                         if refunded else "Customs declaration withdrawn; refund in progress"),
+            reason=plain_reason(declaration.status_info), at=declaration.changed_at)
+    return Clearance(state=state, steps=steps)
