@@ -22,7 +22,7 @@ ROLES = (LEADER, BRAND_STAFF, OPERATOR)
 
 # Operators may look at everything in the admin; changes go through services.
 _OPERATOR_VIEW_APPS = ("catalog", "inventory", "shops", "checkout", "orders", "payments",
-                       "core", "accounts")
+                       "core", "accounts", "distribution", "commission", "customs")
 
 
 def ensure_groups() -> None:

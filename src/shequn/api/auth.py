@@ -10,6 +10,7 @@ from shequn.accounts import services
 from shequn.accounts.selectors import user_roles
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import CommonError
+from shequn.distribution.hooks import after_sign_in
 
 router = Router(tags=["auth"])
 
@@ -71,6 +72,7 @@ def otp_verify(request: HttpRequest, body: OtpVerifyIn):
     _csrf(request)
     user = services.verify_code(body.phone, body.code, client_ip(request))
     services.sign_in(request, user)
+    after_sign_in(request.session, user)  # customer binding (decision 0002)
     return {"user_id": user.pk, "phone": user.phone_masked}
 
 

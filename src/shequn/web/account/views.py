@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shequn.accounts import services
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
+from shequn.distribution.hooks import after_sign_in
 from shequn.web.htmx import HtmxHttpRequest
 
 MODES = ("phone", "password")
@@ -57,6 +58,7 @@ def login_page(request: HtmxHttpRequest) -> HttpResponse:
                    username=request.POST.get("username", "").strip()[:150],
                    sent=mode != "password")
         return render(request, "account/login.html", ctx, status=err.status)
+    after_sign_in(request.session, request.user)  # customer binding (decision 0002)
     target = _next_url(request)
     if request.htmx:
         resp = HttpResponse(status=204)

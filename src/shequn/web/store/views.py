@@ -134,6 +134,9 @@ def share_link(request: HttpRequest, token: str) -> HttpResponse:
                                "This share link is invalid or expired.")
         return redirect("/")
     shop = visit.shop
+    from shequn.distribution.hooks import after_share_visit
+
+    after_share_visit(request.user, visit, cart)  # binding policy → effective attribution
     request.session[SHOP_SESSION_KEY] = shop.slug
     if visit.listing_id and visit.listing is not None:
         return redirect("store:product", slug=shop.slug, product_id=visit.listing.product_id)
