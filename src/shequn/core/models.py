@@ -18,12 +18,37 @@ class OutboxEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Production runtime (relay.py): when the relay last handed the event to the
+    # broker (after the publisher confirm). Null = not yet published.
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    # A dead letter: failed MAX_ATTEMPTS times; nothing retries it until an
+    # operator resends it (attempts reset) or cancels it.
+    dead_at = models.DateTimeField(null=True, blank=True)
+    # Cancelled by an operator: processed_at is set too, so every "still to do"
+    # query (processed_at IS NULL) leaves it alone; the handlers never ran.
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discard_reason = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["processed_at", "available_at"])]
+        indexes = [models.Index(fields=["processed_at", "available_at"]),
+                   models.Index(fields=["processed_at", "relayed_at"],
+                                name="core_outbox_unrelayed_idx")]
 
     def __str__(self) -> str:
         return f"{self.topic}#{self.pk}"
+
+    @property
+    def state(self) -> str:
+        """pending (not yet with the broker) / relayed / processed / dead / discarded."""
+        if self.discarded_at is not None:
+            return "discarded"
+        if self.processed_at is not None:
+            return "processed"
+        if self.dead_at is not None:
+            return "dead"
+        if self.relayed_at is not None:
+            return "relayed"
+        return "pending"
 
 
 class AuditLog(models.Model):

@@ -1,6 +1,12 @@
-"""Transactional outbox: ``emit`` inside the caller's transaction; ``drain`` runs
-the handlers registered for each topic. The embedded runtime drains in a thread
-(worker.py); in production a relay hands events to Celery with the same handlers."""
+"""Transactional outbox: ``emit`` inside the caller's transaction; ``process``
+runs the handlers registered for one event. The embedded runtime drains in a
+thread (worker.py, ``drain``); in production the relay (relay.py) hands events
+to Celery (tasks.py) which calls the same ``process``.
+
+An event's life: pending (written) → relayed (the broker confirmed it; production
+only) → processed. An event that keeps failing becomes a dead letter after
+MAX_ATTEMPTS; nothing retries it until an operator resends or cancels it
+(``resend`` / ``discard``, audit-logged)."""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 
-from shequn.core import clock
+from shequn.core import audit, clock
+from shequn.core.errors import CodedError
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.outbox")
@@ -21,6 +29,32 @@ Handler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 3600
+
+
+class OutboxError(CodedError):
+    NOT_FOUND = ("outbox_event_not_found", "事件不存在", "Outbox event not found", 404)
+    NOT_DEAD = ("outbox_event_not_dead", "只有死信可以重发或取消",
+                "Only a dead letter can be resent or cancelled", 409)
+    REASON_REQUIRED = ("reason_required", "请填写原因", "Please give a reason", 422)
+
+
+# Which rows are in which state (see OutboxEvent.state). "open" = still needs
+# work or an operator: everything not processed and not cancelled.
+STATES: dict[str, Q] = {
+    "pending": Q(processed_at__isnull=True, dead_at__isnull=True, relayed_at__isnull=True),
+    "relayed": Q(processed_at__isnull=True, dead_at__isnull=True, relayed_at__isnull=False),
+    "failing": Q(processed_at__isnull=True, dead_at__isnull=True, attempts__gt=0),
+    "dead": Q(processed_at__isnull=True, dead_at__isnull=False),
+    "processed": Q(processed_at__isnull=False, discarded_at__isnull=True),
+    "discarded": Q(discarded_at__isnull=False),
+    "open": Q(processed_at__isnull=True),
+}
+
+
+def in_state(state: str, qs: QuerySet[OutboxEvent] | None = None) -> QuerySet[OutboxEvent]:
+    base = OutboxEvent.objects.all() if qs is None else qs
+    return base.filter(STATES[state])
 
 
 def emit(topic: str, aggregate: str = "", aggregate_id: object = "", **payload: Any
@@ -45,38 +79,122 @@ def handlers_for(topic: str) -> list[Handler]:
     return list(_handlers.get(topic, []))
 
 
-def process(event: OutboxEvent) -> None:
-    """Run every handler of one event in its own transaction; handlers are
-    idempotent, so a retry after a crash between handler and mark is harmless."""
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th failure (exponential, capped)."""
+    return float(min(2 ** attempts, MAX_BACKOFF_SECONDS))
+
+
+def process(event: OutboxEvent | int) -> bool:
+    """Run every handler of one event in one transaction and mark it processed.
+
+    Returns True when the event needs nothing more (processed now or before,
+    dead, cancelled, gone) and False when it failed and should be retried at its
+    ``available_at``. Delivery is at least once (a redelivered message, a relay
+    that republishes): the row lock and the ``processed_at IS NULL`` check make a
+    duplicate a no-op, and handlers are idempotent for the crash between their
+    effect and the mark (both are in the same transaction here anyway)."""
+    pk = event if isinstance(event, int) else event.pk
+    open_row = Q(pk=pk, processed_at__isnull=True, dead_at__isnull=True)
+    # Count the attempt in its own committed transaction before running anything,
+    # so a handler that kills its process (OOM, SIGKILL, segfault) still uses up
+    # an attempt: a poison event ends as a dead letter instead of looping forever.
     with transaction.atomic():
-        locked = (OutboxEvent.objects.select_for_update()
-                  .filter(pk=event.pk, processed_at__isnull=True).first())
+        if not OutboxEvent.objects.filter(open_row).update(attempts=F("attempts") + 1):
+            return True
+    with transaction.atomic():
+        locked = OutboxEvent.objects.select_for_update().filter(open_row).first()
         if locked is None:
-            return  # someone else finished it
+            return True  # someone else finished it
+        if locked.attempts > MAX_ATTEMPTS:
+            # Earlier attempts died without recording an error (killed process).
+            return _fail(locked, "attempt budget used up by runs that never finished")
         try:
             for fn in handlers_for(locked.topic):
                 with transaction.atomic():
                     fn(locked)
         except Exception as exc:
-            locked.attempts += 1
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            backoff = dt.timedelta(seconds=min(2 ** locked.attempts, 3600))
-            locked.available_at = clock.now() + backoff
-            if locked.attempts >= MAX_ATTEMPTS:
-                log.error("outbox event %s dead after %s attempts", locked.pk, locked.attempts)
-            locked.save(update_fields=["attempts", "last_error", "available_at"])
             log.warning("outbox event %s (%s) failed: %s", locked.pk, locked.topic, exc)
-            return
+            return _fail(locked, f"{type(exc).__name__}: {exc}")
         locked.processed_at = clock.now()
         locked.save(update_fields=["processed_at"])
+        return True
+
+
+def _fail(locked: OutboxEvent, error: str) -> bool:
+    """Record a failed attempt on the locked row; returns True if it is now dead."""
+    now = clock.now()
+    locked.last_error = error[:2000]
+    if locked.attempts >= MAX_ATTEMPTS:
+        locked.dead_at = now
+        log.error("outbox event %s (%s) is a dead letter after %s attempts",
+                  locked.pk, locked.topic, locked.attempts)
+    else:
+        locked.available_at = now + dt.timedelta(seconds=retry_delay(locked.attempts))
+    locked.save(update_fields=["last_error", "dead_at", "available_at"])
+    return locked.dead_at is not None
 
 
 def drain(limit: int = 500) -> int:
-    """Process due events in order; returns how many were looked at."""
-    due = list(OutboxEvent.objects.filter(processed_at__isnull=True,
-                                          available_at__lte=clock.now(),
-                                          attempts__lt=MAX_ATTEMPTS)
-               .order_by("id")[:limit])
-    for event in due:
-        process(event)
+    """Process due events in order (embedded runtime); returns how many were looked at."""
+    due = list(OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True,
+                                          available_at__lte=clock.now())
+               .order_by("id").values_list("pk", flat=True)[:limit])
+    for pk in due:
+        process(pk)
     return len(due)
+
+
+def backlog() -> dict[str, Any]:
+    """Counts for the ops pages: open work, events failing, dead letters, oldest open."""
+    open_qs = in_state("open")
+    oldest = open_qs.order_by("available_at").values_list("available_at", flat=True).first()
+    return {"pending": open_qs.count(), "failing": in_state("failing").count(),
+            "dead": in_state("dead").count(), "unrelayed": in_state("pending").count(),
+            "oldest": oldest}
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def _locked_dead(event_id: int) -> OutboxEvent:
+    event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise OutboxError.NOT_FOUND.error(event=event_id)
+    if event.state != "dead":
+        raise OutboxError.NOT_DEAD.error(event=event_id, state=event.state)
+    return event
+
+
+@transaction.atomic
+def resend(event_id: int, actor: Any, note: str = "") -> OutboxEvent:
+    """Give a dead letter a fresh attempt budget; the relay (or the embedded
+    drain) picks it up again. The last error stays for the record."""
+    event = _locked_dead(event_id)
+    audit.record(actor, "outbox.resend", event, topic=event.topic, attempts=event.attempts,
+                 last_error=event.last_error[:200], note=note[:500])
+    event.attempts = 0
+    event.dead_at = None
+    event.relayed_at = None  # not with the broker any more: the relay publishes it again
+    event.available_at = clock.now()
+    event.save(update_fields=["attempts", "dead_at", "relayed_at", "available_at"])
+    log.info("outbox event %s resent by an operator", event.pk)
+    return event
+
+
+@transaction.atomic
+def discard(event_id: int, actor: Any, reason: str) -> OutboxEvent:
+    """Cancel a dead letter for good: its handlers never run. Marked processed
+    as well so nothing that looks for open work picks it up."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OutboxError.REASON_REQUIRED.error()
+    event = _locked_dead(event_id)
+    now = clock.now()
+    audit.record(actor, "outbox.discard", event, topic=event.topic, attempts=event.attempts,
+                 last_error=event.last_error[:200], reason=reason[:500])
+    event.discarded_at = now
+    event.processed_at = now
+    event.discard_reason = reason[:2000]
+    event.save(update_fields=["discarded_at", "processed_at", "discard_reason"])
+    log.info("outbox event %s discarded by an operator", event.pk)
+    return event

@@ -1,5 +1,7 @@
 """The embedded runtime's job runner: a daemon thread that drains the outbox and
-runs periodic jobs (payment timeouts). Production uses Celery with the same code."""
+runs periodic jobs (payment timeouts). Production uses Celery with the same code:
+celery_app.py gives Celery beat one entry per job registered here, and the relay
+hands outbox events to tasks.process_event."""
 
 from __future__ import annotations
 
@@ -19,9 +21,21 @@ _started = False
 
 
 def periodic(fn: Callable[[], object]) -> Callable[[], object]:
+    """Register a job to run every few seconds (call from AppConfig.ready()).
+    Jobs must be idempotent: two workers may run the same job at once."""
     if fn not in _periodic:
         _periodic.append(fn)
     return fn
+
+
+def job_name(fn: Callable[[], object]) -> str:
+    """Stable name of a job, the same in every process: ``module.qualname``."""
+    return f"{fn.__module__}.{getattr(fn, '__qualname__', getattr(fn, '__name__', repr(fn)))}"
+
+
+def periodic_jobs() -> dict[str, Callable[[], object]]:
+    """The registered jobs by name (Celery beat schedules them by this name)."""
+    return {job_name(fn): fn for fn in _periodic}
 
 
 def run_once() -> None:
