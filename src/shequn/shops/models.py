@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from shequn.catalog.models import Product
+from shequn.core import clock
 
 
 class Shop(models.Model):
@@ -50,4 +51,4 @@ class ShareVisit(models.Model):
     channel = models.CharField(max_length=20, default="link")
     session_key = models.CharField(max_length=64, blank=True)
     token_issued_at = models.DateTimeField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)

@@ -19,8 +19,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import LEADER, role_required
+from shequn.analytics.leader_stats import daily_series, leader_summary
 from shequn.catalog.models import Product
 from shequn.catalog.selectors import product_list
+from shequn.commission.selectors import ProductCommission, product_commissions
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.pii import mask_name
@@ -81,7 +83,12 @@ def home(request: HttpRequest) -> HttpResponse:
     shop = _my_shop(request.user)
     if shop is None:
         return _no_shop(request)
+    summary = leader_summary(request.user)
+    series = daily_series(request.user, days=30)
     ctx = {"nav": "home", "shop": shop, "stats": shop_stats(shop, request.user),
+           "summary": summary, "series": series,
+           "series_rows": list(zip(series["days"], series["visits"], series["orders"],
+                                   series["gmv"], strict=True))[::-1],
            "shop_url": request.build_absolute_uri(reverse("store:shop", args=[shop.slug]))}
     return render(request, "leader/home.html", ctx)
 
@@ -130,10 +137,15 @@ def _price_range(product: Product) -> tuple[Decimal | None, Decimal | None]:
     return (min(prices), max(prices)) if prices else (None, None)
 
 
-def _product_row(product: Product, listing: Listing | None) -> dict[str, Any]:
+def _product_row(product: Product, listing: Listing | None,
+                 commission: ProductCommission | None = None) -> dict[str, Any]:
     low, high = _price_range(product)
+    if commission is None:
+        commission = product_commissions(products=[product])[0]
     return {"product": product, "listed": bool(listing and listing.active),
-            "price_low": low, "price_high": high}
+            "price_low": low, "price_high": high, "commission": commission,
+            "rate_pct": f"{commission.rate * 100:.2f}".rstrip("0").rstrip("."),
+            "listing_id": listing.pk if listing is not None and listing.active else None}
 
 
 @require_GET
@@ -143,7 +155,9 @@ def products(request: HttpRequest) -> HttpResponse:
     if shop is None:
         return _no_shop(request)
     listings = {li.product_id: li for li in Listing.objects.filter(shop=shop)}
-    rows = [_product_row(p, listings.get(p.pk)) for p in product_list()]
+    products = list(product_list())
+    commissions = {c.product_id: c for c in product_commissions(products=products)}
+    rows = [_product_row(p, listings.get(p.pk), commissions[p.pk]) for p in products]
     ctx = {"nav": "products", "shop": shop, "rows": rows,
            "listed": sum(1 for r in rows if r["listed"])}
     return render(request, "leader/products.html", ctx)
@@ -195,6 +209,8 @@ def qr_svg(url: str) -> str:
 @require_GET
 @leader_only
 def share(request: HttpRequest) -> HttpResponse:
+    from shequn.web.leader.network import invite_for  # network imports this module
+
     shop = _my_shop(request.user)
     if shop is None:
         return _no_shop(request)
@@ -205,8 +221,10 @@ def share(request: HttpRequest) -> HttpResponse:
         link = abs_url(shop_services.share_url(shop, listing))
         # The QR code carries its own channel so scans and clicks can be told apart.
         code_link = abs_url(shop_services.share_url(shop, listing, channel="code"))
-        cards.append({"listing": listing, "link": link, "qr": qr_svg(code_link)})
+        cards.append({"listing": listing, "link": link, "qr": qr_svg(code_link),
+                      "poster": reverse("leader:poster_product", args=[listing.pk])})
     ctx = {"nav": "share", "shop": shop, "shop_link": shop_link,
+           "invite": invite_for(request.user),
            "shop_qr": qr_svg(abs_url(shop_services.share_url(shop, channel="code"))),
            "cards": cards}
     return render(request, "leader/share.html", ctx)

@@ -188,6 +188,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "payments": payments, "refunds": refunds.order_by("created_at"),
         "history": order.history.select_related("actor").all(),
         "audit": audit, "consignee_masked": mask_name(order.consignee),
+        "after_sales": order.after_sales.prefetch_related("lines__line").all(),
     }
     return render(request, "ops/order_detail.html", ctx)
 
@@ -218,8 +219,26 @@ def _refund(order: Order, request: HttpRequest) -> str:
     return "已退款 Refunded"
 
 
+def _decide_return(approve: bool) -> Callable[[Order, HttpRequest], str]:
+    def run(order: Order, request: HttpRequest) -> str:
+        from shequn.orders import returns
+        from shequn.orders.errors import OrderError
+
+        raw = request.POST.get("after_sale", "")
+        after_sale = order.after_sales.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if after_sale is None:
+            raise OrderError.AFTER_SALE_NOT_FOUND.error()
+        note = request.POST.get("reason", "").strip()
+        if not approve and not note:
+            raise _reason_required()
+        returns.decide_return(request.user, after_sale.pk, approve=approve, note=note[:200])
+        return "已同意退货 Return approved" if approve else "已拒绝退货 Return rejected"
+    return run
+
+
 ACTIONS: dict[str, Callable[[Order, HttpRequest], str]] = {
     "ship": _ship, "deliver": _deliver, "clear-hold": _clear_hold, "refund": _refund,
+    "return-approve": _decide_return(True), "return-reject": _decide_return(False),
 }
 
 
@@ -259,13 +278,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "ops/audit.html", {"nav": "audit", "entries": entries})
 
 
-@require_GET
-@operator_only
-def outbox_events(request: HttpRequest) -> HttpResponse:
-    pending_only = request.GET.get("pending") == "1"
-    qs = OutboxEvent.objects.order_by("-pk")
-    if pending_only:
-        qs = qs.filter(processed_at__isnull=True)
-    ctx = {"nav": "outbox", "events": qs[:200], "backlog": _outbox_backlog(),
-           "pending_only": pending_only}
-    return render(request, "ops/outbox.html", ctx)
+# The outbox pages (events by state, dead letters) live in outbox_views.py.

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from shequn.web.store import views
 
@@ -17,5 +17,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
+    path("", include("shequn.web.store.returns_views")),  # /orders/<number>/return/
     path("me/", views.me_page, name="me"),
+    path("", include("shequn.web.store.apply_views")),  # /apply/, /join/<token>/
 ]

@@ -1,0 +1,62 @@
+"""CSV exports of the analytics (UTF-8 with BOM so spreadsheet programs on Chinese
+Windows open it correctly). Cells that a spreadsheet would run as a formula are
+prefixed with an apostrophe (CSV injection); numbers are written as they are."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from shequn.analytics import fission, funnels
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | Decimal):  # numbers are data, never formulas
+        return str(value)
+    s = str(value)
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+FUNNEL_HEADER = ("dimension", "key", "label", "shares", "visits", "visitors", "orders",
+                 "goods_value", "conversion")
+
+
+def funnel_csv(dimension: str, since: dt.datetime | None = None,
+               until: dt.datetime | None = None) -> str:
+    rows = funnels.funnel(dimension, since, until)
+    return to_csv(FUNNEL_HEADER, ([dimension, r.key, r.label, r.shares, r.visits, r.visitors,
+                                   r.orders, r.goods_value, r.conversion] for r in rows))
+
+
+def k_factor_csv(since: dt.datetime | None = None) -> str:
+    return to_csv(("cohort_month", "leaders", "invites", "invites_per_leader",
+                   "activated", "activation", "k_factor"),
+                  ([c.month.strftime("%Y-%m"), c.leaders, c.invites, c.invites_per_leader,
+                    c.activated, c.activation, c.k_factor]
+                   for c in fission.k_factor_by_cohort(since)))
+
+
+def team_csv() -> str:
+    rows: list[tuple[str, str, int]] = []
+    rows += [("team_size", b.label, b.leaders) for b in fission.team_size_distribution()]
+    rows += [("depth", b.label, b.leaders) for b in fission.depth_distribution()]
+    rows += [("team_depth", b.label, b.leaders) for b in fission.team_depth_distribution()]
+    return to_csv(("distribution", "bucket", "leaders"), rows)

@@ -1,0 +1,341 @@
+"""Share posters (分享海报): PNG pictures a leader sends into a group chat.
+
+Three kinds, all 750 × 1334 (a phone screen at 2x):
+
+- product poster: product picture (or a generated card), name, the seller's price,
+  shop name and a QR code of the signed share link with channel ``poster``;
+- shop card: the shop's name and intro with a QR code of the shop link;
+- invite poster: "become a leader" with a QR code of the leader's invite link.
+
+Everything is drawn locally with Pillow and segno. Chinese text needs a CJK font:
+WenQuanYi Zen Hei from the Debian package ``fonts-wqy-zenhei``; nothing is fetched at
+run time. Without it the poster falls back to DejaVu (Chinese glyphs then show as
+boxes) and a warning is logged, so a missing package is noticed and not hidden.
+
+The QR code is drawn module by module into ``QR_BOX`` so tests (and a scanner) find it
+at a known place; ``qr_geometry`` says where each module lies.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import segno
+from PIL import Image, ImageDraw, ImageFont
+
+from shequn.core.money import q2
+
+log = logging.getLogger(__name__)
+
+WIDTH, HEIGHT = 750, 1334
+# Left, top and side of the square the QR code (with its quiet zone) is drawn into.
+QR_BOX = (450, 1030, 250)
+QR_BORDER = 2  # modules of white around the symbol (the white card adds more)
+ACCENT = (255, 77, 79)
+INK = (31, 35, 41)
+MUTED = (138, 145, 159)
+BG = (245, 246, 248)
+WHITE = (255, 255, 255)
+
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy-zenhei/wqy-zenhei.ttc",
+)
+FALLBACK_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+)
+_RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
+
+
+# --------------------------------------------------------------------------- fonts
+
+def _fc_match(family: str) -> str | None:
+    """Ask fontconfig where a family lives (a local lookup, no network)."""
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "-f", "%{file}", family], capture_output=True,  # noqa: S603
+                             text=True, timeout=5, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+@functools.lru_cache(maxsize=1)
+def font_file() -> str | None:
+    """Path of the CJK font, else of DejaVu (with a warning), else None."""
+    for path in CJK_FONT_CANDIDATES:
+        if Path(path).is_file():
+            return path
+    found = _fc_match("WenQuanYi Zen Hei")
+    if found and "wqy" in found.lower() and Path(found).is_file():
+        return found
+    for path in FALLBACK_FONTS:
+        if Path(path).is_file():
+            log.warning("CJK font missing (apt-get install fonts-wqy-zenhei); posters use %s, "
+                        "Chinese text will not render", path)
+            return path
+    log.warning("no TrueType font found; posters use Pillow's built-in bitmap font")
+    return None
+
+
+def has_cjk_font() -> bool:
+    path = font_file()
+    return bool(path and "wqy" in path.lower())
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = font_file()
+    if path is None:
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(path, size)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int,
+          max_lines: int) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` pixels, character by character
+    (Chinese has no spaces to break at); the last line ends in … when cut."""
+    font = _font(size)
+    lines: list[str] = []
+    current = ""
+    for ch in " ".join(text.split()):
+        if draw.textlength(current + ch, font=font) <= width:
+            current += ch
+            continue
+        lines.append(current)
+        current = ch.strip()
+        if len(lines) == max_lines:
+            break
+    else:
+        if current:
+            lines.append(current)
+        return lines
+    last = lines[-1]
+    while last and draw.textlength(last + "…", font=font) > width:
+        last = last[:-1]
+    lines[-1] = last + "…"
+    return lines
+
+
+def _text(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int,
+          fill: tuple[int, int, int]) -> None:
+    draw.text(xy, text, font=_font(size), fill=fill)
+
+
+# --------------------------------------------------------------------------- QR
+
+@dataclass(frozen=True)
+class QRGeometry:
+    left: int
+    top: int
+    module: int  # pixels per module
+    size: int  # modules per side, quiet zone included
+
+
+def qr_geometry(url: str) -> QRGeometry:
+    qr = segno.make(url, error="m")
+    n = int(qr.symbol_size(border=QR_BORDER)[0])
+    left, top, box = QR_BOX
+    module = box // n
+    pad = (box - module * n) // 2
+    return QRGeometry(left=left + pad, top=top + pad, module=module, size=n)
+
+
+def _draw_qr(img: Image.Image, url: str) -> None:
+    qr = segno.make(url, error="m")
+    geo = qr_geometry(url)
+    left, top, box = QR_BOX
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((left - 12, top - 12, left + box + 12, top + box + 12), 16, fill=WHITE)
+    for r, row in enumerate(qr.matrix_iter(border=QR_BORDER)):
+        for c, dark in enumerate(row):
+            if dark:
+                x, y = geo.left + c * geo.module, geo.top + r * geo.module
+                draw.rectangle((x, y, x + geo.module - 1, y + geo.module - 1), fill=(0, 0, 0))
+
+
+# --------------------------------------------------------------------------- pictures
+
+def _static_image(path: str) -> Image.Image | None:
+    """A raster product picture from the static files (SVG cannot be drawn by Pillow;
+    those products get the generated card instead)."""
+    path = (path or "").strip()
+    if not path or not path.lower().endswith(_RASTER_SUFFIXES):
+        return None
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    rel = path
+    prefix = str(settings.STATIC_URL or "/static/")
+    if rel.startswith(prefix):
+        rel = rel[len(prefix):]
+    found = finders.find(rel.lstrip("/"))
+    if not found:
+        return None
+    file = found if isinstance(found, str) else found[0]
+    try:
+        with Image.open(file) as im:
+            return im.convert("RGB")
+    except (OSError, ValueError):
+        log.warning("product picture %s cannot be read; using a generated card", path)
+        return None
+
+
+def _fit(im: Image.Image, side: int) -> Image.Image:
+    """Scale and centre-crop to a square."""
+    w, h = im.size
+    s = min(w, h)
+    im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    return im.resize((side, side), Image.Resampling.LANCZOS)
+
+
+def _generated_card(side: int, initial: str, subtitle: str) -> Image.Image:
+    """A clean picture for products without a raster image: soft gradient, big initial."""
+    card = Image.new("RGB", (side, side), WHITE)
+    draw = ImageDraw.Draw(card)
+    top, bottom = (255, 236, 236), (255, 247, 230)
+    for y in range(side):
+        t = y / max(side - 1, 1)
+        draw.line((0, y, side, y), fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom,
+                                                                                   strict=True)))
+    big = _font(side // 3)
+    ch = (initial or "社")[:1]
+    w = draw.textlength(ch, font=big)
+    draw.text(((side - w) / 2, side * 0.28), ch, font=big, fill=ACCENT)
+    small = _font(30)
+    sub = subtitle[:24]
+    w = draw.textlength(sub, font=small)
+    draw.text(((side - w) / 2, side * 0.72), sub, font=small, fill=MUTED)
+    return card
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def _canvas(header: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    img = Image.new("RGB", (WIDTH, HEIGHT), BG)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, WIDTH, 120), fill=ACCENT)
+    for i, line in enumerate(_wrap(draw, header, 40, WIDTH - 80, 1)):
+        _text(draw, (40, 36 + i * 48), line, 40, WHITE)
+    return img, draw
+
+
+def _footer(draw: ImageDraw.ImageDraw, lines: list[tuple[str, int, tuple[int, int, int]]]) -> None:
+    """Text to the left of the QR code, then the personal-use note along the bottom."""
+    y = QR_BOX[1] + 10
+    for text, size, color in lines:
+        for line in _wrap(draw, text, size, QR_BOX[0] - 70, 2):
+            _text(draw, (40, y), line, size, color)
+            y += size + 12
+    _text(draw, (40, HEIGHT - 46), "跨境商品仅限个人自用 · For personal use only", 22, MUTED)
+
+
+def price_label(prices: list[Decimal]) -> str:
+    """``¥298.00`` or ``¥98.00 起`` (from) when SKUs differ in price."""
+    if not prices:
+        return ""
+    low, high = min(prices), max(prices)
+    label = f"¥{q2(low):,.2f}"
+    return label + " 起" if high != low else label
+
+
+# --------------------------------------------------------------------------- posters
+
+def product_poster(*, product: Any, shop_name: str, url: str,
+                   prices: list[Decimal] | None = None) -> bytes:
+    """PNG poster for one product of a shop; ``url`` (absolute) goes into the QR code.
+    ``prices`` are the active SKUs' seller prices (read from the product if omitted)."""
+    if prices is None:
+        prices = [sku.price for sku in product.skus.filter(active=True)]
+    img, draw = _canvas(shop_name)
+    side = 630
+    pic = _static_image(getattr(product, "image", "") or "")
+    brand = getattr(getattr(product, "brand", None), "name", "") or ""
+    picture = _fit(pic, side) if pic is not None else _generated_card(side, product.name, brand)
+    draw.rounded_rectangle((50, 140, 50 + side + 20, 140 + side + 20), 18, fill=WHITE)
+    img.paste(picture, (60, 150))
+    y = 810
+    for line in _wrap(draw, product.name, 40, WIDTH - 80, 2):
+        _text(draw, (40, y), line, 40, INK)
+        y += 52
+    label = price_label(prices)
+    if label:
+        _text(draw, (40, 930), label, 56, ACCENT)
+        _text(draw, (40, 996), "品牌方定价 · Seller's price", 22, MUTED)
+    _draw_qr(img, url)
+    _footer(draw, [("长按识别二维码购买", 30, INK), ("Scan the code to buy", 24, MUTED),
+                   (f"来自「{shop_name}」", 26, MUTED)])
+    return _png(img)
+
+
+def shop_poster(*, shop_name: str, intro: str, url: str, leader_name: str = "") -> bytes:
+    """PNG card for a whole shop; ``url`` goes into the QR code."""
+    img, draw = _canvas("社群 Shequn · 好物分享")
+    draw.rounded_rectangle((50, 160, WIDTH - 50, 940), 24, fill=WHITE)
+    initial = _font(200)
+    ch = (shop_name or "店")[:1]
+    w = draw.textlength(ch, font=initial)
+    draw.ellipse((WIDTH / 2 - 150, 220, WIDTH / 2 + 150, 520), fill=ACCENT)
+    draw.text(((WIDTH - w) / 2, 262), ch, font=initial, fill=WHITE)
+    y = 570
+    for line in _wrap(draw, shop_name, 48, WIDTH - 160, 2):
+        w = draw.textlength(line, font=_font(48))
+        _text(draw, (int((WIDTH - w) / 2), y), line, 48, INK)
+        y += 60
+    for line in _wrap(draw, intro or "正品保税 · 品牌直供", 28, WIDTH - 180, 4):
+        _text(draw, (90, y + 10), line, 28, MUTED)
+        y += 40
+    _draw_qr(img, url)
+    who = f"团长 {leader_name}" if leader_name else "团长推荐"
+    _footer(draw, [("长按识别二维码进店", 30, INK), ("Scan to visit the shop", 24, MUTED),
+                   (who, 26, MUTED)])
+    return _png(img)
+
+
+def invite_poster(*, leader_name: str, url: str, code: str = "") -> bytes:
+    """PNG invitation to become a leader; ``url`` is the invite link. Joining is free:
+    the poster says so, because a fee to join would be 入门费 (《禁止传销条例》 Art. 7)."""
+    img, draw = _canvas("邀请你成为团长 · Become a leader")
+    draw.rounded_rectangle((50, 160, WIDTH - 50, 940), 24, fill=WHITE)
+    y = 210
+    for text, size, color in [
+        (f"{leader_name or '你的朋友'} 邀请你开一家自己的小店", 40, INK),
+        ("零库存 · 不压货 · 品牌发货", 32, ACCENT),
+        ("免费申请，无需购买或缴费", 30, INK),
+        ("Free to join — no purchase, no fee.", 26, MUTED),
+        ("佣金只来自你自己分享带来的订单", 28, INK),
+        ("Commission only on sales through your own links.", 24, MUTED),
+    ]:
+        for line in _wrap(draw, text, size, WIDTH - 180, 2):
+            _text(draw, (90, y), line, size, color)
+            y += size + 18
+        y += 18
+    if code:
+        _text(draw, (90, 860), f"邀请码 Invite code: {code}", 30, INK)
+    _draw_qr(img, url)
+    _footer(draw, [("长按识别二维码申请", 30, INK), ("Scan to apply", 24, MUTED)])
+    return _png(img)
+
+
+def poster_path(shop: Any, listing: Any = None) -> str:
+    """Relative share link for a poster: a signed token with channel ``poster`` so
+    scans of posters are told apart from clicked links in the funnel."""
+    from shequn.shops.services import share_url
+
+    return share_url(shop, listing, channel="poster")

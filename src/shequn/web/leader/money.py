@@ -1,0 +1,73 @@
+"""Leader earnings: balances from the ledger, commission lines, withdrawal requests
+and their history. Reads come from shequn.commission.selectors, changes go through
+shequn.commission.services; every read is filtered by request.user, so a leader
+only ever sees their own money."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from shequn.commission import conf as commission_conf
+from shequn.commission import selectors as reads
+from shequn.commission import services as commission
+from shequn.core.errors import DomainError
+from shequn.web.htmx import HtmxHttpRequest
+from shequn.web.leader.views import leader_only
+
+LINE_STATE_EN = {"pending": "Pending", "settled": "Settled", "reversed": "Reversed"}
+WD_STATE_EN = {"requested": "Under review", "approved": "Approved, paying",
+               "rejected": "Rejected", "paid": "Paid", "failed": "Payout failed, returned"}
+
+
+def _form_context(user: Any, amount: str = "", error: DomainError | None = None,
+                  ok: str = "") -> dict[str, Any]:
+    return {"balances": reads.balances(user), "amount": amount, "error": error, "ok": ok,
+            "minimum": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_MIN"),
+            "fee_rate": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_RATE"),
+            "fee_fixed": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_FIXED")}
+
+
+def _withdrawal_rows(user: Any) -> list[Any]:
+    rows = list(reads.withdrawals_for_leader(user).order_by("-requested_at")[:50])
+    for w in rows:
+        w.state_en = WD_STATE_EN.get(w.state, w.state)  # type: ignore[attr-defined]
+    return rows
+
+
+@require_GET
+@leader_only
+def earnings(request: HttpRequest) -> HttpResponse:
+    lines = [{"row": line, "state_en": LINE_STATE_EN.get(line.state, line.state)}
+             for line in reads.lines_for_leader(request.user, limit=100)]
+    ctx = {"nav": "earnings", "lines": lines, "withdrawals": _withdrawal_rows(request.user),
+           **_form_context(request.user)}
+    return render(request, "leader/earnings.html", ctx)
+
+
+@require_POST
+@leader_only
+def withdraw(request: HtmxHttpRequest) -> HttpResponse:
+    """Ask for a withdrawal; errors (bad amount, below minimum, not enough balance)
+    show inline at the field and nothing changes."""
+    amount = request.POST.get("amount", "").strip()[:40]
+    error, ok, status = None, "", 200
+    try:
+        w = commission.request_withdrawal(request.user, amount)
+        ok = f"已提交提现 ¥{w.amount:,.2f}，等待审核 · Withdrawal requested, awaiting review"
+        amount = ""
+    except DomainError as err:
+        error, status = err, err.status
+    if not request.htmx:
+        if error is not None:
+            messages.error(request, f"{error.message} {error.message_en}")
+        else:
+            messages.success(request, ok)
+        return redirect("leader:earnings")
+    ctx = {**_form_context(request.user, amount, error, ok),
+           "withdrawals": _withdrawal_rows(request.user), "oob": True}
+    return render(request, "leader/_withdraw_form.html", ctx, status=status)

@@ -1,0 +1,95 @@
+"""Share posters as PNG at leader URLs. Drawing is in shequn.distribution.posters;
+this module picks the leader's own shop, listing or invite link, and serves the
+picture with caching headers (a poster is drawn at most once an hour per link and
+host; browsers revalidate with the ETag)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.views.decorators.http import require_GET
+
+from shequn.distribution import posters
+from shequn.shops.models import Listing
+from shequn.web.leader import network
+from shequn.web.leader.views import _my_shop, leader_only
+
+MAX_AGE = 3600
+
+
+def _png_response(request: HttpRequest, key: str, draw: Callable[[], bytes],
+                  filename: str) -> HttpResponse:
+    # Cached per host too: the QR code holds an absolute link.
+    cache_key = "poster:" + hashlib.sha256(f"{key}|{request.get_host()}".encode()).hexdigest()
+    png = cache.get(cache_key)
+    if png is None:
+        png = draw()
+        cache.set(cache_key, png, MAX_AGE)
+    etag = '"' + hashlib.sha256(png).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        resp: HttpResponse = HttpResponseNotModified()
+    else:
+        resp = HttpResponse(png, content_type="image/png")
+        resp["Content-Disposition"] = f'inline; filename="{filename}"'
+    resp["ETag"] = etag
+    # private: the poster carries this leader's signed link; never a shared cache.
+    resp["Cache-Control"] = f"private, max-age={MAX_AGE}"
+    return resp
+
+
+@require_GET
+@leader_only
+def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
+    shop = _my_shop(request.user)
+    listing = (Listing.objects.filter(pk=listing_id, shop=shop, active=True)
+               .select_related("product", "product__brand").first() if shop else None)
+    if shop is None or listing is None:  # another leader's listing looks like none
+        raise Http404("no such listing")
+    product = listing.product
+    prices = [sku.price for sku in product.skus.filter(active=True)]
+
+    def draw() -> bytes:
+        url = request.build_absolute_uri(posters.poster_path(shop, listing))
+        return posters.product_poster(product=product, shop_name=shop.name, url=url,
+                                      prices=prices)
+
+    key = f"product|{listing.pk}|{shop.name}|{product.name}|{sorted(prices)}"
+    return _png_response(request, key, draw, f"poster-{listing.pk}.png")
+
+
+@require_GET
+@leader_only
+def shop_poster(request: HttpRequest) -> HttpResponse:
+    shop = _my_shop(request.user)
+    if shop is None:
+        raise Http404("no shop")
+    leader: Any = request.user
+
+    def draw() -> bytes:
+        url = request.build_absolute_uri(posters.poster_path(shop))
+        return posters.shop_poster(shop_name=shop.name, intro=shop.intro, url=url,
+                                   leader_name=leader.display_name or "")
+
+    key = f"shop|{shop.pk}|{shop.name}|{shop.intro}|{leader.display_name}"
+    return _png_response(request, key, draw, f"shop-{shop.slug}.png")
+
+
+@require_GET
+@leader_only
+def invite_poster(request: HttpRequest) -> HttpResponse:
+    invite = network.invite_for(request.user)
+    if invite is None:
+        raise Http404("invitations are not available")
+    url = request.build_absolute_uri(invite.path)
+    leader: Any = request.user
+    name = leader.display_name or ""
+
+    def draw() -> bytes:
+        return posters.invite_poster(leader_name=name, url=url, code=invite.code)
+
+    return _png_response(request, f"invite|{leader.pk}|{invite.code}|{url}|{name}", draw,
+                         "invite.png")

@@ -1,0 +1,151 @@
+"""Share posters: PNG of the expected size, Chinese font, and a QR code that holds
+the signed share link with channel "poster" (checked module by module against segno,
+since no QR decoder is installed); served only to the owning leader, with caching."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import segno
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from shequn.core import clock
+from shequn.distribution import posters
+from shequn.shops.models import ShareVisit
+from shequn.shops.tokens import read_share_token
+from tests.analytics.builders import Net
+
+pytestmark = pytest.mark.django_db
+
+
+def read_qr(png: bytes, url: str) -> list[list[bool]]:
+    """Sample the poster at the centre of every QR module (geometry from posters)."""
+    img = Image.open(io.BytesIO(png)).convert("L")
+    geo = posters.qr_geometry(url)
+    half = geo.module // 2
+    return [[img.getpixel((geo.left + c * geo.module + half,
+                           geo.top + r * geo.module + half)) < 128  # type: ignore[operator]
+             for c in range(geo.size)] for r in range(geo.size)]
+
+
+def expected_matrix(url: str) -> list[list[bool]]:
+    qr = segno.make(url, error="m")
+    return [[bool(v) for v in row] for row in qr.matrix_iter(border=posters.QR_BORDER)]
+
+
+def test_font_is_the_debian_cjk_font():
+    path = posters.font_file()
+    assert path is not None and "wqy" in path.lower(), path
+    assert posters.has_cjk_font()
+
+
+def test_product_poster_png_and_its_qr_matrix(db):
+    net = Net()
+    url = "http://testserver/t/" + "x" * 120 + "/"
+    png = posters.product_poster(product=net.sku.product, shop_name="小林的海淘铺", url=url)
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.size == (posters.WIDTH, posters.HEIGHT) == (750, 1334)
+    assert read_qr(png, url) == expected_matrix(url)
+    # A different link gives a different code (the test is not trivially true).
+    assert read_qr(png, url) != expected_matrix(url.replace("x", "y"))
+
+
+def test_shop_and_invite_posters():
+    url = "http://testserver/join/abc/"
+    for png in (posters.shop_poster(shop_name="小店", intro="简介", url=url, leader_name="小林"),
+                posters.invite_poster(leader_name="小林", url=url, code="ABCD2345")):
+        img = Image.open(io.BytesIO(png))
+        assert img.size == (750, 1334)
+        assert read_qr(png, url) == expected_matrix(url)
+
+
+def test_chinese_text_is_drawn_not_tofu():
+    """With the CJK font, a Chinese name draws glyphs that differ from each other; a
+    font without them draws identical boxes (tofu) for every character."""
+    from PIL import ImageDraw
+
+    font = posters._font(40)
+    pictures = []
+    for ch in "海淘铺":
+        img = Image.new("L", (48, 48), 0)
+        ImageDraw.Draw(img).text((2, 2), ch, font=font, fill=255)
+        pictures.append(img.tobytes())
+    assert len(set(pictures)) == 3 and all(any(p) for p in pictures)
+
+
+def test_served_poster_holds_a_signed_poster_link_of_this_shop(db, monkeypatch):
+    net = Net()
+    leader = net.leader()
+    listing = net.listing(leader)
+    # Hold the clock still so the token the view signs can be signed again here.
+    fixed = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: fixed)
+    expected = "http://testserver" + posters.poster_path(leader.shop, listing)
+    c = Client()
+    c.force_login(leader.user)
+    resp = c.get(reverse("leader:poster_product", args=[listing.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/png"
+    assert "private" in resp["Cache-Control"] and "max-age" in resp["Cache-Control"]
+    assert resp["ETag"]
+    png = resp.content
+    assert Image.open(io.BytesIO(png)).size == (750, 1334)
+    assert read_qr(png, expected) == expected_matrix(expected)
+    again = c.get(reverse("leader:poster_product", args=[listing.pk]))
+    assert again.content == png  # cached: drawn once per hour
+    assert c.get(reverse("leader:poster_product", args=[listing.pk]),
+                 HTTP_IF_NONE_MATCH=resp["ETag"]).status_code == 304
+
+
+def test_poster_link_carries_channel_poster_and_attributes(db):
+    net = Net()
+    leader = net.leader()
+    listing = net.listing(leader)
+    path = posters.poster_path(leader.shop, listing)
+    payload = read_share_token(path.split("/")[2])
+    assert (payload.channel, payload.listing_id, payload.leader_id) == (
+        "poster", listing.pk, leader.user_id)
+    url = "http://testserver" + path
+    png = posters.product_poster(product=listing.product, shop_name=leader.shop.name, url=url)
+    assert read_qr(png, url) == expected_matrix(url)
+    assert Client().get(path).status_code == 302
+    assert ShareVisit.objects.get(valid=True).channel == "poster"
+
+
+def test_another_leaders_listing_poster_is_not_found(db):
+    net = Net()
+    a, b = net.leader(), net.leader()
+    listing = net.listing(a)
+    c = Client()
+    c.force_login(b.user)
+    assert c.get(reverse("leader:poster_product", args=[listing.pk])).status_code == 404
+    assert c.get(reverse("leader:poster_shop")).status_code == 200
+
+
+def test_invite_poster_for_an_approved_leader(db):
+    net = Net()
+    leader = net.leader()
+    c = Client()
+    c.force_login(leader.user)
+    resp = c.get(reverse("leader:poster_invite"))
+    assert resp.status_code == 200
+    assert Image.open(io.BytesIO(resp.content)).size == (750, 1334)
+
+
+def test_a_raster_product_picture_is_used_and_svg_falls_back(settings, tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "img").mkdir()
+    Image.new("RGB", (400, 300), (0, 90, 200)).save(tmp_path / "img" / "blue.png")
+    settings.STATICFILES_DIRS = [str(tmp_path)]
+    url = "http://testserver/t/abc/"
+    product = SimpleNamespace(name="蓝色测试品", image="/static/img/blue.png",
+                              brand=SimpleNamespace(name="Brand"))
+    png = posters.product_poster(product=product, shop_name="店", url=url, prices=[])
+    centre = Image.open(io.BytesIO(png)).convert("RGB").getpixel((375, 465))
+    assert centre == (0, 90, 200)
+    product.image = "/static/img/products/serum.svg"  # Pillow cannot draw SVG
+    png = posters.product_poster(product=product, shop_name="店", url=url, prices=[])
+    assert Image.open(io.BytesIO(png)).convert("RGB").getpixel((375, 465)) != (0, 90, 200)
