@@ -83,7 +83,7 @@ class Receipt(models.Model):
         UNKNOWN = "unknown", "无对应单据"
         RECORDED = "recorded", "已记录"
 
-    kind = models.CharField(max_length=10)  # CEB312, CEB622, CEB816, CEB900 …
+    kind = models.CharField(max_length=30)  # the record: InventoryReturn, Tax, MessageReturn …
     business_key = models.CharField(max_length=80, db_index=True)
     return_status = models.CharField(max_length=10, blank=True)
     return_time = models.CharField(max_length=17, blank=True)
