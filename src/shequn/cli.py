@@ -4,6 +4,7 @@
     shequn customs validate FILE…  check CEB messages against the XSD and business rules
     shequn customs-sim ...         the customs single-window simulator as its own process
     shequn worker ...              Celery worker + outbox relay (production runtime)
+    shequn commission ...          settle now, quarterly income report, ledger check
     shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
 
 Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
@@ -20,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "tax": "shequn.taxes.cli",
     "customs": "shequn.customs.cli",
     "customs-sim": "shequn.customs.sim.cli",
+    "commission": "shequn.commission.cli",
     "worker": "shequn.core.worker_cli",
 }
 

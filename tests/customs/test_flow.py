@@ -76,6 +76,9 @@ def test_paid_order_is_declared_released_and_may_ship(paid, operator):
     assert list(Message.objects.filter(declaration=declaration).values_list("kind", flat=True)) \
         == ["CEB311", "CEB411", "CEB511", "CEB621"]
     assert set(Message.objects.values_list("state", flat=True)) == {Message.State.SENT}
+    # The inventory list leaves only after the three documents it is matched with.
+    sent = dict(Message.objects.values_list("kind", "sent_at"))
+    assert sent["CEB621"] >= max(sent["CEB311"], sent["CEB411"], sent["CEB511"])
     # The inventory list went out signed, inside a DxpMsg envelope.
     assert b"SignatureValue" in _sent("CEB621")
     paid.refresh_from_db()

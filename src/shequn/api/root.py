@@ -68,6 +68,9 @@ def register() -> None:
         ("shequn.api.orders", "/v1/orders"),
         ("shequn.api.payments", "/v1/payments"),
         ("shequn.api.ops", "/v1/ops"),
+        ("shequn.api.distribution", "/v1/leaders"),
+        ("shequn.api.commission", "/v1/commission"),
+        ("shequn.api.customs", "/v1/customs"),
     ]:
         try:
             module = importlib.import_module(mod)

@@ -5,3 +5,10 @@ class CommissionConfig(AppConfig):
     name = "shequn.commission"
     label = "commission"
     verbose_name = "佣金结算 Commission and withdrawals"
+
+    def ready(self) -> None:
+        from shequn.commission import handlers, services  # noqa: F401 (registers handlers)
+        from shequn.core import worker
+
+        worker.periodic(services.settle_job)
+        worker.periodic(services.payout_job)

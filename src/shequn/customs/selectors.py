@@ -14,9 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from shequn.core import clock
+from shequn.core.models import OutboxEvent
 from shequn.customs import states
 from shequn.customs.models import Declaration, Message, Receipt
 from shequn.orders.models import Order
@@ -32,9 +34,11 @@ STATE_EN: dict[str, str] = {
 # ops.cancel_message marks a message it gave up on this way (Message has no
 # "cancelled" state; see ops.py).
 CANCELLED_MARK = "[cancelled] "
-# Receipt.kind of the records that move a declaration.
-INVENTORY_RECEIPT = "InventoryReturn"
-CANCEL_RECEIPT = "InvtCancelReturn"
+SEND_TOPIC = "customs.send"
+# Receipt.kind of the records that move a declaration: services stores the
+# record class name; the CEB message code is accepted too.
+INVENTORY_RECEIPTS = frozenset({"InventoryReturn", "CEB622"})
+CANCEL_RECEIPTS = frozenset({"InvtCancelReturn", "CEB624"})
 
 
 # --------------------------------------------------------------------------- console
@@ -75,12 +79,38 @@ def rejections() -> QuerySet[Declaration]:
             .order_by("-changed_at", "-pk"))
 
 
+def _open_send_events() -> QuerySet[OutboxEvent]:
+    """The unfinished ``customs.send`` events of the message in the outer query."""
+    return OutboxEvent.objects.filter(
+        topic=SEND_TOPIC, aggregate="customs_message", processed_at__isnull=True,
+        aggregate_id=Cast(OuterRef("pk"), output_field=CharField())).order_by("-pk")
+
+
+def with_send_status(qs: QuerySet[Message]) -> QuerySet[Message]:
+    """Annotate each message with its unfinished, failing send event (if any):
+    ``send_attempts``, ``send_error``, ``send_dead_at`` (None when there is none)."""
+    failing_send = _open_send_events().filter(attempts__gt=0)
+    return qs.annotate(send_attempts=Subquery(failing_send.values("attempts")[:1]),
+                       send_error=Subquery(failing_send.values("last_error")[:1]),
+                       send_dead_at=Subquery(failing_send.values("dead_at")[:1]))
+
+
+def messages_of(declaration: Declaration) -> list[Message]:
+    return list(with_send_status(Message.objects.filter(declaration=declaration))
+                .order_by("pk"))
+
+
 def failing_messages(include_cancelled: bool = False) -> QuerySet[Message]:
     """Messages that did not go out: refused by customs (CEB900: ``failed``) or
-    queued with failed attempts (retrying or a dead letter). Messages an
-    operator gave up on are left out unless asked for."""
-    qs = (Message.objects.filter(Q(state=Message.State.FAILED)
-                                 | Q(state=Message.State.QUEUED, attempts__gt=0))
+    still queued with failed send attempts (retrying, or a dead letter). The
+    attempts and the last error of a send live on its outbox event (a failed
+    handler's own writes roll back with it), so they are read from there too:
+    ``send_attempts``, ``send_error``, ``send_dead_at``. Messages an operator
+    gave up on are left out unless asked for."""
+    qs = (with_send_status(Message.objects.all())
+          .filter(Q(state=Message.State.FAILED)
+                  | Q(state=Message.State.QUEUED, attempts__gt=0)
+                  | Q(state=Message.State.QUEUED, send_attempts__isnull=False))
           .select_related("declaration__order").order_by("-pk"))
     if not include_cancelled:
         qs = qs.exclude(state=Message.State.FAILED, last_error__startswith=CANCELLED_MARK)
@@ -130,12 +160,12 @@ def history(receipts: Iterable[Receipt]) -> list[Transition]:
     applied = sorted((r for r in receipts if r.outcome == Receipt.Outcome.APPLIED),
                      key=lambda r: (r.received_at, r.pk))
     for r in applied:
-        if r.kind == INVENTORY_RECEIPT:
+        if r.kind in INVENTORY_RECEIPTS:
             to = states.next_state(state, status, r.return_status)
             if to is None:
                 continue
             status = r.return_status
-        elif r.kind == CANCEL_RECEIPT and states.cancel_outcome(r.return_status) == "approved":
+        elif r.kind in CANCEL_RECEIPTS and states.cancel_outcome(r.return_status) == "approved":
             if state in states.FINAL:
                 continue
             to = str(D.CANCELLED)
@@ -172,25 +202,25 @@ def _minutes_by_day_python(since: dt.datetime) -> dict[dt.date, list[float]]:
             .values_list("released_at", "order__paid_at"))
     by_day: dict[dt.date, list[float]] = defaultdict(list)
     for released, paid in rows:
-        by_day[released.astimezone(SHANGHAI).date()].append(
-            (released - paid).total_seconds() / 60)
+        if released is not None and paid is not None:  # both filtered; for the type checker
+            by_day[released.astimezone(SHANGHAI).date()].append(
+                (released - paid).total_seconds() / 60)
     return by_day
 
 
-def _percentiles_python(since: dt.datetime) -> dict[dt.date, tuple[int, float, float]]:
-    out = {}
-    for day, values in _minutes_by_day_python(since).items():
-        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
-        assert p50 is not None and p95 is not None  # noqa: S101 - values is never empty
-        out[day] = (len(values), p50, p95)
-    return out
+def _percentiles_python(since: dt.datetime
+                        ) -> dict[dt.date, tuple[int, float | None, float | None]]:
+    return {day: (len(values), percentile(values, 0.5), percentile(values, 0.95))
+            for day, values in _minutes_by_day_python(since).items()}
 
 
-def _percentiles_postgres(since: dt.datetime) -> dict[dt.date, tuple[int, float, float]]:
+def _percentiles_postgres(since: dt.datetime
+                          ) -> dict[dt.date, tuple[int, float | None, float | None]]:
     """The same figures computed by PostgreSQL (no rows shipped to Python)."""
+    # Table names come from model metadata, the only value is a parameter.
     declaration, order = Declaration._meta.db_table, Order._meta.db_table
     sql = (
-        "SELECT (d.released_at AT TIME ZONE 'Asia/Shanghai')::date AS day, COUNT(*),"
+        "SELECT (d.released_at AT TIME ZONE 'Asia/Shanghai')::date AS day, COUNT(*),"  # noqa: S608
         " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY"
         "   EXTRACT(EPOCH FROM d.released_at - o.paid_at) / 60.0),"
         " PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY"
@@ -260,7 +290,7 @@ def plain_reason(info: str) -> str:
 def _reviewed_at(receipts: Iterable[Receipt]) -> dt.datetime | None:
     """When customs first took the declaration in (120 or any later step)."""
     times = [r.received_at for r in receipts
-             if r.kind == INVENTORY_RECEIPT and r.outcome == Receipt.Outcome.APPLIED
+             if r.kind in INVENTORY_RECEIPTS and r.outcome == Receipt.Outcome.APPLIED
              and states.rank(r.return_status) >= states.rank("120")
              and states.rank(r.return_status) < states.REJECTED_RANK]
     return min(times) if times else None
@@ -278,8 +308,8 @@ def clearance_for(order: Order) -> Clearance | None:
     released = state in (D.RELEASED, D.CLOSED) or declaration.released_at is not None
     steps = [
         ClearanceStep("declaring", "申报中", "Declared to customs", True, declaration.created_at),
-        ClearanceStep("review", "海关审核", "Customs review", past_review or reviewed_at is not None,
-                      reviewed_at),
+        ClearanceStep("review", "海关审核", "Customs review",
+                      past_review or reviewed_at is not None, reviewed_at),
         ClearanceStep("released", "已放行", "Released by customs", released,
                       declaration.released_at),
         ClearanceStep("shipped", "已发货", "Shipped", order.shipped_at is not None,

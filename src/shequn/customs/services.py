@@ -48,15 +48,44 @@ def _sender_id() -> str:
     return mapping.conf("CEB_DXP_ID")
 
 
-def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._Element) -> Message:
-    """Wrap ``root`` in a DxpMsg, store it and queue its sending (same transaction)."""
+def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._Element,
+           *, send_now: bool = True) -> Message:
+    """Wrap ``root`` in a DxpMsg, store it and queue its sending (same transaction);
+    ``send_now=False`` stores it to be queued later (see ``_queue_inventory``)."""
     envelope = dxp.wrap(root, sender_id=_sender_id())
     cop_msg_id = envelope.findtext(f"{{{dxp.DXP_NS}}}TransInfo/{{{dxp.DXP_NS}}}CopMsgId")
     message = Message.objects.create(declaration=declaration, kind=kind,
                                      cop_msg_id=cop_msg_id or "", business_key=key[:60],
                                      body=messages.to_bytes(envelope), created_at=clock.now())
-    outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
+    if send_now:
+        outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
     return message
+
+
+DOCUMENTS = ("CEB311", "CEB411", "CEB511")
+
+
+def _queue_inventory(declaration_id: int) -> None:
+    """Queue the inventory list (CEB621) once the three documents it is matched
+    with have been handed over: customs checks them when the 621 arrives, so
+    sending it first would get it rejected for a missing waybill. Runs under the
+    declaration's row lock, so two workers finishing the last documents at the
+    same time queue it exactly once."""
+    with transaction.atomic():
+        Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+        sent = Message.objects.filter(declaration_id=declaration_id, kind__in=DOCUMENTS,
+                                      state=Message.State.SENT).count()
+        inventory = Message.objects.filter(declaration_id=declaration_id, kind="CEB621",
+                                           state=Message.State.QUEUED).first()
+        if sent < len(DOCUMENTS) or inventory is None:
+            return
+        from shequn.core.models import OutboxEvent
+
+        if OutboxEvent.objects.filter(topic="customs.send",
+                                      aggregate_id=str(inventory.pk)).exists():
+            return
+        outbox.emit("customs.send", "customs_message", inventory.pk, kind=inventory.kind,
+                    key=inventory.business_key)
 
 
 def _transport(order: Order, declaration: Declaration) -> dict[str, str]:
@@ -127,7 +156,8 @@ def declare(order_id: Any) -> Declaration | None:
     _queue(declaration, "CEB511", declaration.logistics_no,
            messages.build_ceb511([w], mapping.transfer(_carrier())))
     _queue(declaration, "CEB621", declaration.cop_no,
-           messages.build_ceb621([inv], mapping.transfer(), signer=gateway.platform_signer()))
+           messages.build_ceb621([inv], mapping.transfer(), signer=gateway.platform_signer()),
+           send_now=False)
     outbox.emit("customs.declared", "order", order.pk, number=order.number,
                 cop_no=declaration.cop_no)
     return declaration
@@ -139,18 +169,17 @@ def send(message_id: int) -> str:
     resend after a crash is harmless. Raises on failure (the outbox retries
     with backoff and finally lists it as a dead letter)."""
     message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.state == Message.State.SENT:
+    if message is None or message.state != Message.State.QUEUED:
         return "skipped"
-    try:
-        answers = gateway.get_gateway().submit(bytes(message.body))
-    except gateway.GatewayError as exc:
-        Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1,
-                                                     last_error=str(exc)[:500])
-        raise
+    # A failure raises: the outbox event keeps the attempts and the error, and
+    # retries with backoff (this transaction is rolled back).
+    answers = gateway.get_gateway().submit(bytes(message.body))
     Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
         state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
     for answer in answers:
         receive(answer)
+    if message.kind in DOCUMENTS and message.declaration_id is not None:
+        _queue_inventory(message.declaration_id)
     return "sent"
 
 

@@ -29,7 +29,8 @@ from shequn.customs.sim.server import SimServer
 from shequn.customs.sim.window import SingleWindow
 
 # flag → SimConfig field, for the flags that map one to one
-_FLAGS = {"callback": "callback_url", "callback_token": "callback_token", "reject_rate": "reject_rate",
+_FLAGS = {"callback": "callback_url", "callback_token": "callback_token",
+          "reject_rate": "reject_rate",
           "review_rate": "review_rate", "inspection_rate": "inspection_rate",
           "hold_reject_rate": "hold_reject_rate",
           "duplicate_rate": "duplicate_rate", "reorder_window": "reorder_window",

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from shequn.web.ops import views
+from shequn.web.ops import outbox_views, views
 
 app_name = "ops"
 
@@ -10,5 +10,9 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
     path("audit/", views.audit_log, name="audit"),
-    path("outbox/", views.outbox_events, name="outbox"),
+    path("", include("shequn.web.ops.leaders_views")),  # leaders, bindings, money, fission
+    path("", include("shequn.web.ops.customs_views")),  # customs console
+    path("outbox/", outbox_views.outbox_events, name="outbox"),
+    path("outbox/<int:pk>/", outbox_views.outbox_event, name="outbox_event"),
+    path("outbox/<int:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),
 ]

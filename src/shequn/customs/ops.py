@@ -1,0 +1,125 @@
+"""Operator actions of the customs console on messages that did not go out:
+resend (queue the stored message again) and cancel (give up on it). Each is
+one transaction, for operators only, and in the audit log. Cancelling a
+declaration is ``services.request_cancel`` (CEB623); ``cancel_declaration``
+only resolves the order number for the pages and the API.
+
+Message has no "cancelled" state: a message given up on stays ``failed`` with
+``last_error`` starting with ``selectors.CANCELLED_MARK`` (the audit log keeps
+who and why)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from shequn.accounts.roles import OPERATOR, has_role
+from shequn.core import audit, outbox
+from shequn.core.errors import CodedError
+from shequn.core.models import OutboxEvent
+from shequn.customs import services
+from shequn.customs.errors import CustomsError
+from shequn.customs.models import Declaration, Message
+from shequn.customs.selectors import CANCELLED_MARK, SEND_TOPIC
+from shequn.orders.models import Order
+
+log = logging.getLogger("shequn.customs")
+
+
+class CustomsOpsError(CodedError):
+    MESSAGE_NOT_FOUND = ("customs_message_not_found", "报文不存在",
+                         "Customs message not found", 404)
+    MESSAGE_SENT = ("customs_message_sent", "该报文已发送成功，无需重发",
+                    "The message was sent already", 409)
+    MESSAGE_IN_FLIGHT = ("customs_message_retrying", "该报文仍在自动重试中，请待其成为死信后再处理",
+                         "The message is still being retried; act once it is a dead letter", 409)
+    REASON_REQUIRED = ("reason_required", "请填写原因", "Please give a reason", 422)
+
+
+def require_operator(actor: Any) -> None:
+    if not has_role(actor, OPERATOR):
+        raise CustomsError.NOT_OPERATOR.error()
+
+
+def _send_events(message: Message) -> list[OutboxEvent]:
+    """The message's send events that are not finished (retrying or dead), locked."""
+    return list(OutboxEvent.objects.select_for_update()
+                .filter(topic=SEND_TOPIC, aggregate="customs_message",
+                        aggregate_id=str(message.pk), processed_at__isnull=True)
+                .order_by("pk"))
+
+
+def _locked_unsent(message_id: int) -> tuple[Message, list[OutboxEvent]]:
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise CustomsOpsError.MESSAGE_NOT_FOUND.error(message_id=message_id)
+    if message.state == Message.State.SENT:
+        raise CustomsOpsError.MESSAGE_SENT.error(message_id=message_id)
+    events = _send_events(message)
+    if any(e.dead_at is None for e in events):
+        # A retry is still scheduled; acting now would send it twice or race it.
+        raise CustomsOpsError.MESSAGE_IN_FLIGHT.error(message_id=message_id)
+    return message, events
+
+
+def _retire(events: list[OutboxEvent], actor: Any, why: str) -> None:
+    """Dead letters of this message are replaced (resend) or abandoned (cancel):
+    take them off the dead-letter list (each discard is audited by the outbox)."""
+    for event in events:
+        outbox.discard(event.pk, actor, why)
+
+
+@transaction.atomic
+def resend_message(actor: Any, message_id: int, note: str = "") -> Message:
+    """Queue a message that did not go out (CEB900, or a dead letter) again,
+    exactly as stored; a new ``customs.send`` event sends it."""
+    require_operator(actor)
+    message, events = _locked_unsent(message_id)
+    previous = (message.state, message.attempts, message.last_error)
+    _retire(events, actor, f"重发报文 superseded by customs resend of message {message.pk}")
+    message.state, message.last_error = Message.State.QUEUED, ""
+    message.save(update_fields=["state", "last_error"])
+    outbox.emit(SEND_TOPIC, "customs_message", message.pk, kind=message.kind,
+                key=message.business_key)
+    audit.record(actor, "customs.message_resend", message, kind=message.kind,
+                 key=message.business_key, previous_state=previous[0], attempts=previous[1],
+                 last_error=previous[2][:200], note=" ".join(note.split())[:200])
+    log.info("customs message %s (%s) resent by an operator", message.pk, message.kind)
+    return message
+
+
+@transaction.atomic
+def cancel_message(actor: Any, message_id: int, reason: str) -> Message:
+    """Give up on a message that did not go out: it is never sent again and
+    leaves the console's list. The clearance itself is handled separately
+    (cancel the declaration, refund the order)."""
+    require_operator(actor)
+    reason = " ".join(str(reason or "").split())[:200]
+    if not reason:
+        raise CustomsOpsError.REASON_REQUIRED.error()
+    message, events = _locked_unsent(message_id)
+    previous = (message.state, message.last_error)
+    _retire(events, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
+    message.state = Message.State.FAILED
+    message.last_error = f"{CANCELLED_MARK}{reason} | {previous[1]}"[:500]
+    message.save(update_fields=["state", "last_error"])
+    audit.record(actor, "customs.message_cancel", message, kind=message.kind,
+                 key=message.business_key, previous_state=previous[0],
+                 last_error=previous[1][:200], reason=reason)
+    log.info("customs message %s (%s) cancelled by an operator", message.pk, message.kind)
+    return message
+
+
+def cancel_declaration(actor: Any, order_number: str, reason: str) -> Declaration:
+    """Cancel the declaration of the order ``order_number`` (CEB623 through
+    ``services.request_cancel``, which is the transaction and the audit)."""
+    require_operator(actor)
+    if not " ".join(str(reason or "").split()):
+        raise CustomsOpsError.REASON_REQUIRED.error()
+    order_id = (Order.objects.filter(number=order_number.strip()[:30])
+                .values_list("pk", flat=True).first())
+    if order_id is None:
+        raise CustomsError.NO_DECLARATION.error()
+    return services.request_cancel(actor, order_id, reason)

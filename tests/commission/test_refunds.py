@@ -1,0 +1,135 @@
+"""Refunds and returns: reverse before settlement, claw back after (issue 3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shequn.commission import selectors, services
+from shequn.commission.errors import CommissionError
+from shequn.commission.models import Account, CommissionLine, Posting
+from shequn.core import outbox
+from shequn.core.errors import DomainError
+from shequn.orders.models import Order, OrderLine
+from shequn.payments import services as payment_services
+from tests.commission.conftest import complete, paid_order
+
+pytestmark = pytest.mark.django_db
+
+
+def _emit(topic: str, order: Order, **payload) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        outbox.emit(topic, "order", order.pk, number=order.number, **payload)
+    outbox.drain()
+
+
+def test_full_refund_before_settlement_reverses(leader, sku, default_plan, operator):
+    user = leader[0]
+    order = paid_order(leader[1], sku)
+    line = CommissionLine.objects.get(order=order)
+    payment_services.refund_order(order.pk, actor=operator, reason="买家退款")
+    outbox.drain()
+    order.refresh_from_db()
+    assert order.state == Order.State.REFUNDED
+    line.refresh_from_db()
+    assert line.state == "reversed" and line.reversed_amount == line.amount
+    assert selectors.balances(user).pending == 0
+    # Settlement never picks it up, even if the order were completed later.
+    complete(order)
+    assert services.settle_due() is None
+    assert selectors.unbalanced_entries() == []
+
+
+def test_full_refund_after_settlement_books_negative_clawback(leader, sku, default_plan):
+    user = leader[0]
+    order = paid_order(leader[1], sku)
+    complete(order)
+    services.settle_due()
+    line = CommissionLine.objects.get(order=order)
+    _emit("order.refunded", order, from_state="completed", note="after-sales refund")
+    line.refresh_from_db()
+    assert line.state == "settled" and line.clawed_amount == line.amount
+    claw = Posting.objects.get(entry=f"refund:{line.pk}", account=Account.AVAILABLE)
+    assert claw.amount == line.amount  # a debit of the leader's available balance
+    assert selectors.balances(user).available == 0
+    assert selectors.balance_row(user) == 0
+    # A duplicate event books nothing more.
+    _emit("order.refunded", order, from_state="completed", note="dup")
+    assert Posting.objects.filter(commission_line=line).count() == 4  # accrual + clawback
+
+
+def test_clawback_nets_against_later_earnings_and_blocks_withdrawal(leader, sku,
+                                                                    default_plan):
+    user = leader[0]
+    first = paid_order(leader[1], sku)
+    complete(first)
+    services.settle_due()
+    w = services.request_withdrawal(user, CommissionLine.objects.get(order=first).amount)
+    assert w.state == "requested"
+    _emit("order.refunded", first, from_state="completed")
+    amount = CommissionLine.objects.get(order=first).amount
+    assert selectors.balances(user).available == -amount  # negative: owed back
+    with pytest.raises(DomainError) as exc:
+        services.request_withdrawal(user, "10.00")
+    assert exc.value.code == CommissionError.INSUFFICIENT_BALANCE
+    second = paid_order(leader[1], sku)
+    complete(second)
+    services.settle_due()
+    assert selectors.balances(user).available == 0  # the clawback was netted
+    assert selectors.balance_row(user) == 0
+
+
+def test_partial_return_before_settlement_is_pro_rata(leader, sku, default_plan):
+    order = paid_order(leader[1], sku, qty=3)
+    line = CommissionLine.objects.get(order=order)
+    ol = OrderLine.objects.get(order=order)
+    refund = (ol.goods_value / 3).quantize(Decimal("0.01"))
+    payload = {"return_id": "R1", "lines": [{"line_id": str(ol.pk), "qty": 1,
+                                              "goods_refund": str(refund)}]}
+    _emit("order.returned", order, **payload)
+    line.refresh_from_db()
+    expected = (line.amount * refund / line.base).quantize(Decimal("0.01"))
+    assert line.reversed_amount == expected and line.state == "pending"
+    _emit("order.returned", order, **payload)  # duplicate: nothing more
+    line.refresh_from_db()
+    assert line.reversed_amount == expected
+    complete(order)
+    run = services.settle_due()
+    assert run is not None and run.total == line.amount - expected
+    assert selectors.balances(leader[0]).available == line.amount - expected
+
+
+def test_partial_return_after_settlement_claws_back(leader, sku, default_plan):
+    order = paid_order(leader[1], sku, qty=2)
+    complete(order)
+    services.settle_due()
+    line = CommissionLine.objects.get(order=order)
+    ol = OrderLine.objects.get(order=order)
+    half = (ol.goods_value / 2).quantize(Decimal("0.01"))
+    _emit("order.returned", order, return_id="R9",
+          lines=[{"line_id": ol.pk, "qty": 1, "goods_refund": str(half)}])
+    line.refresh_from_db()
+    claw = (line.amount * half / line.base).quantize(Decimal("0.01"))
+    assert line.clawed_amount == claw
+    assert selectors.balances(leader[0]).available == line.amount - claw
+    # Then the rest is refunded in full: only what is left is clawed back.
+    _emit("order.refunded", order, from_state="completed")
+    line.refresh_from_db()
+    assert line.clawed_amount == line.amount
+    assert selectors.balances(leader[0]).available == 0
+    assert selectors.unbalanced_entries() == []
+
+
+def test_full_refund_then_late_return_takes_nothing_more(leader, sku, default_plan):
+    order = paid_order(leader[1], sku, qty=2)
+    line = CommissionLine.objects.get(order=order)
+    ol = OrderLine.objects.get(order=order)
+    _emit("order.refunded", order, from_state="paid")
+    _emit("order.returned", order, return_id="R2",
+          lines=[{"line_id": ol.pk, "qty": 1, "goods_refund": "10.00"}])
+    line.refresh_from_db()
+    assert line.reversed_amount == line.amount and line.state == "reversed"
+    assert selectors.balances(leader[0]).pending == 0
