@@ -71,7 +71,8 @@ class EmbeddedGateway:
 
         conf = dict(settings.SHEQUN.get("CUSTOMS_SIM", {}))
         cert = Path(platform_cert_file())
-        base = SimConfig(trusted_certs=(str(cert),), **_tariff())
+        vat, ct, duty = _tariff()
+        base = SimConfig(trusted_certs=(str(cert),), vat_rates=vat, ct_rates=ct, tariff_rates=duty)
         self.window = SingleWindow(from_mapping(conf, base) if conf else base,
                                    deliver=_deliver_in_process)
 
@@ -83,7 +84,7 @@ class EmbeddedGateway:
         return len(self.window.tick())
 
 
-def _tariff() -> dict[str, dict[str, str]]:
+def _tariff() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The simulated customs' tariff: VAT, consumption tax and MFN duty per HS
     code, as the catalog declares them (real customs has its own tariff
     database; the simulator needs one that agrees with the goods sold)."""
@@ -101,7 +102,7 @@ def _tariff() -> dict[str, dict[str, str]]:
             sku.consumption_tax_rule, sku.consumption_tax_rate, sku.price, sku.net_content,
             sku.net_content_unit))
         duty[sku.hs_code] = str(sku.tariff_rate)
-    return {"vat_rates": vat, "ct_rates": ct, "tariff_rates": duty}
+    return vat, ct, duty
 
 
 _lock = threading.Lock()

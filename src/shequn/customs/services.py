@@ -88,16 +88,20 @@ def _queue_inventory(declaration_id: int) -> None:
                     key=inventory.business_key)
 
 
-def _transport(order: Order, declaration: Declaration) -> dict[str, str]:
-    """9610 parcels fly as part of a consolidated shipment: the inventory names
-    the flight, voyage and master bill. They come from the carrier's manifest;
-    here from configuration (the simulated carrier flies one master bill a day)."""
+def _inventory_of(order: Order, waybill: ceb.LogisticsHead, declaration: Declaration
+                  ) -> ceb.Inventory:
+    """The CEB621 record. 9610 parcels fly as part of a consolidated shipment:
+    the inventory names the flight, voyage and master bill. They come from the
+    carrier's manifest; here from configuration (the simulated carrier flies one
+    master bill a day)."""
     if order.trade_mode != "9610":
-        return {}
+        return mapping.inventory_message(order, waybill, cop_no=declaration.cop_no)
     day = ceb.ceb_date(declaration.created_at)
     conf = settings.SHEQUN
-    return {"traf_no": str(conf.get("CEB_9610_TRAF_NO", "SQ9610")),
-            "voyage_no": day, "bill_no": f"{conf.get('CEB_9610_BILL_PREFIX', 'MAWB')}{day}"}
+    return mapping.inventory_message(
+        order, waybill, cop_no=declaration.cop_no,
+        traf_no=str(conf.get("CEB_9610_TRAF_NO", "SQ9610")), voyage_no=day,
+        bill_no=f"{conf.get('CEB_9610_BILL_PREFIX', 'MAWB')}{day}")
 
 
 def _documents(order: Order, payment: Payment, declaration: Declaration
@@ -107,8 +111,7 @@ def _documents(order: Order, payment: Payment, declaration: Declaration
         p = mapping.payment_message(payment)
         w = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
                                     carrier=_carrier())
-        inv = mapping.inventory_message(order, w, cop_no=declaration.cop_no,
-                                        **_transport(order, declaration))
+        inv = _inventory_of(order, w, declaration)
     except mapping.MappingError as exc:
         raise CustomsError.NOT_DECLARABLE.error(reason=str(exc)) from exc
     return o, p, w, inv
@@ -377,8 +380,7 @@ def _inventory(declaration: Declaration) -> ceb.Inventory:
     order = declaration.order
     waybill = mapping.waybill_message(order, logistics_no=declaration.logistics_no,
                                       carrier=_carrier())
-    return mapping.inventory_message(order, waybill, cop_no=declaration.cop_no,
-                                     **_transport(order, declaration))
+    return _inventory_of(order, waybill, declaration)
 
 
 @transaction.atomic
