@@ -55,6 +55,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     pytest.fail(f"customs-sim did not answer {url}:\n{log.read_text()}")
 
 
+# PostgreSQL only: on SQLite the live server's thread and the test share one
+# in-memory database connection, and concurrent transactions on it break.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_paid_order_is_released_by_receipts_pushed_over_http(live_server, settings):
     port = _free_port()
