@@ -58,6 +58,7 @@ def _add(client, demo, code: str, qty: int = 1, **extra):
 
 
 def test_home_redirects_to_the_only_shop(client, demo):
+    type(demo.shop).objects.exclude(pk=demo.shop.pk).update(active=False)
     resp = client.get("/")
     assert resp.status_code == 302
     assert resp["Location"] == f"/s/{demo.shop.slug}/"
@@ -302,7 +303,11 @@ def test_listing_share_link_opens_the_product(client, demo):
 
 
 def test_home_lists_shops_when_not_exactly_one(client, demo):
-    type(demo.shop).objects.filter(pk=demo.shop.pk).update(active=False)
+    shops = type(demo.shop).objects.filter(active=True)
+    assert shops.count() == 2  # the demo's second leader (invited) has a shop too
+    html = client.get("/").content.decode()
+    assert all(shop.name in html for shop in shops)
+    shops.update(active=False)
     resp = client.get("/")
     assert resp.status_code == 200
     assert "暂无店铺" in resp.content.decode()

@@ -408,6 +408,39 @@ def _shop(leader: User, products: list[Product]) -> Shop:
     return shop
 
 
+def _network_and_plans(users: dict[str, User], products: list[Product]) -> None:
+    """The demo leader goes through the real application and approval (so the
+    console has an invite code, a team and a grade), invites a second leader,
+    and commission plans exist: 10 % by default, 15 % on the first product.
+    Plans pay the attributed leader only (one level; see commission.policy)."""
+    from shequn.commission import services as commission
+    from shequn.commission.models import CommissionPlan
+    from shequn.distribution import services as network
+    from shequn.distribution.models import LeaderProfile
+
+    ops = users["ops"]
+    leader = users["leader"]
+    profile = LeaderProfile.objects.filter(user=leader).first()
+    if profile is None:
+        profile = network.apply(leader, real_name="林小", phone="13900000001",
+                                region="浙江省杭州市", reason="演示团长 demo leader")
+        profile = network.approve(profile.pk, ops, "演示数据 demo data")
+    second = _user("leader2", LEADER_LOGIN[1], display_name="阿青的小店")
+    if not LeaderProfile.objects.filter(user=second).exists() and profile.invite_code:
+        invited = network.apply(second, real_name="陈青", phone="13900000002",
+                                region="上海市", reason="朋友邀请 invited by a friend",
+                                invite_code=profile.invite_code)
+        network.approve(invited.pk, ops, "演示数据 demo data")
+    active = CommissionPlan.objects.filter(active=True)
+    if not active.filter(scope=CommissionPlan.Scope.DEFAULT).exists():
+        commission.create_plan(ops, scope=CommissionPlan.Scope.DEFAULT,
+                               kind=CommissionPlan.Kind.RATE, rate="0.10")
+    if products and not active.filter(product=products[0]).exists():
+        commission.create_plan(ops, scope=CommissionPlan.Scope.PRODUCT,
+                               kind=CommissionPlan.Kind.RATE, rate="0.15",
+                               product=products[0])
+
+
 @transaction.atomic
 def seed(stdout: Writer | None = None) -> DemoData:
     """Create (or find) the whole demo data set. Safe to run any number of times."""
@@ -418,6 +451,7 @@ def seed(stdout: Writer | None = None) -> DemoData:
     received = _stock(skus, warehouses)
     users = _users(orgs)
     shop = _shop(users["leader"], products)
+    _network_and_plans(users, products)
     say(f"演示数据就绪 Demo data ready: {len(products)} products, {len(skus)} SKUs, "
         f"{received} new stock rows received.")
     return DemoData(shop=shop, leader=users["leader"], operator=users["ops"],
@@ -461,6 +495,7 @@ def summary(data: DemoData, base_url: str = BASE_URL) -> str:
         ("运营 Operator", f"{OPS_LOGIN[0]} / {OPS_LOGIN[1]}"),
         ("超级管理员 Superuser", f"{ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]}"),
         ("团长 Leader", f"{LEADER_LOGIN[0]} / {LEADER_LOGIN[1]}"),
+        ("受邀团长 Invited leader", f"leader2 / {LEADER_LOGIN[1]}"),
         ("品牌方 Brand staff", f"{BRAND_LOGIN[0]} / {BRAND_LOGIN[1]}"),
         ("买家 Buyer", f"手机 phone {BUYER_PHONE} — 验证码显示在登录页（短信模拟器）"
                       " the code is shown on the sign-in page (SMS simulator)"),
