@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from shequn.accounts.models import User
 from shequn.commission import reports, selectors, services
 from shequn.commission.errors import CommissionError
 from shequn.core import clock
@@ -123,3 +124,19 @@ def test_period_summary_for_the_dashboard(leader, sku, default_plan):
     assert (month.orders, month.earned, month.pending) == (2, Decimal("89.40"),
                                                            Decimal("59.60"))
     del today
+
+
+def test_income_report_names_the_leader_as_they_applied(sku, default_plan, operator):
+    from shequn.core.models import AuditLog
+    from shequn.distribution import services as network
+
+    user = User.objects.create_user(username="applied-leader", password="x-pass-2026")
+    profile = network.apply(user, real_name="王五", phone="13700001234", region="广州")
+    profile = network.approve(profile.pk, operator, "ok")
+    complete(paid_order(profile.shop, sku))
+    services.settle_due()
+    now = clock.now().astimezone(reports.SHANGHAI)
+    (row,) = reports.quarterly_income(now.year, (now.month - 1) // 3 + 1)
+    assert row.leader_id == user.pk and row.name == "王五"
+    assert AuditLog.objects.filter(action="pii.decrypt",
+                                   detail__purpose="quarterly income report").exists()

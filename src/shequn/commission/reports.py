@@ -69,6 +69,7 @@ def quarterly_income(year: int, quarter: int) -> list[IncomeRow]:
     counts = dict(CommissionLine.objects.filter(settled_at__gte=start, settled_at__lt=end)
                   .values("leader_id").annotate(n=Count("id")).values_list("leader_id", "n"))
     users = User.objects.in_bulk([r["leader_id"] for r in rows])
+    real_names = _real_names(list(users))
     label = f"{year}Q{quarter}"
     out = []
     for r in rows:
@@ -79,11 +80,26 @@ def quarterly_income(year: int, quarter: int) -> list[IncomeRow]:
         user = users[r["leader_id"]]
         out.append(IncomeRow(
             quarter=label, leader_id=user.pk, username=user.username,
-            name=user.display_name or user.get_full_name(), phone=user.phone_masked,
+            name=real_names.get(user.pk) or user.display_name or user.get_full_name(),
+            phone=user.phone_masked,
             settled=settled, clawback=clawback, net_income=settled - clawback,
             paid_out=-(r["paid"] or ZERO), fees=-(r["fees"] or ZERO),
             lines=counts.get(r["leader_id"], 0)))
     return out
+
+
+def _real_names(user_ids: list[int]) -> dict[int, str]:
+    """The leaders' real names as they applied (the tax authority needs the
+    person, not the shop name); the decryption is audited (PIPL)."""
+    from shequn.core import audit, pii
+    from shequn.distribution.models import LeaderProfile
+
+    found = dict(LeaderProfile.objects.filter(user_id__in=user_ids)
+                 .values_list("user_id", "real_name_enc"))
+    if found:
+        audit.record(None, "pii.decrypt", None, purpose="quarterly income report",
+                     leaders=len(found))
+    return {uid: pii.decrypt(enc) for uid, enc in found.items()}
 
 
 def _safe(value: object) -> object:
