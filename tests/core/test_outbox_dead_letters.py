@@ -200,3 +200,36 @@ def test_outbox_pages_are_for_operators_only():
     assert resp.status_code == 403
     event.refresh_from_db()
     assert event.state == "dead" and not AuditLog.objects.exists()
+
+
+def test_embedded_worker_waits_for_every_app_before_draining(monkeypatch):
+    """Started from CoreConfig.ready(), the thread must not drain before the
+    other apps registered their handlers (events would be lost)."""
+    from django.apps import apps
+
+    from shequn.core import worker
+
+    calls: list[bool] = []
+    monkeypatch.setattr(apps, "ready", False)
+
+    def once() -> None:
+        calls.append(apps.ready)
+        raise SystemExit  # stop the loop after its first round
+
+    monkeypatch.setattr(worker, "run_once", once)
+    import threading
+
+    thread = threading.Thread(target=lambda: _run_loop(worker), daemon=True)
+    thread.start()
+    thread.join(0.3)
+    assert calls == []  # still waiting
+    monkeypatch.setattr(apps, "ready", True)
+    thread.join(2)
+    assert calls == [True]
+
+
+def _run_loop(worker) -> None:
+    try:
+        worker._loop(0.01)
+    except SystemExit:
+        pass

@@ -50,8 +50,14 @@ def run_once() -> None:
 
 
 def _loop(interval: float) -> None:
+    from django.apps import apps
     from django.db import close_old_connections
 
+    # The thread starts from CoreConfig.ready(), before the other apps have
+    # registered their outbox handlers: draining now would mark events
+    # processed with nobody having handled them.
+    while not apps.ready:
+        time.sleep(0.05)
     while True:
         try:
             close_old_connections()
@@ -65,8 +71,10 @@ def start_if_configured() -> None:
     global _started
     if _started or not settings.SHEQUN["INPROCESS_WORKER"]:
         return
-    # Only in the serving process (runserver spawns a reloader parent).
-    if "runserver" in sys.argv and os.environ.get("RUN_MAIN") != "true":
+    # Only in the serving process: with its autoreloader, runserver runs a
+    # watching parent (no RUN_MAIN) and the serving child (RUN_MAIN=true).
+    reloading = "runserver" in sys.argv and "--noreload" not in sys.argv
+    if reloading and os.environ.get("RUN_MAIN") != "true":
         return
     _started = True
     threading.Thread(target=_loop, args=(2.0,), daemon=True, name="shequn-worker").start()

@@ -132,7 +132,10 @@ def _open_shop(profile: LeaderProfile, actor: Any) -> Any:
         if not shop.active:
             shops.set_shop_active(shop, actor or profile.user, True)
         return shop
-    name = f"{profile.real_name_masked}的小店"
+    # A public name: the account's display name, else the surname only (the
+    # real name is personal data and never shown in full).
+    display = getattr(profile.user, "display_name", "") or ""
+    name = display or f"{profile.real_name_masked.replace('*', '')}的小店"
     for _ in range(3):
         try:
             return shops.create_shop(profile.user, _free_slug(), name)
