@@ -233,3 +233,35 @@ def _run_loop(worker) -> None:
         worker._loop(0.01)
     except SystemExit:
         pass
+
+
+@pytest.mark.django_db
+def test_one_failing_handler_does_not_hold_back_the_others():
+    from django.db import transaction
+
+    from shequn.core import outbox
+    from shequn.core.models import AuditLog
+
+    topic = "test.isolated_handlers"
+
+    def broken(event):
+        raise RuntimeError("customs refused")
+
+    def works(event):
+        if not AuditLog.objects.filter(action="test.works", object_id=str(event.pk)).exists():
+            AuditLog.objects.create(action="test.works", object_type="OutboxEvent",
+                                    object_id=str(event.pk))
+
+    outbox.handler(topic)(broken)
+    outbox.handler(topic)(works)
+    try:
+        with transaction.atomic():
+            event = outbox.emit(topic, "test", 1)
+        assert outbox.process(event.pk) is False  # failed, will be retried
+        event.refresh_from_db()
+        assert "customs refused" in event.last_error and event.processed_at is None
+        # The working handler's effect is kept, once, across retries.
+        outbox.process(event.pk)
+        assert AuditLog.objects.filter(action="test.works").count() == 1
+    finally:
+        outbox._handlers.pop(topic, None)

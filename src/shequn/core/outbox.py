@@ -108,13 +108,24 @@ def process(event: OutboxEvent | int) -> bool:
         if locked.attempts > MAX_ATTEMPTS:
             # Earlier attempts died without recording an error (killed process).
             return _fail(locked, "attempt budget used up by runs that never finished")
-        try:
-            for fn in handlers_for(locked.topic):
+        # Every handler runs, each in its own savepoint: one domain's failure
+        # (say customs refusing bad data) must not hold back another's reaction
+        # (commission accrual). The event is retried as a whole; handlers are
+        # idempotent, so those that succeeded do nothing the second time.
+        errors = []
+        handlers = handlers_for(locked.topic)
+        for fn in handlers:
+            try:
                 with transaction.atomic():
                     fn(locked)
-        except Exception as exc:
-            log.warning("outbox event %s (%s) failed: %s", locked.pk, locked.topic, exc)
-            return _fail(locked, f"{type(exc).__name__}: {exc}")
+            except Exception as exc:
+                name = getattr(fn, "__qualname__", repr(fn))
+                log.warning("outbox event %s (%s) handler %s failed: %s", locked.pk,
+                            locked.topic, name, exc)
+                error = f"{type(exc).__name__}: {exc}"
+                errors.append(f"{name}: {error}" if len(handlers) > 1 else error)
+        if errors:
+            return _fail(locked, "; ".join(errors))
         locked.processed_at = clock.now()
         locked.save(update_fields=["processed_at"])
         return True
