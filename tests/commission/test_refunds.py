@@ -91,7 +91,8 @@ def test_partial_return_before_settlement_is_pro_rata(leader, sku, default_plan)
                                               "goods_refund": str(refund)}]}
     _emit("order.returned", order, **payload)
     line.refresh_from_db()
-    expected = (line.amount * refund / line.base).quantize(Decimal("0.01"))
+    # By units: one of three units returned takes back a third of the commission.
+    expected = (line.amount / 3).quantize(Decimal("0.01"))
     assert line.reversed_amount == expected and line.state == "pending"
     _emit("order.returned", order, **payload)  # duplicate: nothing more
     line.refresh_from_db()
@@ -112,7 +113,7 @@ def test_partial_return_after_settlement_claws_back(leader, sku, default_plan):
     _emit("order.returned", order, return_id="R9",
           lines=[{"line_id": ol.pk, "qty": 1, "goods_refund": str(half)}])
     line.refresh_from_db()
-    claw = (line.amount * half / line.base).quantize(Decimal("0.01"))
+    claw = (line.amount / 2).quantize(Decimal("0.01"))
     assert line.clawed_amount == claw
     assert selectors.balances(leader[0]).available == line.amount - claw
     # Then the rest is refunded in full: only what is left is clawed back.
@@ -133,3 +134,63 @@ def test_full_refund_then_late_return_takes_nothing_more(leader, sku, default_pl
     line.refresh_from_db()
     assert line.reversed_amount == line.amount and line.state == "reversed"
     assert selectors.balances(leader[0]).pending == 0
+
+
+def _delivered_unaccrued(shop, sku, qty, operator):
+    """A paid, released, delivered order whose order.paid event is still waiting."""
+    from shequn.orders import services as order_services
+    from tests.web.order_helpers import make_buyer, place_paid_order
+
+    order = place_paid_order(make_buyer(), sku, qty=qty, shop=shop)
+    order_services.mark_cleared(order.pk)
+    order_services.mark_shipped(order.pk, operator)
+    order_services.mark_delivered(order.pk, operator)
+    return order
+
+
+def _refunded_return(order, line, qty, operator):
+    from shequn.orders import returns
+
+    after_sale = returns.request_return(order.user, order.pk, [(line.pk, qty)], "x")
+    returns.decide_return(operator, after_sale.pk, approve=True)
+    returns.record_refund(after_sale.pk, refund_no=f"R-{after_sale.pk}")
+    return after_sale
+
+
+def _process(topic, order):
+    from shequn.core.models import OutboxEvent
+
+    for event in OutboxEvent.objects.filter(topic=topic, aggregate_id=str(order.pk),
+                                            processed_at__isnull=True).order_by("pk"):
+        outbox.process(event.pk)
+
+
+def test_three_single_unit_returns_take_back_the_whole_commission(
+        leader, sku, default_plan, operator):
+    """Running total by units: no cent is left to settle on goods that all came back."""
+    order = _delivered_unaccrued(leader[1], sku, 3, operator)
+    _process("order.paid", order)
+    line = CommissionLine.objects.get(order=order)
+    ol = OrderLine.objects.get(order=order)
+    for _ in range(3):
+        _refunded_return(order, ol, 1, operator)
+        _process("order.returned", order)
+    line.refresh_from_db()
+    assert line.reversed_amount == line.amount and line.state == "reversed"
+
+
+def test_return_refunded_before_the_accrual_is_applied_when_commission_is_computed(
+        leader, sku, default_plan, operator):
+    """Events out of order: the return was refunded and its event handled before
+    order.paid was (say its handler had failed); the late accrual applies it."""
+    order = _delivered_unaccrued(leader[1], sku, 2, operator)
+    ol = OrderLine.objects.get(order=order)
+    _refunded_return(order, ol, 1, operator)
+    _process("order.returned", order)  # no commission yet: nothing to take back
+    assert not CommissionLine.objects.filter(order=order).exists()
+    _process("order.paid", order)
+    line = CommissionLine.objects.get(order=order)
+    assert line.reversed_amount == (line.amount / 2).quantize(Decimal("0.01"))
+    _process("order.returned", order)  # nothing left to do
+    line.refresh_from_db()
+    assert line.reversed_amount == (line.amount / 2).quantize(Decimal("0.01"))

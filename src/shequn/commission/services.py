@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from shequn.accounts import roles
 from shequn.catalog.models import Category, Product
@@ -42,7 +42,7 @@ from shequn.commission.payout import PayoutResult, get_provider
 from shequn.commission.policy import PlanTerms, check_plan
 from shequn.core import audit, clock
 from shequn.core.money import CENT, parse_money, q2
-from shequn.orders.models import Order
+from shequn.orders.models import AfterSale, AfterSaleLine, Order
 
 log = logging.getLogger("shequn.commission")
 A = Account
@@ -149,17 +149,36 @@ def _params(**kw: Any) -> dict[str, Any]:
     return out
 
 
+def _lock_order(order_id: Any) -> Decimal:
+    """Accrual and reversals of one order take turns on the order's row, so a
+    refund that commits while commission is being computed is never missed.
+    Returns what the order has refunded through returns so far."""
+    refunded = (Order.objects.select_for_update().filter(pk=order_id)
+                .values_list("refunded_total", flat=True).first())
+    return refunded or Decimal("0")
+
+
 @transaction.atomic
 def accrue_order(order_id: Any) -> None:
     """Pending commission for each line of a paid, attributed order: two
     statements whatever the number of lines; idempotent (unique per line and
-    per posting key), so duplicate or late events change nothing."""
+    per posting key), so duplicate or late events change nothing. Returns
+    refunded before the accrual ran (events out of order) are applied at once.
+    Three statements (order lock, lines, postings), none of them in the payment's
+    transaction: accrual runs from the outbox after the payment committed."""
+    refunded = _lock_order(order_id)
     params = _params(order_id=order_id)
     with connection.cursor() as cur:
         cur.execute(sql.ACCRUE_LINES, params)
         if cur.rowcount == 0:
             return  # nothing to earn, or already accrued
         cur.execute(sql.ACCRUE_POSTINGS, params)
+    if refunded <= 0:
+        return
+    for after_sale in AfterSale.objects.filter(order_id=order_id,
+                                               state=AfterSale.State.REFUNDED):
+        reverse_returned_lines(order_id, str(after_sale.pk), [
+            {"line_id": str(ln.line_id), "qty": ln.qty} for ln in after_sale.lines.all()])
 
 
 # ---------------------------------------------------------------- refunds
@@ -194,6 +213,7 @@ def _take_back(line: CommissionLine, amount: Decimal, entry: str) -> Decimal:
 def reverse_order(order_id: Any) -> Decimal:
     """Full refund: reverse every unsettled line, claw back every settled one.
     Returns the amount taken back (0 on a duplicate)."""
+    _lock_order(order_id)
     lines = list(CommissionLine.objects.select_for_update()
                  .filter(order_id=order_id).order_by("pk"))
     total = Decimal("0")
@@ -205,25 +225,47 @@ def reverse_order(order_id: Any) -> Decimal:
     return total
 
 
+def _returned_qty(order_line_ids: list[Any]) -> dict[int, int]:
+    """Units of each order line returned and refunded so far (all returns)."""
+    rows = (AfterSaleLine.objects.filter(line_id__in=order_line_ids,
+                                         after_sale__state=AfterSale.State.REFUNDED)
+            .values("line_id").annotate(n=Sum("qty")))
+    return {row["line_id"]: int(row["n"] or 0) for row in rows}
+
+
 @transaction.atomic
 def reverse_returned_lines(order_id: Any, return_id: str, lines: list[dict[str, Any]]
                            ) -> Decimal:
-    """Partial return: for each returned order line, take back the commission
-    in proportion to goods_refund / base. Idempotent per (return, line)."""
+    """Partial return: take back the commission of the returned units. Worked
+    out from the running total of units returned, so several partial returns
+    of one line together take back exactly its commission (no cent left to
+    settle on goods that all came back) and an order discount, which lowers
+    the base, cannot make a return take back more than its units earned.
+    Idempotent per (return, line)."""
+    _lock_order(order_id)
     by_line = {str(item["line_id"]): item for item in lines}
     locked = list(CommissionLine.objects.select_for_update()
                   .filter(order_id=order_id, order_line_id__in=list(by_line))
                   .order_by("pk"))
+    returned = _returned_qty([line.order_line_id for line in locked])
+    if not (return_id.isdigit() and AfterSale.objects.filter(
+            pk=int(return_id), state=AfterSale.State.REFUNDED).exists()):
+        # A return the orders domain does not (yet) show as refunded: count the
+        # units the event names on top of those it does.
+        for key, item in by_line.items():
+            returned[int(key)] = returned.get(int(key), 0) + int(item.get("qty", 0) or 0)
     total = Decimal("0")
     for line in locked:
         entry = f"return:{return_id}:{line.pk}"
-        if line.base <= 0 or Posting.objects.filter(entry=entry).exists():
+        if line.qty <= 0 or Posting.objects.filter(entry=entry).exists():
             continue
-        refund = Decimal(str(by_line[str(line.order_line_id)].get("goods_refund", "0")))
-        if refund <= 0:
+        units = min(returned.get(line.order_line_id, 0), line.qty)
+        if units <= 0:
             continue
-        share = q2(line.amount * min(refund, line.base) / line.base)
-        total += _take_back(line, share, entry)
+        owed_back = line.amount if units >= line.qty else q2(line.amount * units / line.qty)
+        share = owed_back - line.reversed_amount - line.clawed_amount
+        if share > 0:
+            total += _take_back(line, share, entry)
     return total
 
 

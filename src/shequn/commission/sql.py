@@ -13,7 +13,7 @@ from shequn.commission.models import (
     Posting,
 )
 from shequn.distribution.models import LeaderProfile
-from shequn.orders.models import Order, OrderLine
+from shequn.orders.models import AfterSale, Order, OrderLine
 
 LINE = CommissionLine._meta.db_table
 PLAN = CommissionPlan._meta.db_table
@@ -21,6 +21,7 @@ POSTING = Posting._meta.db_table
 BALANCE = LeaderBalance._meta.db_table
 ORDER = Order._meta.db_table
 ORDERLINE = OrderLine._meta.db_table
+AFTERSALE = AfterSale._meta.db_table
 SKU_T = SKU._meta.db_table
 PRODUCT = Product._meta.db_table
 LEADER_PROFILE = LeaderProfile._meta.db_table
@@ -119,14 +120,18 @@ ON CONFLICT (entry, seq) DO NOTHING
 # leader's settled total from pending to available (a million lines make a few
 # thousand postings, not two million); each line records its run.
 
-# PostgreSQL: one statement. Claim every pending line of a completed order
-# (a concurrent run would wait on the row locks and then skip them), total per
-# leader, book the entries, add to the balance rows, return the run's totals.
+# PostgreSQL: one statement. Claim every pending line of a completed order with
+# no open return request (returns are accepted after completion too; a line
+# waits while one is open; a concurrent run would wait on the row locks and
+# then skip them), total per leader, book the entries, add to the balance rows,
+# return the run's totals.
 SETTLE_PG = f"""
 WITH claimed AS (
   UPDATE {LINE} SET state = 'settled', settled_at = %(now)s, settlement_run_id = %(run)s
   WHERE state = 'pending'
     AND order_id IN (SELECT id FROM {ORDER} WHERE state = 'completed')
+    AND order_id NOT IN (SELECT order_id FROM {AFTERSALE}
+                         WHERE state IN ('open', 'approved'))
   RETURNING leader_id, amount - reversed_amount AS net
 ), per_leader AS (
   SELECT leader_id, SUM(net) AS net, COUNT(*) AS n FROM claimed GROUP BY leader_id
@@ -149,6 +154,7 @@ SETTLE_CLAIM = f"""
 UPDATE {LINE} SET state = 'settled', settled_at = %(now)s, settlement_run_id = %(run)s
 WHERE state = 'pending'
   AND order_id IN (SELECT id FROM {ORDER} WHERE state = 'completed')
+  AND order_id NOT IN (SELECT order_id FROM {AFTERSALE} WHERE state IN ('open', 'approved'))
 """  # noqa: S608
 
 SETTLE_POSTINGS = f"""
