@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +35,16 @@ class PaymentProvider(Protocol):
     def refund(self, out_trade_no: str, out_refund_no: str, amount: Decimal) -> str: ...
 
 
+# The simulated provider's own books (per process): refunds by out_refund_no.
+_refunds: dict[str, tuple[str, str, Decimal]] = {}
+_refund_lock = threading.Lock()
+
+
+def simulated_refunds(out_trade_no: str) -> list[tuple[str, Decimal]]:
+    """(refund id, amount) the simulator paid back for a payment (tests)."""
+    return [(rid, amount) for rid, trade, amount in _refunds.values() if trade == out_trade_no]
+
+
 class SimulatedProvider:
     name = "simulator"
 
@@ -41,8 +52,15 @@ class SimulatedProvider:
         return f"/paysim/{checkout_id}/"
 
     def refund(self, out_trade_no: str, out_refund_no: str, amount: Decimal) -> str:
-        # The simulator accepts every refund at once and returns its refund id.
-        return "SIMR" + secrets.token_hex(8).upper()
+        """Accept the refund at once. Like real providers, a refund is keyed by
+        ``out_refund_no``: asking again (a retry after a crash) returns the same
+        refund and pays nothing more."""
+        with _refund_lock:
+            found = _refunds.get(out_refund_no)
+            if found is None:
+                found = ("SIMR" + secrets.token_hex(8).upper(), out_trade_no, amount)
+                _refunds[out_refund_no] = found
+            return found[0]
 
     def success_notification(self, *, out_trade_no: str, amount: Decimal, payer_name: str,
                              payer_id_number: str, transaction_id: str | None = None,

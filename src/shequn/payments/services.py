@@ -140,13 +140,23 @@ def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
     outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason)
     if outcome == "late":
         # Paid after the order was cancelled (timeout): the money goes back.
-        _refund(payment, payment.amount, "订单已取消，自动退款 order was cancelled", None)
+        _refund(payment, payment.amount, "订单已取消，自动退款 order was cancelled", None, "L")
         return "refunded_late"
     return outcome
 
-def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any) -> Refund:
+def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any, purpose: str
+            ) -> Refund:
+    """Money back through the provider. The refund number is derived from the
+    order and the purpose (``F`` full, ``L`` late payment, ``C`` customs, ``T<n>``
+    return n), not random: if this transaction is rolled back after the
+    provider refunded (crash, failed restock), the retry asks for the same
+    refund and the provider, which keys refunds by this number, pays once."""
     provider = get_provider()
-    refund = Refund.objects.create(payment=payment, out_refund_no=_new_no("R"), amount=amount,
+    number = f"R{payment.order.number}{purpose}"
+    existing = Refund.objects.filter(out_refund_no=number).first()
+    if existing is not None:
+        return existing
+    refund = Refund.objects.create(payment=payment, out_refund_no=number, amount=amount,
                                    reason=reason[:200], created_at=clock.now())
     refund.provider_refund_id = provider.refund(payment.out_trade_no, refund.out_refund_no,
                                                 amount)
@@ -170,7 +180,7 @@ def refund_order(order_id: Any, *, actor: Any, reason: str) -> Refund:
     payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
     if payment is None:
         raise PaymentError.NOT_REFUNDABLE.error(state=order.state)
-    refund = _refund(payment, payment.amount, reason, actor)
+    refund = _refund(payment, payment.amount, reason, actor, "F")
     order_services.mark_refunded(order.pk, actor=actor, reason=reason)
     return refund
 
@@ -213,7 +223,8 @@ def refund_return(after_sale_id: Any, *, actor: Any = None) -> Refund | None:
     payment = after_sale.order.payments.filter(state=Payment.State.SUCCEEDED).first()
     if payment is None:
         raise PaymentError.NOT_REFUNDABLE.error(state=after_sale.order.state)
-    refund = _refund(payment, after_sale.amount, f"退货退款 return #{after_sale.pk}", actor)
+    refund = _refund(payment, after_sale.amount, f"退货退款 return #{after_sale.pk}", actor,
+                     f"T{after_sale.pk}")
     returns.record_refund(after_sale.pk, refund_no=refund.out_refund_no)
     return refund
 
@@ -228,6 +239,6 @@ def refund_after_customs(order_id: Any, *, reason: str) -> Refund | None:
     payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
     if payment is None:
         return None
-    refund = _refund(payment, payment.amount, reason, None)
+    refund = _refund(payment, payment.amount, reason, None, "C")
     order_services.mark_refunded(order.pk, reason=reason)
     return refund
