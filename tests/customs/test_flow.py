@@ -206,3 +206,45 @@ def test_direct_mail_9610_order_is_declared_with_its_transport_and_released():
     assert declaration.state in (Declaration.State.RELEASED, Declaration.State.CLOSED)
     inner = _sent("CEB621")
     assert b"<ceb:tradeMode>9610</ceb:tradeMode>" in inner and b"<ceb:trafNo>" in inner
+
+
+def test_receipt_that_does_not_validate_changes_nothing(paid):
+    services.declare(paid.pk)
+    declaration = Declaration.objects.get(order=paid)
+    good = _receipt(declaration.cop_no, "120", "20261125100000000").decode()
+    bad = good.replace("<ceb:returnStatus>120</ceb:returnStatus>",
+                       "<ceb:returnStatus>-junk</ceb:returnStatus>")
+    bad = bad.replace("<ceb:returnTime>20261125100000000</ceb:returnTime>",
+                      "<ceb:returnTime>garbage</ceb:returnTime>")
+    with pytest.raises(DomainError) as exc:
+        services.receive(bad.encode())
+    assert exc.value.code == "bad_receipt"
+    declaration.refresh_from_db()
+    assert declaration.state == Declaration.State.DECLARING
+    assert Order.objects.get(pk=paid.pk).state == S.PAID
+
+
+def test_already_declared_answer_is_not_a_rejection(paid):
+    services.declare(paid.pk)
+    declaration = Declaration.objects.get(order=paid)
+    assert services.receive(_receipt(declaration.cop_no, "-621004", "20261125100000000",
+                                     "清单已经申报过，请勿重复申报")) == ["ignored"]
+    assert Declaration.objects.get(pk=declaration.pk).state == Declaration.State.DECLARING
+    assert Order.objects.get(pk=paid.pk).state == S.PAID
+
+
+def test_cancellation_approved_after_shipping_does_not_refund(paid, operator):
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=paid)
+    order_services.mark_shipped(paid.pk, operator)
+    record = ceb.InvtCancelReturn(cop_no=declaration.cop_no, pre_no="B20261125000000001",
+                                  invt_no=declaration.invt_no or "29912026I000000001",
+                                  return_status="399", return_time="20991125100000000",
+                                  return_info="撤单审批通过", customs_code="2991",
+                                  agent_code="3301000005", ebp_code="3301960SQP",
+                                  ebc_code="3301000005")
+    body = messages.to_bytes(messages.build_message("CEB624Message", [record]))
+    assert services.receive(body) == ["ignored"]
+    assert Order.objects.get(pk=paid.pk).state == S.SHIPPED
+    assert not Refund.objects.filter(payment__order=paid).exists()
+    assert "人工" in Declaration.objects.get(pk=declaration.pk).status_info

@@ -204,7 +204,9 @@ def receive(data: bytes) -> list[str]:
     is applied once, in its own transaction; what it did is returned per record.
     Malformed or non-CEB input raises ``bad_receipt`` and changes nothing."""
     try:
-        message = messages.read_message(data)
+        # Validated against the XSD like everything we send: a receipt with a
+        # made-up status or time changes nothing.
+        message = messages.read_message(data, validate=True)
     except (NotCebMessage, ValueError) as exc:
         log.warning("customs receipt refused: %s", exc)
         raise CustomsError.BAD_RECEIPT.error(reason=str(exc)[:200]) from exc
@@ -224,8 +226,13 @@ def _applies(cls: type) -> Callable[[Callable[[Any, Receipt], str]], Callable[[A
 @transaction.atomic
 def _apply(record: object) -> str:
     digest = _digest(record)
-    if Receipt.objects.filter(digest=digest).exists():
+    seen = Receipt.objects.filter(digest=digest).first()
+    if seen is not None and seen.outcome != Receipt.Outcome.UNKNOWN:
         return "duplicate"
+    if seen is not None:
+        # It came before what it refers to (a tax bill before the invtNo was
+        # known, receipts out of order): try again now.
+        seen.delete()
     head = record.head if isinstance(record, ceb.Tax) else record
     receipt = Receipt(kind=type(record).__name__, business_key=_key(record),
                       return_status=str(getattr(head, "return_status", None)
@@ -292,11 +299,24 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
         return "unknown"
     receipt.declaration = declaration
     outcome = states.cancel_outcome(record.return_status)
-    if outcome != "approved" or declaration.state in states.FINAL:
-        if outcome == "refused":
-            log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
-        receipt.outcome = Receipt.Outcome.IGNORED if outcome is None else Receipt.Outcome.APPLIED
-        return outcome or "ignored"
+    if outcome == "refused":
+        # Customs kept the declaration: say so where operators look.
+        log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
+        declaration.status_info = f"撤单被拒 cancellation refused: {record.return_info}"[:500]
+        declaration.save(update_fields=["status_info"])
+        receipt.outcome = Receipt.Outcome.APPLIED
+        return "refused"
+    shipped = declaration.order.state not in (Order.State.PAID, Order.State.ON_HOLD)
+    if outcome != "approved" or declaration.state in states.FINAL or shipped:
+        if outcome == "approved" and shipped:
+            # The goods left already: a refund now would give them away.
+            log.error("cancellation of %s approved after the order %s was %s", record.cop_no,
+                      declaration.order.number, declaration.order.state)
+            declaration.status_info = ("撤单获批但订单已发货，需人工处理 cancellation approved "
+                                       "after shipping: handle by hand")
+            declaration.save(update_fields=["status_info"])
+        receipt.outcome = Receipt.Outcome.IGNORED
+        return "ignored"
     declaration.state, declaration.status_code = D.CANCELLED, "624:399"
     declaration.status_info = record.return_info[:500]
     declaration.changed_at = clock.now()

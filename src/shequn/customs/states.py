@@ -23,18 +23,26 @@ _STATUS: dict[str, tuple[str | None, float]] = {
 }
 REJECTED_RANK = 9.0
 FINAL = frozenset({CLOSED, REJECTED, CANCELLED})
+# Answers about a message rather than a verdict on the declaration: 4 (the
+# E-port could not reach customs: transient) and -621004 (this inventory was
+# declared already: what a resend of an accepted declaration gets). Recorded,
+# never final.
+NOT_VERDICTS = frozenset({"4", "-621004"})
 
 
 def rank(status: str) -> float:
+    status = status.strip()
+    if status in NOT_VERDICTS:
+        return 0
     if is_rejection(status):
         return REJECTED_RANK
-    return _STATUS.get(status.strip(), (None, 0))[1]
+    return _STATUS.get(status, (None, 0))[1]
 
 
 def next_state(current_state: str, current_status: str, status: str) -> str | None:
     """The state a CEB622 with ``status`` moves a declaration to, or None when
     it must be ignored (not forward, unknown, or a rejection after release)."""
-    if current_state in FINAL:
+    if current_state in FINAL or status.strip() in NOT_VERDICTS:
         return None
     new_rank = rank(status)
     if new_rank == REJECTED_RANK:

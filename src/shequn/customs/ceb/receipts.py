@@ -4,6 +4,7 @@ business key a receipt correlates on, and its time — for the receipt state mac
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .model import (
     InventoryReturn,
@@ -39,9 +40,14 @@ STATUS_TEXT: dict[str, str] = {
 }
 
 
+_ERROR_CODE = re.compile(r"-\d{1,9}")
+
+
 def is_rejection(status: str) -> bool:
-    """100 (rejected), 4 (could not reach customs) or a negative error code."""
-    return status in {"100", "4"} or status.lstrip().startswith("-")
+    """100 (rejected), 4 (could not reach customs) or a negative error code
+    such as -621005; anything else (text, a lone "-") is not."""
+    status = status.strip()
+    return status in {"100", "4"} or bool(_ERROR_CODE.fullmatch(status))
 
 
 def receipt_key(record: object) -> tuple[str, ...]:
