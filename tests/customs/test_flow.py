@@ -6,6 +6,8 @@ that come twice, late or out of order change nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -248,3 +250,18 @@ def test_cancellation_approved_after_shipping_does_not_refund(paid, operator):
     assert Order.objects.get(pk=paid.pk).state == S.SHIPPED
     assert not Refund.objects.filter(payment__order=paid).exists()
     assert "人工" in Declaration.objects.get(pk=declaration.pk).status_info
+
+
+def test_tax_inclusive_order_of_several_units_is_declared_and_released():
+    sku = make_sku(price="99.00", price_includes_tax=True, vat_rate="0.09")
+    make_stock(make_warehouse(), sku, 10)
+    order = place_paid_order(make_buyer(), sku, qty=3)
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.state in (Declaration.State.RELEASED, Declaration.State.CLOSED)
+    # 包税: the buyer paid gross − net (17.61); customs levies its rate on the net
+    # value (279.39 × 6.3 % = 17.60). The cent is the rounding of the tax-inclusive
+    # convention, absorbed by the seller.
+    collected = Order.objects.get(pk=order.pk).tax_total
+    assert declaration.customs_tax is not None
+    assert abs(declaration.customs_tax - collected) <= Decimal("0.01")

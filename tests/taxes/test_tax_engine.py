@@ -293,3 +293,17 @@ def test_engine_rejects_bad_input(inp, code):
 def test_ninety_nine_lines_accepted():
     q = quote(QuoteInput(lines=(formula("1"),) * 99))
     assert len(q.lines) == 99
+
+
+def test_tax_inclusive_split_is_per_unit_so_price_times_qty_is_exact():
+    """包税 99.00 × 3 at 9 % VAT (composite 0.063): net unit 93.13, net line
+    279.39 = 93.13 × 3 exactly (customs checks price × qty == totalPrice)."""
+    from decimal import Decimal as D
+
+    from shequn.taxes.engine import LineInput, QuoteInput, quote
+
+    q = quote(QuoteInput(lines=(LineInput("蜂蜜", 3, D("99.00"), D("0.09")),),
+                         price_includes_tax=True))
+    (line,) = q.lines
+    assert line.goods_value == D("279.39") and (line.goods_value / 3) == D("93.13")
+    assert line.goods_value + line.tax == D("297.00")

@@ -92,6 +92,7 @@ def _price_total(line: OrderLine) -> tuple[Decimal, Decimal]:
     if line.goods_value == line.total_price:
         return line.unit_price, line.total_price
     total = line.goods_value
+    # The tax engine splits 包税 prices per unit, so this division is exact.
     return (total / line.qty).quantize(_Q5, ROUND_HALF_UP), total
 
 

@@ -234,9 +234,12 @@ def _regime(p: Decimal, sole_item: bool, used: Decimal,
 
 
 def _split_inclusive(gross: list[Decimal], lines: list[_Line], full: bool) -> list[Decimal]:
-    # 包税: net = gross / (1 + composite rate) rounded to 0.01; the tax is gross − net.
-    return [q2(g / (ONE + composite_rate(ln.v, ln.c, ln.t, full=full)))
-            for g, ln in zip(gross, lines, strict=True)]
+    # 包税: the net unit price = unit price / (1 + composite rate), rounded to 0.01,
+    # and the line's net value = net unit price × qty; the tax is gross − net. Per
+    # unit, so the declared price × qty equals the declared total exactly (a
+    # customs rule); for qty 1 it is the same as splitting the line.
+    return [q2(ln.unit_price / (ONE + composite_rate(ln.v, ln.c, ln.t, full=full))) * ln.qty
+            for ln in lines]
 
 
 def quote(inp: QuoteInput) -> Quote:
