@@ -63,7 +63,9 @@ class Message(models.Model):
     kind = models.CharField(max_length=10)  # CEB311, CEB411, CEB511, CEB621, CEB623, CEB625 …
     cop_msg_id = models.CharField(max_length=40, unique=True)
     business_key = models.CharField(max_length=60, db_index=True)
-    body = models.BinaryField()
+    # The message as sent (signed, enveloped), encrypted: it carries the buyer's
+    # ID number and phones in clear (invariant 7). See ``sent_bytes``.
+    body_enc = models.TextField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
@@ -72,6 +74,22 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    @staticmethod
+    def seal(data: bytes) -> str:
+        import base64
+
+        from shequn.core import pii
+
+        return pii.encrypt(base64.b64encode(data).decode("ascii"))
+
+    def sent_bytes(self) -> bytes:
+        """The exact bytes handed to the gateway (decrypted; do not log them)."""
+        import base64
+
+        from shequn.core import pii
+
+        return base64.b64decode(pii.decrypt(self.body_enc))
 
 
 class Receipt(models.Model):

@@ -56,7 +56,8 @@ def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._El
     cop_msg_id = envelope.findtext(f"{{{dxp.DXP_NS}}}TransInfo/{{{dxp.DXP_NS}}}CopMsgId")
     message = Message.objects.create(declaration=declaration, kind=kind,
                                      cop_msg_id=cop_msg_id or "", business_key=key[:60],
-                                     body=messages.to_bytes(envelope), created_at=clock.now())
+                                     body_enc=Message.seal(messages.to_bytes(envelope)),
+                                     created_at=clock.now())
     if send_now:
         outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
     return message
@@ -176,7 +177,7 @@ def send(message_id: int) -> str:
         return "skipped"
     # A failure raises: the outbox event keeps the attempts and the error, and
     # retries with backoff (this transaction is rolled back).
-    answers = gateway.get_gateway().submit(bytes(message.body))
+    answers = gateway.get_gateway().submit(message.sent_bytes())
     Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
         state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
     for answer in answers:
