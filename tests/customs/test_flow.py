@@ -279,3 +279,52 @@ def test_messages_are_stored_encrypted(paid):
             assert id_number.encode() in dxp.unwrap(message.sent_bytes()).data
         assert id_number not in message.body_enc
         assert id_number[-6:] not in message.body_enc
+
+
+def _delivered(paid, operator):
+    run_until_quiet()
+    order_services.mark_shipped(paid.pk, operator)
+    order_services.mark_delivered(paid.pk, operator)
+    return paid.lines.get()
+
+
+def test_two_returns_of_one_order_are_declared_one_after_the_other(paid, operator):
+    line = _delivered(paid, operator)
+    first = returns.request_return(paid.user, paid.pk, [(line.pk, 1)], "一")
+    second = returns.request_return(paid.user, paid.pk, [(line.pk, 1)], "二")
+    returns.decide_return(operator, first.pk, approve=True)
+    returns.decide_return(operator, second.pk, approve=True)
+    outbox.drain()  # both approvals handled; only the first is declared yet
+    assert ReturnDeclaration.objects.count() == 1
+    run_until_quiet()
+    assert Message.objects.filter(kind="CEB625").count() == 2
+    for after_sale in (first, second):
+        after_sale.refresh_from_db()
+        assert after_sale.state == AfterSale.State.REFUNDED
+    assert Order.objects.get(pk=paid.pk).refunded_total == first.amount + second.amount
+
+
+def test_return_refused_by_customs_is_closed_and_the_order_can_complete(paid, operator):
+    import datetime as dt
+
+    from shequn.core import clock
+
+    line = _delivered(paid, operator)
+    after_sale = returns.request_return(paid.user, paid.pk, [(line.pk, 1)], "x")
+    returns.decide_return(operator, after_sale.pk, approve=True)
+    outbox.drain()
+    ret = ReturnDeclaration.objects.get(after_sale=after_sale)
+    record = ceb.InvtRefundReturn(cop_no=ret.cop_no, pre_no="B20261125000000002",
+                                  invt_no=ret.declaration.invt_no or "29912026I000000001",
+                                  return_status="100", return_time="20991125100000000",
+                                  return_info="退货商品与原清单不符", customs_code="2991",
+                                  agent_code="3301000005", ebp_code="3301960SQP",
+                                  ebc_code="3301000005")
+    body = messages.to_bytes(messages.build_message("CEB626Message", [record]))
+    assert services.receive(body) == ["applied"]
+    run_until_quiet()
+    after_sale.refresh_from_db()
+    assert after_sale.state == AfterSale.State.REJECTED and "海关" in after_sale.decision_note
+    assert not Refund.objects.filter(payment__order=paid, reason__contains="return").exists()
+    clock.advance(dt.timedelta(days=8))
+    assert returns.complete_due() == 1

@@ -354,7 +354,18 @@ def _return_receipt(record: ceb.InvtRefundReturn, receipt: Receipt) -> str:
     topic = "customs.return_cleared" if outcome == "approved" else "customs.return_rejected"
     outbox.emit(topic, "order", order.pk, number=order.number,
                 return_id=str(ret.after_sale_id), reason=record.return_info[:200])
+    _declare_waiting_return(declaration)  # type: ignore[arg-type]
     return "applied"
+
+
+def _declare_waiting_return(declaration: Declaration) -> None:
+    """The next approved return of this order that waited for the previous one."""
+    waiting = (AfterSale.objects.filter(order_id=declaration.order_id,
+                                        state=AfterSale.State.APPROVED,
+                                        customs_return__isnull=True)
+               .order_by("decided_at", "pk").first())
+    if waiting is not None:
+        declare_return(waiting.pk)
 
 
 @_applies(ceb.Tax)
@@ -439,7 +450,12 @@ def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
     if existing is not None:
         return existing
     order = after_sale.order
-    declaration = Declaration.objects.filter(order=order).first()
+    declaration = Declaration.objects.select_for_update().filter(order=order).first()
+    if declaration is not None and ReturnDeclaration.objects.filter(
+            declaration=declaration, state=ReturnDeclaration.State.DECLARING).exists():
+        # A CEB626 names only the inventory's copNo: one return at a time per
+        # declaration, the next is declared when this one's answer comes.
+        return None
     if declaration is None or not declaration.invt_no:
         outbox.emit("customs.return_cleared", "order", order.pk, number=order.number,
                     return_id=str(after_sale.pk), reason="未经本平台申报 not declared here")

@@ -8,7 +8,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from shequn.core import worker
-        from shequn.orders import returns, services
+        from shequn.orders import handlers, returns, services  # noqa: F401  (handlers)
 
         worker.periodic(services.expire_unpaid)
         worker.periodic(returns.complete_due)

@@ -60,9 +60,13 @@ def complete_due(limit: int = 500) -> int:
 
 
 def _returnable(order: Order) -> bool:
+    """Delivered (or completed) and within RETURN_DAYS of customs release, the
+    period customs allows for a cross-border return (of delivery for orders
+    Shequn did not declare)."""
     if order.state not in (S.DELIVERED, S.COMPLETED) or order.delivered_at is None:
         return False
-    limit = order.delivered_at + dt.timedelta(days=int(settings.SHEQUN["RETURN_DAYS"]))
+    start = order.cleared_at or order.delivered_at
+    limit = start + dt.timedelta(days=int(settings.SHEQUN["RETURN_DAYS"]))
     return clock.now() <= limit
 
 
@@ -179,6 +183,25 @@ def record_refund(after_sale_id: Any, *, refund_no: str) -> bool:
                 return_id=str(after_sale.pk), refund=refund_no,
                 lines=[{"line_id": str(line.line_id), "qty": line.qty,
                         "goods_refund": str(line.goods_refund)} for line in lines])
+    return True
+
+
+@transaction.atomic
+def reject_after_customs(after_sale_id: Any, *, reason: str) -> bool:
+    """Customs refused the return declaration (CEB626): the approved request is
+    closed as rejected, the order may complete again, the buyer sees why.
+    Idempotent."""
+    after_sale = _lock_after_sale(after_sale_id)
+    if after_sale.state != AfterSale.State.APPROVED:
+        return False
+    note = f"海关不同意退货 customs refused the return: {reason}"[:200]
+    after_sale.state, after_sale.decision_note = AfterSale.State.REJECTED, note
+    after_sale.save(update_fields=["state", "decision_note"])
+    order = after_sale.order
+    audit.record(None, "order.return_customs_rejected", order, number=order.number,
+                 return_id=after_sale.pk, reason=reason[:200])
+    outbox.emit("order.return_rejected", "order", order.pk, number=order.number,
+                return_id=str(after_sale.pk))
     return True
 
 
