@@ -328,3 +328,13 @@ def test_return_refused_by_customs_is_closed_and_the_order_can_complete(paid, op
     assert not Refund.objects.filter(payment__order=paid, reason__contains="return").exists()
     clock.advance(dt.timedelta(days=8))
     assert returns.complete_due() == 1
+
+
+def test_operator_refund_of_a_declared_order_is_refused_until_cancelled(paid, operator, client):
+    run_until_quiet()  # declared and released
+    client.force_login(operator)
+    resp = client.post(f"/api/v1/ops/orders/{paid.number}/refund", {"reason": "x"},
+                       content_type="application/json")
+    assert resp.status_code == 409 and resp.json()["code"] == "declared_use_cancel"
+    assert Order.objects.get(pk=paid.pk).state == S.PAID
+    assert not Refund.objects.filter(payment__order=paid).exists()

@@ -17,6 +17,7 @@ from shequn.api.schemas import Error
 from shequn.commission import selectors, services
 from shequn.commission.models import Withdrawal
 from shequn.core.errors import CommonError
+from shequn.distribution.services import may_access_earnings
 
 router = Router(tags=["commission"], auth=django_auth)
 log = logging.getLogger("shequn.commission")
@@ -68,7 +69,8 @@ class RejectIn(Schema):
 
 
 def _leader(request: HttpRequest):  # type: ignore[no-untyped-def]
-    if not roles.has_role(request.user, roles.LEADER):
+    # A terminated leader (role revoked) still reaches their own money.
+    if not may_access_earnings(request.user):
         raise CommonError.FORBIDDEN.error(role=roles.LEADER)
     return request.user
 

@@ -59,7 +59,11 @@ def clear_hold(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut
 @router.post("/orders/{number}/refund", response={200: OrderOut, 403: Error, 404: Error,
                                                    409: Error})
 def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
-    payments.refund_order(_order(request, number).pk, actor=request.user,
+    from shequn.customs.ops import ensure_refundable
+
+    order = _order(request, number)
+    ensure_refundable(order)
+    payments.refund_order(order.pk, actor=request.user,
                           reason=payload.reason or "运营退款 refund by operator")
     return _fresh(number)
 

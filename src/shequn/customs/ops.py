@@ -123,3 +123,15 @@ def cancel_declaration(actor: Any, order_number: str, reason: str) -> Declaratio
     if order_id is None:
         raise CustomsError.NO_DECLARATION.error()
     return services.request_cancel(actor, order_id, reason)
+
+
+def ensure_refundable(order: Order) -> None:
+    """An operator's refund of a paid order would leave its declaration live at
+    customs (the buyer's customs quota used, a tax bill issued for goods that
+    never ship): while one is live, the way back is to cancel it (CEB623), and
+    the refund follows customs' approval."""
+    live = (Declaration.objects.filter(order=order)
+            .exclude(state__in=[Declaration.State.REJECTED, Declaration.State.CANCELLED])
+            .exists())
+    if live:
+        raise CustomsError.DECLARED.error(number=order.number)

@@ -50,6 +50,11 @@ class CustomerBindingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
 
+    # A deleted binding would leave no BindingChange row: changes go through
+    # rebind_by_operator, which keeps the history.
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
 
 @admin.register(BindingChange)
 class BindingChangeAdmin(admin.ModelAdmin):

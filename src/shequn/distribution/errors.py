@@ -38,6 +38,8 @@ class DistributionError(CodedError):
     NOT_A_LEADER = ("not_a_leader", "对方不是有效的团长", "Not an active leader", 422)
     SELF_BINDING = ("self_binding", "团长不能绑定自己为客户",
                     "A leader cannot bind themself as a customer", 422)
+    BINDING_LOOP = ("binding_loop", "该团长是您的客户，不能互相绑定",
+                    "This leader is your own customer: bindings cannot form a loop", 422)
     INVALID_CHANNEL = ("invalid_channel", "绑定渠道无效", "Invalid binding channel", 422)
     SHOP_MISMATCH = ("shop_mismatch", "店铺不属于该团长", "The shop is not this leader's", 422)
     INVALID_POLICY = ("invalid_policy", "客户绑定规则配置无效",

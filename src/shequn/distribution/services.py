@@ -344,6 +344,23 @@ def terminate(profile_id: int, actor: Any, reason: str) -> LeaderProfile:
     return profile
 
 
+def may_access_earnings(user: Any) -> bool:
+    """Earnings, balances and withdrawal requests stay open after the LEADER role
+    is gone: a terminated leader's pending lines still settle into money that is
+    theirs. Open to the LEADER role, to any leader profile except a frozen one
+    (commission refuses a frozen leader's withdrawals anyway), and to anyone
+    with commission postings."""
+    from shequn.commission.models import Posting
+
+    if _signed_in(user) is None:
+        return False
+    if roles.has_role(user, roles.LEADER):
+        return True
+    if LeaderProfile.objects.filter(user_id=user.pk).exclude(status=Status.FROZEN).exists():
+        return True
+    return Posting.objects.filter(leader_id=user.pk).exists()
+
+
 # --------------------------------------------------------------------------- grades
 
 @dataclass(frozen=True)
@@ -507,6 +524,24 @@ def _binding_for_update(buyer_id: int) -> CustomerBinding | None:
             .select_related("leader", "leader__shop").filter(buyer_id=buyer_id).first())
 
 
+def _binding_loop(buyer_id: int, leader_user_id: int) -> bool:
+    """True when the leader is bound as a customer of the buyer, who is a leader
+    too (A is B's customer and B would become A's): a binding loop, refused.
+
+    Only a buyer with an approved or frozen (may return) profile can have live
+    customers. Both profiles are then locked in id order, so the two opposite
+    touches at once cannot both pass; they are never pending, so this cannot
+    cross approve()'s locks."""
+    live = (Status.APPROVED, Status.FROZEN)
+    if not LeaderProfile.objects.filter(user_id=buyer_id, status__in=live).exists():
+        return False
+    list(LeaderProfile.objects.select_for_update()
+         .filter(user_id__in=(buyer_id, leader_user_id), status__in=live)
+         .order_by("pk").values_list("pk", flat=True))
+    return CustomerBinding.objects.filter(buyer_id=leader_user_id,
+                                          leader__user_id=buyer_id).exists()
+
+
 def _leader_profile(leader: Any) -> tuple[int, LeaderProfile | None]:
     if isinstance(leader, LeaderProfile):
         user_id = leader.user_id
@@ -539,7 +574,8 @@ def touch(*, buyer: Any, leader: Any, shop: Any = None, channel: str,
     every change in ``BindingChange``, then writes the EFFECTIVE attribution (the
     bound leader, their shop, the binding's channel) onto ``cart``. Orders already
     placed keep the leader they snapshotted. A leader touching themself is
-    refused (``self_binding``) and changes nothing. ``leader`` is the leader's
+    refused (``self_binding``), and so is a leader touching a leader who is their
+    own customer (``binding_loop``); both change nothing. ``leader`` is the leader's
     User (or LeaderProfile or user id); ``buyer`` may be anonymous (no binding,
     the cart follows the touched leader)."""
     if channel not in CHANNELS:
@@ -560,6 +596,11 @@ def touch(*, buyer: Any, leader: Any, shop: Any = None, channel: str,
         binding = _binding_for_update(buyer.pk)
         return _outcome_from_binding("refused", binding, cart, buyer.pk,
                                      DistributionError.SELF_BINDING)
+    if _binding_loop(buyer.pk, leader_user_id):
+        log.info("binding loop refused (buyer %s, leader user %s)", buyer.pk, leader_user_id)
+        binding = _binding_for_update(buyer.pk)
+        return _outcome_from_binding("refused", binding, cart, buyer.pk,
+                                     DistributionError.BINDING_LOOP)
     binding = _binding_for_update(buyer.pk)
     if profile is None or not _attributes(profile):
         # Not (or no longer) an active network leader: nothing to bind. A leader
@@ -626,7 +667,10 @@ def on_sign_in(user: Any, cart: Any) -> BindingOutcome | None:
 def rebind_by_operator(buyer: Any, leader_profile_id: int, actor: Any,
                        reason: str) -> CustomerBinding:
     """更换团长: an operator moves a buyer to another leader (dispute resolution).
-    Placed orders keep their leader; the change is in the history and audit log."""
+    Placed orders keep their leader; the change is in the history and audit log.
+    The buyer's carts follow at once (placement snapshots the cart's leader)."""
+    from shequn.checkout.models import Cart
+
     _require_operator(actor)
     reason = _clean_reason(reason)
     profile = LeaderProfile.objects.select_related("shop").filter(pk=leader_profile_id).first()
@@ -635,6 +679,10 @@ def rebind_by_operator(buyer: Any, leader_profile_id: int, actor: Any,
     assert profile is not None
     if profile.user_id == buyer.pk:
         raise DistributionError.SELF_BINDING.error()
+    if _binding_loop(buyer.pk, profile.user_id):
+        log.info("operator rebind loop refused (buyer %s, leader user %s)",
+                 buyer.pk, profile.user_id)
+        raise DistributionError.BINDING_LOOP.error()
     now = clock.now()
     binding = _binding_for_update(buyer.pk)
     old = binding.leader_id if binding is not None else None
@@ -646,6 +694,10 @@ def rebind_by_operator(buyer: Any, leader_profile_id: int, actor: Any,
         binding.save(update_fields=["leader", "bound_at"])
     BindingChange.objects.create(buyer=buyer, old_leader_id=old, new_leader=profile,
                                  channel=binding.channel, reason="operator", at=now)
+    assert profile.shop is not None
+    Cart.objects.filter(user_id=buyer.pk).update(
+        leader_id=profile.user_id, shop_id=profile.shop.pk, attributed_at=now,
+        attribution_channel=binding.channel)
     audit.record(actor, "binding.operator_rebind", binding, reason=reason,
                  old_leader=old or "", new_leader=profile.pk)
     return binding

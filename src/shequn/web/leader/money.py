@@ -5,28 +5,59 @@ only ever sees their own money."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from shequn.accounts.roles import LEADER, forbidden_response
 from shequn.commission import conf as commission_conf
 from shequn.commission import selectors as reads
 from shequn.commission import services as commission
 from shequn.core.errors import DomainError
+from shequn.distribution.services import may_access_earnings
 from shequn.web.htmx import HtmxHttpRequest
-from shequn.web.leader.views import leader_only
 
 LINE_STATE_EN = {"pending": "Pending", "settled": "Settled", "reversed": "Reversed"}
 WD_STATE_EN = {"requested": "Under review", "approved": "Approved, paying",
                "rejected": "Rejected", "paid": "Paid", "failed": "Payout failed, returned"}
 
 
+def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like leader_only, but a former leader (role revoked by terminate) keeps
+    their earnings page and withdrawals: the money is still theirs."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "/login/")
+        if not may_access_earnings(request.user):
+            return forbidden_response(request, LEADER)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _request_key(raw: str) -> str:
+    """The form's one-time token, or "" (no idempotency) when it is not a UUID."""
+    try:
+        return str(uuid.UUID(raw.strip()))
+    except ValueError:
+        return ""
+
+
 def _form_context(user: Any, amount: str = "", error: DomainError | None = None,
                   ok: str = "") -> dict[str, Any]:
+    # A fresh token per rendered form: a double submit of one form carries the
+    # same token and so creates one withdrawal.
     return {"balances": reads.balances(user), "amount": amount, "error": error, "ok": ok,
+            "request_key": uuid.uuid4(),
             "minimum": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_MIN"),
             "fee_rate": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_RATE"),
             "fee_fixed": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_FIXED")}
@@ -40,7 +71,7 @@ def _withdrawal_rows(user: Any) -> list[Any]:
 
 
 @require_GET
-@leader_only
+@earner_only
 def earnings(request: HttpRequest) -> HttpResponse:
     lines = [{"row": line, "state_en": LINE_STATE_EN.get(line.state, line.state)}
              for line in reads.lines_for_leader(request.user, limit=100)]
@@ -50,14 +81,15 @@ def earnings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@leader_only
+@earner_only
 def withdraw(request: HtmxHttpRequest) -> HttpResponse:
     """Ask for a withdrawal; errors (bad amount, below minimum, not enough balance)
     show inline at the field and nothing changes."""
     amount = request.POST.get("amount", "").strip()[:40]
+    key = _request_key(request.POST.get("request_key", "")[:64])
     error, ok, status = None, "", 200
     try:
-        w = commission.request_withdrawal(request.user, amount)
+        w = commission.request_withdrawal(request.user, amount, request_key=key)
         ok = f"已提交提现 ¥{w.amount:,.2f}，等待审核 · Withdrawal requested, awaiting review"
         amount = ""
     except DomainError as err:

@@ -215,6 +215,9 @@ def _refund(order: Order, request: HttpRequest) -> str:
     reason = request.POST.get("reason", "").strip()
     if not reason:
         raise _reason_required()
+    from shequn.customs.ops import ensure_refundable
+
+    ensure_refundable(order)
     payment_services.refund_order(order.pk, actor=request.user, reason=reason[:200])
     return "已退款 Refunded"
 
