@@ -137,7 +137,9 @@ def payment_message(payment: Payment, *, app_time: dt.datetime | None = None,
     order = payment.order
     if payment.state != Payment.State.SUCCEEDED or payment.paid_at is None:
         raise MappingError(f"payment {payment.out_trade_no} has not succeeded")
-    if payment.payer_id_hash and payment.payer_id_hash != order.buyer_id_hash:
+    # The provider's verified payer must be the buyer (customs matches them): a
+    # payment that reported no payer, or someone else, cannot be declared.
+    if not payment.payer_id_hash or payment.payer_id_hash != order.buyer_id_hash:
         raise MappingError(f"payment {payment.out_trade_no}: payer is not the buyer")
     ebp = platform()
     return ceb.PaymentHead(
