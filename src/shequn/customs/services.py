@@ -168,10 +168,12 @@ def declare(order_id: Any) -> Declaration | None:
 
 
 def send(message_id: int) -> str:
-    """Hand one queued message to the gateway (outbox handler). No row lock is
-    held during the call; the gateway side is idempotent by message guid, so a
-    resend after a crash is harmless. Raises on failure (the outbox retries
-    with backoff and finally lists it as a dead letter)."""
+    """Hand one queued message to the gateway (outbox handler). No stock, quota
+    or order row is locked during the call; only the ``customs.send`` event's
+    own row is (the outbox processes each event under its lock). The gateway
+    side is idempotent by message guid, so a resend after a crash is harmless.
+    Raises on failure (the outbox retries with backoff and finally lists it as
+    a dead letter)."""
     message = Message.objects.filter(pk=message_id).first()
     if message is None or message.state != Message.State.QUEUED:
         return "skipped"
