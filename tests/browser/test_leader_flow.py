@@ -97,7 +97,7 @@ def _yuan(amount: Decimal) -> str:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_leader_flow(server, browser_page, shot):
+def test_leader_flow(server, browser_page, shot, settings):
     from shequn.accounts.models import User
     from shequn.commission import selectors as money
     from shequn.commission import services as commission
@@ -231,24 +231,32 @@ def test_leader_flow(server, browser_page, shot):
     assert page.locator("[data-testid=balance-paid]").inner_text() == _yuan(w.net)
     shot("l13-leader-paid")
 
-    # 9. Second run: another buyer buys through the poster; the operator refunds it;
-    # the leader sees that commission reversed.
+    # 9. Second run: another buyer buys through the poster; customs holds it for
+    # review; the operator cancels the declaration on the customs console (CEB623);
+    # customs approves, the payment is refunded and the leader sees the commission
+    # reversed. (An order declared to customs is refunded only this way.)
+    from shequn.customs import gateway
+    from tests.buying import run_events
+
+    settings.SHEQUN = {**settings.SHEQUN,
+                       "CUSTOMS_SIM": {"review_rate": 1.0, "review_delay": 3600.0}}
+    gateway.reset_embedded()
     page.context.clear_cookies()
     page.goto(link)
     page.wait_for_url(re.compile(rf"/p/{serum.product_id}/"))
     phone, body17, name = BUYERS[1]
     number2 = _buy_from_product_page(page, base, phone, body17, name, shot, "l14-buyer2")
-    outbox.drain()
+    run_events()
     line2 = CommissionLine.objects.get(order__number=number2)
     assert line2.state == "pending"
     _login_as(page, base, data.operator)
-    page.goto(f"{base}/ops/orders/{number2}/")
-    refund = page.locator("form.c-action-refund")
-    refund.locator("input[name=reason]").fill("顾客取消")
-    page.once("dialog", lambda d: d.accept())
-    refund.locator("button").click()
+    page.goto(f"{base}/ops/customs/{number2}/")
+    page.fill("form.c-inline-form input[name=reason]", "顾客取消")
+    page.click("[data-testid=cancel-declaration]")
     page.wait_for_load_state("load")
-    outbox.drain()
+    shot("l14b-ops-customs-cancel")
+    run_events()
+    assert Order.objects.get(number=number2).state == "refunded"
     line2.refresh_from_db()
     assert line2.state == "reversed" and line2.reversed_amount == line2.amount
     _login_as(page, base, member)
