@@ -36,7 +36,7 @@ class PaymentProvider(Protocol):
 
 
 # The simulated provider's own books (per process): refunds by out_refund_no.
-_refunds: dict[str, tuple[str, str, Decimal]] = {}
+_refunds: dict[tuple[str, str], tuple[str, str, Decimal]] = {}
 _refund_lock = threading.Lock()
 
 
@@ -56,10 +56,11 @@ class SimulatedProvider:
         ``out_refund_no``: asking again (a retry after a crash) returns the same
         refund and pays nothing more."""
         with _refund_lock:
-            found = _refunds.get(out_refund_no)
+            key = (out_trade_no, out_refund_no)
+            found = _refunds.get(key)
             if found is None:
                 found = ("SIMR" + secrets.token_hex(8).upper(), out_trade_no, amount)
-                _refunds[out_refund_no] = found
+                _refunds[key] = found
             return found[0]
 
     def success_notification(self, *, out_trade_no: str, amount: Decimal, payer_name: str,
