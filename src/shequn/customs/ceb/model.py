@@ -356,10 +356,10 @@ class InventoryReturn:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvtCancel:
-    """CEB623 cancellation request (``InvtCancel``); appType 1 only."""
+class _InventoryRequest:
+    """What a cancellation (CEB623) and a return (CEB625) repeat of the declared
+    inventory, in XSD order (both heads have exactly these elements)."""
 
-    TAG: ClassVar[str] = "InvtCancel"
     guid: str = field(default_factory=new_guid)
     app_type: str = "1"
     app_time: str = field(default_factory=ceb_time)
@@ -387,10 +387,9 @@ class InvtCancel:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvtCancelReturn:
-    """CEB624 cancellation receipt (``InvtCancelReturn``); 399 = approved."""
+class _InventoryRequestReturn:
+    """The receipt of a cancellation (CEB624) or a return (CEB626), in XSD order."""
 
-    TAG: ClassVar[str] = "InvtCancelReturn"
     guid: str = field(default_factory=new_guid)
     customs_code: str | None = None
     agent_code: str | None = None
@@ -405,34 +404,24 @@ class InvtCancelReturn:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvtRefundHead:
+class InvtCancel(_InventoryRequest):
+    """CEB623 cancellation request (``InvtCancel``); appType 1 only."""
+
+    TAG: ClassVar[str] = "InvtCancel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvtCancelReturn(_InventoryRequestReturn):
+    """CEB624 cancellation receipt (``InvtCancelReturn``); 399 = approved."""
+
+    TAG: ClassVar[str] = "InvtCancelReturn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvtRefundHead(_InventoryRequest):
     """CEB625 return request head (``InvtRefundHead``)."""
 
     TAG: ClassVar[str] = "InvtRefundHead"
-    guid: str = field(default_factory=new_guid)
-    app_type: str = "1"
-    app_time: str = field(default_factory=ceb_time)
-    app_status: str = "2"
-    customs_code: str
-    order_no: str
-    ebp_code: str
-    ebp_name: str
-    ebc_code: str
-    ebc_name: str
-    logistics_no: str
-    logistics_code: str
-    logistics_name: str
-    cop_no: str | None = None
-    pre_no: str | None = None
-    invt_no: str
-    buyer_id_type: str = "1"
-    buyer_id_number: str
-    buyer_name: str
-    buyer_telephone: str
-    agent_code: str
-    agent_name: str
-    reason: str
-    note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -449,21 +438,10 @@ class InvtRefundLine:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvtRefundReturn:
+class InvtRefundReturn(_InventoryRequestReturn):
     """CEB626 return receipt (``InvtRefundReturn``)."""
 
     TAG: ClassVar[str] = "InvtRefundReturn"
-    guid: str = field(default_factory=new_guid)
-    customs_code: str | None = None
-    agent_code: str | None = None
-    ebp_code: str | None = None
-    ebc_code: str | None = None
-    cop_no: str
-    pre_no: str
-    invt_no: str | None = None
-    return_status: str
-    return_time: str
-    return_info: str
 
 
 @dataclass(frozen=True, kw_only=True)
