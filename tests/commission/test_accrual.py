@@ -193,6 +193,12 @@ def _profile(user, inviter=None):
     from shequn.core import clock
     from shequn.distribution.models import LeaderProfile
 
+    existing = LeaderProfile.objects.filter(user=user).first()
+    if existing is not None:  # make_leader approved them already: set the inviter
+        LeaderProfile.objects.filter(pk=existing.pk).update(inviter=inviter,
+                                                            depth=1 if inviter else 0)
+        existing.refresh_from_db()
+        return existing
     return LeaderProfile.objects.create(
         user=user, status="approved", real_name_enc="x", real_name_masked="王*",
         phone_enc="x", phone_hash=f"h{user.pk}", phone_masked="139****0000", region="杭州",
@@ -224,3 +230,18 @@ def test_two_level_plan_pays_inviter_only_after_an_audited_jurisdiction_switch(
     services.set_jurisdiction(operator, "CN", 1, "回到中国大陆规则")
     later = paid_order(invitee_shop, sku)
     assert [c.level for c in CommissionLine.objects.filter(order=later)] == [1]
+
+
+def test_a_leader_who_never_applied_earns_nothing(sku, default_plan):
+    """Commission is paid to a known person (the tax report names them): a user
+    given the leader role by hand, without an approved application, earns none."""
+    from shequn.accounts import roles
+    from shequn.accounts.models import User
+    from shequn.shops.models import Shop
+
+    user = User.objects.create_user(username="role-only", password="x-pass-2026")
+    roles.grant(user, roles.LEADER)
+    shop = Shop.objects.create(owner=user, slug="role-only", name="手工团长")
+    order = paid_order(shop, sku)
+    assert order.leader_id == user.pk  # attributed, for the record
+    assert not CommissionLine.objects.filter(order=order).exists()

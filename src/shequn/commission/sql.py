@@ -76,8 +76,8 @@ def _candidates(level: int) -> str:
        AND pd.level = {level}
   WHERE o.id = %(order_id)s AND o.leader_id IS NOT NULL AND {beneficiary} <> o.user_id
     AND o.state IN {ACCRUE_STATES!r}
-    AND NOT EXISTS (SELECT 1 FROM {LEADER_PROFILE} fz WHERE fz.user_id = {beneficiary}
-                    AND fz.status IN {BARRED_STATUSES!r})
+    AND EXISTS (SELECT 1 FROM {LEADER_PROFILE} ok WHERE ok.user_id = {beneficiary}
+                AND ok.status = 'approved')
     {guard}
 """  # noqa: S608
 
