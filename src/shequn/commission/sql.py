@@ -29,8 +29,8 @@ LEADER_PROFILE = LeaderProfile._meta.db_table
 # Orders that have been paid and not refunded or cancelled. A late or duplicate
 # "order.paid" for an order refunded meanwhile accrues nothing.
 ACCRUE_STATES = ("paid", "shipped", "delivered", "completed")
-# A frozen or terminated leader earns nothing new (existing lines are kept).
-BARRED_STATUSES = ("frozen", "terminated")
+# Only an approved leader earns (frozen, terminated or never-applied ones earn
+# nothing new; existing lines are kept): see the EXISTS in _candidates.
 
 _cents = "CAST(ROUND({} * 100) AS BIGINT)"
 
