@@ -265,3 +265,27 @@ def test_one_failing_handler_does_not_hold_back_the_others():
         assert AuditLog.objects.filter(action="test.works").count() == 1
     finally:
         outbox._handlers.pop(topic, None)
+
+
+@pytest.mark.django_db
+def test_a_domain_refusal_goes_straight_to_the_dead_letters():
+    """Retrying a business refusal changes nothing: the operator sees it at once."""
+    from django.db import transaction
+
+    from shequn.core import outbox
+
+    topic = "test.refused"
+
+    def refuses(event):
+        raise DomainError("not_declarable", "不能申报", "Not declarable", 422)
+
+    outbox.handler(topic)(refuses)
+    try:
+        with transaction.atomic():
+            event = outbox.emit(topic, "test", 1)
+        assert outbox.process(event.pk) is True  # nothing more to do: dead
+        event.refresh_from_db()
+        assert event.dead_at is not None and event.attempts == 1
+        assert "not_declarable" in event.last_error
+    finally:
+        outbox._handlers.pop(topic, None)

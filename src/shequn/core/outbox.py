@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from shequn.core import audit, clock
-from shequn.core.errors import CodedError
+from shequn.core.errors import CodedError, DomainError
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.outbox")
@@ -113,6 +113,7 @@ def process(event: OutboxEvent | int) -> bool:
         # (commission accrual). The event is retried as a whole; handlers are
         # idempotent, so those that succeeded do nothing the second time.
         errors = []
+        refusals = 0
         handlers = handlers_for(locked.topic)
         for fn in handlers:
             try:
@@ -124,18 +125,22 @@ def process(event: OutboxEvent | int) -> bool:
                             locked.topic, name, exc)
                 error = f"{type(exc).__name__}: {exc}"
                 errors.append(f"{name}: {error}" if len(handlers) > 1 else error)
+                refusals += isinstance(exc, DomainError)
         if errors:
-            return _fail(locked, "; ".join(errors))
+            # A domain refusal (say customs finding the order not declarable) will
+            # not change by retrying: straight to the dead letters, where an
+            # operator sees it. Anything else (network, database) is retried.
+            return _fail(locked, "; ".join(errors), final=refusals == len(errors))
         locked.processed_at = clock.now()
         locked.save(update_fields=["processed_at"])
         return True
 
 
-def _fail(locked: OutboxEvent, error: str) -> bool:
+def _fail(locked: OutboxEvent, error: str, *, final: bool = False) -> bool:
     """Record a failed attempt on the locked row; returns True if it is now dead."""
     now = clock.now()
     locked.last_error = error[:2000]
-    if locked.attempts >= MAX_ATTEMPTS:
+    if final or locked.attempts >= MAX_ATTEMPTS:
         locked.dead_at = now
         log.error("outbox event %s (%s) is a dead letter after %s attempts",
                   locked.pk, locked.topic, locked.attempts)
