@@ -77,9 +77,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "shequn.wsgi.application"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'shequn.sqlite3'}"
+# Connections: closed after each request by default; long-running workers keep
+# theirs (`shequn worker` sets SHEQUN_DB_CONN_MAX_AGE), checked before reuse.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=0
+        os.environ.get("DATABASE_URL", _default_sqlite),
+        conn_max_age=int(os.environ.get("SHEQUN_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
