@@ -175,6 +175,33 @@ class Outgoing:
     due: float
 
 
+@dataclass(frozen=True)
+class _DocumentAnswers:
+    """Customs' error codes and texts for one document kind (spec ch. 7)."""
+
+    duplicate: tuple[str, str]
+    missing: tuple[str, str]
+    declared: tuple[str, str]
+    invalid: str
+
+
+_ORDER_ANSWERS = _DocumentAnswers(
+    duplicate=("-301010", "已存在相同编号的订单"),
+    missing=("-301009", "订单标识(appType)不正确,未找到操作的订单"),
+    declared=("-301011", "该订单已向海关申报清单，状态不符"),
+    invalid="-301008")
+_PAYMENT_ANSWERS = _DocumentAnswers(
+    duplicate=("-401007", "已存在相同编号的支付单"),
+    missing=("-401006", "支付单标识(appType)不正确,未找到对应操作的支付单"),
+    declared=("-401008", "该支付单已向海关申报支付单，状态不符"),
+    invalid="-401009")
+_WAYBILL_ANSWERS = _DocumentAnswers(
+    duplicate=("-504015", "已存在相同编号的运单"),
+    missing=("-504014", "运单标识(appType)不正确,未找到操作的运单"),
+    declared=("-504016", "该运单已向海关申报运单，状态不符"),
+    invalid="-504011")
+
+
 class SingleWindow:
     """The simulated single window. Thread-safe; all state in memory, optionally
     mirrored to a JSON snapshot file after every change."""
@@ -466,66 +493,51 @@ class SingleWindow:
     def _declared_for_order(self, ebp: str, order_no: str) -> bool:
         return self._live(f"order:{ebp}:{order_no}")
 
+    def _check_document(self, req: Request, answers: _DocumentAnswers,
+                        store: dict[str, Any], key: str, declared: bool,
+                        problems: list[str], value: Any) -> tuple[str, str]:
+        """What customs answers to an order, payment or waybill: new (appType 1),
+        change (2) or delete (3), refused once an inventory names it."""
+        app_type, exists = req.head.get("appType"), key in store
+        if app_type == "1" and exists:
+            return answers.duplicate
+        if app_type in ("2", "3"):
+            if not exists:
+                return answers.missing
+            if declared:
+                return answers.declared
+        if app_type == "3":
+            del store[key]
+            return "120", STATUS_TEXT["120"]
+        if problems:
+            return answers.invalid, "参数校验不通过，" + "；".join(problems)
+        store[key] = value
+        return "120", STATUS_TEXT["120"]
+
     def _check_ceb311(self, req: Request) -> tuple[str, str]:
         h = req.head
         key = f"{h.get('ebpCode')}:{h.get('orderNo')}"
-        app_type, exists = h.get("appType"), key in self.orders
-        if app_type == "1" and exists:
-            return "-301010", "已存在相同编号的订单"
-        if app_type in ("2", "3"):
-            if not exists:
-                return "-301009", "订单标识(appType)不正确,未找到操作的订单"
-            if self._declared_for_order(h.get("ebpCode", ""), h.get("orderNo", "")):
-                return "-301011", "该订单已向海关申报清单，状态不符"
-        if app_type == "3":
-            del self.orders[key]
-            return "120", STATUS_TEXT["120"]
-        problems = rules.order_problems(h, req.lines)
-        if problems:
-            return "-301008", "参数校验不通过，" + "；".join(problems)
-        self.orders[key] = {"head": h, "lines": req.lines}
-        return "120", STATUS_TEXT["120"]
+        declared = self._declared_for_order(h.get("ebpCode", ""), h.get("orderNo", ""))
+        return self._check_document(req, _ORDER_ANSWERS, self.orders, key, declared,
+                                    rules.order_problems(h, req.lines),
+                                    {"head": h, "lines": req.lines})
 
     def _check_ceb411(self, req: Request) -> tuple[str, str]:
         h = req.head
         key = f"{h.get('payCode')}:{h.get('payTransactionId')}"
-        app_type, exists = h.get("appType"), key in self.payments
-        if app_type == "1" and exists:
-            return "-401007", "已存在相同编号的支付单"
-        if app_type in ("2", "3"):
-            if not exists:
-                return "-401006", "支付单标识(appType)不正确,未找到对应操作的支付单"
-            if self._declared_for_order(h.get("ebpCode", ""), h.get("orderNo", "")):
-                return "-401008", "该支付单已向海关申报支付单，状态不符"
-        if app_type == "3":
-            del self.payments[key]
-            return "120", STATUS_TEXT["120"]
-        problems = rules.payment_problems(h)
-        if problems:
-            return "-401009", "参数校验不通过，" + "；".join(problems)
-        self.payments[key] = h
-        self.index[f"payorder:{h.get('ebpCode')}:{h.get('orderNo')}"] = key
-        return "120", STATUS_TEXT["120"]
+        declared = self._declared_for_order(h.get("ebpCode", ""), h.get("orderNo", ""))
+        answer = self._check_document(req, _PAYMENT_ANSWERS, self.payments, key, declared,
+                                      rules.payment_problems(h), h)
+        if answer[0] == "120" and key in self.payments:
+            self.index[f"payorder:{h.get('ebpCode')}:{h.get('orderNo')}"] = key
+        return answer
 
     def _check_ceb511(self, req: Request) -> tuple[str, str]:
         h = req.head
         key = f"{h.get('logisticsCode')}:{h.get('logisticsNo')}"
-        app_type, exists = h.get("appType"), key in self.waybills
-        if app_type == "1" and exists:
-            return "-504015", "已存在相同编号的运单"
-        if app_type in ("2", "3"):
-            if not exists:
-                return "-504014", "运单标识(appType)不正确,未找到操作的运单"
-            if self._live(f"waybill:{key}"):
-                return "-504016", "该运单已向海关申报运单，状态不符"
-        if app_type == "3":
-            del self.waybills[key]
-            return "120", STATUS_TEXT["120"]
-        problems = rules.waybill_problems(h)
-        if problems:
-            return "-504011", "参数校验不通过，" + "；".join(problems)
-        self.waybills[key] = dict(h)
-        return "120", STATUS_TEXT["120"]
+        return self._check_document(req, _WAYBILL_ANSWERS, self.waybills, key,
+                                     self._live(f"waybill:{key}"),
+                                     rules.waybill_problems(h), dict(h))
 
     def _check_ceb513(self, req: Request) -> tuple[str, str]:
         h = req.head
