@@ -7,4 +7,9 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from shequn.core.envconfig import ConfigurationRefused
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ConfigurationRefused as refused:
+        sys.exit(f"{refused}")

@@ -5,6 +5,7 @@
     shequn customs-sim ...         the customs single-window simulator as its own process
     shequn worker ...              Celery worker + outbox relay (production runtime)
     shequn commission ...          settle now, quarterly income report, ledger check
+    shequn secrets generate ...    a complete env file with fresh secrets (staging/production)
     shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
 
 Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
@@ -23,19 +24,27 @@ SUBCOMMANDS: dict[str, str] = {
     "customs-sim": "shequn.customs.sim.cli",
     "commission": "shequn.commission.cli",
     "worker": "shequn.core.worker_cli",
+    "secrets": "shequn.secrets_cli",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    module = SUBCOMMANDS.get(args[0]) if args else None
-    if module is not None:
-        entry = importlib.import_module(module).main
-        return int(entry(args[1:]))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
-    from django.core.management import execute_from_command_line
+    from shequn.core.envconfig import ConfigurationRefused
 
-    execute_from_command_line(["shequn", *args])
+    module = SUBCOMMANDS.get(args[0]) if args else None
+    try:
+        if module is not None:
+            entry = importlib.import_module(module).main
+            return int(entry(args[1:]))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["shequn", *args])
+    except ConfigurationRefused as refused:
+        # One line per problem, without a traceback: this is the operator's to fix.
+        print(refused, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,23 +1,43 @@
-"""Django settings. Configuration comes from the environment (ARCHITECTURE §6);
-the defaults are safe for the local demo only."""
+"""Django settings. Configuration comes from the environment (ARCHITECTURE §5, §6).
+
+``SHEQUN_ENV`` picks the mode: ``demo`` (default; demo secrets, SQLite, simulators
+in process), ``staging`` and ``production`` (secrets required and checked, HTTPS,
+PostgreSQL, Redis, RabbitMQ; production refuses simulators). The checks live in
+``shequn.core.envconfig`` and run before anything else here, so a refused
+configuration stops ``manage.py``, gunicorn and the workers alike.
+"""
 
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from shequn.core import envconfig
+
+SHEQUN_ENV = envconfig.check(os.environ)
+DEMO = SHEQUN_ENV == "demo"
+_env = os.environ.get
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("SHEQUN_VAR_DIR", Path.cwd() / "var"))
+VAR_DIR = Path(_env("SHEQUN_VAR_DIR", Path.cwd() / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEMO_SECRET = "shequn-demo-secret-key-not-for-production-000000000000"
-SECRET_KEY = os.environ.get("SHEQUN_SECRET_KEY", DEMO_SECRET)
-DEBUG = os.environ.get("SHEQUN_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("SHEQUN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# Demo values exist in demo mode only; envconfig refused their absence elsewhere.
+SECRET_KEY = _env("SHEQUN_SECRET_KEY", envconfig.DEMO_SECRET_KEY if DEMO else "")
+DEBUG = DEMO and _env("SHEQUN_DEBUG", "1") == "1"
+ALLOWED_HOSTS = [h.strip() for h in _env(
+    "SHEQUN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEMO else "").split(",")
+    if h.strip()]
 
 # 32-byte urlsafe-base64 key for AES-GCM of personal data (ID numbers, phones).
-SHEQUN_PII_KEY = os.environ.get("SHEQUN_PII_KEY", "ZGVtby1waWkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE=")
+SHEQUN_PII_KEY = _env("SHEQUN_PII_KEY", envconfig.DEMO_PII_KEY if DEMO else "")
+
+# Addresses of the TLS proxies in front of the web processes: X-Forwarded-For,
+# -Proto and X-Request-ID are believed only from these (shequn.core.netaddr).
+SHEQUN_TRUSTED_PROXIES = [p.strip() for p in _env("SHEQUN_TRUSTED_PROXIES", "").split(",")
+                          if p.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,16 +64,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Drops X-Forwarded-Proto from untrusted peers before is_secure() reads it.
+    "shequn.core.netaddr.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shequn.core.requestid.RequestIdMiddleware",
+    "shequn.web.runtime.middleware.MetricsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shequn.api.middleware.ApiGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+if not DEMO:
+    # gunicorn has no static file server: whitenoise serves the collected files.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "shequn.urls"
 AUTH_USER_MODEL = "accounts.User"
@@ -62,13 +93,16 @@ LOGIN_URL = "/login/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # First, so its admin/base_site.html (the staging banner) wins over admin's.
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "shequn.web.context_processors.environment",
             ],
         },
     },
@@ -77,12 +111,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "shequn.wsgi.application"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'shequn.sqlite3'}"
-# Connections: closed after each request by default; long-running workers keep
-# theirs (`shequn worker` sets SHEQUN_DB_CONN_MAX_AGE), checked before reuse.
+# Connections: the demo closes them after each request; staging and production
+# keep them (a new connection per request cost 35 % of purchase throughput),
+# checked before reuse, for SHEQUN_DB_CONN_MAX_AGE seconds. Long-running workers
+# keep theirs in every mode (`shequn worker` sets the variable).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite),
-        conn_max_age=int(os.environ.get("SHEQUN_DB_CONN_MAX_AGE", "0")),
+        _env("DATABASE_URL", _default_sqlite),
+        conn_max_age=int(_env("SHEQUN_DB_CONN_MAX_AGE", "0" if DEMO else "600")),
         conn_health_checks=True,
     )
 }
@@ -95,10 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis (required outside demo) carries rate limits, caches and the simulators'
+# inboxes across processes and hosts; the demo's single process uses memory.
+REDIS_URL = _env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": _env("SHEQUN_CACHE_PREFIX", ""),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -109,27 +148,85 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(_env("SHEQUN_STATIC_ROOT", VAR_DIR / "static"))
+# Outside demo, whitenoise serves the collected files (`shequn collectstatic`)
+# with hashed names and far-future caching; the demo serves them from the apps.
+STORAGES: dict[str, Any] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": (
+        "django.contrib.staticfiles.storage.StaticFilesStorage" if DEMO
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage")},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+if not DEMO:
+    # HTTPS by default. The TLS proxy tells us the scheme in SHEQUN_PROXY_SSL_HEADER
+    # (believed from SHEQUN_TRUSTED_PROXIES only: shequn.core.netaddr).
+    _proxy_header = _env("SHEQUN_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    SECURE_SSL_REDIRECT = _env("SHEQUN_SSL_REDIRECT", "1") == "1"
+    # Probes and the metrics scraper talk to the process directly, over HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(_env("SHEQUN_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env("SHEQUN_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = _env("SHEQUN_HSTS_PRELOAD", "1") == "1"
+    CSRF_TRUSTED_ORIGINS = [f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS
+                            if h != "*" and not h.startswith(".")]
+    SESSION_COOKIE_AGE = int(_env("SHEQUN_SESSION_SECONDS", str(14 * 24 * 3600)))
+
+# Content-Security-Policy in every mode, so the demo and the browser tests
+# catch what production would block: scripts only from our origin or with the
+# per-response nonce, no inline styles or handlers, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+_LOG_LEVEL = _env("SHEQUN_LOG", "INFO")
+# Demo: readable lines. Staging/production: one JSON object per line with the
+# request id; phone and ID numbers masked by a filter as a safety net.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"shequn": {"handlers": ["console"], "level": os.environ.get("SHEQUN_LOG", "INFO")}},
+    "filters": {"request_id": {"()": "shequn.core.requestid.RequestIdFilter"},
+                "pii": {"()": "shequn.core.requestid.PiiMaskFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "shequn.core.logjson.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "plain" if DEMO else "json",
+                             "filters": ["request_id", "pii"]}},
+    "loggers": {"shequn": {"handlers": ["console"], "level": _LOG_LEVEL},
+                "django": {"handlers": ["console"], "level": "WARNING",
+                           "propagate": False},
+                "gunicorn.error": {"handlers": ["console"], "level": "INFO",
+                                   "propagate": False}},
 }
 
 # Business settings (ARCHITECTURE §4; specs/cbec-customs.md §1.3).
 # Mixed value types (ints, decimal strings, flags): typed loosely so callers
 # convert at the point of use.
 SHEQUN: dict[str, Any] = {
-    "ORDER_PAYMENT_TIMEOUT_MINUTES": int(os.environ.get("SHEQUN_PAYMENT_TIMEOUT_MIN", "30")),
+    "ORDER_PAYMENT_TIMEOUT_MINUTES": int(_env("SHEQUN_PAYMENT_TIMEOUT_MIN", "30")),
     "SINGLE_LIMIT": "5000.00",
     "ANNUAL_LIMIT": "26000.00",
     "MAX_LINES_PER_ORDER": 99,
@@ -137,34 +234,54 @@ SHEQUN: dict[str, Any] = {
     "OTP_TTL_SECONDS": 300,
     "OTP_MAX_PER_PHONE_PER_HOUR": 5,
     "OTP_MIN_INTERVAL_SECONDS": 60,
-    "OTP_MAX_PER_IP_PER_HOUR": 20,
+    # Per address only against bulk abuse: a whole WeChat group may share one
+    # carrier-grade NAT address, so the tight limits are per phone / account.
+    "OTP_MAX_PER_IP_PER_HOUR": int(_env("SHEQUN_OTP_MAX_PER_IP_PER_HOUR", "200")),
+    # Password sign-in (staff, admin): failures per (account, address) lock that
+    # pair only; per account from all addresses and per address over all
+    # accounts are looser backstops against distributed guessing and spraying.
+    "LOGIN_MAX_FAILURES_PER_HOUR": int(_env("SHEQUN_LOGIN_MAX_FAILURES", "10")),
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_HOUR": 50,
+    "LOGIN_MAX_FAILURES_PER_IP_PER_HOUR": 200,
     "OTP_MAX_ATTEMPTS": 5,
     "SHARE_TOKEN_MAX_AGE_DAYS": 30,
     # Payment provider simulator: HMAC-SHA256 secret shared with the "provider".
-    "PAYMENT_SIM_SECRET": os.environ.get("SHEQUN_PAYMENT_SECRET", "demo-payment-hmac-secret"),
-    "PAYMENT_PROVIDER": "simulator",
-    "SMS_PROVIDER": "simulator",
+    "PAYMENT_SIM_SECRET": _env("SHEQUN_PAYMENT_SECRET",
+                               envconfig.DEMO_PAYMENT_SECRET if DEMO else ""),
+    # Ports to outside systems ("simulator" or a real adapter; envconfig.PORTS).
+    "PAYMENT_PROVIDER": _env("SHEQUN_PAYMENT_PROVIDER", "simulator"),
+    "SMS_PROVIDER": _env("SHEQUN_SMS_PROVIDER", "simulator"),
+    "COMMISSION_PAYOUT_PROVIDER": {"simulator": "shequn.commission.payout.SimulatedPayout"}.get(
+        _env("SHEQUN_PAYOUT_PROVIDER", "simulator"), _env("SHEQUN_PAYOUT_PROVIDER", "")),
+    # Simulators answer (and their staff pages are mounted) outside production only.
+    "SIMULATORS_MOUNTED": SHEQUN_ENV != "production",
+    # Staging shows a 模拟环境 banner while any port is a simulator.
+    "SIMULATED_PORTS": [p.name for p in envconfig.simulated_ports(os.environ)],
+    # /metrics: scrapers from these addresses, or with this bearer token.
+    "METRICS_TOKEN": _env("SHEQUN_METRICS_TOKEN", ""),
+    "METRICS_ALLOW": [a.strip() for a in _env("SHEQUN_METRICS_ALLOW", "127.0.0.1,::1").split(",")
+                      if a.strip()],
     # The in-process outbox worker thread (embedded runtime) — off in tests.
-    "INPROCESS_WORKER": os.environ.get("SHEQUN_INPROCESS_WORKER", "0") == "1",
+    "INPROCESS_WORKER": _env("SHEQUN_INPROCESS_WORKER", "0") == "1",
     # Platform identity on customs messages (ebpCode).
-    "PLATFORM_EBP_CODE": os.environ.get("SHEQUN_EBP_CODE", "3301960SQP"),
-    "PLATFORM_EBP_NAME": os.environ.get("SHEQUN_EBP_NAME", "社群跨境电商平台"),
+    "PLATFORM_EBP_CODE": _env("SHEQUN_EBP_CODE", "3301960SQP"),
+    "PLATFORM_EBP_NAME": _env("SHEQUN_EBP_NAME", "社群跨境电商平台"),
     # Customs single window: "embedded" (the simulator in this process) or the
     # URL of `shequn customs-sim` / a real terminal adapter (http://…/ceb).
-    "CUSTOMS_GATEWAY": os.environ.get("SHEQUN_CUSTOMS_GATEWAY", "embedded"),
+    "CUSTOMS_GATEWAY": _env("SHEQUN_CUSTOMS_GATEWAY", "embedded"),
     "CUSTOMS_SIM": {},  # SimConfig overrides for the embedded simulator
     # Receipts pushed to /api/v1/customs/receipts must carry this bearer token.
-    "CUSTOMS_RECEIPT_TOKEN": os.environ.get("SHEQUN_CUSTOMS_RECEIPT_TOKEN",
-                                            "demo-customs-receipt-token"),
-    "CEB_DXP_ID": os.environ.get("SHEQUN_CEB_DXP_ID", "DXPENT0000000001"),
-    "CEB_PAY_CODE": os.environ.get("SHEQUN_CEB_PAY_CODE", "312226T001"),
+    "CUSTOMS_RECEIPT_TOKEN": _env("SHEQUN_CUSTOMS_RECEIPT_TOKEN",
+                                  envconfig.DEMO_CUSTOMS_RECEIPT_TOKEN if DEMO else ""),
+    "CEB_DXP_ID": _env("SHEQUN_CEB_DXP_ID", "DXPENT0000000001"),
+    "CEB_PAY_CODE": _env("SHEQUN_CEB_PAY_CODE", "312226T001"),
     "CEB_PAY_NAME": "社群支付（模拟）",
-    "CEB_CARRIER_CODE": os.environ.get("SHEQUN_CEB_CARRIER_CODE", "3301980101"),
+    "CEB_CARRIER_CODE": _env("SHEQUN_CEB_CARRIER_CODE", "3301980101"),
     "CEB_CARRIER_NAME": "社群物流（模拟）",
-    "CEB_KEY_FILE": os.environ.get("SHEQUN_CEB_KEY_FILE", ""),
-    "CEB_CERT_FILE": os.environ.get("SHEQUN_CEB_CERT_FILE", ""),
+    "CEB_KEY_FILE": _env("SHEQUN_CEB_KEY_FILE", ""),
+    "CEB_CERT_FILE": _env("SHEQUN_CEB_CERT_FILE", ""),
     # After-sales: an order completes this many days after delivery when no
     # after-sales request is open; returns are accepted within RETURN_DAYS.
-    "AFTER_SALES_DAYS": int(os.environ.get("SHEQUN_AFTER_SALES_DAYS", "7")),
+    "AFTER_SALES_DAYS": int(_env("SHEQUN_AFTER_SALES_DAYS", "7")),
     "RETURN_DAYS": 30,
 }

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shequn.api.root import api
+from shequn.web.account.admin_login import throttled_admin_login
 
 admin.site.site_header = "社群 Shequn 运营后台"
 admin.site.site_title = "Shequn admin"
+# The admin's sign-in is throttled like /login/ (per account and address, in Redis).
+admin.site.login = throttled_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
+    path("", include("shequn.web.runtime.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("shequn.web.urls")),

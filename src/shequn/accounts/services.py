@@ -1,9 +1,9 @@
 """Sign-in by phone + one-time code (OTP).
 
 Only a keyed hash of each code is stored; phones are stored encrypted with a
-lookup hash (ARCHITECTURE §4.7) and only ever logged masked. Rate limits use
-atomic cache operations (``add``/``incr``), so they hold across processes when
-the cache is Redis. Windows are keyed by ``shequn.core.clock`` so tests can
+lookup hash (ARCHITECTURE §4.7) and only ever logged masked. Rate limits are
+``shequn.core.ratelimit`` windows in the cache, shared by every process through
+Redis outside demo. Windows are keyed by ``shequn.core.clock`` so tests can
 move time forward.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import logging
 import re
 import secrets
@@ -26,7 +25,7 @@ from django.db.models import F
 from shequn.accounts.errors import AccountError
 from shequn.accounts.models import OneTimeCode, User
 from shequn.accounts.sms import get_sender
-from shequn.core import clock, pii
+from shequn.core import clock, netaddr, pii, ratelimit
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +60,7 @@ def _code_hash(phone_hash: str, code: str) -> str:
 
 
 def _clean_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(ip.strip()))
-    except ValueError:
-        return None
-
-
-def _hit_window(key: str, limit: int, window_seconds: int) -> bool:
-    """Count one hit in a fixed window; False when the limit is exceeded.
-    ``add`` then ``incr`` is atomic on every Django cache backend we use."""
-    bucket = int(clock.now().timestamp()) // window_seconds
-    full = f"{key}:{bucket}"
-    cache.add(full, 0, window_seconds + 60)
-    try:
-        n = cache.incr(full)
-    except ValueError:  # evicted between add and incr: start again
-        cache.add(full, 1, window_seconds + 60)
-        n = 1
-    return n <= limit
+    return netaddr.parse_ip(ip)
 
 
 def _interval_ok(key: str, interval: int) -> bool:
@@ -97,12 +77,12 @@ def _interval_ok(key: str, interval: int) -> bool:
 
 
 def _check_rate_limits(phone_hash: str, ip: str | None) -> None:
-    if ip and not _hit_window(f"otp:ip:{ip}", _cfg("OTP_MAX_PER_IP_PER_HOUR"), 3600):
+    if ip and not ratelimit.hit(f"otp:ip:{ip}", _cfg("OTP_MAX_PER_IP_PER_HOUR"), 3600):
         log.warning("otp rate limited: ip")
         raise AccountError.RATE_LIMITED.error(scope="ip")
     if not _interval_ok(f"otp:iv:{phone_hash}", _cfg("OTP_MIN_INTERVAL_SECONDS")):
         raise AccountError.RATE_LIMITED.error(scope="interval")
-    if not _hit_window(f"otp:ph:{phone_hash}", _cfg("OTP_MAX_PER_PHONE_PER_HOUR"), 3600):
+    if not ratelimit.hit(f"otp:ph:{phone_hash}", _cfg("OTP_MAX_PER_PHONE_PER_HOUR"), 3600):
         log.warning("otp rate limited: phone hourly")
         raise AccountError.RATE_LIMITED.error(scope="phone")
 
@@ -196,24 +176,45 @@ def sign_in(request: Any, user: User) -> None:
             request.session[k] = v
 
 
+def _login_limits(username: str, ip: str | None) -> list[tuple[str, int]]:
+    """Failure counters for a password sign-in: the (account, address) pair is
+    the tight one, so an attacker behind a shared address locks out only the
+    accounts they guess at from there; per account and per address are loose
+    backstops against guessing from many addresses and spraying many accounts."""
+    acct = ratelimit.key_part(username)
+    conf = settings.SHEQUN
+    limits = [(f"login:acct:{acct}", int(conf.get("LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_HOUR", 50)))]
+    if ip:
+        limits += [(f"login:pair:{acct}:{ip}", int(conf.get("LOGIN_MAX_FAILURES_PER_HOUR", 10))),
+                   (f"login:ip:{ip}", int(conf.get("LOGIN_MAX_FAILURES_PER_IP_PER_HOUR", 200)))]
+    return limits
+
+
+def login_blocked(username: str, ip: str | None) -> bool:
+    """True while a password sign-in for ``username`` from ``ip`` is refused."""
+    username = (username or "").strip()[:150]
+    return any(ratelimit.exceeded(k, n, 3600) for k, n in _login_limits(username, _clean_ip(ip)))
+
+
+def login_failed(username: str, ip: str | None) -> None:
+    """Count one failed password sign-in."""
+    username = (username or "").strip()[:150]
+    for key, limit in _login_limits(username, _clean_ip(ip)):
+        ratelimit.hit(key, limit, 3600)
+    log.info("password sign-in failed")
+
+
 def password_sign_in(request: Any, username: str, password: str, ip: str | None) -> User:
     """Staff sign-in with username + password (Django's authenticate), rate-limited
-    per IP and per username so passwords cannot be guessed in bulk."""
+    per account and address so passwords cannot be guessed in bulk."""
     from django.contrib.auth import authenticate
 
     username = (username or "").strip()[:150]
-    ip = _clean_ip(ip)
-    limit = int(settings.SHEQUN.get("LOGIN_MAX_FAILURES_PER_HOUR", 10))
-    user_key = "login:fail:u:" + hashlib.sha256(username.lower().encode()).hexdigest()[:32]
-    keys = [user_key] + ([f"login:fail:ip:{ip}"] if ip else [])
-    bucket = int(clock.now().timestamp()) // 3600
-    if any((cache.get(f"{k}:{bucket}") or 0) >= limit for k in keys):
+    if login_blocked(username, ip):
         raise AccountError.RATE_LIMITED.error(scope="login")
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        for k in keys:
-            _hit_window(k, limit, 3600)
-        log.info("password sign-in failed")
+        login_failed(username, ip)
         raise AccountError.BAD_CREDENTIALS.error()
     sign_in(request, user)
     return user

@@ -1,7 +1,9 @@
-"""SMS provider port and the simulator used by the demo and the tests.
+"""SMS provider port and the simulator used by the demo, staging and the tests.
 
 The simulator never writes the phone number in clear anywhere: messages are
-kept in the cache under the phone's keyed lookup hash."""
+kept in the cache under the phone's keyed lookup hash, and its inbox (the
+staff page of staging, /sim/sms/) lists them with the phone masked. The cache is
+Redis outside demo, so every web process sees the same inbox."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ from typing import Protocol
 from django.conf import settings
 from django.core.cache import cache
 
-from shequn.core import pii
+from shequn.core import clock, pii
 
 log = logging.getLogger(__name__)
 
 _CODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _KEEP_SECONDS = 3600
+_INBOX_KEY = "sms:sim:inbox"
+_INBOX_SIZE = 50
 
 
 class SmsSender(Protocol):
@@ -41,8 +45,20 @@ class SimulatedSms:
     name = "simulator"
 
     def send(self, phone: str, text: str) -> None:
-        cache.set(_key(phone), text, _KEEP_SECONDS)
+        key = _key(phone)
+        cache.set(key, text, _KEEP_SECONDS)
+        # The inbox is a capped list; a lost race between two sends drops one
+        # line of the listing, never the per-phone message the lookup reads.
+        entry = {"to": pii.mask_phone(phone), "key": key, "text": text,
+                 "at": clock.now().isoformat()}
+        inbox = cache.get(_INBOX_KEY) or []
+        cache.set(_INBOX_KEY, [entry, *inbox][:_INBOX_SIZE], _KEEP_SECONDS)
         log.info("simulated SMS to %s", pii.mask_phone(phone))
+
+    @staticmethod
+    def inbox() -> list[dict[str, str]]:
+        """The newest messages first, phones masked."""
+        return list(cache.get(_INBOX_KEY) or [])
 
     @staticmethod
     def last_message(phone: str) -> str | None:

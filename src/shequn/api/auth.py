@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.utils import check_csrf
@@ -10,6 +11,7 @@ from shequn.accounts import services
 from shequn.accounts.selectors import user_roles
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import CommonError
+from shequn.core.netaddr import client_ip
 from shequn.distribution.hooks import after_sign_in
 
 router = Router(tags=["auth"])
@@ -29,7 +31,7 @@ class OtpVerifyIn(Schema):
     code: str
 
 
-class MeOut(Schema):
+class AuthMeOut(Schema):
     user_id: int
     username: str
     phone: str
@@ -46,12 +48,6 @@ class LogoutOut(Schema):
     signed_out: bool
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
-    # proxy rewrites it, and then the proxy sets REMOTE_ADDR via its own config.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _csrf(request: HttpRequest) -> None:
     # Signing in changes the session, so refuse cross-site posts (login CSRF).
     if check_csrf(request) is not None:
@@ -62,7 +58,9 @@ def _csrf(request: HttpRequest) -> None:
 def otp_request(request: HttpRequest, body: OtpRequestIn):
     services.request_code(body.phone, client_ip(request))
     demo = None
-    if is_simulator():
+    # The code is shown only in the demo; staging reads it in the staff-only
+    # SMS inbox, production sends real messages.
+    if settings.SHEQUN_ENV == "demo" and is_simulator():
         demo = SimulatedSms.last_code(services.normalize_phone(body.phone))
     return 202, {"sent": True, "demo_code": demo}
 
@@ -76,7 +74,7 @@ def otp_verify(request: HttpRequest, body: OtpVerifyIn):
     return {"user_id": user.pk, "phone": user.phone_masked}
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=AuthMeOut)
 def me(request: HttpRequest):
     user = request.user
     if not user.is_authenticated:

@@ -1,23 +1,14 @@
-"""Pages per audience. Each audience module (store, leader, ops, account)
-exposes ``urlpatterns`` and is included here when present."""
+"""Pages per audience. The simulators' pages are mounted outside production
+only (ARCHITECTURE §5); in staging they are for staff (web/sim/gate.py)."""
 
-import importlib
-
+from django.conf import settings
 from django.urls import include, path
 
-urlpatterns: list = []
-
-for _mod, _prefix in [
-    ("shequn.payments.sim_urls", "paysim/"),
-    ("shequn.web.ops.urls", "ops/"),
-    ("shequn.web.leader.urls", "leader/"),
-    ("shequn.web.account.urls", ""),
-    ("shequn.web.store.urls", ""),
-]:
-    try:
-        importlib.import_module(_mod)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not _mod.startswith(exc.name):
-            raise
-        continue
-    urlpatterns.append(path(_prefix, include(_mod)))
+urlpatterns: list = [
+    path("ops/", include("shequn.web.ops.urls")),
+    path("leader/", include("shequn.web.leader.urls")),
+    path("", include("shequn.web.account.urls")),
+    path("", include("shequn.web.store.urls")),
+]
+if settings.SHEQUN.get("SIMULATORS_MOUNTED", True):
+    urlpatterns.insert(0, path("", include("shequn.web.sim.urls")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,14 +14,11 @@ from django.views.decorators.http import require_POST
 from shequn.accounts import services
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
+from shequn.core.netaddr import client_ip
 from shequn.distribution.hooks import after_sign_in
 from shequn.web.htmx import HtmxHttpRequest
 
 MODES = ("phone", "password")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -48,10 +46,10 @@ def login_page(request: HtmxHttpRequest) -> HttpResponse:
     try:
         if mode == "password":
             services.password_sign_in(request, request.POST.get("username", ""),
-                                      request.POST.get("password", ""), _client_ip(request))
+                                      request.POST.get("password", ""), client_ip(request))
         else:
             user = services.verify_code(request.POST.get("phone", ""),
-                                        request.POST.get("code", ""), _client_ip(request))
+                                        request.POST.get("code", ""), client_ip(request))
             services.sign_in(request, user)
     except DomainError as err:
         ctx = _ctx(request, error=err, phone=request.POST.get("phone", "").strip()[:20],
@@ -74,9 +72,9 @@ def send_code(request: HtmxHttpRequest) -> HttpResponse:
     ctx = _ctx(request, phone=raw.strip()[:20])
     status = 200
     try:
-        services.request_code(raw, _client_ip(request))
+        services.request_code(raw, client_ip(request))
         ctx["sent"] = True
-        if is_simulator():
+        if settings.SHEQUN_ENV == "demo" and is_simulator():  # never outside the demo
             ctx["demo_code"] = SimulatedSms.last_code(services.normalize_phone(raw))
     except DomainError as err:
         ctx["error"] = err

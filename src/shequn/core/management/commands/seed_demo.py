@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from shequn.core import demo
 
@@ -17,5 +18,8 @@ class Command(BaseCommand):
                             help="Base URL used in the printed links.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.SHEQUN_ENV == "production":
+            # Demo staff accounts have published passwords.
+            raise CommandError("seed_demo is refused in production (published demo passwords)")
         data = demo.seed(stdout=self.stdout)
         self.stdout.write(demo.summary(data, base_url=options["base_url"].rstrip("/")))

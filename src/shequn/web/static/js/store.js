@@ -10,6 +10,18 @@
     var next = (parseInt(input.value, 10) || min) + parseInt(btn.dataset.step, 10);
     input.value = Math.min(max, Math.max(min, next));
   });
+  // The back arrow: history when there is some, else the link's own target.
+  document.addEventListener("click", function (ev) {
+    var back = ev.target.closest("[data-back]");
+    if (!back || window.history.length < 2) return;
+    ev.preventDefault();
+    window.history.back();
+  });
+  // A product picture that fails to load leaves the initial letter behind it.
+  document.addEventListener("error", function (ev) {
+    var img = ev.target;
+    if (img && img.hasAttribute && img.hasAttribute("data-hide-broken")) img.remove();
+  }, true);
   // Toasts fade out by themselves.
   var timer = null;
   document.addEventListener("htmx:afterSwap", function (ev) {

@@ -1,0 +1,244 @@
+"""What each mode (``SHEQUN_ENV``: demo / staging / production) requires of the
+environment, checked before Django starts (ARCHITECTURE §5).
+
+Pure functions over a mapping of environment variables, no Django: settings.py
+calls :func:`problems` and refuses to load when it finds any, so
+``manage.py check``, gunicorn and the workers all exit non-zero with one line
+per problem naming the variable. ``shequn secrets generate`` (:func:`generate`)
+prints a complete env file that passes these checks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MODES = ("demo", "staging", "production")
+
+# The published demo values. Outside demo each is refused by name.
+DEMO_SECRET_KEY = "shequn-demo-secret-key-not-for-production-000000000000"
+DEMO_PII_KEY = "ZGVtby1waWkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
+DEMO_PAYMENT_SECRET = "demo-payment-hmac-secret"
+DEMO_CUSTOMS_RECEIPT_TOKEN = "demo-customs-receipt-token"
+DEMO_VALUES = frozenset({DEMO_SECRET_KEY, DEMO_PII_KEY, DEMO_PAYMENT_SECRET,
+                         DEMO_CUSTOMS_RECEIPT_TOKEN})
+
+# What `secrets generate` writes where only the operator can fill in a value.
+PLACEHOLDER = "CHANGE-ME"
+
+MIN_SECRET_KEY = 50
+MIN_TOKEN = 32
+
+SIMULATOR = "simulator"
+
+
+class ConfigurationRefused(Exception):
+    """The environment does not satisfy the mode; ``lines`` says why, one per problem."""
+
+    def __init__(self, mode: str, lines: list[str]) -> None:
+        self.mode = mode
+        self.lines = lines
+        head = f"SHEQUN_ENV={mode}: the configuration is refused ({len(lines)} problem(s)):"
+        super().__init__("\n".join([head, *("  - " + line for line in lines)]))
+
+
+def mode_of(env: Mapping[str, str]) -> str:
+    return (env.get("SHEQUN_ENV") or "demo").strip().lower()
+
+
+@dataclass(frozen=True)
+class Port:
+    """An adapter to an outside system, and how its setting names a simulator."""
+
+    name: str
+    variable: str
+    default: str
+    is_simulator: Callable[[str], bool]
+
+
+PORTS = (
+    Port("SMS", "SHEQUN_SMS_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
+    Port("payment", "SHEQUN_PAYMENT_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
+    # "embedded" runs the single-window simulator inside this process; a URL is
+    # the HTTP gateway (the `shequn customs-sim` process in staging).
+    Port("customs gateway", "SHEQUN_CUSTOMS_GATEWAY", "embedded", lambda v: v == "embedded"),
+    Port("commission payout", "SHEQUN_PAYOUT_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
+    Port("carrier", "SHEQUN_CARRIER_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
+)
+
+
+def port_value(env: Mapping[str, str], port: Port) -> str:
+    return (env.get(port.variable) or port.default).strip()
+
+
+def simulated_ports(env: Mapping[str, str]) -> list[Port]:
+    return [p for p in PORTS if p.is_simulator(port_value(env, p))]
+
+
+def _secret(env: Mapping[str, str], name: str, min_len: int) -> str | None:
+    value = env.get(name, "")
+    if not value:
+        return f"{name}: missing (run `shequn secrets generate`)"
+    if value in DEMO_VALUES:
+        return f"{name}: is the published demo value; generate a fresh one"
+    if PLACEHOLDER in value:
+        return f"{name}: still the placeholder {PLACEHOLDER}"
+    if len(value) < min_len:
+        return f"{name}: too short ({len(value)} characters, at least {min_len})"
+    if len(set(value)) < 5:
+        return f"{name}: too few distinct characters"
+    return None
+
+
+def _pii_key(env: Mapping[str, str]) -> str | None:
+    value = env.get("SHEQUN_PII_KEY", "")
+    if not value:
+        return "SHEQUN_PII_KEY: missing (32 random bytes, urlsafe base64)"
+    if value == DEMO_PII_KEY:
+        return "SHEQUN_PII_KEY: is the published demo value; every ID number would be readable"
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        return "SHEQUN_PII_KEY: not urlsafe base64"
+    if len(raw) != 32:
+        return f"SHEQUN_PII_KEY: decodes to {len(raw)} bytes, needs exactly 32"
+    return None
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], what: str) -> str | None:
+    value = env.get(name, "")
+    if not value:
+        return f"{name}: missing ({what})"
+    if PLACEHOLDER in value:
+        return f"{name}: still the placeholder {PLACEHOLDER}"
+    scheme = urlsplit(value).scheme
+    if scheme not in schemes:
+        return f"{name}: scheme {scheme or '(none)'!r} is not one of {', '.join(schemes)}"
+    return None
+
+
+def _hosts(env: Mapping[str, str]) -> str | None:
+    hosts = [h.strip() for h in env.get("SHEQUN_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not hosts:
+        return "SHEQUN_ALLOWED_HOSTS: missing (the host names this site answers to)"
+    if "*" in hosts:
+        return "SHEQUN_ALLOWED_HOSTS: '*' accepts any Host header; list the names"
+    if any(PLACEHOLDER in h for h in hosts):
+        return f"SHEQUN_ALLOWED_HOSTS: still the placeholder {PLACEHOLDER}"
+    return None
+
+
+def _file(env: Mapping[str, str], name: str, what: str) -> str | None:
+    value = env.get(name, "")
+    if not value:
+        return f"{name}: missing ({what})"
+    if not Path(value).is_file():
+        return f"{name}: no such file {value}"
+    return None
+
+
+def problems(env: Mapping[str, str]) -> list[str]:
+    """Every reason the environment cannot run in its mode (empty when it can)."""
+    mode = mode_of(env)
+    if mode not in MODES:
+        return [f"SHEQUN_ENV: {mode!r} is not one of {', '.join(MODES)}"]
+    if mode == "demo":
+        return []
+    found = [
+        _secret(env, "SHEQUN_SECRET_KEY", MIN_SECRET_KEY),
+        _pii_key(env),
+        _hosts(env),
+        _url(env, "DATABASE_URL", ("postgres", "postgresql", "pgsql"), "PostgreSQL"),
+        _url(env, "REDIS_URL", ("redis", "rediss", "unix"),
+             "Redis carries rate limits and caches across processes"),
+        _url(env, "BROKER_URL", ("amqp", "amqps", "pyamqp"), "RabbitMQ for the job workers"),
+        # Secrets of the adapters; every mode outside demo has them all.
+        _secret(env, "SHEQUN_CUSTOMS_RECEIPT_TOKEN", MIN_TOKEN),
+        _file(env, "SHEQUN_CEB_KEY_FILE", "the customs signing key, PEM"),
+        _file(env, "SHEQUN_CEB_CERT_FILE", "the customs signing certificate, PEM"),
+    ]
+    if env.get("SHEQUN_DEBUG", "0") not in ("", "0"):
+        found.append(f"SHEQUN_DEBUG: DEBUG cannot be on in {mode}")
+    payment = port_value(env, PORTS[1])
+    if payment == SIMULATOR:
+        # The simulator signs its notifications with this shared secret.
+        found.append(_secret(env, "SHEQUN_PAYMENT_SECRET", MIN_TOKEN))
+    if env.get("SHEQUN_METRICS_TOKEN"):
+        found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
+    if mode == "production":
+        for port in simulated_ports(env):
+            found.append(f"{port.variable}: the {port.name} port is configured to a simulator "
+                         f"({port_value(env, port)!r}); production uses real adapters only")
+    return [p for p in found if p]
+
+
+def check(env: Mapping[str, str]) -> str:
+    """The mode, or raise :class:`ConfigurationRefused` listing every problem."""
+    found = problems(env)
+    if found:
+        raise ConfigurationRefused(mode_of(env), found)
+    return mode_of(env)
+
+
+def _token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def generate(mode: str, key_file: str, cert_file: str) -> str:
+    """A complete env file for ``mode`` with fresh secrets. Values only the
+    operator knows (host names, service URLs, real adapter credentials) are
+    the local defaults for staging and placeholders for production."""
+    if mode not in ("staging", "production"):
+        raise ValueError("mode must be staging or production")
+    prod = mode == "production"
+    pii = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    lines = [
+        f"# Shequn {mode} environment, generated by `shequn secrets generate`.",
+        "# Keep it secret: it holds the keys to every buyer's personal data.",
+        f"SHEQUN_ENV={mode}",
+        f"SHEQUN_SECRET_KEY={_token(48)}",
+        "# Personal-data key (AES-GCM of ID numbers and phones). Back it up: losing it",
+        "# loses every stored ID number; changing it needs a re-encryption run.",
+        f"SHEQUN_PII_KEY={pii}",
+        f"SHEQUN_ALLOWED_HOSTS={PLACEHOLDER + '.example.com' if prod else '127.0.0.1,localhost'}",
+        "# Addresses of the TLS proxy in front of gunicorn (X-Forwarded-For/-Proto trusted",
+        "# from these only).",
+        "SHEQUN_TRUSTED_PROXIES=127.0.0.1,::1",
+        "DATABASE_URL=" + ("postgres://shequn:" + PLACEHOLDER + "@db.internal:5432/shequn"
+                           if prod else "postgres://postgres@127.0.0.1:5432/shequn"),
+        "REDIS_URL=" + ("redis://redis.internal:6379/0" if prod
+                        else "redis://127.0.0.1:6379/0"),
+        "BROKER_URL=" + ("amqp://shequn:" + PLACEHOLDER + "@mq.internal:5672/shequn" if prod
+                         else "amqp://guest:guest@127.0.0.1:5672//"),
+        f"SHEQUN_METRICS_TOKEN={_token(32)}",
+        f"SHEQUN_CUSTOMS_RECEIPT_TOKEN={_token(32)}",
+        "# Customs signing key and certificate (the E-port certificate in production).",
+        f"SHEQUN_CEB_KEY_FILE={key_file}",
+        f"SHEQUN_CEB_CERT_FILE={cert_file}",
+    ]
+    if prod:
+        lines += [
+            "# Real adapters: production refuses to start while any port is a simulator.",
+            f"SHEQUN_SMS_PROVIDER={PLACEHOLDER}",
+            f"SHEQUN_PAYMENT_PROVIDER={PLACEHOLDER}",
+            f"SHEQUN_CUSTOMS_GATEWAY=https://{PLACEHOLDER}.example.com/ceb",
+            f"SHEQUN_PAYOUT_PROVIDER={PLACEHOLDER}",
+            f"SHEQUN_CARRIER_PROVIDER={PLACEHOLDER}",
+        ]
+    else:
+        lines += [
+            "# Simulators (staging only; pages show a 模拟环境 banner). The customs",
+            "# simulator runs as its own process: `shequn customs-sim --port 8701`.",
+            "SHEQUN_SMS_PROVIDER=simulator",
+            "SHEQUN_PAYMENT_PROVIDER=simulator",
+            f"SHEQUN_PAYMENT_SECRET={_token(32)}",
+            "SHEQUN_CUSTOMS_GATEWAY=http://127.0.0.1:8701/ceb",
+            "SHEQUN_PAYOUT_PROVIDER=simulator",
+            "SHEQUN_CARRIER_PROVIDER=simulator",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,12 @@
+"""Simulator pages, mounted outside production only (shequn/web/urls.py)."""
+
+from django.urls import path
+
+from shequn.payments import sim_views
+from shequn.web.sim import views
+from shequn.web.sim.gate import simulator_page
+
+urlpatterns = [
+    path("sim/sms/", views.sms_inbox, name="sim_sms"),
+    path("paysim/<uuid:checkout_id>/", simulator_page(sim_views.pay_page), name="paysim"),
+]
