@@ -33,8 +33,15 @@ def browser_page():
                                       locale="zh-CN", device_scale_factor=1)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Every page must pass the Content-Security-Policy with no console error:
+        # a blocked inline script or style would show up here.
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(f"{page.url}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
         try:
             yield page
+            assert not errors, "console errors:\n" + "\n".join(errors)
         finally:
             context.close()
             browser.close()

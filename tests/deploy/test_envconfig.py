@@ -1,0 +1,122 @@
+"""Each refusal of a staging/production configuration, and that a generated
+env file passes (shequn.core.envconfig)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from shequn.core import envconfig
+
+from .envs import staging_env
+
+
+@pytest.fixture
+def env(tmp_path):
+    return staging_env(tmp_path)
+
+
+def test_demo_needs_nothing():
+    assert envconfig.problems({}) == []
+    assert envconfig.problems({"SHEQUN_ENV": "demo"}) == []
+
+
+def test_generated_staging_env_passes(env):
+    assert envconfig.problems(env) == []
+    assert envconfig.check(env) == "staging"
+
+
+def test_unknown_mode_is_refused():
+    assert envconfig.problems({"SHEQUN_ENV": "prod"}) == [
+        "SHEQUN_ENV: 'prod' is not one of demo, staging, production"]
+
+
+REQUIRED = ["SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY", "SHEQUN_ALLOWED_HOSTS", "DATABASE_URL",
+            "REDIS_URL", "BROKER_URL", "SHEQUN_CUSTOMS_RECEIPT_TOKEN", "SHEQUN_CEB_KEY_FILE",
+            "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET"]
+
+
+@pytest.mark.parametrize("mode", ["staging", "production"])
+@pytest.mark.parametrize("name", REQUIRED)
+def test_each_missing_variable_is_named(env, mode, name):
+    env["SHEQUN_ENV"] = mode
+    del env[name]
+    found = envconfig.problems(env)
+    assert any(line.startswith(f"{name}: missing") for line in found), found
+
+
+@pytest.mark.parametrize("name,demo", [
+    ("SHEQUN_SECRET_KEY", envconfig.DEMO_SECRET_KEY),
+    ("SHEQUN_PII_KEY", envconfig.DEMO_PII_KEY),
+    ("SHEQUN_PAYMENT_SECRET", envconfig.DEMO_PAYMENT_SECRET),
+    ("SHEQUN_CUSTOMS_RECEIPT_TOKEN", envconfig.DEMO_CUSTOMS_RECEIPT_TOKEN),
+])
+def test_demo_values_are_refused(env, name, demo):
+    env[name] = demo
+    found = envconfig.problems(env)
+    assert len(found) == 1 and found[0].startswith(name) and "demo value" in found[0], found
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("SHEQUN_SECRET_KEY", "x" * 49, "too short"),
+    ("SHEQUN_SECRET_KEY", "ab" * 40, "distinct"),
+    ("SHEQUN_PAYMENT_SECRET", "s3cret-but-short", "too short"),
+    ("SHEQUN_CUSTOMS_RECEIPT_TOKEN", "CHANGE-ME" * 5, "placeholder"),
+    ("SHEQUN_METRICS_TOKEN", "short", "too short"),
+    ("SHEQUN_PII_KEY", base64.urlsafe_b64encode(b"k" * 16).decode(), "needs exactly 32"),
+    ("SHEQUN_PII_KEY", "not base64!!", "base64"),
+    ("SHEQUN_ALLOWED_HOSTS", "*", "any Host"),
+    ("SHEQUN_ALLOWED_HOSTS", " , ", "missing"),
+    ("DATABASE_URL", "sqlite:///var/x.sqlite3", "scheme"),
+    ("REDIS_URL", "memcached://127.0.0.1", "scheme"),
+    ("BROKER_URL", "redis://127.0.0.1:6379/1", "scheme"),
+    ("SHEQUN_CEB_KEY_FILE", "/nonexistent/key.pem", "no such file"),
+    ("SHEQUN_DEBUG", "1", "DEBUG cannot be on"),
+])
+def test_weak_values_are_refused(env, name, value, words):
+    env[name] = value
+    found = envconfig.problems(env)
+    assert len(found) == 1 and found[0].startswith(name) and words in found[0], found
+
+
+def test_production_names_every_simulated_port(env):
+    env["SHEQUN_ENV"] = "production"
+    env["SHEQUN_CUSTOMS_GATEWAY"] = "embedded"
+    found = envconfig.problems(env)
+    for var in ("SHEQUN_SMS_PROVIDER", "SHEQUN_PAYMENT_PROVIDER", "SHEQUN_CUSTOMS_GATEWAY",
+                "SHEQUN_PAYOUT_PROVIDER", "SHEQUN_CARRIER_PROVIDER"):
+        assert any(p.startswith(var) and "simulator" in p for p in found), (var, found)
+    # Unset ports default to the simulators, and so are refused too.
+    for var in ("SHEQUN_SMS_PROVIDER", "SHEQUN_CARRIER_PROVIDER"):
+        del env[var]
+    assert sum("simulator" in p for p in envconfig.problems(env)) == 5
+
+
+def test_production_with_real_adapters_passes(env):
+    env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
+               SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb")
+    del env["SHEQUN_PAYMENT_SECRET"]  # the simulator's secret; a real provider has its own
+    assert envconfig.problems(env) == []
+
+
+def test_generated_production_env_is_refused_until_filled(tmp_path):
+    env = {}
+    for line in envconfig.generate("production", "/etc/k", "/etc/c").splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.partition("=")
+            env[k] = v
+    found = envconfig.problems(env)
+    assert any("SHEQUN_ALLOWED_HOSTS" in p and "placeholder" in p for p in found)
+    assert any(p.startswith("DATABASE_URL") and "placeholder" in p for p in found)
+    # Fresh random secrets are not among the problems.
+    assert not any(p.startswith(("SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY")) for p in found)
+
+
+def test_each_generation_is_fresh(tmp_path):
+    a, b = staging_env(tmp_path), staging_env(tmp_path)
+    for name in ("SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY", "SHEQUN_PAYMENT_SECRET",
+                 "SHEQUN_CUSTOMS_RECEIPT_TOKEN", "SHEQUN_METRICS_TOKEN"):
+        assert a[name] != b[name]
+    assert len(base64.urlsafe_b64decode(a["SHEQUN_PII_KEY"])) == 32
