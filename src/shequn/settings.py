@@ -122,6 +122,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Fail fast (readiness probes, scrapes) instead of hanging on an unreachable server.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        _env("SHEQUN_DB_CONNECT_TIMEOUT", "5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the demo's web thread and job thread share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -210,7 +214,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "shequn.core.requestid.RequestIdFilter"},
                 "pii": {"()": "shequn.core.requestid.PiiMaskFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] "
+                                       "%(message)s"},
                    "json": {"()": "shequn.core.logjson.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler",
                              "formatter": "plain" if DEMO else "json",
@@ -259,7 +264,10 @@ SHEQUN: dict[str, Any] = {
     "SIMULATED_PORTS": [p.name for p in envconfig.simulated_ports(os.environ)],
     # /metrics: scrapers from these addresses, or with this bearer token.
     "METRICS_TOKEN": _env("SHEQUN_METRICS_TOKEN", ""),
-    "METRICS_ALLOW": [a.strip() for a in _env("SHEQUN_METRICS_ALLOW", "127.0.0.1,::1").split(",")
+    # Loopback only by default in the demo: behind a same-host proxy missing from
+    # SHEQUN_TRUSTED_PROXIES every client would look like 127.0.0.1.
+    "METRICS_ALLOW": [a.strip() for a in _env("SHEQUN_METRICS_ALLOW",
+                                              "127.0.0.1,::1" if DEMO else "").split(",")
                       if a.strip()],
     # The in-process outbox worker thread (embedded runtime) — off in tests.
     "INPROCESS_WORKER": _env("SHEQUN_INPROCESS_WORKER", "0") == "1",
