@@ -103,11 +103,11 @@ def test_bindings_search_by_leader_code_and_by_buyer_phone(net: Net, ops: Client
     network.touch(buyer=other, leader=b.user, channel="link")
     html = ops.get(reverse("ops:bindings"), {"leader": a.invite_code}).content.decode()
     assert "周**" in html and "吴**" not in html and "poster" in html
-    html = ops.get(reverse("ops:bindings"), {"phone": phone}).content.decode()
+    html = ops.post(reverse("ops:bindings"), {"phone": phone}).content.decode()
     assert "周**" in html and "吴**" not in html
     assert phone not in html and "139****5678" in html
     assert "first" in html  # the binding history
-    bad = ops.get(reverse("ops:bindings"), {"phone": "123"}).content.decode()
+    bad = ops.post(reverse("ops:bindings"), {"phone": "123"}).content.decode()
     assert "11" in bad and 'data-testid="bindings"' not in bad
 
 

@@ -1,6 +1,8 @@
 """CSV exports of the analytics (UTF-8 with BOM so spreadsheet programs on Chinese
 Windows open it correctly). Cells that a spreadsheet would run as a formula are
-prefixed with an apostrophe (CSV injection); numbers are written as they are."""
+prefixed with an apostrophe (CSV injection, ``formula_safe``: also after
+leading blanks and in full-width forms); numbers are written as they are.
+``formula_safe``/``safe_cell`` are the one rule for every CSV and XLSX export."""
 
 from __future__ import annotations
 
@@ -13,7 +15,24 @@ from typing import Any
 
 from shequn.analytics import fission, funnels
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula: = + - @, a tab or a carriage
+# return first, also in their full-width forms (Excel and WPS read ＝SUM(…) as
+# =SUM(…)), and also after leading blanks, which spreadsheets skip.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+_BLANKS = " \u3000\u00a0\n"
+
+
+def formula_safe(value: str) -> str:
+    """``value`` with an apostrophe in front when a spreadsheet would run it as a
+    formula (CSV/XLSX injection); anything else unchanged."""
+    if value[:1] in FORMULA_TRIGGERS or value.lstrip(_BLANKS)[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell for any export: text made formula-safe, numbers and the rest as they are."""
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def _cell(value: Any) -> str:
@@ -21,8 +40,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, int | Decimal):  # numbers are data, never formulas
         return str(value)
-    s = str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
+    return formula_safe(str(value))
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

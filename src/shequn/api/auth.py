@@ -10,6 +10,7 @@ from ninja.utils import check_csrf
 from shequn.accounts import services
 from shequn.accounts.selectors import user_roles
 from shequn.accounts.sms import SimulatedSms, is_simulator
+from shequn.api.schemas import Error
 from shequn.core.errors import CommonError
 from shequn.core.netaddr import client_ip
 from shequn.distribution.hooks import after_sign_in
@@ -54,7 +55,7 @@ def _csrf(request: HttpRequest) -> None:
         raise CommonError.FORBIDDEN.error(reason="csrf")
 
 
-@router.post("/otp/request", response={202: OtpRequestOut})
+@router.post("/otp/request", response={202: OtpRequestOut, 429: Error})
 def otp_request(request: HttpRequest, body: OtpRequestIn):
     services.request_code(body.phone, client_ip(request))
     demo = None
@@ -65,7 +66,7 @@ def otp_request(request: HttpRequest, body: OtpRequestIn):
     return 202, {"sent": True, "demo_code": demo}
 
 
-@router.post("/otp/verify", response=VerifyOut)
+@router.post("/otp/verify", response={200: VerifyOut, 401: Error, 403: Error, 429: Error})
 def otp_verify(request: HttpRequest, body: OtpVerifyIn):
     _csrf(request)
     user = services.verify_code(body.phone, body.code, client_ip(request))
@@ -74,7 +75,7 @@ def otp_verify(request: HttpRequest, body: OtpVerifyIn):
     return {"user_id": user.pk, "phone": user.phone_masked}
 
 
-@router.get("/me", response=AuthMeOut)
+@router.get("/me", response={200: AuthMeOut, 401: Error})
 def me(request: HttpRequest):
     user = request.user
     if not user.is_authenticated:
@@ -83,7 +84,7 @@ def me(request: HttpRequest):
             "display_name": user.display_name, "roles": sorted(user_roles(user))}
 
 
-@router.post("/logout", response=LogoutOut)
+@router.post("/logout", response={200: LogoutOut, 403: Error})
 def logout(request: HttpRequest):
     _csrf(request)
     services.sign_out(request)

@@ -1,12 +1,16 @@
-"""Cart API: the session's cart (anonymous or signed in)."""
+"""Cart API: the session's cart (anonymous or signed in). The cart lives in the
+session cookie, so every change is checked for CSRF like the other session
+endpoints (a cross-site page must not fill a visitor's cart)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.utils import check_csrf
 
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Id, SmallInt
 from shequn.checkout import cart as carts
+from shequn.core.errors import CommonError
 
 router = Router(tags=["cart"])
 
@@ -34,13 +38,18 @@ class CartOut(Schema):
 
 
 class AddIn(Schema):
-    sku_id: int
-    qty: int = 1
-    listing_id: int | None = None
+    sku_id: Id
+    qty: SmallInt = 1
+    listing_id: Id | None = None
 
 
 class QtyIn(Schema):
-    qty: int
+    qty: SmallInt
+
+
+def _csrf(request: HttpRequest) -> None:
+    if check_csrf(request) is not None:
+        raise CommonError.FORBIDDEN.error(reason="csrf")
 
 
 def _out(request: HttpRequest) -> CartOut:
@@ -61,22 +70,30 @@ def get_cart(request: HttpRequest) -> CartOut:
     return _out(request)
 
 
-@router.post("/items", response={200: CartOut, 404: Error, 422: Error})
+@router.post("/items", response={200: CartOut, 403: Error, 404: Error, 422: Error})
 def add_item(request: HttpRequest, payload: AddIn) -> CartOut:
+    """``listing_id`` (optional) must be an active listing of this product in an
+    active shop, and of the shop the cart is attributed to, if it is: attribution
+    itself comes only from a verified share link or binding, never from here."""
+    _csrf(request)
     cart = carts.cart_for_session(request.session, request.user)
-    carts.add_item(cart, payload.sku_id, payload.qty, payload.listing_id)
+    carts.add_item(cart, payload.sku_id, payload.qty, payload.listing_id,
+                   refuse_other_shop=True)
     return _out(request)
 
 
-@router.put("/items/{sku_id}", response={200: CartOut, 404: Error, 422: Error})
-def set_qty(request: HttpRequest, sku_id: int, payload: QtyIn) -> CartOut:
+@router.put("/items/{sku_id}", response={200: CartOut, 403: Error, 404: Error, 422: Error})
+def set_qty(request: HttpRequest, sku_id: Id, payload: QtyIn) -> CartOut:
+    _csrf(request)
     cart = carts.cart_for_session(request.session, request.user)
     carts.set_qty(cart, sku_id, payload.qty)
     return _out(request)
 
 
-@router.delete("/items/{sku_id}", response={200: CartOut, 404: Error})
-def remove_item(request: HttpRequest, sku_id: int) -> CartOut:
+@router.delete("/items/{sku_id}", response={200: CartOut, 403: Error, 404: Error,
+                                           422: Error})
+def remove_item(request: HttpRequest, sku_id: Id) -> CartOut:
+    _csrf(request)
     cart = carts.cart_for_session(request.session, request.user)
     carts.remove_item(cart, sku_id)
     return _out(request)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from shequn.api.schemas import Error, Id, Money
 from shequn.catalog import selectors
 from shequn.catalog.models import SKU, Product
 from shequn.inventory.selectors import availability_by_trade_mode
@@ -18,7 +19,7 @@ class SkuBrief(Schema):
     id: int
     code: str
     gmodel: str
-    price: Decimal
+    price: Money
 
 
 class ProductBrief(Schema):
@@ -28,7 +29,7 @@ class ProductBrief(Schema):
     origin: str
     origin_name: str
     image: str
-    min_price: Decimal | None
+    min_price: Money | None
     skus: list[SkuBrief]
 
 
@@ -55,7 +56,7 @@ class ProductDetail(Schema):
     origin: str
     origin_name: str
     image: str
-    min_price: Decimal | None
+    min_price: Money | None
     skus: list[SkuDetail]
 
 
@@ -79,8 +80,8 @@ def list_products(request: HttpRequest) -> list[dict]:
     return [_product_brief(p) for p in selectors.product_list()]
 
 
-@router.get("/products/{product_id}", response=ProductDetail)
-def get_product(request: HttpRequest, product_id: int) -> dict:
+@router.get("/products/{product_id}", response={200: ProductDetail, 404: Error, 422: Error})
+def get_product(request: HttpRequest, product_id: Id) -> dict:
     p = selectors.product_detail(product_id)  # DomainError unknown_product -> 404
     skus = list(p.skus.all())
     stock = availability_by_trade_mode([s.id for s in skus])

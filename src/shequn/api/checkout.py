@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Id, SmallInt
 from shequn.checkout import cart as carts
 from shequn.checkout import services
 from shequn.checkout.identities import get_identity
@@ -45,13 +45,13 @@ class QuoteOut(Schema):
 
 
 class QuoteIn(Schema):
-    identity_id: int | None = None
+    identity_id: Id | None = None
 
 
 class PlaceIn(Schema):
-    identity_id: int
-    address_id: int
-    cart_version: int | None = None
+    identity_id: Id
+    address_id: Id
+    cart_version: SmallInt | None = None
 
 
 class OrderRef(Schema):

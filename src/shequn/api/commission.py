@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from shequn.accounts import roles
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Money, SmallInt, Text40, Text500
 from shequn.commission import selectors, services
 from shequn.commission.models import Withdrawal
 from shequn.core.errors import CommonError
@@ -47,7 +47,7 @@ class LineOut(Schema):
 
 
 class WithdrawalIn(Schema):
-    amount: str
+    amount: Money
 
 
 class WithdrawalOut(Schema):
@@ -65,7 +65,7 @@ class WithdrawalOut(Schema):
 
 
 class RejectIn(Schema):
-    reason: str = ""
+    reason: Text500 = ""
 
 
 def _leader(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -92,9 +92,9 @@ def my_balances(request: HttpRequest) -> BalancesOut:
     return BalancesOut(**selectors.balances(_leader(request)).as_dict())
 
 
-@router.get("/me/lines", response={200: list[LineOut], 401: Error, 403: Error})
-def my_lines(request: HttpRequest, state: str | None = None, limit: int = 50,
-             offset: int = 0) -> list[LineOut]:
+@router.get("/me/lines", response={200: list[LineOut], 401: Error, 403: Error, 422: Error})
+def my_lines(request: HttpRequest, state: str | None = None, limit: SmallInt = 50,
+             offset: SmallInt = 0) -> list[LineOut]:
     rows = selectors.lines_for_leader(_leader(request), state=state,
                                       limit=max(1, min(limit, 200)), offset=max(0, offset))
     return [LineOut(id=r.id, order_number=r.order_number, buyer=r.buyer, product=r.product,
@@ -118,15 +118,18 @@ def request_withdrawal(request: HttpRequest, payload: WithdrawalIn):  # type: ig
                                                request_key=key))
 
 
-@router.get("/withdrawals", response={200: list[WithdrawalOut], 401: Error, 403: Error})
+@router.get("/withdrawals", response={200: list[WithdrawalOut], 401: Error, 403: Error,
+                                      422: Error})
 def list_withdrawals(request: HttpRequest, state: str | None = None) -> list[WithdrawalOut]:
     _operator(request)
     return [_w(w) for w in selectors.withdrawals_for_ops(state)[:200]]
 
 
 @router.post("/withdrawals/{withdrawal_id}/approve",
-             response={200: WithdrawalOut, 401: Error, 403: Error, 404: Error, 409: Error})
-def approve(request: HttpRequest, withdrawal_id: str) -> WithdrawalOut:
+             response={200: WithdrawalOut, 401: Error, 403: Error, 404: Error, 409: Error,
+                       422: Error})
+def approve(request: HttpRequest, withdrawal_id: Text40) -> WithdrawalOut:
+    # Not a UUID type: an id that is not one names no withdrawal (404 from the service).
     _operator(request)
     w = services.approve_withdrawal(request.user, withdrawal_id)
     # Send it now (outside the approval's transaction). If the provider cannot
@@ -141,6 +144,6 @@ def approve(request: HttpRequest, withdrawal_id: str) -> WithdrawalOut:
 @router.post("/withdrawals/{withdrawal_id}/reject",
              response={200: WithdrawalOut, 401: Error, 403: Error, 404: Error, 409: Error,
                        422: Error})
-def reject(request: HttpRequest, withdrawal_id: str, payload: RejectIn) -> WithdrawalOut:
+def reject(request: HttpRequest, withdrawal_id: Text40, payload: RejectIn) -> WithdrawalOut:
     _operator(request)
     return _w(services.reject_withdrawal(request.user, withdrawal_id, payload.reason))

@@ -5,7 +5,8 @@
   A machine endpoint: no session, no CSRF; a bearer token
   (``SHEQUN["CUSTOMS_RECEIPT_TOKEN"]``) instead. The token is checked before
   the body is read and the size before it is parsed; a refused call changes
-  nothing.
+  nothing. An address that made too many refused calls in a minute is
+  answered 429 without looking further.
 * Operators: declarations by state, one declaration with its messages and
   receipts, cancel a declaration (CEB623), resend a message. Buyers and
   leaders get 403 ``not_operator``.
@@ -22,7 +23,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Id, SmallInt
+from shequn.core import netaddr, ratelimit
 from shequn.core.errors import CodedError, CommonError, DomainError
 from shequn.customs import ops, selectors, services
 from shequn.customs.errors import CustomsError
@@ -33,6 +35,7 @@ router = Router(tags=["customs"], auth=django_auth)
 
 # A receipt message is a few KB; a DxpMsg of a batch stays far below this.
 MAX_RECEIPT_BYTES = 1024 * 1024
+REFUSAL_WINDOW_SECONDS = 60
 
 
 class ReceiptIntakeError(CodedError):
@@ -61,6 +64,10 @@ def _token_ok(request: HttpRequest) -> bool:
     return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
+def _refusals_per_minute() -> int:
+    return int(settings.SHEQUN.get("CUSTOMS_RECEIPT_REFUSALS_PER_MINUTE", 30))
+
+
 def _declared_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -69,13 +76,17 @@ def _declared_length(request: HttpRequest) -> int:
 
 
 @router.post("/receipts", auth=None, url_name="customs_receipts",
-             response={200: OutcomesOut, 400: Error, 401: Error, 413: Error})
+             response={200: OutcomesOut, 400: Error, 401: Error, 413: Error, 429: Error})
 def receipts(request: HttpRequest) -> HttpResponse | dict[str, list[str]]:
     """Apply one receipt message from customs; ``outcomes`` has one entry per
     record: applied, ignored (old or not forward), duplicate, unknown, …"""
+    ip = netaddr.client_ip(request)
+    key = f"customsreceipt:{ip or '-'}"
+    if ratelimit.exceeded(key, _refusals_per_minute(), REFUSAL_WINDOW_SECONDS):
+        return _refuse(CommonError.RATE_LIMITED.error())
     if not _token_ok(request):
-        log.warning("customs receipt refused: bad or missing token from %s",
-                    request.META.get("REMOTE_ADDR", "?"))
+        ratelimit.hit(key, _refusals_per_minute(), REFUSAL_WINDOW_SECONDS)
+        log.warning("customs receipt refused: bad or missing token from %s", ip or "?")
         return _refuse(ReceiptIntakeError.BAD_TOKEN.error(), **{"WWW-Authenticate": "Bearer"})
     if _declared_length(request) > MAX_RECEIPT_BYTES:
         return _refuse(ReceiptIntakeError.TOO_LARGE.error(limit=MAX_RECEIPT_BYTES))
@@ -185,8 +196,8 @@ def _detail(number: str) -> dict:
 
 
 @router.get("/declarations", response={200: list[DeclarationOut], 403: Error, 422: Error})
-def list_declarations(request: HttpRequest, state: str = "", q: str = "", limit: int = 50,
-                      offset: int = 0) -> list[dict]:
+def list_declarations(request: HttpRequest, state: str = "", q: str = "",
+                      limit: SmallInt = 50, offset: SmallInt = 0) -> list[dict]:
     """Newest first; ``state`` one of the declaration states, ``q`` part of an
     order number, copNo or invtNo; at most 200 per call."""
     _operator(request)
@@ -214,8 +225,8 @@ def cancel_declaration(request: HttpRequest, number: str, payload: CancelIn) -> 
 
 
 @router.post("/messages/{message_id}/resend",
-             response={200: MessageOut, 403: Error, 404: Error, 409: Error})
-def resend_message(request: HttpRequest, message_id: int) -> dict:
+             response={200: MessageOut, 403: Error, 404: Error, 409: Error, 422: Error})
+def resend_message(request: HttpRequest, message_id: Id) -> dict:
     """Queue a message that did not go out again (CEB900 or a dead letter);
     refused while a retry is still scheduled or once it was sent."""
     return message_out(ops.resend_message(request.user, message_id, note="API"))

@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from shequn.accounts import roles
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Id, SmallInt, Text20, Text40, Text60, Text200, Text500
 from shequn.distribution import selectors, services
 from shequn.distribution.errors import DistributionError
 from shequn.distribution.models import LeaderProfile
@@ -22,19 +22,19 @@ router = Router(tags=["leaders"], auth=django_auth)
 
 
 class ApplyIn(Schema):
-    real_name: str
-    phone: str
-    region: str
-    reason: str = ""
-    invite_code: str = ""
+    real_name: Text40
+    phone: Text20
+    region: Text60
+    reason: Text500 = ""
+    invite_code: Text40 = ""
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Text200
 
 
 class CodeIn(Schema):
-    code: str
+    code: Text40
 
 
 class InviteeOut(Schema):
@@ -63,7 +63,7 @@ class LeaderOut(Schema):
     inviter: InviteeOut | None
 
 
-class MeOut(LeaderOut):
+class LeaderMeOut(LeaderOut):
     team_size: int
     team_depth: int
     direct_invitee_count: int
@@ -132,13 +132,13 @@ def apply(request: HttpRequest, payload: ApplyIn):
     return 201, LeaderOut(**_leader_fields(_fresh(profile.pk)))
 
 
-@router.get("/me", response={200: MeOut, 404: Error})
-def me(request: HttpRequest, limit: int = 20, offset: int = 0):
+@router.get("/me", response={200: LeaderMeOut, 404: Error, 422: Error})
+def me(request: HttpRequest, limit: SmallInt = 20, offset: SmallInt = 0):
     profile = selectors.profile_for(request.user)
     if profile is None:
         raise DistributionError.APPLICATION_NOT_FOUND.error()
     limit, offset = _limit(limit, offset)
-    return MeOut(**_leader_fields(profile), team_size=profile.team_size,
+    return LeaderMeOut(**_leader_fields(profile), team_size=profile.team_size,
                  team_depth=profile.team_depth,
                  direct_invitee_count=selectors.direct_invitee_count(profile),
                  direct_invitees=[_invitee(p) for p in
@@ -160,17 +160,18 @@ def bind(request: HttpRequest, payload: CodeIn):
 
 # --------------------------------------------------------------------------- operators
 
-@router.get("/applications", response={200: list[ApplicationOut], 403: Error})
-def applications(request: HttpRequest, status: str = "pending", limit: int = 50,
-                 offset: int = 0):
+@router.get("/applications", response={200: list[ApplicationOut], 403: Error, 422: Error})
+def applications(request: HttpRequest, status: str = "pending", limit: SmallInt = 50,
+                 offset: SmallInt = 0):
     _require_operator(request)
     limit, offset = _limit(limit, offset)
     wanted = status if status in LeaderProfile.Status.values else None
     return [_application(p) for p in selectors.applications(wanted, limit, offset)]
 
 
-@router.get("/{int:profile_id}", response={200: ApplicationOut, 403: Error, 404: Error})
-def detail(request: HttpRequest, profile_id: int):
+@router.get("/{int:profile_id}", response={200: ApplicationOut, 403: Error, 404: Error,
+                                          422: Error})
+def detail(request: HttpRequest, profile_id: Id):
     """Operators only: a leader reads their own data through /me."""
     _require_operator(request)
     profile = LeaderProfile.objects.select_related("shop", "inviter").filter(
@@ -191,7 +192,7 @@ _ACTIONS = {
 
 @router.post("/{int:profile_id}/{action}",
              response={200: ApplicationOut, 403: Error, 404: Error, 409: Error, 422: Error})
-def decide(request: HttpRequest, profile_id: int, action: str, payload: ReasonIn):
+def decide(request: HttpRequest, profile_id: Id, action: str, payload: ReasonIn):
     fn = _ACTIONS.get(action)
     if fn is None:
         raise DistributionError.INVALID_TRANSITION.error(action=action[:20])

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from shequn.api.orders import OrderOut, order_out
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, Id, Text200
 from shequn.core.errors import CommonError
 from shequn.orders import services
 from shequn.orders.models import Order
@@ -18,7 +18,7 @@ router = Router(tags=["ops"], auth=django_auth)
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: Text200 = ""
 
 
 def _order(request: HttpRequest, number: str) -> Order:
@@ -70,12 +70,12 @@ def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
 
 class DecisionIn(Schema):
     approve: bool
-    reason: str = ""
+    reason: Text200 = ""
 
 
 @router.post("/orders/{number}/returns/{return_id}",
              response={200: OrderOut, 403: Error, 404: Error, 409: Error, 422: Error})
-def decide_return(request: HttpRequest, number: str, return_id: int, payload: DecisionIn
+def decide_return(request: HttpRequest, number: str, return_id: Id, payload: DecisionIn
                   ) -> OrderOut:
     """Approve or reject a buyer's return request (audited)."""
     from shequn.orders import returns

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
-from shequn.api.schemas import Error
+from shequn.api.schemas import Error, SmallInt, Text200
 from shequn.orders import selectors, services
 
 router = Router(tags=["orders"], auth=django_auth)
@@ -73,8 +74,8 @@ def order_out(order) -> OrderOut:  # type: ignore[no-untyped-def]
                   for s in selectors.timeline(order)])
 
 
-@router.get("", response=list[OrderOut])
-def list_orders(request: HttpRequest, checkout: str | None = None) -> list[OrderOut]:
+@router.get("", response={200: list[OrderOut], 422: Error})
+def list_orders(request: HttpRequest, checkout: uuid.UUID | None = None) -> list[OrderOut]:
     qs = selectors.orders_for_user(request.user).select_related("shop")
     if checkout:
         qs = qs.filter(checkout_id=checkout)
@@ -94,13 +95,13 @@ def cancel(request: HttpRequest, number: str) -> OrderOut:
 
 
 class ReturnLineIn(Schema):
-    line: int  # gnum of the order line
-    qty: int
+    line: SmallInt  # gnum of the order line
+    qty: SmallInt
 
 
 class ReturnIn(Schema):
-    lines: list[ReturnLineIn]
-    reason: str
+    lines: list[ReturnLineIn] = Field(max_length=99)
+    reason: Text200
 
 
 class ReturnOut(Schema):

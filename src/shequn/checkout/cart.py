@@ -14,9 +14,10 @@ from django.db import transaction
 from django.db.models import F
 
 from shequn.catalog.models import SKU, Product
-from shequn.checkout.errors import CheckoutError
+from shequn.checkout.errors import CheckoutError, ListingError
 from shequn.checkout.models import Cart, CartLine
 from shequn.core.money import ZERO, q2
+from shequn.shops.models import Listing
 
 SESSION_KEY = "cart_id"
 
@@ -89,8 +90,31 @@ def _bump(cart: Cart) -> None:
     cart.refresh_from_db(fields=["version"])
 
 
+def _checked_listing(cart: Cart, sku: SKU, listing_id: int | None,
+                     refuse_other_shop: bool) -> int | None:
+    """The listing kept on the line: an existing, active listing of this product
+    in an active shop. The line's listing is a record of where the buyer added
+    it, never attribution (that comes from a verified share link or binding
+    only): a listing of another shop than the cart is attributed to is refused
+    (``refuse_other_shop``, the API) or not recorded (the store pages, where
+    a buyer bound to one leader may still browse another's shop)."""
+    if listing_id is None:
+        return None
+    listing = Listing.objects.select_related("shop").filter(pk=listing_id).first()
+    if listing is None:
+        raise ListingError.UNKNOWN_LISTING.error(listing=listing_id)
+    if not (listing.active and listing.shop.active and listing.product_id == sku.product_id):
+        raise ListingError.LISTING_NOT_SELLABLE.error(listing=listing_id)
+    if cart.shop_id is not None and listing.shop_id != cart.shop_id:
+        if refuse_other_shop:
+            raise ListingError.LISTING_OTHER_SHOP.error(listing=listing_id)
+        return None
+    return listing.pk
+
+
 @transaction.atomic
-def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None) -> None:
+def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *,
+             refuse_other_shop: bool = False) -> None:
     _check_qty(qty)
     if qty == 0:
         raise CheckoutError.INVALID_QTY.error(qty=qty)
@@ -99,6 +123,7 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None) -
         raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
     if not (sku.active and sku.product.active):
         raise CheckoutError.NOT_SELLABLE.error(sku=sku.code)
+    listing_id = _checked_listing(cart, sku, listing_id, refuse_other_shop)
     line = CartLine.objects.select_for_update().filter(cart=cart, sku=sku).first()
     if line is None:
         if cart.lines.count() >= settings.SHEQUN["MAX_LINES_PER_ORDER"]:

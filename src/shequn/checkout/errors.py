@@ -36,3 +36,12 @@ class CheckoutError(CodedError):
                          "Orderer and payer identities do not match", 422)
     OUT_OF_STOCK = ("out_of_stock", "库存不足", "Out of stock", 409)
     NOT_SELLABLE = ("not_sellable", "该商品暂不可售", "This item cannot be sold now", 422)
+
+
+class ListingError(CodedError):
+    # Where a cart line says it was added: never attribution, see cart._checked_listing.
+    UNKNOWN_LISTING = ("unknown_listing", "店铺商品不存在", "Unknown listing", 422)
+    LISTING_NOT_SELLABLE = ("listing_not_sellable", "该店铺商品已下架或与所选商品不符",
+                            "The listing is inactive or not of this product", 422)
+    LISTING_OTHER_SHOP = ("listing_other_shop", "该商品不属于当前归属的店铺",
+                          "The listing belongs to another shop than the cart's", 422)

@@ -103,10 +103,11 @@ def _real_names(user_ids: list[int]) -> dict[int, str]:
 
 
 def _safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula is quoted (CSV injection);
+    the one rule of every export (also after blanks and in full-width forms)."""
+    from shequn.analytics.exports import safe_cell
+
+    return safe_cell(value)
 
 
 def income_csv(year: int, quarter: int) -> bytes:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import shequn.core.converters  # noqa: F401  (registers <id:...>)
 from shequn.web.leader import money, network, poster_views, views
 
 app_name = "leader"
@@ -9,16 +10,16 @@ urlpatterns = [
     path("shop/", views.shop_update, name="shop_update"),
     path("shop/new/", views.shop_create, name="shop_create"),
     path("products/", views.products, name="products"),
-    path("products/<int:product_id>/toggle/", views.toggle_listing, name="toggle"),
+    path("products/<id:product_id>/toggle/", views.toggle_listing, name="toggle"),
     path("share/", views.share, name="share"),
     path("orders/", views.orders, name="orders"),
     path("posters/shop.png", poster_views.shop_poster, name="poster_shop"),
     path("posters/invite.png", poster_views.invite_poster, name="poster_invite"),
-    path("posters/listing/<int:listing_id>.png", poster_views.product_poster,
+    path("posters/listing/<id:listing_id>.png", poster_views.product_poster,
          name="poster_product"),
     path("customers/", network.customers, name="customers"),
     path("team/", network.team, name="team"),
-    path("team/<int:profile_id>/children/", network.team_children, name="team_children"),
+    path("team/<id:profile_id>/children/", network.team_children, name="team_children"),
     path("earnings/", money.earnings, name="earnings"),
     path("earnings/withdraw/", money.withdraw, name="withdraw"),
 ]

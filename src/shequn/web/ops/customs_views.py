@@ -161,7 +161,7 @@ def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 urlpatterns = [
     path("customs/", console, name="customs"),
-    path("customs/messages/<int:pk>/<slug:action>/", message_action,
+    path("customs/messages/<id:pk>/<slug:action>/", message_action,
          name="customs_message_action"),
     path("customs/<str:number>/", declaration_detail, name="customs_declaration"),
     path("customs/<str:number>/cancel/", cancel_declaration, name="customs_cancel"),

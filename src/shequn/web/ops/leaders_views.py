@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequn.accounts.models import User
 from shequn.analytics import exports, fission, funnels
@@ -30,6 +31,7 @@ from shequn.commission import selectors as commission_reads
 from shequn.commission import services as commission
 from shequn.commission.models import CommissionLine, Withdrawal
 from shequn.core import audit, pii
+from shequn.core import converters as _converters  # noqa: F401  (registers <id:...>)
 from shequn.core.errors import DomainError
 from shequn.distribution import codes
 from shequn.distribution import selectors as network_reads
@@ -134,13 +136,17 @@ def _leader_lookup(q: str) -> list[int]:
 _PHONE_RE = re.compile(r"^1\d{10}$")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @operator_only
 def bindings(request: HttpRequest) -> HttpResponse:
     """Search bindings by leader (invite code, shop slug or username) or by the buyer's
-    full phone number, looked up by its keyed hash (phones are never stored in clear)."""
-    leader_q = request.GET.get("leader", "").strip()
-    phone = re.sub(r"\D", "", request.GET.get("phone", ""))[:11]
+    full phone number, looked up by its keyed hash (phones are never stored in clear).
+    The search is POSTed, so a phone number never stands in a URL (access logs,
+    browser history, Referer); a GET only filters by leader."""
+    params = request.POST if request.method == "POST" else request.GET
+    leader_q = params.get("leader", "").strip()
+    phone = (re.sub(r"\D", "", request.POST.get("phone", ""))[:11]
+             if request.method == "POST" else "")
     rows: list[CustomerBinding] = []
     history: list[Any] = []
     error = ""
@@ -228,20 +234,22 @@ def withdrawal_action(request: HtmxHttpRequest, withdrawal_id: str, action: str
     deciding their own withdrawal (``own_withdrawal``)."""
     if action not in ("approve", "reject"):
         raise Http404("unknown action")
+    pk = _uuid_or_none(withdrawal_id)
+    if pk is None:  # not an id at all: not found (before any service reads it)
+        raise Http404("no such withdrawal")
     ok, error, status = "", None, 200
     try:
         if action == "approve":
-            commission.approve_withdrawal(request.user, withdrawal_id)
+            commission.approve_withdrawal(request.user, pk)
             ok = "已批准，等待打款 Approved"
         else:
-            commission.reject_withdrawal(request.user, withdrawal_id,
+            commission.reject_withdrawal(request.user, pk,
                                          request.POST.get("reason", "")[:500])
             ok = "已驳回 Rejected"
     except DomainError as err:
         log.info("ops withdrawal %s %s refused: %s", action, withdrawal_id, err.code)
         error, status = err, err.status
-    pk = _uuid_or_none(withdrawal_id)
-    w = Withdrawal.objects.select_related("leader").filter(pk=pk).first() if pk else None
+    w = Withdrawal.objects.select_related("leader").filter(pk=pk).first()
     if w is None:
         raise Http404("no such withdrawal")
     if not request.htmx:
@@ -255,8 +263,6 @@ def withdrawal_action(request: HtmxHttpRequest, withdrawal_id: str, action: str
 
 
 def _uuid_or_none(raw: str) -> str | None:
-    import uuid
-
     try:
         return str(uuid.UUID(str(raw)))
     except ValueError:
@@ -378,7 +384,7 @@ def fission_export(request: HttpRequest, kind: str) -> HttpResponse:
 
 urlpatterns = [
     path("leaders/", leaders, name="leaders"),
-    path("leaders/<int:profile_id>/<slug:action>/", leader_action, name="leader_action"),
+    path("leaders/<id:profile_id>/<slug:action>/", leader_action, name="leader_action"),
     path("bindings/", bindings, name="bindings"),
     path("settlement/", settlement, name="settlement"),
     path("settlement/run/", settlement_run, name="settlement_run"),

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+import shequn.core.converters  # noqa: F401  (registers <id:...>)
 from shequn.web.ops import outbox_views, views
 
 app_name = "ops"
@@ -13,6 +14,6 @@ urlpatterns = [
     path("", include("shequn.web.ops.leaders_views")),  # leaders, bindings, money, fission
     path("", include("shequn.web.ops.customs_views")),  # customs console
     path("outbox/", outbox_views.outbox_events, name="outbox"),
-    path("outbox/<int:pk>/", outbox_views.outbox_event, name="outbox_event"),
-    path("outbox/<int:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),
+    path("outbox/<id:pk>/", outbox_views.outbox_event, name="outbox_event"),
+    path("outbox/<id:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+import shequn.core.converters  # noqa: F401  (registers <id:...>)
 from shequn.web.store import views
 
 app_name = "store"
@@ -7,7 +8,7 @@ app_name = "store"
 urlpatterns = [
     path("", views.home, name="home"),
     path("s/<slug:slug>/", views.shop_home, name="shop"),
-    path("s/<slug:slug>/p/<int:product_id>/", views.product_page, name="product"),
+    path("s/<slug:slug>/p/<id:product_id>/", views.product_page, name="product"),
     path("t/<str:token>/", views.share_link, name="share"),
     path("cart/", views.cart_page, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
