@@ -35,12 +35,13 @@ def browser_page():
         page.set_default_timeout(15_000)
         # Every page must pass the Content-Security-Policy with no console error:
         # a blocked inline script or style would show up here. A 4xx answer to a
-        # form (an inline validation error, by design) is logged by Chromium too.
+        # form (an inline validation error, by design) is logged by Chromium and
+        # by htmx too.
         errors: list[str] = []
+        expected = ("Failed to load resource: the server responded with a status of 4",
+                    "Response Status Error Code 4")
         page.on("console", lambda m: errors.append(f"{page.url}: {m.text}")
-                if m.type == "error" and not m.text.startswith(
-                    "Failed to load resource: the server responded with a status of 4")
-                else None)
+                if m.type == "error" and not m.text.startswith(expected) else None)
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
         try:
             yield page
