@@ -44,7 +44,7 @@ lint: install
 test: install services browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
+	SHEQUN_TEST_REQUIRE_SERVICES=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" --junitxml=test-artifacts/junit-sqlite.xml
 
 test-fast: install

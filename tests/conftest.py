@@ -30,6 +30,17 @@ def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL; `make test` does)")
     needs_broker = any("rabbitmq" in item.keywords for item in items)
     broker = needs_broker and _rabbitmq_answers()
+    # `make test` runs the PostgreSQL pass with SHEQUN_TEST_REQUIRE_SERVICES=1: there a
+    # service that does not answer fails the run instead of skipping what needs it.
+    import os
+
+    if os.environ.get("SHEQUN_TEST_REQUIRE_SERVICES") == "1":
+        if not postgres:
+            raise pytest.UsageError("SHEQUN_TEST_REQUIRE_SERVICES=1 but DATABASE_URL "
+                                    "is not PostgreSQL")
+        if needs_broker and not broker:
+            raise pytest.UsageError("SHEQUN_TEST_REQUIRE_SERVICES=1 but RabbitMQ does "
+                                    "not answer on BROKER_URL")
     skip_mq = pytest.mark.skip(reason="needs RabbitMQ on BROKER_URL (`make test` starts it)")
     for item in items:
         if "postgres" in item.keywords and not postgres:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 
 import pytest
@@ -105,8 +106,9 @@ def test_json_line_shape_with_masked_phone_and_id():
     text = stream.getvalue()
     assert phone not in text and id_number not in text
     first, second = (json.loads(line) for line in text.splitlines())
-    assert set(first) >= {"ts", "level", "logger", "message", "request_id"}
+    assert set(first) >= {"ts", "level", "logger", "message", "request_id", "pid"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["ts"])
+    assert first["pid"] == os.getpid()
     assert first["level"] == "WARNING"
     assert first["logger"] == "shequn.test.logjson"
     assert first["request_id"] == rid == "req-0123456789"

@@ -18,9 +18,14 @@ import sys
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
-    import django
+    from django.apps import apps
 
-    django.setup()
+    # Once per process: a second setup would configure logging again onto
+    # whatever sys.stderr is at that moment (in tests, a capture since closed).
+    if not apps.ready:
+        import django
+
+        django.setup()
 
 
 def main(argv: list[str]) -> int:

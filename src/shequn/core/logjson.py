@@ -68,6 +68,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": request_id,
+            # Which gunicorn worker or Celery process wrote it: several share a log.
+            "pid": record.process,
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and key not in body and not key.startswith("_"):
