@@ -138,6 +138,17 @@ def prepare_metrics_dir(path: str) -> None:
 # --------------------------------------------------------------------------- hooks
 
 def on_starting(server: Any) -> None:
+    # A refused configuration stops the master before it forks: one clean list of
+    # problems and exit 2, rather than every worker failing to boot with a traceback.
+    from shequn.core import envconfig
+
+    found = envconfig.problems(os.environ)
+    if found:
+        import sys
+
+        print(str(envconfig.ConfigurationRefused(envconfig.mode_of(os.environ), found)),
+              file=sys.stderr)
+        sys.exit(2)
     # Once per master start (not on reload: live workers still write there).
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if METRICS and path:

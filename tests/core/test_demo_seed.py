@@ -167,3 +167,31 @@ def test_share_token_fallback_signs_the_same_payload(monkeypatch):
     payload = signing.loads(demo.share_token(shop), salt="shequn.share")
     assert payload["s"] == shop.id and payload["u"] == shop.owner_id
     assert payload["l"] is None and payload["c"] == "link" and isinstance(payload["iat"], int)
+
+
+def test_staging_refuses_the_published_passwords(settings):
+    from django.core.management.base import CommandError
+
+    from shequn.accounts.models import User
+
+    settings.SHEQUN_ENV = "staging"
+    with pytest.raises(CommandError, match="--staff-password"):
+        call_command("seed_demo", stdout=StringIO(), skip_checks=True)
+    with pytest.raises(CommandError, match="12 characters"):
+        call_command("seed_demo", "--staff-password", "short", stdout=StringIO(),
+                     skip_checks=True)
+    assert not User.objects.exists()
+
+
+def test_staging_staff_password_replaces_every_demo_password(settings):
+    settings.SHEQUN_ENV = "staging"
+    out = StringIO()
+    secret = "a-staging-password-9"
+    call_command("seed_demo", "--staff-password", secret, stdout=out, skip_checks=True)
+    text = out.getvalue()
+    assert secret not in text and "/sim/sms/" in text
+    for username, published in (demo.OPS_LOGIN, demo.ADMIN_LOGIN, demo.LEADER_LOGIN,
+                                demo.BRAND_LOGIN, ("leader2", demo.LEADER_LOGIN[1])):
+        assert published not in text
+        assert authenticate(username=username, password=published) is None
+        assert authenticate(username=username, password=secret) is not None, username

@@ -71,3 +71,14 @@ def test_secrets_generate_prints_a_complete_env(tmp_path):
     assert env["SHEQUN_ENV"] == "staging"
     assert (tmp_path / "keys" / "ceb-sign.key").stat().st_mode & 0o077 == 0
     assert envconfig.problems(env) == []
+
+
+def test_gunicorn_refuses_before_forking_workers(tmp_path):
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env = staging_env(tmp_path) | {"SHEQUN_ENV": "production",
+                                   "SHEQUN_BIND": "127.0.0.1:0", "SHEQUN_WEB_WORKERS": "1"}
+    r = subprocess.run([str(gunicorn), "-c", "python:shequn.gunicorn_conf", "shequn.wsgi"],
+                       env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "SHEQUN_PAYMENT_PROVIDER: the payment port is configured to a simulator" in r.stderr
+    assert "Traceback" not in r.stderr and "Booting worker" not in r.stderr

@@ -60,8 +60,10 @@ DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_ADMIN_DB = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379"
 
-# Demo staff from `shequn seed_demo` (README: ops / ops-demo-2026).
-OPS_LOGIN = ("ops", "ops-demo-2026")
+# Demo staff from `shequn seed_demo --staff-password ...` (staging refuses the
+# published demo passwords).
+STAFF_PASSWORD = "staging-staff-password-1"
+OPS_LOGIN = ("ops", STAFF_PASSWORD)
 BANNER = "模拟环境"
 
 # Variables of the caller's environment that must not leak into the staging
@@ -276,7 +278,8 @@ class Topology:
         self._create_database()
         self._timed("migrate", lambda: self.manage("migrate", "--noinput", "-v0"))
         if self.seed:
-            self._timed("seed", lambda: self.manage("seed_demo"))
+            self._timed("seed", lambda: self.manage("seed_demo", "--staff-password",
+                                                    STAFF_PASSWORD))
         self._timed("collectstatic", lambda: self.manage("collectstatic", "--noinput", "-v0"))
         self._clear_redis()
         t0 = time.perf_counter()

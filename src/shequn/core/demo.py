@@ -380,18 +380,19 @@ def _stock(skus: dict[str, SKU], warehouses: dict[str, Warehouse]) -> int:
     return created_rows
 
 
-def _users(orgs: dict[str, Organization]) -> dict[str, User]:
+def _users(orgs: dict[str, Organization], staff_password: str | None) -> dict[str, User]:
     from shequn.accounts.roles import ensure_groups
 
     ensure_groups()  # also gives operators view access in the admin
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
-    ops = _user(OPS_LOGIN[0], OPS_LOGIN[1], is_staff=True, display_name="平台运营")
+    pw = staff_password
+    ops = _user(OPS_LOGIN[0], pw or OPS_LOGIN[1], is_staff=True, display_name="平台运营")
     ops.groups.add(groups["operator"])
-    admin = _user(ADMIN_LOGIN[0], ADMIN_LOGIN[1], is_staff=True, is_superuser=True,
+    admin = _user(ADMIN_LOGIN[0], pw or ADMIN_LOGIN[1], is_staff=True, is_superuser=True,
                   display_name="系统管理员")
-    leader = _user(LEADER_LOGIN[0], LEADER_LOGIN[1], display_name=SHOP_NAME)
+    leader = _user(LEADER_LOGIN[0], pw or LEADER_LOGIN[1], display_name=SHOP_NAME)
     leader.groups.add(groups["leader"])
-    brand = _user(BRAND_LOGIN[0], BRAND_LOGIN[1], display_name="Sakura Beauty 品牌专员")
+    brand = _user(BRAND_LOGIN[0], pw or BRAND_LOGIN[1], display_name="Sakura Beauty 品牌专员")
     brand.groups.add(groups["brand_staff"])
     orgs["sakura"].members.add(brand)
     return {"ops": ops, "admin": admin, "leader": leader, "brand": brand, "buyer": _buyer()}
@@ -408,7 +409,8 @@ def _shop(leader: User, products: list[Product]) -> Shop:
     return shop
 
 
-def _network_and_plans(users: dict[str, User], products: list[Product]) -> None:
+def _network_and_plans(users: dict[str, User], products: list[Product],
+                       staff_password: str | None) -> None:
     """The demo leader goes through the real application and approval (so the
     console has an invite code, a team and a grade), invites a second leader,
     and commission plans exist: 10 % by default, 15 % on the first product.
@@ -425,7 +427,7 @@ def _network_and_plans(users: dict[str, User], products: list[Product]) -> None:
         profile = network.apply(leader, real_name="林小", phone="13900000001",
                                 region="浙江省杭州市", reason="演示团长 demo leader")
         profile = network.approve(profile.pk, ops, "演示数据 demo data")
-    second = _user("leader2", LEADER_LOGIN[1], display_name="阿青的小店")
+    second = _user("leader2", staff_password or LEADER_LOGIN[1], display_name="阿青的小店")
     if not LeaderProfile.objects.filter(user=second).exists() and profile.invite_code:
         invited = network.apply(second, real_name="陈青", phone="13900000002",
                                 region="上海市", reason="朋友邀请 invited by a friend",
@@ -442,16 +444,18 @@ def _network_and_plans(users: dict[str, User], products: list[Product]) -> None:
 
 
 @transaction.atomic
-def seed(stdout: Writer | None = None) -> DemoData:
-    """Create (or find) the whole demo data set. Safe to run any number of times."""
+def seed(stdout: Writer | None = None, staff_password: str | None = None) -> DemoData:
+    """Create (or find) the whole demo data set. Safe to run any number of times.
+    ``staff_password`` replaces the published demo passwords of every staff,
+    leader and brand login (staging: the instance is reachable by others)."""
     say = _say(stdout)
     orgs = _organizations()
     warehouses = _warehouses(orgs["warehouse"])
     products, skus = _catalog(orgs)
     received = _stock(skus, warehouses)
-    users = _users(orgs)
+    users = _users(orgs, staff_password)
     shop = _shop(users["leader"], products)
-    _network_and_plans(users, products)
+    _network_and_plans(users, products, staff_password)
     say(f"演示数据就绪 Demo data ready: {len(products)} products, {len(skus)} SKUs, "
         f"{received} new stock rows received.")
     return DemoData(shop=shop, leader=users["leader"], operator=users["ops"],
@@ -480,8 +484,11 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - cols)
 
 
-def summary(data: DemoData, base_url: str = BASE_URL) -> str:
-    """The text seed_demo prints: where to go and how to sign in."""
+def summary(data: DemoData, base_url: str = BASE_URL, staff_password: str | None = None,
+            code_where: str = "login") -> str:
+    """The text seed_demo prints: where to go and how to sign in. With a
+    ``staff_password`` (staging) the password itself is not printed again, and
+    ``code_where="inbox"`` says where a buyer's one-time code is then read."""
     token = share_token(data.shop)
     rows = [
         ("店铺 Store", f"{base_url}/s/{data.shop.slug}/"),
@@ -491,14 +498,21 @@ def summary(data: DemoData, base_url: str = BASE_URL) -> str:
         ("管理后台 Django admin", f"{base_url}/admin/"),
         ("接口文档 API docs", f"{base_url}/api/docs"),
     ]
+
+    def pw(demo_value: str) -> str:
+        return "(--staff-password)" if staff_password else demo_value
+
+    code = ("验证码显示在登录页（短信模拟器） the code is shown on the sign-in page (SMS simulator)"
+            if code_where == "login" else
+            f"验证码在短信模拟器收件箱（仅限员工） the code is in the staff-only SMS inbox "
+            f"{base_url}/sim/sms/")
     logins = [
-        ("运营 Operator", f"{OPS_LOGIN[0]} / {OPS_LOGIN[1]}"),
-        ("超级管理员 Superuser", f"{ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]}"),
-        ("团长 Leader", f"{LEADER_LOGIN[0]} / {LEADER_LOGIN[1]}"),
-        ("受邀团长 Invited leader", f"leader2 / {LEADER_LOGIN[1]}"),
-        ("品牌方 Brand staff", f"{BRAND_LOGIN[0]} / {BRAND_LOGIN[1]}"),
-        ("买家 Buyer", f"手机 phone {BUYER_PHONE} — 验证码显示在登录页（短信模拟器）"
-                      " the code is shown on the sign-in page (SMS simulator)"),
+        ("运营 Operator", f"{OPS_LOGIN[0]} / {pw(OPS_LOGIN[1])}"),
+        ("超级管理员 Superuser", f"{ADMIN_LOGIN[0]} / {pw(ADMIN_LOGIN[1])}"),
+        ("团长 Leader", f"{LEADER_LOGIN[0]} / {pw(LEADER_LOGIN[1])}"),
+        ("受邀团长 Invited leader", f"leader2 / {pw(LEADER_LOGIN[1])}"),
+        ("品牌方 Brand staff", f"{BRAND_LOGIN[0]} / {pw(BRAND_LOGIN[1])}"),
+        ("买家 Buyer", f"手机 phone {BUYER_PHONE} — {code}"),
     ]
     lines = ["", "=" * 72, "  社群 Shequn — 演示环境 Demo", "=" * 72, "", "  入口 Where to go:"]
     lines += [f"    {_pad(label, 28)}{value}" for label, value in rows]

@@ -16,10 +16,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--base-url", default=demo.BASE_URL,
                             help="Base URL used in the printed links.")
+        parser.add_argument("--staff-password", default=None,
+                            help="Password of every demo staff, leader and brand login "
+                                 "(required in staging, at least 12 characters).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SHEQUN_ENV == "production":
             # Demo staff accounts have published passwords.
             raise CommandError("seed_demo is refused in production (published demo passwords)")
-        data = demo.seed(stdout=self.stdout)
-        self.stdout.write(demo.summary(data, base_url=options["base_url"].rstrip("/")))
+        password = options["staff_password"]
+        if settings.SHEQUN_ENV != "demo" and not password:
+            # Staging is reachable by others: the demo passwords are published in the README.
+            raise CommandError("seed_demo in staging needs --staff-password (at least 12 "
+                               "characters): the demo passwords are published")
+        if password is not None and len(password) < 12:
+            raise CommandError("--staff-password must be at least 12 characters")
+        data = demo.seed(stdout=self.stdout, staff_password=password)
+        self.stdout.write(demo.summary(
+            data, base_url=options["base_url"].rstrip("/"), staff_password=password,
+            code_where="login" if settings.SHEQUN_ENV == "demo" else "inbox"))
