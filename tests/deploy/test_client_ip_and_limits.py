@@ -150,4 +150,6 @@ def test_limits_are_shared_through_redis(settings):
     client = redis.Redis.from_url("redis://127.0.0.1:6379/9")
     keys = client.keys(f"{prefix}:*")
     assert keys and all(b"rl:" in k for k in keys)
+    # Every window expires (window + 60 s), set once by the first hit.
+    assert all(0 < client.ttl(k) <= 120 for k in keys)
     client.delete(*keys)

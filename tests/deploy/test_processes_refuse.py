@@ -82,3 +82,12 @@ def test_gunicorn_refuses_before_forking_workers(tmp_path):
     assert r.returncode == 2, r.stderr[-2000:]
     assert "SHEQUN_PAYMENT_PROVIDER: the payment port is configured to a simulator" in r.stderr
     assert "Traceback" not in r.stderr and "Booting worker" not in r.stderr
+
+
+def test_staging_keeps_sessions_in_redis_and_demo_in_the_database(tmp_path):
+    show = ["shell", "-c", "from django.conf import settings; print(settings.SESSION_ENGINE)"]
+    staging = run_manage(show, staging_env(tmp_path), tmp_path)
+    assert staging.returncode == 0, staging.stderr
+    assert staging.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.cache"
+    demo = run_manage(show, {}, tmp_path)
+    assert demo.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.db"

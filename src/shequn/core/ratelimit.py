@@ -8,8 +8,10 @@ atomic on Redis and on the local-memory cache of the demo. Windows are keyed by
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from shequn.core import clock
 
@@ -25,14 +27,33 @@ def _bucket_key(key: str, window_seconds: int) -> str:
     return f"rl:{key}:{bucket}"
 
 
+def _redis_pipeline(name: str) -> Any:
+    """A pipeline on the redis-py client behind Django's Redis cache, or None on
+    other caches (the demo's memory). ``_cache`` is Django's RedisCacheClient,
+    which has had ``get_client`` since the backend arrived in Django 4.0."""
+    backend: Any = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(name, write=True).pipeline(transaction=False)
+
+
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit in the current window; False once ``limit`` is exceeded."""
     full = _bucket_key(key, window_seconds)
-    cache.add(full, 0, window_seconds + 60)
+    ttl = window_seconds + 60
+    name = cache.make_and_validate_key(full)
+    pipe = _redis_pipeline(name)
+    if pipe is not None:
+        # One round trip: INCR creates the counter at 1 and EXPIRE NX gives it a
+        # life once (Redis >= 7); Django's add + incr would be three round trips.
+        pipe.incr(name)
+        pipe.expire(name, ttl, nx=True)
+        return int(pipe.execute()[0]) <= limit
+    cache.add(full, 0, ttl)
     try:
         n = cache.incr(full)
     except ValueError:  # evicted between add and incr: start again
-        cache.add(full, 1, window_seconds + 60)
+        cache.add(full, 1, ttl)
         n = 1
     return n <= limit
 
