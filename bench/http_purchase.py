@@ -234,6 +234,28 @@ class Run:
         }
 
 
+def clear_backlog(topo: Topology, say: Callable[..., None],
+                  timeout: float = 900) -> dict[str, Any]:
+    """Restart the worker and time how long it takes to clear every paid order."""
+    def waiting() -> int:
+        [(n,)] = topo.sql("SELECT count(*) FROM orders_order "
+                          "WHERE paid_at IS NOT NULL AND cleared_at IS NULL")
+        return int(n)
+
+    backlog = waiting()
+    jobs_before = cpu_seconds(job_pids(topo))  # the simulator's so far (worker stopped)
+    t0 = time.perf_counter()
+    topo.restart("worker")
+    while (left := waiting()) and time.perf_counter() - t0 < timeout:
+        time.sleep(1)
+    seconds = time.perf_counter() - t0
+    say(f"clearance after the runs: {backlog - left} of {backlog} orders in {seconds:.1f} s")
+    return {"orders": backlog, "cleared": backlog - left, "seconds": round(seconds, 1),
+            "orders_per_s": round((backlog - left) / seconds, 1) if seconds else None,
+            "jobs_cpu_ms_per_order": round((cpu_seconds(job_pids(topo)) - jobs_before)
+                                           * 1000 / max(1, backlog - left), 1)}
+
+
 def sql_checks(topo: Topology) -> dict[str, Any]:
     [(paid_orders,)] = topo.sql("SELECT count(*) FROM orders_order WHERE paid_at IS NOT NULL")
     [(succeeded,)] = topo.sql("SELECT count(DISTINCT order_id) FROM payments_payment "
@@ -270,6 +292,11 @@ def main() -> int:
     parser.add_argument("--otp", choices=("hook", "inbox"), default="hook")
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--clearance", choices=("live", "after"), default="live",
+                        help="live: the worker clears orders during the runs (they share "
+                             "the cores); after: the worker is stopped for the timed runs "
+                             "and restarted afterwards, and the clearance of the backlog "
+                             "is timed on its own")
     args = parser.parse_args()
     levels = [int(x) for x in args.buyers.split(",") if x.strip()]
 
@@ -291,6 +318,8 @@ def main() -> int:
         warm = bench.run(min(4, max(levels)), args.warmup)
         say(f"warm-up: {warm['purchases']} purchases, {warm['failed']} failed "
             f"{warm['errors']}")
+        if args.clearance == "after":
+            topo.procs["worker"].stop()
         runs = []
         for buyers in levels:
             result = bench.run(buyers, args.purchases)
@@ -299,6 +328,7 @@ def main() -> int:
                 f"(p50 {result['purchase_ms']['p50']} ms, "
                 f"p99 {result['purchase_ms']['p99']} ms, "
                 f"{result['failed']} failed)")
+        drain = clear_backlog(topo, say) if args.clearance == "after" else None
         checks = sql_checks(topo)
         completed = sum(int(r["purchases"]) for r in [warm, *runs])
         checks["purchases_completed"] = completed
@@ -306,7 +336,8 @@ def main() -> int:
                                 == checks["payments_succeeded"] == completed)
         result = {"web_workers": len(topo.web_worker_pids()),
                   "cores": len(os.sched_getaffinity(0)), "otp": args.otp,
-                  "runs": runs, "checks": checks}
+                  "clearance": args.clearance, "runs": runs, "clearance_after": drain,
+                  "checks": checks}
     finally:
         topo.stop()
         if not args.keep:

@@ -357,6 +357,18 @@ class Topology:
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.procs[name] = Proc(name, argv, self.env, self.workdir / f"{name}.log")
 
+    def restart(self, name: str, ready: str = "ready.", timeout: float = 60) -> None:
+        """Stop a process (if running) and start it again with the same command;
+        wait until its log says ``ready`` (the worker's readiness line)."""
+        old = self.procs[name]
+        old.stop()
+        offset = old.log.stat().st_size if old.log.exists() else 0
+        self._spawn(name, list(old.popen.args))  # type: ignore[arg-type]
+        proc = self.procs[name]
+        wait_for(lambda: ready in proc.log.read_text(errors="replace")[offset:]
+                 or not proc.alive(), timeout, name)
+        self._check_alive(name)
+
     def _check_alive(self, name: str) -> None:
         proc = self.procs[name]
         if not proc.alive():
