@@ -10,6 +10,7 @@ from ninja.utils import check_csrf
 
 from shequn.api.schemas import Error, Id, SmallInt
 from shequn.checkout import cart as carts
+from shequn.checkout.models import Cart
 from shequn.core.errors import CommonError
 
 router = Router(tags=["cart"])
@@ -52,8 +53,11 @@ def _csrf(request: HttpRequest) -> None:
         raise CommonError.FORBIDDEN.error(reason="csrf")
 
 
-def _out(request: HttpRequest) -> CartOut:
-    cart = carts.cart_for_session(request.session, request.user)
+def _out(request: HttpRequest, cart: Cart | None = None) -> CartOut:
+    """The cart as the response shows it; ``cart`` is the one this request
+    already looked up and changed (its version is the bumped one)."""
+    if cart is None:
+        cart = carts.cart_for_session(request.session, request.user)
     s = carts.summary(cart)
     return CartOut(
         id=str(cart.pk), version=cart.version, count=s.count, goods_total=f"{s.goods_total:.2f}",
@@ -79,7 +83,7 @@ def add_item(request: HttpRequest, payload: AddIn) -> CartOut:
     cart = carts.cart_for_session(request.session, request.user)
     carts.add_item(cart, payload.sku_id, payload.qty, payload.listing_id,
                    refuse_other_shop=True)
-    return _out(request)
+    return _out(request, cart)
 
 
 @router.put("/items/{sku_id}", response={200: CartOut, 403: Error, 404: Error, 422: Error})
@@ -87,7 +91,7 @@ def set_qty(request: HttpRequest, sku_id: Id, payload: QtyIn) -> CartOut:
     _csrf(request)
     cart = carts.cart_for_session(request.session, request.user)
     carts.set_qty(cart, sku_id, payload.qty)
-    return _out(request)
+    return _out(request, cart)
 
 
 @router.delete("/items/{sku_id}", response={200: CartOut, 403: Error, 404: Error,
@@ -96,4 +100,4 @@ def remove_item(request: HttpRequest, sku_id: Id) -> CartOut:
     _csrf(request)
     cart = carts.cart_for_session(request.session, request.user)
     carts.remove_item(cart, sku_id)
-    return _out(request)
+    return _out(request, cart)

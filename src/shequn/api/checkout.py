@@ -92,11 +92,15 @@ def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
 @router.post("/place", response={201: PlaceOut, 404: Error, 409: Error, 422: Error})
 def place(request: HttpRequest, payload: PlaceIn) -> tuple[int, PlaceOut]:
     cart = carts.cart_for_session(request.session, request.user)
+    # The payments are created in placement's own transaction (no second
+    # transaction locking the orders again); the provider's pay page is asked
+    # for after it commits. The pay page retries through start_payment.
     orders = services.place_order(user=request.user, cart=cart, identity_id=payload.identity_id,
                                   address_id=payload.address_id,
-                                  expected_version=payload.cart_version)
+                                  expected_version=payload.cart_version,
+                                  on_placed=payments.create_payments)
     checkout_id = orders[0].checkout_id
-    url = payments.start_payment(request.user, checkout_id)
+    url = payments.pay_url(checkout_id)
     return 201, PlaceOut(checkout_id=str(checkout_id), pay_url=url,
                          orders=[OrderRef(number=o.number, state=o.state,
                                           actual_paid=_m(o.actual_paid)) for o in orders])

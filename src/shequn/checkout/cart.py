@@ -11,9 +11,9 @@ from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from shequn.catalog.models import SKU, Product
+from shequn.checkout import reads
 from shequn.checkout.errors import CheckoutError, ListingError
 from shequn.checkout.models import Cart, CartLine
 from shequn.core.money import ZERO, q2
@@ -74,7 +74,10 @@ def cart_for_session(session: MutableMapping[str, Any], user: Any, create: bool 
     if user is not None and cart.user_id is None:
         Cart.objects.filter(pk=cart.pk, user__isnull=True).update(user=user)
         cart.user = user
-    session[SESSION_KEY] = str(cart.pk)
+    if cart_id != str(cart.pk):
+        # Only when it changes: assigning marks the session modified, and a
+        # modified session is written back (one UPDATE) on every request.
+        session[SESSION_KEY] = str(cart.pk)
     return cart
 
 
@@ -86,8 +89,15 @@ def _check_qty(qty: int) -> None:
 
 
 def _bump(cart: Cart) -> None:
-    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
-    cart.refresh_from_db(fields=["version"])
+    """Bump the version first thing in a change's transaction: one UPDATE …
+    RETURNING, which also locks the cart row, so changes to one cart and its
+    placement (which bumps it first too) take their locks in the same order:
+    cart row, then its lines. A change that is refused afterwards rolls the
+    bump back with it."""
+    version = reads.bump_version(cart.pk)
+    if version is None:
+        raise CheckoutError.STALE_CART.error(reason="cart gone")
+    cart.version = version
 
 
 def _checked_listing(cart: Cart, sku: SKU, listing_id: int | None,
@@ -124,6 +134,7 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *
     if not (sku.active and sku.product.active):
         raise CheckoutError.NOT_SELLABLE.error(sku=sku.code)
     listing_id = _checked_listing(cart, sku, listing_id, refuse_other_shop)
+    _bump(cart)
     line = CartLine.objects.select_for_update().filter(cart=cart, sku=sku).first()
     if line is None:
         if cart.lines.count() >= settings.SHEQUN["MAX_LINES_PER_ORDER"]:
@@ -136,12 +147,12 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *
         line.qty = new_qty
         line.unit_price = sku.price  # adding again means the buyer saw today's price
         line.save(update_fields=["qty", "unit_price"])
-    _bump(cart)
 
 
 @transaction.atomic
 def set_qty(cart: Cart, sku_id: int, qty: int) -> None:
     _check_qty(qty)
+    _bump(cart)
     line = CartLine.objects.select_for_update().filter(cart=cart, sku_id=sku_id).first()
     if line is None:
         raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
@@ -151,7 +162,6 @@ def set_qty(cart: Cart, sku_id: int, qty: int) -> None:
         line.qty = qty
         line.unit_price = line.sku.price
         line.save(update_fields=["qty", "unit_price"])
-    _bump(cart)
 
 
 def remove_item(cart: Cart, sku_id: int) -> None:
@@ -160,8 +170,8 @@ def remove_item(cart: Cart, sku_id: int) -> None:
 
 @transaction.atomic
 def clear(cart: Cart) -> None:
-    cart.lines.all().delete()
     _bump(cart)
+    cart.lines.all().delete()
 
 
 def summary(cart: Cart) -> CartSummary:

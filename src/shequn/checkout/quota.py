@@ -9,15 +9,16 @@ every function here idempotent."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import QuotaAccount, QuotaMove
 from shequn.core import clock
-from shequn.core.money import ZERO
+from shequn.core.money import ZERO, q2
 
 Kind = QuotaMove.Kind
 
@@ -73,20 +74,84 @@ def reserve(id_hash: str, year: int, amount: Decimal, ref: str) -> None:
         raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
 
 
+# _settle's two statements. The first locks the account row (found through the
+# source move); the second starts after the lock is held, so its snapshot sees
+# every closing move a transaction that held the lock before us committed: the
+# "no closing move twice" check happens under the row lock. Only "%s"
+# placeholders and column names from _FIELDS are formatted into these.
+_FIELDS = {"reserved", "used"}
+
+
+def _settle_lock_sql() -> str:
+    lock = " FOR UPDATE OF a" if connection.vendor == "postgresql" else ""
+    return ("SELECT m.account_id, m.amount FROM checkout_quotamove m"
+            " JOIN checkout_quotaaccount a ON a.id = m.account_id"
+            " WHERE m.kind = %s AND m.ref = %s ORDER BY m.id LIMIT 1" + lock)
+
+
+def _closed_sql(kinds: int) -> str:
+    marks = ", ".join(["%s"] * kinds)
+    return ("SELECT EXISTS (SELECT 1 FROM checkout_quotamove WHERE account_id = %s"
+            f" AND kind IN ({marks}) AND ref = %s)")
+
+
+def _settle_update_sql(field_from: str, field_to: str | None) -> str:
+    assert field_from in _FIELDS and field_to in (_FIELDS | {None})
+    sets = f"{field_from} = {field_from} - %s"
+    if field_to:
+        sets += f", {field_to} = {field_to} + %s"
+    return (f"UPDATE checkout_quotaaccount SET {sets}"
+            f" WHERE id = %s AND {field_from} >= %s")
+
+
+_MOVE_INTO = "INSERT INTO checkout_quotamove (account_id, kind, amount, ref, at)"
+_INSERT_MOVE = _MOVE_INTO + " VALUES (%s, %s, %s, %s, %s)"
+
+
 def _settle(ref: str, source: str, target: str, field_from: str, field_to: str | None) -> bool:
     """Apply one transition of ``ref`` exactly once: lock the account row, check
-    the source move exists and the target does not, move the amount."""
-    move = QuotaMove.objects.filter(kind=source, ref=ref).select_related("account").first()
-    if move is None:
+    the source move exists and no closing move does, move the amount (a
+    guarded UPDATE: the source field never goes below zero) and append the
+    ledger row. Two statements on PostgreSQL, four on SQLite."""
+    closing = _closing(source)
+    with connection.cursor() as cur:
+        cur.execute(_settle_lock_sql(), [str(source), ref])
+        row = cur.fetchone()
+        if row is None:
+            return False
+        account_id, amount = row[0], row[1]
+        if not isinstance(amount, Decimal):  # SQLite hands back a number
+            amount = q2(Decimal(str(amount)))
+        now = connection.ops.adapt_datetimefield_value(clock.now())
+        money = connection.ops.adapt_decimalfield_value(amount, 12, 2)
+        update = _settle_update_sql(field_from, field_to)
+        update_params: list[Any] = [money, *([money] if field_to else []), account_id, money]
+        closed_params = [account_id, *map(str, closing), ref]
+        insert_params = [account_id, str(target), money, ref, now]
+        closed_sql = _closed_sql(len(closing))
+        if connection.vendor == "postgresql":
+            cur.execute(f"WITH c AS ({closed_sql} AS closed),"
+                        f" u AS ({update} AND NOT (SELECT closed FROM c) RETURNING id),"
+                        f" i AS ({_MOVE_INTO}"
+                        " SELECT u.id, %s, %s, %s, %s FROM u RETURNING id)"
+                        " SELECT (SELECT closed FROM c), (SELECT count(*) FROM i)",
+                        [*closed_params, *update_params, *insert_params[1:]])
+            closed, done = cur.fetchone()
+        else:
+            cur.execute(closed_sql, closed_params)
+            closed = bool(cur.fetchone()[0])
+            done = 0
+            if not closed:
+                cur.execute(update, update_params)
+                if cur.rowcount == 1:
+                    cur.execute(_INSERT_MOVE, insert_params)
+                    done = cur.rowcount
+    if closed:
         return False
-    account = QuotaAccount.objects.select_for_update().get(pk=move.account_id)
-    if QuotaMove.objects.filter(account=account, kind__in=_closing(source), ref=ref).exists():
-        return False
-    updates = {field_from: F(field_from) - move.amount}
-    if field_to:
-        updates[field_to] = F(field_to) + move.amount
-    QuotaAccount.objects.filter(pk=account.pk).update(**updates)
-    QuotaMove.objects.create(account=account, kind=target, amount=move.amount, ref=ref)
+    if done != 1:
+        # Cannot happen while the ledger balances (the source move put the
+        # amount there); refused like the CHECK constraints would.
+        raise IntegrityError(f"quota ledger of {ref} does not hold {amount} in {field_from}")
     return True
 
 
@@ -95,19 +160,19 @@ def _closing(source: str) -> list[str]:
     return [Kind.CONSUME, Kind.RELEASE] if source == Kind.RESERVE else [Kind.REFUND]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def consume(ref: str) -> bool:
     """The order was paid: its reservation becomes use."""
     return _settle(ref, Kind.RESERVE, Kind.CONSUME, "reserved", "used")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def release(ref: str) -> bool:
     """The unpaid order was cancelled or timed out: give the reservation back."""
     return _settle(ref, Kind.RESERVE, Kind.RELEASE, "reserved", None)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def refund(ref: str) -> bool:
     """A paid order was refunded or cancelled at customs: give the use back."""
     return _settle(ref, Kind.CONSUME, Kind.REFUND, "used", None)

@@ -105,6 +105,19 @@ def bump_cart_version(cart_id: Any, user_id: int, expected: int | None) -> bool:
         return cur.rowcount == 1
 
 
+def bump_version(cart_id: Any) -> int | None:
+    """Bump the cart's version (a change to its lines, in the caller's
+    transaction; the UPDATE also locks the cart row until it ends) and return
+    the new one, or None when the cart is gone. Leaves ``updated_at`` alone,
+    like the ORM ``update()`` it replaces."""
+    key = Cart._meta.pk.get_db_prep_value(cart_id, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {Cart._meta.db_table} SET version = version + 1"
+                    " WHERE id = %s RETURNING version", [key])
+        row = cur.fetchone()
+    return None if row is None else int(row[0])
+
+
 def empty_cart(cart_id: Any) -> None:
     key = CartLine._meta.get_field("cart").get_db_prep_value(cart_id, connection)
     with connection.cursor() as cur:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -181,7 +182,15 @@ def _refusal(code: str | None) -> DomainError:
 
 @transaction.atomic
 def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
-                expected_version: int | None) -> list[Order]:
+                expected_version: int | None,
+                on_placed: Callable[[list[Order]], None] | None = None) -> list[Order]:
+    """Place the cart (see the module docstring). ``on_placed`` is called with
+    the new orders inside this transaction, last, so what it writes commits or
+    rolls back with them (the API creates the orders' payment rows there, a
+    layer above this one, instead of in a second transaction that would lock
+    the orders again). It must only write to the database: no call to the
+    payment provider or customs while the stock and quota rows are locked
+    (invariant 2)."""
     # Bumping the version first locks the cart row and proves the buyer placed
     # what they saw: a concurrent change or a second submit finds another version.
     if not reads.bump_cart_version(cart.pk, user.pk, expected_version):
@@ -240,4 +249,6 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
                     checkout_id=str(checkout_id), amount=str(order.actual_paid))
         orders.append(order)
     reads.empty_cart(cart.pk)
+    if on_placed is not None:
+        on_placed(orders)
     return orders

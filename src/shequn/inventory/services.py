@@ -1,14 +1,17 @@
 """Stock changes (ARCHITECTURE §4 invariant 2: never negative, never sold twice).
 
-Every public function runs in ``transaction.atomic()``, so when checkout calls it
-inside its own transaction it joins it (a savepoint), and a failure rolls back
-only what this call did. Contested counters are changed by conditional UPDATEs
+Every public function runs in a transaction. ``release`` and ``commit`` join
+the caller's (``atomic(savepoint=False)``: they are only called inside the
+order's transaction, and nothing catches their errors to carry on, so a
+failure rolls the whole caller back); the others take a savepoint, so a
+failure rolls back only what that call did. Contested counters are changed by conditional UPDATEs
 (``... WHERE on_hand - reserved >= n``); the database's CHECK constraints are the
 last line of defence.
 
 Lock order, everywhere: stock rows by (sku_id, expiry with NULL last, batch_id,
 warehouse_id) — the FEFO order reserve() consumes in — and reservation rows by
-id. One global order means two transactions never wait on each other in a
+id (release and commit lock each reservation with its stock row, in that FEFO
+order then by reservation id). One global order means two transactions never wait on each other in a
 cycle, so no deadlock. No function here calls anything outside the database.
 """
 
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from shequn.catalog.models import SKU
@@ -201,41 +205,100 @@ def _lock_reservations(ref: str, state: str) -> list[Reservation]:
     return sorted(locked, key=lambda r: (_fefo_key(r.stock), r.pk))
 
 
-def _close(r: Reservation, state: str) -> bool:
-    """Move one reservation out of ACTIVE; False if another transaction already did."""
-    return Reservation.objects.filter(pk=r.pk, state=Reservation.State.ACTIVE).update(
-        state=state, closed_at=clock.now()) == 1
+# Closing a ref's active reservations (commit or release): lock them with their
+# stock rows in the global lock order (the FEFO order, then reservation id), then
+# write in one statement on PostgreSQL (three on SQLite): close the reservations,
+# take the units off the stock rows with a guarded UPDATE, append the ledger rows.
+def _close_lock_sql() -> str:
+    lock = " FOR UPDATE OF r, st" if connection.vendor == "postgresql" else ""
+    return ("SELECT r.id, r.stock_id, r.qty"
+            f" FROM {Reservation._meta.db_table} r"
+            f" JOIN {Stock._meta.db_table} st ON st.id = r.stock_id"
+            f" JOIN {Batch._meta.db_table} b ON b.id = st.batch_id"
+            " WHERE r.ref = %s AND r.state = %s"
+            " ORDER BY st.sku_id, b.expiry ASC NULLS LAST, st.batch_id, st.warehouse_id, r.id"
+            + lock)
 
 
-@transaction.atomic
+# Only "%s" placeholders are formatted into these; values go as parameters.
+_CLOSE_RESERVATIONS = ("UPDATE inventory_reservation SET state = %s, closed_at = %s"
+                       " WHERE id IN ({ids}) AND state = 'active'")
+_CLOSE_STOCK = ("UPDATE inventory_stock SET on_hand = inventory_stock.on_hand - v.d,"
+                " reserved = inventory_stock.reserved - v.n"
+                " FROM (SELECT column1 AS id, column2 AS n, column3 AS d"
+                " FROM (VALUES {rows}) AS t) AS v"
+                " WHERE inventory_stock.id = v.id AND inventory_stock.reserved >= v.n"
+                " AND inventory_stock.on_hand >= v.d")
+_CLOSE_MOVES = ("INSERT INTO inventory_stockmove"
+                " (stock_id, kind, on_hand_delta, reserved_delta, ref, note, at) VALUES {rows}")
+
+
+def _pg_close(close: str, stock: str, moves: str) -> str:
+    return (f"WITH r AS ({close} RETURNING id),"
+            f" s AS ({stock} RETURNING inventory_stock.id),"
+            f" m AS ({moves} RETURNING id)"
+            " SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM s),"
+            " (SELECT count(*) FROM m)")
+
+
+def _close_active(ref: str, state: str, kind: str, sold: bool, note: str = "") -> int:
+    """Move ``ref``'s active reservations to ``state``: reserved goes down by
+    their units, and on_hand too when ``sold``. Returns the units; 0 when none
+    are active (already closed: a repeat or a concurrent call got there first).
+    The guards (state still active, reserved >= units, on_hand >= units) cannot
+    fail while the rows are locked; if one did, the ledger would not balance,
+    so the whole change is refused (IntegrityError, as the CHECK constraints
+    would) instead of being partly applied."""
+    with connection.cursor() as cur:
+        cur.execute(_close_lock_sql(), [ref, str(Reservation.State.ACTIVE)])
+        locked = cur.fetchall()
+        if not locked:
+            return 0
+        per_stock: dict[int, int] = defaultdict(int)
+        for _, stock_id, qty in locked:
+            per_stock[stock_id] += qty
+        now = connection.ops.adapt_datetimefield_value(clock.now())
+        ids = [rid for rid, _, _ in locked]
+        close_params: list[Any] = [str(state), now, *ids]
+        stock_params: list[Any] = [x for stock_id, n in per_stock.items()
+                                      for x in (stock_id, n, n if sold else 0)]
+        move_params: list[Any] = [x for _, stock_id, qty in locked
+                                     for x in (stock_id, str(kind), -qty if sold else 0, -qty, ref,
+                                               note[:200], now)]
+        close = _CLOSE_RESERVATIONS.format(ids=", ".join(["%s"] * len(ids)))
+        stock = _CLOSE_STOCK.format(rows=", ".join(["(%s, %s, %s)"] * len(per_stock)))
+        moves_sql = _CLOSE_MOVES.format(
+            rows=", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(locked)))
+        if connection.vendor == "postgresql":
+            cur.execute(_pg_close(close, stock, moves_sql),
+                        [*close_params, *stock_params, *move_params])
+            closed, stocks, moves = cur.fetchone()
+        else:
+            cur.execute(close, close_params)
+            closed = cur.rowcount
+            cur.execute(stock, stock_params)
+            stocks = cur.rowcount
+            cur.execute(moves_sql, move_params)
+            moves = cur.rowcount
+    if (closed, stocks, moves) != (len(ids), len(per_stock), len(locked)):
+        raise IntegrityError(f"stock ledger of {ref} would not balance "
+                             f"({closed}/{len(ids)} reservations, {stocks}/{len(per_stock)}"
+                             f" stock rows, {moves}/{len(locked)} moves)")
+    return sum(qty for _, _, qty in locked)
+
+
+@transaction.atomic(savepoint=False)
 def release(ref: str, note: str = "") -> int:
     """Give back the units held for ``ref`` (order cancelled or unpaid). Returns the
     number of units released; a second call releases nothing and returns 0."""
-    units = 0
-    for r in _lock_reservations(ref, Reservation.State.ACTIVE):
-        if not _close(r, Reservation.State.RELEASED):
-            continue
-        Stock.objects.filter(pk=r.stock_id).update(reserved=F("reserved") - r.qty)
-        StockMove.objects.create(stock_id=r.stock_id, kind=StockMove.Kind.RELEASE,
-                                 reserved_delta=-r.qty, ref=ref, note=note[:200])
-        units += r.qty
-    return units
+    return _close_active(ref, Reservation.State.RELEASED, StockMove.Kind.RELEASE, False, note)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def commit(ref: str) -> int:
     """The order was paid: its held units are sold (on_hand and reserved both go
     down). Returns the units committed; idempotent (a repeat returns 0)."""
-    units = 0
-    for r in _lock_reservations(ref, Reservation.State.ACTIVE):
-        if not _close(r, Reservation.State.COMMITTED):
-            continue
-        Stock.objects.filter(pk=r.stock_id).update(on_hand=F("on_hand") - r.qty,
-                                                   reserved=F("reserved") - r.qty)
-        StockMove.objects.create(stock_id=r.stock_id, kind=StockMove.Kind.COMMIT,
-                                 on_hand_delta=-r.qty, reserved_delta=-r.qty, ref=ref)
-        units += r.qty
-    return units
+    return _close_active(ref, Reservation.State.COMMITTED, StockMove.Kind.COMMIT, True)
 
 
 @transaction.atomic

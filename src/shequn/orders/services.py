@@ -75,12 +75,21 @@ def _lock(order_or_id: Order | Any) -> Order:
     return order
 
 
-@transaction.atomic
-def mark_paid(order_id: Any, *, payer_matches: bool = True, hold_reason: str = "") -> str:
+@transaction.atomic(savepoint=False)
+def mark_paid(order_id: Any, *, payer_matches: bool = True, hold_reason: str = "",
+              locked: Order | None = None) -> str:
     """Apply a verified payment. Returns what happened: ``paid``, ``on_hold``,
     ``duplicate`` (already applied) or ``late`` (the order had been cancelled:
-    the caller must refund the money)."""
-    order = _lock(order_id)
+    the caller must refund the money).
+
+    ``locked`` is the order as the caller read it with ``select_for_update`` in
+    the transaction this call joins (payments locks the payment and its order
+    in one statement); it is used as is instead of being locked and read
+    again. No savepoint: nothing here is caught to carry on, so a failure
+    rolls back the caller's whole transaction."""
+    if locked is not None and locked.pk != order_id:
+        raise ValueError("mark_paid: locked is not the order")
+    order = locked if locked is not None else _lock(order_id)
     if order.state in (S.PAID, S.ON_HOLD, S.SHIPPED, S.DELIVERED, S.COMPLETED, S.REFUNDED):
         return "duplicate"
     if order.state == S.CANCELLED:

@@ -12,10 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shequn.core import audit, clock, outbox, pii
 from shequn.core.errors import DomainError
+from shequn.core.rawrows import build, columns, width
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
 from shequn.payments import selectors, signing
@@ -25,8 +26,10 @@ from shequn.payments.provider import get_provider
 
 log = logging.getLogger("shequn.payments")
 
+
 def _new_no(prefix: str) -> str:
     return prefix + clock.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5).upper()
+
 
 @transaction.atomic
 def start_payment(user: Any, checkout_id: Any) -> str:
@@ -45,10 +48,33 @@ def start_payment(user: Any, checkout_id: Any) -> str:
                                    created_at=clock.now())
     return provider.pay_url(str(checkout_id))
 
+
+def create_payments(orders: list[Order]) -> None:
+    """One payment for each order just placed, in the transaction that placed
+    them (``checkout.services.place_order(on_placed=...)``): the orders are
+    rows no other transaction can see yet, so they need no lock and cannot
+    have a payment already. Database only; the provider is asked for the pay
+    page (``pay_url``) after the transaction. Retries from the pay page go
+    through ``start_payment``, which reuses these payments."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("create_payments runs inside the transaction that placed the orders")
+    provider, now = get_provider(), clock.now()
+    Payment.objects.bulk_create([
+        Payment(order=order, provider=provider.name, out_trade_no=_new_no("P"),
+                amount=order.actual_paid, created_at=now)
+        for order in orders if order.state == Order.State.PENDING_PAYMENT])
+
+
+def pay_url(checkout_id: Any) -> str:
+    """The provider's hosted pay page for a checkout (outside any transaction)."""
+    return get_provider().pay_url(str(checkout_id))
+
+
 def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
     return list(Payment.objects.filter(order__checkout_id=checkout_id, order__user=user,
                                        state=Payment.State.CREATED)
                 .select_related("order").order_by("order__number"))
+
 
 def _redacted(body: bytes) -> str:
     """The notification as kept for disputes: the payer's ID number masked
@@ -68,6 +94,7 @@ def _record(provider: str, notify_id: str, out_trade_no: str, ok: bool, outcome:
     PaymentNotification.objects.create(provider=provider, notify_id=notify_id[:64],
                                        out_trade_no=out_trade_no[:40], signature_ok=ok,
                                        outcome=outcome, body=_redacted(body))
+
 
 def handle_notification(body: bytes, headers: Mapping[str, str],
                         provider: str = "simulator") -> str:
@@ -105,15 +132,48 @@ def handle_notification(body: bytes, headers: Mapping[str, str],
         # A concurrent delivery of the same notification won the race.
         return "duplicate"
 
+
+def _lock_sql() -> str:
+    lock = " FOR UPDATE OF p, o" if connection.vendor == "postgresql" else ""
+    # Identifiers come from model metadata; values are parameters.
+    return (f"SELECT {columns(Payment, 'p')}, {columns(Order, 'o')},"  # noqa: S608
+            f" EXISTS (SELECT 1 FROM {PaymentNotification._meta.db_table} n"
+            " WHERE n.provider = %s AND n.notify_id = %s AND n.signature_ok)"
+            f" FROM {Payment._meta.db_table} p"
+            f" JOIN {Order._meta.db_table} o ON o.id = p.order_id"
+            " WHERE p.out_trade_no = %s" + lock)
+
+
+def _lock_payment(provider: str, notify_id: str, out_trade_no: str
+                  ) -> tuple[Payment | None, bool]:
+    """The payment with its order, both rows locked (payment/order come first in
+    the lock order, then stock, then quota), and whether this notification was
+    already applied: one hand-written query on the notification hot path.
+
+    The "already applied" flag is read in the statement that takes the locks,
+    so after waiting for a concurrent delivery of the same notification it can
+    be stale; that delivery's effects are still seen, because the locked rows
+    come back as they are now (the payment already succeeded → ``duplicate``),
+    and a second verified row for one notification is refused by the
+    ``uniq_verified_notification`` constraint (IntegrityError → ``duplicate``,
+    the whole transaction rolled back)."""
+    with connection.cursor() as cur:
+        cur.execute(_lock_sql(), [provider, notify_id, out_trade_no])
+        row = cur.fetchone()
+    if row is None:
+        return None, False
+    payment = build(Payment, row, 0)
+    payment.order = build(Order, row, width(Payment))
+    return payment, bool(row[width(Payment) + width(Order)])
+
+
 @transaction.atomic
 def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
            payer: Mapping[str, Any], txn_id: str, success: bool, body: bytes) -> str:
-    payment = (Payment.objects.select_for_update().select_related("order")
-               .filter(out_trade_no=out_trade_no).first())
+    payment, seen = _lock_payment(provider, notify_id, out_trade_no)
     if payment is None:
         raise PaymentError.UNKNOWN_PAYMENT.error()
-    if PaymentNotification.objects.filter(provider=provider, notify_id=notify_id,
-                                          signature_ok=True).exists():
+    if seen:
         return "duplicate"
     if payment.state == Payment.State.SUCCEEDED:
         _record(provider, notify_id, out_trade_no, True, "duplicate", body)
@@ -137,18 +197,21 @@ def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
     payment.payer_id_hash = payer_hash
     payment.payer_id_masked = pii.mask_id(payer_id) if payer_id else ""
     payment.paid_at = clock.now()
-    payment.save()
+    payment.save(update_fields=["state", "provider_txn_id", "payer_name", "payer_id_hash",
+                                "payer_id_masked", "paid_at"])
     _record(provider, notify_id, out_trade_no, True, "applied", body)
     outbox.emit("payment.succeeded", "payment", payment.pk, order=order.number,
                 amount=str(payment.amount))
     hold_reason = ("支付人实名与订购人不一致 payer's real name/ID differs from the buyer"
                    if not matches else "")
-    outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason)
+    outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason,
+                                       locked=order)
     if outcome == "late":
         # Paid after the order was cancelled (timeout): the money goes back.
         _refund(payment, payment.amount, "订单已取消，自动退款 order was cancelled", None, "L")
         return "refunded_late"
     return outcome
+
 
 def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any, purpose: str
             ) -> Refund:
@@ -174,6 +237,7 @@ def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any, purpose:
     audit.record(actor, "payment.refund", payment, amount=amount, reason=reason)
     return refund
 
+
 @transaction.atomic
 def refund_order(order_id: Any, *, actor: Any, reason: str) -> Refund:
     """Full refund of a paid (not yet shipped) order, by an operator: money back
@@ -189,6 +253,7 @@ def refund_order(order_id: Any, *, actor: Any, reason: str) -> Refund:
     refund = _refund(payment, payment.amount, reason, actor, "F")
     order_services.mark_refunded(order.pk, actor=actor, reason=reason)
     return refund
+
 
 def simulate_payment(user: Any, checkout_id: Any, *, as_other_person: bool = False,
                      deliveries: int = 1) -> list[str]:
