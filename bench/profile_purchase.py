@@ -470,28 +470,24 @@ class Toggle:
             SessionBase.__setitem__ = setitem  # type: ignore[method-assign]
 
     def on(self) -> None:
-        from django.contrib.auth import user_logged_in
-        from django.contrib.auth.models import update_last_login
-        from django.db import connections
-
-        self.active = True
-        if "no-health-check" in self.names:
-            connections["default"].settings_dict["CONN_HEALTH_CHECKS"] = False
-            connections["default"].health_check_enabled = False
-        if "no-last-login" in self.names:
-            user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        self._switch(True)
 
     def off(self) -> None:
+        self._switch(False)
+
+    def _switch(self, active: bool) -> None:
+        """Apply (``active``) or undo the what-ifs that change Django itself."""
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import update_last_login
         from django.db import connections
 
-        self.active = False
+        self.active = active
         if "no-health-check" in self.names:
-            connections["default"].settings_dict["CONN_HEALTH_CHECKS"] = True
-            connections["default"].health_check_enabled = True
+            connections["default"].settings_dict["CONN_HEALTH_CHECKS"] = not active
+            connections["default"].health_check_enabled = not active
         if "no-last-login" in self.names:
-            user_logged_in.connect(update_last_login, dispatch_uid="update_last_login")
+            change = user_logged_in.disconnect if active else user_logged_in.connect
+            change(update_last_login, dispatch_uid="update_last_login")
 
 
 def ab_run(names: list[str], n: int, rounds_start: int, sku_ids: list[int], secret: str) -> None:
