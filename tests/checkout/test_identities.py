@@ -178,6 +178,17 @@ def test_address_phone_encrypted_and_owner_only():
 
 
 @pytest.mark.django_db
+def test_address_names_are_the_codes_own_and_print_once():
+    a = _addr(make_user(), province="北京市", city="北京市", district="朝阳区",
+              district_code="110105", detail="建国路 1 号")
+    assert (a.province, a.city, a.district) == ("北京市", "北京市", "朝阳区")
+    assert a.full_address == "北京市朝阳区建国路 1 号"
+    b = _addr(make_user(), province="广东省", city="东莞市", district="东莞市",
+              district_code="441900", detail="南城街道 8 号")
+    assert b.full_address == "广东省东莞市南城街道 8 号"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("over,code", [
     ({"district_code": "33010"}, "invalid_district_code"),
     ({"district_code": "33010a"}, "invalid_district_code"),
@@ -185,6 +196,9 @@ def test_address_phone_encrypted_and_owner_only():
     ({"consignee": "<script>"}, "invalid_name"),
     ({"detail": "<script>alert(1)</script>"}, "invalid_address"),
     ({"province": ""}, "invalid_address"),
+    ({"district_code": "999999"}, "invalid_region"),
+    ({"province": "北京市", "city": "北京市", "district": "朝阳区"}, "invalid_region"),
+    ({"city": "宁波市"}, "invalid_region"),
 ])
 def test_bad_address_refused(over, code):
     assert _code(_addr, make_user(), **over) == code

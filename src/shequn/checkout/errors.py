@@ -16,6 +16,9 @@ class CheckoutError(CodedError):
     INVALID_PHONE = ("invalid_phone", "手机号格式不正确", "Invalid mainland mobile number", 422)
     INVALID_DISTRICT_CODE = ("invalid_district_code", "行政区划代码应为 6 位数字",
                              "District code must be 6 digits", 422)
+    INVALID_REGION = ("invalid_region", "所选省、市、区县不存在或不相互对应",
+                      "The province, city and district do not exist or do not belong together",
+                      422)
     INVALID_ADDRESS = ("invalid_address", "收货地址不完整或含有非法字符",
                        "Address incomplete or contains invalid characters", 422)
     IDENTITY_NOT_FOUND = ("identity_not_found", "找不到该实名信息", "Identity not found", 404)

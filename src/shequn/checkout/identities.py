@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import Address, BuyerIdentity
-from shequn.core import audit, clock, pii
+from shequn.core import audit, clock, pii, regions
 from shequn.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -154,11 +154,18 @@ def add_address(user: Any, consignee: str, phone: str, province: str, city: str,
     code = (district_code or "").strip()
     if not _DISTRICT_RE.match(code):
         raise CheckoutError.INVALID_DISTRICT_CODE.error()
+    names = (_plain_text(province, 20), _plain_text(city, 20),
+             _plain_text(district, 20, min_len=0) if district else "")
+    try:
+        region = regions.resolve(*names, code)
+    except regions.RegionError:
+        raise CheckoutError.INVALID_REGION.error() from None
     return Address.objects.create(
         user=user, consignee=consignee, phone_enc=pii.encrypt(phone),
         phone_hash=pii.lookup_hash(phone), phone_masked=pii.mask_phone(phone),
-        province=_plain_text(province, 20), city=_plain_text(city, 20),
-        district=_plain_text(district, 20), district_code=code,
+        # The canonical names of the code, whatever spelling the client sent.
+        province=region.province, city=region.city, district=region.district,
+        district_code=region.code,
         detail=_plain_text(detail, 120, min_len=2))
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from shequn.catalog.models import SKU
+from shequn.core import regions
 from shequn.shops.models import Listing, Shop
 
 
@@ -50,7 +51,7 @@ class Address(models.Model):
 
     @property
     def full_address(self) -> str:
-        return f"{self.province}{self.city}{self.district}{self.detail}"
+        return regions.join_names(self.province, self.city, self.district) + self.detail
 
     def __str__(self) -> str:
         return f"{self.consignee} {self.full_address}"

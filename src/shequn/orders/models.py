@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from shequn.catalog.models import SKU, Organization
+from shequn.core import regions
 from shequn.inventory.models import Warehouse
 from shequn.shops.models import Listing, Shop
 
@@ -105,7 +106,7 @@ class Order(models.Model):
 
     @property
     def address(self) -> str:
-        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+        return regions.join_names(self.province, self.city, self.district) + self.address_detail
 
 
 class OrderLine(models.Model):
