@@ -161,6 +161,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("SHEQUN_STATIC_ROOT", VAR_DIR / "static"))
 # Outside demo, whitenoise serves the collected files (`shequn collectstatic`)
 # with hashed names and far-future caching; the demo serves them from the apps.
+# Uploaded files (return photos; brand images later). Never served as /media/:
+# each kind is served by a view that checks who may see it. The "default"
+# storage is the switch to object storage.
+MEDIA_ROOT = Path(_env("SHEQUN_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -99,21 +100,28 @@ class ReturnLineIn(Schema):
     qty: SmallInt
 
 
+ReturnReason = Literal["quality", "damaged", "wrong_item", "not_as_described", "expiry",
+                      "other"]
+
+
 class ReturnIn(Schema):
     lines: list[ReturnLineIn] = Field(max_length=99)
-    reason: Text200
+    reason_code: ReturnReason = "other"
+    reason: Text200 = Field("", description="required when reason_code is other")
 
 
 class ReturnOut(Schema):
     id: int
     state: str
+    reason_code: str
     reason: str
     goods_refund: str
     tax_refund: str
 
 
 def return_out(after_sale) -> ReturnOut:  # type: ignore[no-untyped-def]
-    return ReturnOut(id=after_sale.pk, state=after_sale.state, reason=after_sale.reason,
+    return ReturnOut(id=after_sale.pk, state=after_sale.state,
+                     reason_code=after_sale.reason_code, reason=after_sale.reason,
                      goods_refund=f"{after_sale.goods_refund:.2f}",
                      tax_refund=f"{after_sale.tax_refund:.2f}")
 
@@ -127,7 +135,8 @@ def request_return(request: HttpRequest, number: str, payload: ReturnIn
     order = selectors.get_order_for_user(request.user, number)
     by_gnum = {ln.gnum: ln.pk for ln in order.lines.all()}
     lines = [(by_gnum.get(item.line, 0), item.qty) for item in payload.lines]
-    return 201, return_out(returns.request_return(request.user, order.pk, lines, payload.reason))
+    return 201, return_out(returns.request_return(request.user, order.pk, lines, payload.reason,
+                                                  reason_code=payload.reason_code))
 
 
 @router.get("/{number}/returns", response={200: list[ReturnOut], 404: Error})

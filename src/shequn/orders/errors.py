@@ -13,6 +13,14 @@ class OrderError(CodedError):
                       409)
     BAD_RETURN_LINES = ("bad_return_lines", "退货商品或数量不正确",
                         "Invalid return lines or quantities", 422)
+    BAD_RETURN_REASON = ("bad_return_reason", "请选择退货原因（选择“其他”时请填写说明）",
+                         "Choose a return reason (describe it when you choose Other)", 422)
+    BAD_RETURN_PHOTO = ("bad_return_photo", "照片须为 JPG、PNG 或 WebP 格式的图片",
+                        "Photos must be JPEG, PNG or WebP pictures", 422)
+    RETURN_PHOTO_TOO_LARGE = ("return_photo_too_large", "每张照片不能超过 8 MB",
+                              "Each photo must be 8 MB or less", 422)
+    TOO_MANY_RETURN_PHOTOS = ("too_many_return_photos", "最多上传 6 张照片",
+                              "Upload at most 6 photos", 422)
     AFTER_SALE_NOT_FOUND = ("after_sale_not_found", "售后申请不存在",
                             "After-sales request not found", 404)
     AFTER_SALE_DECIDED = ("after_sale_decided", "该售后申请已处理",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from shequn.catalog.models import SKU, Organization
 from shequn.core import regions
@@ -160,9 +161,19 @@ class AfterSale(models.Model):
         REJECTED = "rejected", "已拒绝"
         REFUNDED = "refunded", "已退款"
 
+    class Reason(models.TextChoices):
+        QUALITY = "quality", _("Quality problem")
+        DAMAGED = "damaged", _("Arrived damaged")
+        WRONG_ITEM = "wrong_item", _("Wrong item or quantity")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        EXPIRY = "expiry", _("Expired or close to expiry")
+        OTHER = "other", _("Other")
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="+")
+    reason_code = models.CharField(_("reason"), max_length=20, choices=Reason.choices,
+                                   default=Reason.OTHER)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN,
                              db_index=True)
     reason = models.CharField(max_length=200)
@@ -181,6 +192,27 @@ class AfterSale(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.goods_refund + self.tax_refund
+
+
+def _photo_path(photo: AfterSalePhoto, filename: str) -> str:
+    # Named by content hash under the request: no user-chosen names on disk.
+    return f"returns/{photo.after_sale_id}/{photo.sha256[:32]}-{filename}"
+
+
+class AfterSalePhoto(models.Model):
+    """A buyer's photo of a return (re-encoded JPEG, core/images.py). Private:
+    served only to the buyer and operators (web/store/returns_views.py)."""
+
+    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=_photo_path, max_length=200)
+    thumb = models.FileField(upload_to=_photo_path, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
 
 
 class AfterSaleLine(models.Model):

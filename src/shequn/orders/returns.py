@@ -14,18 +14,20 @@ Each function is one transaction and moves forward only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Sum
 
 from shequn.checkout import quota
-from shequn.core import audit, clock, outbox
+from shequn.core import audit, clock, images, outbox
 from shequn.core.money import ZERO, q2
 from shequn.orders.errors import OrderError
-from shequn.orders.models import AfterSale, AfterSaleLine, Order, OrderLine
+from shequn.orders.models import AfterSale, AfterSaleLine, AfterSalePhoto, Order, OrderLine
 from shequn.orders.services import _lock, _require_operator, _transition
 
 S = Order.State
@@ -81,19 +83,49 @@ def _share(amount: Decimal, qty: int, of: int) -> Decimal:
     return q2(amount * qty / of)
 
 
-@transaction.atomic
-def request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reason: str
-                   ) -> AfterSale:
+MAX_RETURN_PHOTOS = 6
+
+
+def _pictures(photos: Sequence[bytes]) -> list[images.Picture]:
+    if len(photos) > MAX_RETURN_PHOTOS:
+        raise OrderError.TOO_MANY_RETURN_PHOTOS.error(max=MAX_RETURN_PHOTOS)
+    out = []
+    for i, raw in enumerate(photos):
+        try:
+            out.append(images.reencode(raw))
+        except images.ImageRejected as err:
+            code = (OrderError.RETURN_PHOTO_TOO_LARGE if err.reason == "too_large"
+                    else OrderError.BAD_RETURN_PHOTO)
+            raise code.error(photo=i + 1) from None
+    return out
+
+
+def request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reason: str,
+                   *, reason_code: str = AfterSale.Reason.OTHER,
+                   photos: Sequence[bytes] = ()) -> AfterSale:
     """The buyer asks to return ``lines`` ((order line id, qty), partial quantities
-    allowed) of a delivered order within the return period."""
+    allowed) of a delivered order within the return period, for one of the preset
+    reasons (a description is required for "other"), with up to six photos.
+
+    The photos are checked and re-encoded before the transaction: that is CPU
+    work that must not hold the order's row lock."""
+    pictures = _pictures(photos)
+    return _request_return(user, order_id, lines, reason, reason_code, pictures)
+
+
+@transaction.atomic
+def _request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reason: str,
+                    reason_code: str, pictures: list[images.Picture]) -> AfterSale:
     order = _lock(order_id)
     if order.user_id != getattr(user, "pk", None):
         raise OrderError.ORDER_NOT_FOUND.error()
     if not _returnable(order):
         raise OrderError.NOT_RETURNABLE.error(state=order.state)
+    if reason_code not in AfterSale.Reason.values:
+        raise OrderError.BAD_RETURN_REASON.error()
     reason = " ".join(str(reason or "").split())[:200]
-    if not reason:
-        raise OrderError.BAD_RETURN_LINES.error(field="reason")
+    if not reason and reason_code == AfterSale.Reason.OTHER:
+        raise OrderError.BAD_RETURN_REASON.error(field="reason")
     by_id = {line.pk: line for line in OrderLine.objects.filter(order=order)}
     wanted: dict[int, int] = {}
     for line_id, qty in lines:
@@ -111,7 +143,13 @@ def request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reaso
         if done.get(key, 0) + n > by_id[key].qty:
             raise OrderError.BAD_RETURN_LINES.error(line=key, max=by_id[key].qty - done.get(key, 0))
     after_sale = AfterSale.objects.create(order=order, user=user, reason=reason,
-                                          created_at=clock.now())
+                                          reason_code=reason_code, created_at=clock.now())
+    for pic in pictures:
+        photo = AfterSalePhoto(after_sale=after_sale, width=pic.width, height=pic.height,
+                               sha256=pic.sha256)
+        photo.image.save("photo.jpg", ContentFile(pic.data), save=False)
+        photo.thumb.save("thumb.jpg", ContentFile(pic.thumb), save=False)
+        photo.save()
     rows = []
     for key, n in sorted(wanted.items()):
         line = by_id[key]
