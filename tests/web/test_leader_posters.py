@@ -21,6 +21,13 @@ from tests.analytics.builders import Net
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_poster_cache():
+    # Posters are cached by listing and shop; ids repeat across tests on SQLite.
+    from django.core.cache import cache
+    cache.clear()
+
+
 def read_qr(png: bytes, url: str) -> list[list[bool]]:
     """Sample the poster at the centre of every QR module (geometry from posters)."""
     img = Image.open(io.BytesIO(png)).convert("L")
@@ -134,7 +141,7 @@ def test_invite_poster_for_an_approved_leader(db):
     assert Image.open(io.BytesIO(resp.content)).size == (750, 1334)
 
 
-def test_a_raster_product_picture_is_used_and_svg_falls_back(settings, tmp_path):
+def test_raster_and_svg_product_pictures_are_drawn(settings, tmp_path):
     from types import SimpleNamespace
 
     (tmp_path / "img").mkdir()
@@ -146,6 +153,39 @@ def test_a_raster_product_picture_is_used_and_svg_falls_back(settings, tmp_path)
     png = posters.product_poster(product=product, shop_name="店", url=url, prices=[])
     centre = Image.open(io.BytesIO(png)).convert("RGB").getpixel((375, 465))
     assert centre == (0, 90, 200)
-    product.image = "/static/img/products/serum.svg"  # Pillow cannot draw SVG
+    # The shipped illustrations are SVG: drawn by resvg, not replaced by a big initial.
+    product.image = "/static/img/products/serum.svg"
     png = posters.product_poster(product=product, shop_name="店", url=url, prices=[])
-    assert Image.open(io.BytesIO(png)).convert("RGB").getpixel((375, 465)) != (0, 90, 200)
+    poster = Image.open(io.BytesIO(png)).convert("RGB")
+    # serum.svg's background (#fbf0f3) at (64, 19) of its 400-unit box -> poster (161, 180).
+    r, g, b = poster.getpixel((161, 180))  # type: ignore[misc]
+    assert abs(r - 251) <= 2 and abs(g - 240) <= 2 and abs(b - 243) <= 2
+    # ... and the dark dropper cap of the bottle stands where the SVG puts it (200, 76).
+    assert sum(poster.getpixel((375, 150 + int(76 * 630 / 400)))) < 300  # type: ignore[arg-type]
+
+
+def _jpeg(color) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 300), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_leader_avatar_leads_the_poster_header():
+    from types import SimpleNamespace
+
+    product = SimpleNamespace(name="测试品", image="", brand=None)
+    url = "http://testserver/t/abc/"
+    left, top, side = posters.AVATAR_BOX
+    centre = (left + side // 2, top + side // 2)
+    png = posters.product_poster(product=product, shop_name="店", url=url, prices=[],
+                                 leader_name="小林", avatar=_jpeg((20, 160, 60)))
+    r, g, b = Image.open(io.BytesIO(png)).convert("RGB").getpixel(centre)  # type: ignore[misc]
+    assert abs(r - 20) < 12 and abs(g - 160) < 12 and abs(b - 60) < 12
+    # Without an avatar: the leader's initial on white, not the photo's colour.
+    png = posters.product_poster(product=product, shop_name="店", url=url, prices=[],
+                                 leader_name="小林")
+    corner = Image.open(io.BytesIO(png)).convert("RGB").getpixel((left + 12, top + side // 2))
+    assert corner == (255, 255, 255)
+    shop = posters.shop_poster(shop_name="小店", intro="", url=url, avatar=_jpeg((20, 160, 60)))
+    r, g, b = Image.open(io.BytesIO(shop)).convert("RGB").getpixel((375, 370))  # type: ignore[misc]
+    assert abs(g - 160) < 12 and r < 40

@@ -15,3 +15,7 @@ class AccountError(CodedError):
     RATE_LIMITED = ("rate_limited", "操作过于频繁，请稍后再试", "Too many requests", 429)
     BAD_CREDENTIALS = ("bad_credentials", "用户名或密码不正确", "Wrong username or password", 422)
     UNKNOWN_ROLE = ("unknown_role", "未知角色", "Unknown role", 422)
+    BAD_AVATAR = ("bad_avatar", "头像须为 JPG、PNG 或 WebP 格式的图片",
+                  "The avatar must be a JPEG, PNG or WebP picture", 422)
+    AVATAR_TOO_LARGE = ("avatar_too_large", "头像图片不能超过 5 MB",
+                        "The avatar picture must be 5 MB or less", 422)

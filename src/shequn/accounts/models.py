@@ -13,6 +13,9 @@ class User(AbstractUser):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(max_length=20, blank=True)
     display_name = models.CharField(max_length=60, blank=True)
+    # A square JPEG re-encoded by core/images.py (accounts/profile.py); shown on
+    # the leader's posters and shop header.
+    avatar = models.FileField(upload_to="avatars/", max_length=200, blank=True)
 
     class Meta:
         constraints = [

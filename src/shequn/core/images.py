@@ -47,8 +47,8 @@ def _jpeg(img: Image.Image, side: int, quality: int) -> tuple[bytes, int, int]:
     return out.getvalue(), copy.width, copy.height
 
 
-def reencode(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Picture:
-    """The picture in ``raw`` as a clean JPEG and its thumbnail, or ImageRejected."""
+def _open_checked(raw: bytes, max_bytes: int) -> Image.Image:
+    """The decoded picture, upright and in RGB, or ImageRejected."""
     if len(raw) > max_bytes:
         raise ImageRejected("too_large")
     try:
@@ -67,12 +67,27 @@ def reencode(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Picture:
                 rgba = upright.convert("RGBA")
                 background.paste(rgba, mask=rgba.getchannel("A"))
                 upright = background
-            data, width, height = _jpeg(upright, MAX_SIDE, 85)
-            thumb, _, _ = _jpeg(upright, THUMB_SIDE, 80)
+            return upright.convert("RGB")
     except ImageRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError):
         raise ImageRejected("not_image") from None
+
+
+def square(raw: bytes, side: int, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Picture:
+    """A centre-cropped square JPEG of ``side`` pixels (avatars)."""
+    img = ImageOps.fit(_open_checked(raw, max_bytes), (side, side), Image.Resampling.LANCZOS)
+    data, width, height = _jpeg(img, side, 88)
+    thumb, _, _ = _jpeg(img, min(side, 96), 85)
+    return Picture(data=data, thumb=thumb, width=width, height=height,
+                   sha256=hashlib.sha256(data).hexdigest())
+
+
+def reencode(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Picture:
+    """The picture in ``raw`` as a clean JPEG and its thumbnail, or ImageRejected."""
+    upright = _open_checked(raw, max_bytes)
+    data, width, height = _jpeg(upright, MAX_SIDE, 85)
+    thumb, _, _ = _jpeg(upright, THUMB_SIDE, 80)
     return Picture(data=data, thumb=thumb, width=width, height=height,
                    sha256=hashlib.sha256(data).hexdigest())

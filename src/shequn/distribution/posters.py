@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import resvg_py
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
@@ -168,11 +169,12 @@ def _draw_qr(img: Image.Image, url: str) -> None:
 
 # --------------------------------------------------------------------------- pictures
 
-def _static_image(path: str) -> Image.Image | None:
-    """A raster product picture from the static files (SVG cannot be drawn by Pillow;
-    those products get the generated card instead)."""
+def _static_image(path: str, side: int = 630) -> Image.Image | None:
+    """A product picture from the static files: raster as is, SVG illustrations
+    rendered by resvg (a self-contained renderer: no system library, no network)."""
     path = (path or "").strip()
-    if not path or not path.lower().endswith(_RASTER_SUFFIXES):
+    lower = path.lower()
+    if not path or not (lower.endswith(_RASTER_SUFFIXES) or lower.endswith(".svg")):
         return None
     from django.conf import settings
     from django.contrib.staticfiles import finders
@@ -186,11 +188,49 @@ def _static_image(path: str) -> Image.Image | None:
         return None
     file = found if isinstance(found, str) else found[0]
     try:
+        if lower.endswith(".svg"):
+            png = bytes(resvg_py.svg_to_bytes(svg_path=file, width=side, height=side,
+                                              skip_system_fonts=True))
+            with Image.open(io.BytesIO(png)) as im:
+                return _flatten(im)
         with Image.open(file) as im:
-            return im.convert("RGB")
+            return _flatten(im)
     except (OSError, ValueError):
         log.warning("product picture %s cannot be read; using a generated card", path)
         return None
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    """RGB on white (transparent PNG/SVG corners must not turn black)."""
+    if im.mode in ("RGBA", "LA", "P"):
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGB", rgba.size, WHITE)
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    return im.convert("RGB")
+
+
+def _avatar_disc(avatar: bytes | None, name: str, side: int) -> Image.Image:
+    """The leader's avatar in a circle (RGBA), or their initial on the accent colour."""
+    disc = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    mask = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(mask).ellipse((0, 0, side - 1, side - 1), fill=255)
+    face: Image.Image | None = None
+    if avatar:
+        try:
+            with Image.open(io.BytesIO(avatar)) as im:
+                face = _fit(_flatten(im), side)
+        except (OSError, ValueError):
+            face = None
+    if face is None:
+        face = Image.new("RGB", (side, side), WHITE)
+        draw = ImageDraw.Draw(face)
+        ch = (name or "社")[:1]
+        font = _font(side // 2)
+        w = draw.textlength(ch, font=font)
+        draw.text(((side - w) / 2, side * 0.2), ch, font=font, fill=ACCENT)
+    disc.paste(face, (0, 0), mask)
+    return disc
 
 
 def _fit(im: Image.Image, side: int) -> Image.Image:
@@ -227,12 +267,25 @@ def _png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _canvas(header: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+AVATAR_BOX = (36, 20, 80)  # left, top, side of the leader's avatar in the header
+
+
+def _canvas(header: str, *, avatar: bytes | None = None, person: str = ""
+            ) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """The poster's background and red header; with ``person`` (the leader), their
+    avatar (or initial) leads the header, as a WeChat card shows who shared it."""
     img = Image.new("RGB", (WIDTH, HEIGHT), BG)
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 0, WIDTH, 120), fill=ACCENT)
-    for i, line in enumerate(_wrap(draw, header, 40, WIDTH - 80, 1)):
-        _text(draw, (40, 36 + i * 48), line, 40, WHITE)
+    x = 40
+    if person or avatar:
+        left, top, side = AVATAR_BOX
+        draw.ellipse((left - 3, top - 3, left + side + 2, top + side + 2), fill=WHITE)
+        disc = _avatar_disc(avatar, person, side)
+        img.paste(disc, (left, top), disc)
+        x = left + side + 20
+    for i, line in enumerate(_wrap(draw, header, 40, WIDTH - x - 40, 1)):
+        _text(draw, (x, 36 + i * 48), line, 40, WHITE)
     return img, draw
 
 
@@ -258,14 +311,16 @@ def price_label(prices: list[Decimal]) -> str:
 # --------------------------------------------------------------------------- posters
 
 def product_poster(*, product: Any, shop_name: str, url: str,
-                   prices: list[Decimal] | None = None) -> bytes:
+                   prices: list[Decimal] | None = None, leader_name: str = "",
+                   avatar: bytes | None = None) -> bytes:
     """PNG poster for one product of a shop; ``url`` (absolute) goes into the QR code.
-    ``prices`` are the active SKUs' seller prices (read from the product if omitted)."""
+    ``prices`` are the active SKUs' seller prices (read from the product if omitted);
+    the leader's avatar (or initial) leads the header."""
     if prices is None:
         prices = [sku.price for sku in product.skus.filter(active=True)]
-    img, draw = _canvas(shop_name)
+    img, draw = _canvas(shop_name, avatar=avatar, person=leader_name or shop_name)
     side = 630
-    pic = _static_image(getattr(product, "image", "") or "")
+    pic = _static_image(getattr(product, "image", "") or "", side)
     brand = getattr(getattr(product, "brand", None), "name", "") or ""
     picture = _fit(pic, side) if pic is not None else _generated_card(side, product.name, brand)
     draw.rounded_rectangle((50, 140, 50 + side + 20, 140 + side + 20), 18, fill=WHITE)
@@ -284,15 +339,21 @@ def product_poster(*, product: Any, shop_name: str, url: str,
     return _png(img)
 
 
-def shop_poster(*, shop_name: str, intro: str, url: str, leader_name: str = "") -> bytes:
-    """PNG card for a whole shop; ``url`` goes into the QR code."""
+def shop_poster(*, shop_name: str, intro: str, url: str, leader_name: str = "",
+                avatar: bytes | None = None) -> bytes:
+    """PNG card for a whole shop; ``url`` goes into the QR code. The leader's
+    avatar stands in the middle when they have one, else the shop's initial."""
     img, draw = _canvas("社群 Shequn · 好物分享")
     draw.rounded_rectangle((50, 160, WIDTH - 50, 940), 24, fill=WHITE)
-    initial = _font(200)
-    ch = (shop_name or "店")[:1]
-    w = draw.textlength(ch, font=initial)
-    draw.ellipse((WIDTH / 2 - 150, 220, WIDTH / 2 + 150, 520), fill=ACCENT)
-    draw.text(((WIDTH - w) / 2, 262), ch, font=initial, fill=WHITE)
+    if avatar:
+        disc = _avatar_disc(avatar, shop_name, 300)
+        img.paste(disc, (WIDTH // 2 - 150, 220), disc)
+    else:
+        initial = _font(200)
+        ch = (shop_name or "店")[:1]
+        w = draw.textlength(ch, font=initial)
+        draw.ellipse((WIDTH / 2 - 150, 220, WIDTH / 2 + 150, 520), fill=ACCENT)
+        draw.text(((WIDTH - w) / 2, 262), ch, font=initial, fill=WHITE)
     y = 570
     for line in _wrap(draw, shop_name, 48, WIDTH - 160, 2):
         w = draw.textlength(line, font=_font(48))

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_GET
 
+from shequn.accounts import profile
 from shequn.distribution import posters
 from shequn.shops.models import Listing
 from shequn.web.leader import network
@@ -55,12 +56,16 @@ def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
     product = listing.product
     prices = [sku.price for sku in product.skus.filter(active=True)]
 
+    leader: Any = request.user
+
     def draw() -> bytes:
         url = request.build_absolute_uri(posters.poster_path(shop, listing))
         return posters.product_poster(product=product, shop_name=shop.name, url=url,
-                                      prices=prices)
+                                      prices=prices, leader_name=leader.display_name or "",
+                                      avatar=profile.avatar_bytes(leader))
 
-    key = f"product|{listing.pk}|{shop.name}|{product.name}|{sorted(prices)}"
+    key = (f"product|{shop.pk}|{listing.pk}|{shop.name}|{product.name}|{product.image}|"
+           f"{sorted(prices)}|{leader.display_name}|{leader.avatar.name}")
     return _png_response(request, key, draw, f"poster-{listing.pk}.png")
 
 
@@ -75,9 +80,10 @@ def shop_poster(request: HttpRequest) -> HttpResponse:
     def draw() -> bytes:
         url = request.build_absolute_uri(posters.poster_path(shop))
         return posters.shop_poster(shop_name=shop.name, intro=shop.intro, url=url,
-                                   leader_name=leader.display_name or "")
+                                   leader_name=leader.display_name or "",
+                                   avatar=profile.avatar_bytes(leader))
 
-    key = f"shop|{shop.pk}|{shop.name}|{shop.intro}|{leader.display_name}"
+    key = f"shop|{shop.pk}|{shop.name}|{shop.intro}|{leader.display_name}|{leader.avatar.name}"
     return _png_response(request, key, draw, f"shop-{shop.slug}.png")
 
 

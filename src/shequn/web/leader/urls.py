@@ -1,7 +1,7 @@
 from django.urls import path
 
 import shequn.core.converters  # noqa: F401  (registers <id:...>)
-from shequn.web.leader import money, network, poster_views, views
+from shequn.web.leader import money, network, poster_views, profile_views, views
 
 app_name = "leader"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("posters/invite.png", poster_views.invite_poster, name="poster_invite"),
     path("posters/listing/<id:listing_id>.png", poster_views.product_poster,
          name="poster_product"),
+    path("avatar/", profile_views.avatar_upload, name="avatar_upload"),
+    path("avatar/remove/", profile_views.avatar_remove, name="avatar_remove"),
+    path("avatar.jpg", profile_views.avatar, name="avatar"),
     path("customers/", network.customers, name="customers"),
     path("team/", network.team, name="team"),
     path("team/<id:profile_id>/children/", network.team_children, name="team_children"),
