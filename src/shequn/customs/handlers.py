@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shequn.core import outbox
 from shequn.core.models import OutboxEvent
-from shequn.customs import services
+from shequn.customs import events, services
 
 
 @outbox.handler("order.paid")
@@ -12,9 +12,9 @@ def declare_paid_order(event: OutboxEvent) -> None:
     services.declare(event.aggregate_id)
 
 
-@outbox.handler("customs.send")
+@outbox.handler(events.SEND)
 def send_message(event: OutboxEvent) -> None:
-    services.send(int(event.aggregate_id))
+    services.send(int(events.MessageQueued.of(event).aggregate_id))
 
 
 @outbox.handler("order.return_approved")

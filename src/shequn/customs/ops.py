@@ -19,7 +19,7 @@ from shequn.accounts.roles import OPERATOR, has_role
 from shequn.core import audit, outbox
 from shequn.core.errors import CodedError
 from shequn.core.models import OutboxEvent
-from shequn.customs import services
+from shequn.customs import events, services
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message
 from shequn.customs.selectors import CANCELLED_MARK, SEND_TOPIC
@@ -46,7 +46,7 @@ def require_operator(actor: Any) -> None:
 def _send_events(message: Message) -> list[OutboxEvent]:
     """The message's send events that are not finished (retrying or dead), locked."""
     return list(OutboxEvent.objects.select_for_update()
-                .filter(topic=SEND_TOPIC, aggregate="customs_message",
+                .filter(topic=SEND_TOPIC, aggregate=events.MESSAGE,
                         aggregate_id=str(message.pk), processed_at__isnull=True)
                 .order_by("pk"))
 
@@ -57,17 +57,17 @@ def _locked_unsent(message_id: int) -> tuple[Message, list[OutboxEvent]]:
         raise CustomsOpsError.MESSAGE_NOT_FOUND.error(message_id=message_id)
     if message.state == Message.State.SENT:
         raise CustomsOpsError.MESSAGE_SENT.error(message_id=message_id)
-    events = _send_events(message)
-    if any(e.dead_at is None for e in events):
+    sends = _send_events(message)
+    if any(e.dead_at is None for e in sends):
         # A retry is still scheduled; acting now would send it twice or race it.
         raise CustomsOpsError.MESSAGE_IN_FLIGHT.error(message_id=message_id)
-    return message, events
+    return message, sends
 
 
-def _retire(events: list[OutboxEvent], actor: Any, why: str) -> None:
+def _retire(sends: list[OutboxEvent], actor: Any, why: str) -> None:
     """Dead letters of this message are replaced (resend) or abandoned (cancel):
     take them off the dead-letter list (each discard is audited by the outbox)."""
-    for event in events:
+    for event in sends:
         outbox.discard(event.pk, actor, why)
 
 
@@ -76,13 +76,12 @@ def resend_message(actor: Any, message_id: int, note: str = "") -> Message:
     """Queue a message that did not go out (CEB900, or a dead letter) again,
     exactly as stored; a new ``customs.send`` event sends it."""
     require_operator(actor)
-    message, events = _locked_unsent(message_id)
+    message, sends = _locked_unsent(message_id)
     previous = (message.state, message.attempts, message.last_error)
-    _retire(events, actor, f"重发报文 superseded by customs resend of message {message.pk}")
+    _retire(sends, actor, f"重发报文 superseded by customs resend of message {message.pk}")
     message.state, message.last_error = Message.State.QUEUED, ""
     message.save(update_fields=["state", "last_error"])
-    outbox.emit(SEND_TOPIC, "customs_message", message.pk, kind=message.kind,
-                key=message.business_key)
+    events.MessageQueued(message.pk, kind=message.kind, key=message.business_key).emit()
     audit.record(actor, "customs.message_resend", message, kind=message.kind,
                  key=message.business_key, previous_state=previous[0], attempts=previous[1],
                  last_error=previous[2][:200], note=" ".join(note.split())[:200])
@@ -99,9 +98,9 @@ def cancel_message(actor: Any, message_id: int, reason: str) -> Message:
     reason = " ".join(str(reason or "").split())[:200]
     if not reason:
         raise CustomsOpsError.REASON_REQUIRED.error()
-    message, events = _locked_unsent(message_id)
+    message, sends = _locked_unsent(message_id)
     previous = (message.state, message.last_error)
-    _retire(events, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
+    _retire(sends, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
     message.state = Message.State.FAILED
     message.last_error = f"{CANCELLED_MARK}{reason} | {previous[1]}"[:500]
     message.save(update_fields=["state", "last_error"])

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 
 from shequn.core import clock
 from shequn.core.models import OutboxEvent
-from shequn.customs import states
+from shequn.customs import events, states
 from shequn.customs.models import Declaration, Message, Receipt
 from shequn.orders.models import Order
 
@@ -34,7 +34,7 @@ STATE_EN: dict[str, str] = {
 # ops.cancel_message marks a message it gave up on this way (Message has no
 # "cancelled" state; see ops.py).
 CANCELLED_MARK = "[cancelled] "
-SEND_TOPIC = "customs.send"
+SEND_TOPIC = events.SEND
 # Receipt.kind of the records that move a declaration: services stores the
 # record class name; the CEB message code is accepted too.
 INVENTORY_RECEIPTS = frozenset({"InventoryReturn", "CEB622"})
@@ -82,7 +82,7 @@ def rejections() -> QuerySet[Declaration]:
 def _open_send_events() -> QuerySet[OutboxEvent]:
     """The unfinished ``customs.send`` events of the message in the outer query."""
     return OutboxEvent.objects.filter(
-        topic=SEND_TOPIC, aggregate="customs_message", processed_at__isnull=True,
+        topic=SEND_TOPIC, aggregate=events.MESSAGE, processed_at__isnull=True,
         aggregate_id=Cast(OuterRef("pk"), output_field=CharField())).order_by("-pk")
 
 

@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from lxml import etree
 
-from shequn.core import audit, clock, outbox
-from shequn.customs import gateway, mapping, states
+from shequn.core import audit, clock
+from shequn.core.models import OutboxEvent
+from shequn.customs import events, gateway, mapping, states
 from shequn.customs.ceb import derive, dxp, messages, rules
 from shequn.customs.ceb import model as ceb
 from shequn.customs.ceb.schema import NotCebMessage
@@ -59,7 +60,7 @@ def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._El
                                      body_enc=Message.seal(messages.to_bytes(envelope)),
                                      created_at=clock.now())
     if send_now:
-        outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
+        events.MessageQueued(message.pk, kind=kind, key=key[:60]).emit()
     return message
 
 
@@ -80,13 +81,11 @@ def _queue_inventory(declaration_id: int) -> None:
                                            state=Message.State.QUEUED).first()
         if sent < len(DOCUMENTS) or inventory is None:
             return
-        from shequn.core.models import OutboxEvent
-
-        if OutboxEvent.objects.filter(topic="customs.send",
+        if OutboxEvent.objects.filter(topic=events.SEND,
                                       aggregate_id=str(inventory.pk)).exists():
             return
-        outbox.emit("customs.send", "customs_message", inventory.pk, kind=inventory.kind,
-                    key=inventory.business_key)
+        events.MessageQueued(inventory.pk, kind=inventory.kind,
+                             key=inventory.business_key).emit()
 
 
 def _inventory_of(order: Order, waybill: ceb.LogisticsHead, declaration: Declaration
@@ -162,8 +161,7 @@ def declare(order_id: Any) -> Declaration | None:
     _queue(declaration, "CEB621", declaration.cop_no,
            messages.build_ceb621([inv], mapping.transfer(), signer=gateway.platform_signer()),
            send_now=False)
-    outbox.emit("customs.declared", "order", order.pk, number=order.number,
-                cop_no=declaration.cop_no)
+    events.Declared(order.pk, number=order.number, cop_no=declaration.cop_no).emit()
     return declaration
 
 
@@ -179,7 +177,7 @@ def send(message_id: int) -> str:
         return "skipped"
     # A failure raises: the outbox event keeps the attempts and the error, and
     # retries with backoff (this transaction is rolled back).
-    answers = gateway.get_gateway().submit(message.sent_bytes())
+    answers = gateway.get_gateway(receive).submit(message.sent_bytes())
     Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
         state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
     for answer in answers:
@@ -287,10 +285,9 @@ def _inventory_receipt(record: ceb.InventoryReturn, receipt: Receipt) -> str:
     if to in (D.RELEASED, D.CLOSED):
         order_services.mark_cleared(order.pk, note=f"海关放行 released {record.invt_no or ''}")
         if to == D.RELEASED:
-            outbox.emit("customs.released", "order", order.pk, number=order.number)
+            events.Released(order.pk, number=order.number).emit()
     elif to == D.REJECTED:
-        outbox.emit("customs.rejected", "order", order.pk, number=order.number,
-                    reason=record.return_info[:200])
+        events.Rejected(order.pk, number=order.number, reason=record.return_info[:200]).emit()
     return "applied"
 
 
@@ -326,8 +323,7 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
     declaration.save()
     receipt.outcome = Receipt.Outcome.APPLIED
     order = declaration.order
-    outbox.emit("customs.cancelled", "order", order.pk, number=order.number,
-                reason=record.return_info[:200])
+    events.Cancelled(order.pk, number=order.number, reason=record.return_info[:200]).emit()
     return "applied"
 
 
@@ -353,9 +349,9 @@ def _return_receipt(record: ceb.InvtRefundReturn, receipt: Receipt) -> str:
     ret.save()
     receipt.outcome = Receipt.Outcome.APPLIED
     order = declaration.order  # type: ignore[union-attr]
-    topic = "customs.return_cleared" if outcome == "approved" else "customs.return_rejected"
-    outbox.emit(topic, "order", order.pk, number=order.number,
-                return_id=str(ret.after_sale_id), reason=record.return_info[:200])
+    event = events.ReturnCleared if outcome == "approved" else events.ReturnRejected
+    event(order.pk, number=order.number, return_id=str(ret.after_sale_id),
+          reason=record.return_info[:200]).emit()
     _declare_waiting_return(declaration)  # type: ignore[arg-type]
     return "applied"
 
@@ -459,8 +455,8 @@ def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
         # declaration, the next is declared when this one's answer comes.
         return None
     if declaration is None or not declaration.invt_no:
-        outbox.emit("customs.return_cleared", "order", order.pk, number=order.number,
-                    return_id=str(after_sale.pk), reason="未经本平台申报 not declared here")
+        events.ReturnCleared(order.pk, number=order.number, return_id=str(after_sale.pk),
+                             reason="未经本平台申报 not declared here").emit()
         return None
     returned = {ln.line.gnum: Decimal(ln.qty) for ln in after_sale.lines.select_related("line")}
     record = derive.refund_for(_inventory(declaration), returned, invt_no=declaration.invt_no,
@@ -478,6 +474,6 @@ def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
 def pump_embedded() -> int:
     """Periodic job of the embedded runtime: let the in-process simulator move
     on and apply the receipts it has ready."""
-    if str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded")) != "embedded":
+    if not gateway.is_embedded():
         return 0
-    return gateway.embedded().pump()
+    return gateway.embedded(receive).pump()
