@@ -12,7 +12,9 @@ def declare_paid_order(event: OutboxEvent) -> None:
     services.declare(event.aggregate_id)
 
 
-@outbox.handler(events.SEND)
+# Outside the event's transaction: the gateway call must not hold a connection
+# and the event's row lock (services.send records attempt and outcome itself).
+@outbox.handler(events.SEND, in_transaction=False)
 def send_message(event: OutboxEvent) -> None:
     services.send(int(events.MessageQueued.of(event).aggregate_id))
 

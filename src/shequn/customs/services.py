@@ -165,21 +165,61 @@ def declare(order_id: Any) -> Declaration | None:
     return declaration
 
 
+class SendInFlight(RuntimeError):
+    """Another run is handing this message over right now: try again later."""
+
+
+def _move(message_id: int, action: str, **changes: Any) -> int:
+    """Apply a message action (customs.states.MESSAGE_MOVES) if the message is
+    in one of its source states; returns 1 when it applied, else 0."""
+    sources, target = states.message_move(action)
+    qs = Message.objects.filter(pk=message_id, state__in=sources)
+    if "attempt" in changes:
+        qs = qs.filter(attempts=changes.pop("attempt"))
+    return qs.update(state=target, **changes)
+
+
+@transaction.atomic
+def _start_attempt(message_id: int) -> tuple[Message, int] | None:
+    """Record a hand-over before it happens (committed on return): the message
+    goes ``sending`` with the attempt's number. None when there is nothing to
+    send (sent, refused, given up); ``SendInFlight`` while another run's fresh
+    attempt is under way."""
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.state not in states.message_move("attempt")[0]:
+        return None
+    now = clock.now()
+    if (message.state == Message.State.SENDING and message.attempted_at is not None
+            and (now - message.attempted_at).total_seconds() < states.SEND_STALE_SECONDS):
+        raise SendInFlight(f"message {message_id} attempt {message.attempts} under way")
+    attempt = message.attempts + 1
+    _move(message.pk, "attempt", attempts=attempt, attempted_at=now)
+    return message, attempt
+
+
 def send(message_id: int) -> str:
-    """Hand one queued message to the gateway (outbox handler). No stock, quota
-    or order row is locked during the call; only the ``customs.send`` event's
-    own row is (the outbox processes each event under its lock). The gateway
-    side is idempotent by message guid, so a resend after a crash is harmless.
-    Raises on failure (the outbox retries with backoff and finally lists it as
-    a dead letter)."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.state != Message.State.QUEUED:
+    """Hand one queued message to the gateway (outbox handler, run outside the
+    event's transaction). The attempt is recorded and committed first, the
+    gateway is called with no transaction open (a slow or hanging single window
+    holds no connection, no lock), then the outcome is recorded for that
+    attempt only: a duplicate run, a restart or a late answer of an older
+    attempt cannot move the message back. The gateway side is idempotent by
+    message guid, so a resend after a crash is harmless. Raises on failure
+    (the outbox retries with backoff and finally lists it as a dead letter)."""
+    started = _start_attempt(message_id)
+    if started is None:
         return "skipped"
-    # A failure raises: the outbox event keeps the attempts and the error, and
-    # retries with backoff (this transaction is rolled back).
-    answers = gateway.get_gateway(receive).submit(message.sent_bytes())
-    Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
-        state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
+    message, attempt = started
+    try:
+        answers = gateway.get_gateway(receive).submit(message.sent_bytes())
+    except Exception as exc:
+        with transaction.atomic():
+            _move(message.pk, "send_failed", attempt=attempt,
+                  last_error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+    with transaction.atomic():
+        # From any attempt: the message reached customs, whichever run got it there.
+        _move(message.pk, "delivered", sent_at=clock.now(), last_error="")
     for answer in answers:
         receive(answer)
     if message.kind in DOCUMENTS and message.declaration_id is not None:
@@ -291,6 +331,35 @@ def _inventory_receipt(record: ceb.InventoryReturn, receipt: Receipt) -> str:
     return "applied"
 
 
+def check_can_ship(order: Order) -> None:
+    """orders.mark_shipped asks this under the order's row lock: no shipping
+    while a cancellation awaits customs' answer (customs may approve it and the
+    refund follow), nor after customs cancelled the declaration."""
+    declaration = (Declaration.objects.filter(order_id=order.pk)
+                   .only("state", "cancel_requested_at").first())
+    if declaration is None:
+        return
+    if declaration.state == D.CANCELLED:
+        raise CustomsError.CANCELLED.error(number=order.number)
+    if declaration.cancel_requested_at is not None:
+        raise CustomsError.CANCEL_PENDING.error(number=order.number)
+
+
+def _cancel_answered(declaration: Declaration) -> None:
+    """The cancellation is no longer outstanding (answered, refused by format,
+    or its message given up): the order may ship again if it is released."""
+    Declaration.objects.filter(pk=declaration.pk).update(cancel_requested_at=None)
+    declaration.cancel_requested_at = None
+
+
+def message_given_up(message: Message) -> None:
+    """An operator gave a message up (ops.cancel_message): a cancellation that
+    will never reach customs is not outstanding any more."""
+    if message.kind == "CEB623" and message.declaration_id is not None:
+        declaration = Declaration.objects.select_for_update().get(pk=message.declaration_id)
+        _cancel_answered(declaration)
+
+
 @_applies(ceb.InvtCancelReturn)
 def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
     declaration = _locked_by_cop(record.cop_no)
@@ -299,6 +368,8 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
         return "unknown"
     receipt.declaration = declaration
     outcome = states.cancel_outcome(record.return_status)
+    if outcome is not None:
+        _cancel_answered(declaration)
     if outcome == "refused":
         # Customs kept the declaration: say so where operators look.
         log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
@@ -389,8 +460,9 @@ def _format_error(record: ceb.MessageReturn, receipt: Receipt) -> str:
         receipt.outcome = Receipt.Outcome.UNKNOWN
         return "unknown"
     receipt.declaration_id = message.declaration_id
-    Message.objects.filter(pk=message.pk).update(
-        state=Message.State.FAILED, last_error=f"CEB900: {receipt.return_info}"[:500])
+    _move(message.pk, "refused", last_error=f"CEB900: {receipt.return_info}"[:500])
+    if message.kind == "CEB623" and message.declaration_id is not None:
+        _cancel_answered(Declaration.objects.select_for_update().get(pk=message.declaration_id))
     log.error("customs refused %s %s: %s", message.kind, message.business_key,
               receipt.return_info)
     receipt.outcome = Receipt.Outcome.APPLIED
@@ -427,6 +499,16 @@ def request_cancel(actor: Any, order_id: Any, reason: str) -> Declaration:
         raise CustomsError.NOT_CANCELLABLE.error(field="reason")
     if not declaration.invt_no or declaration.state in (D.RELEASED, *states.FINAL):
         raise CustomsError.NOT_CANCELLABLE.error(state=declaration.state)
+    if declaration.cancel_requested_at is not None:
+        raise CustomsError.CANCEL_PENDING.error(number=declaration.order.number)
+    # The order's row lock orders this against mark_shipped (which holds it
+    # while check_can_ship reads the flag set below): either the order shipped
+    # first and is refused here, or the flag is committed before it can ship.
+    order = Order.objects.select_for_update().get(pk=declaration.order_id)
+    if order.state not in (Order.State.PAID, Order.State.ON_HOLD):
+        raise CustomsError.NOT_CANCELLABLE.error(state=order.state)
+    declaration.cancel_requested_at = clock.now()
+    declaration.save(update_fields=["cancel_requested_at"])
     record = derive.cancel_for(_inventory(declaration).head, invt_no=declaration.invt_no,
                                reason=reason, pre_no=declaration.pre_no or None)
     _queue(declaration, "CEB623", declaration.cop_no,
