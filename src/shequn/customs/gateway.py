@@ -26,6 +26,7 @@ from shequn.catalog.models import SKU
 from shequn.customs.ceb import signing
 from shequn.customs.sim.config import SimConfig, from_mapping
 from shequn.customs.sim.window import Receipt, SingleWindow
+from shequn.customs.simstate import DatabaseStore
 from shequn.taxes import engine
 
 log = logging.getLogger("shequn.customs")
@@ -78,8 +79,11 @@ class EmbeddedGateway:
         def hand_over(receipt: Receipt) -> None:
             deliver(receipt.body())
 
-        self.window = SingleWindow(from_mapping(conf, base) if conf else base,
-                                   deliver=hand_over)
+        config = from_mapping(conf, base) if conf else base
+        # Its state outlives the process: in the database, or in the JSON file
+        # CUSTOMS_SIM["snapshot_path"] names.
+        store = None if config.snapshot_path else DatabaseStore()
+        self.window = SingleWindow(config, deliver=hand_over, store=store)
 
     def submit(self, data: bytes) -> list[bytes]:
         result = self.window.submit(data)
@@ -122,7 +126,8 @@ def embedded(deliver: Deliver) -> EmbeddedGateway:
 
 
 def reset_embedded() -> None:
-    """Forget the embedded simulator's state (tests)."""
+    """Drop this process's simulator, as a restart does: the next use starts a
+    new one from the saved state (tests; each test's database starts empty)."""
     global _embedded
     with _lock:
         _embedded = None

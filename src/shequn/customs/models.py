@@ -150,3 +150,17 @@ class ReturnDeclaration(models.Model):
     last_return_time = models.CharField(max_length=17, blank=True)
     created_at = models.DateTimeField()
     changed_at = models.DateTimeField()
+
+
+class SimulatorState(models.Model):
+    """The embedded customs simulator's state (customs.simstate): one row per
+    simulator, the whole snapshot as JSON, so a restart of the process does not
+    make customs forget what it knows. Not Shequn's own clearance data (that is
+    Declaration, Message, Receipt above); the separate simulator process keeps
+    its state in a file instead (``--snapshot``)."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    state = models.TextField()
+    # Each save has a higher version; an older save arriving late is dropped.
+    version = models.PositiveBigIntegerField(default=0)
+    saved_at = models.DateTimeField()
