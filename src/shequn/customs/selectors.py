@@ -100,11 +100,11 @@ def messages_of(declaration: Declaration) -> list[Message]:
 def failing_messages(include_cancelled: bool = False) -> QuerySet[Message]:
     """Messages that did not go out: refused by customs (CEB900: ``failed``) or
     still queued with failed send attempts (retrying, or a dead letter), or
-    stuck handing over (an attempt older than ``states.SEND_STALE_SECONDS``). The
-    attempts and the last error of a send live on its outbox event (a failed
-    handler's own writes roll back with it), so they are read from there too:
-    ``send_attempts``, ``send_error``, ``send_dead_at``. Messages an operator
-    gave up on are left out unless asked for."""
+    stuck handing over (an attempt older than ``states.SEND_STALE_SECONDS``). A
+    failed hand-over is recorded on the message and on its outbox event, whose
+    retry schedule is read too: ``send_attempts``, ``send_error``,
+    ``send_dead_at``. Messages an operator gave up on (``cancelled``) are left
+    out unless asked for."""
     stale = clock.now() - dt.timedelta(seconds=states.SEND_STALE_SECONDS)
     wanted = (Q(state=Message.State.FAILED)
               | Q(state=Message.State.QUEUED, attempts__gt=0)
