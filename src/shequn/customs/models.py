@@ -4,8 +4,11 @@ and every receipt received (both append-only), and return declarations (CEB625).
 
 from __future__ import annotations
 
+import base64
+
 from django.db import models
 
+from shequn.core import pii
 from shequn.orders.models import AfterSale, Order
 
 
@@ -89,18 +92,10 @@ class Message(models.Model):
 
     @staticmethod
     def seal(data: bytes) -> str:
-        import base64
-
-        from shequn.core import pii
-
         return pii.encrypt(base64.b64encode(data).decode("ascii"))
 
     def sent_bytes(self) -> bytes:
         """The exact bytes handed to the gateway (decrypted; do not log them)."""
-        import base64
-
-        from shequn.core import pii
-
         return base64.b64decode(pii.decrypt(self.body_enc))
 
 

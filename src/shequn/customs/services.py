@@ -24,6 +24,7 @@ from shequn.core.models import OutboxEvent
 from shequn.customs import events, gateway, mapping, states
 from shequn.customs.ceb import derive, dxp, messages, rules
 from shequn.customs.ceb import model as ceb
+from shequn.customs.ceb.receipts import receipt_key
 from shequn.customs.ceb.schema import NotCebMessage
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
@@ -235,8 +236,6 @@ def _digest(record: object) -> str:
 
 
 def _key(record: object) -> str:
-    from shequn.customs.ceb.receipts import receipt_key
-
     return "|".join(str(x) for x in receipt_key(record))[:80]
 
 
