@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from shequn.accounts.roles import OPERATOR, has_role
-from shequn.core import audit, outbox
+from shequn.core import audit, clock, outbox
 from shequn.core.errors import CodedError
 from shequn.core.models import OutboxEvent
 from shequn.customs import events, services, states
@@ -62,10 +62,18 @@ def _locked_unsent(message_id: int, action: str) -> tuple[Message, list[OutboxEv
         raise CustomsOpsError.MESSAGE_CANCELLED.error(message_id=message_id)
     sends = _send_events(message)
     if (message.state not in states.message_move(action)[0]
-            or any(e.dead_at is None for e in sends)):
+            or any(e.dead_at is None for e in sends) or _fresh_attempt(message)):
         # A retry is still scheduled; acting now would send it twice or race it.
         raise CustomsOpsError.MESSAGE_IN_FLIGHT.error(message_id=message_id)
     return message, sends
+
+
+def _fresh_attempt(message: Message) -> bool:
+    """A hand-over started recently may still be under way."""
+    if message.state != Message.State.SENDING or message.attempted_at is None:
+        return False
+    age = (clock.now() - message.attempted_at).total_seconds()
+    return age < states.SEND_STALE_SECONDS
 
 
 def _retire(sends: list[OutboxEvent], actor: Any, why: str) -> None:

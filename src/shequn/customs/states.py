@@ -88,8 +88,10 @@ MESSAGE_MOVES: dict[str, tuple[frozenset[str], str]] = {
     "delivered": (frozenset({QUEUED, SENDING}), SENT),
     "send_failed": (frozenset({SENDING}), QUEUED),
     "refused": (frozenset({QUEUED, SENDING, SENT}), FAILED),   # CEB900 from customs
-    "resend": (frozenset({QUEUED, FAILED}), QUEUED),
-    "give_up": (frozenset({QUEUED, FAILED}), GIVEN_UP),
+    # An operator acts on dead letters only; ``sending`` only once stale (its
+    # process died and the event ran out of attempts).
+    "resend": (frozenset({QUEUED, SENDING, FAILED}), QUEUED),
+    "give_up": (frozenset({QUEUED, SENDING, FAILED}), GIVEN_UP),
 }
 MESSAGE_STATES = frozenset({QUEUED, SENDING, SENT, FAILED, GIVEN_UP})
 # A ``sending`` attempt older than this died with its process (the HTTP gateway
