@@ -58,8 +58,8 @@ def _reset_clock():
 
 @pytest.fixture(autouse=True)
 def _fresh_customs_simulator():
-    # The embedded single window keeps state in memory (its own per-ID quota):
-    # each test starts with a new one.
+    # The embedded single window keeps its state (its own per-ID quota) in the
+    # database, which each test starts empty: each test starts a new one.
     from shequn.customs import gateway
 
     gateway.reset_embedded()

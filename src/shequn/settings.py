@@ -287,7 +287,9 @@ SHEQUN: dict[str, Any] = {
     # Customs single window: "embedded" (the simulator in this process) or the
     # URL of `shequn customs-sim` / a real terminal adapter (http://…/ceb).
     "CUSTOMS_GATEWAY": _env("SHEQUN_CUSTOMS_GATEWAY", "embedded"),
-    "CUSTOMS_SIM": {},  # SimConfig overrides for the embedded simulator
+    # SimConfig overrides for the embedded simulator; its state is kept in the
+    # database (customs.SimulatorState) unless "snapshot_path" names a JSON file.
+    "CUSTOMS_SIM": {},
     # Receipts pushed to /api/v1/customs/receipts must carry this bearer token.
     "CUSTOMS_RECEIPT_TOKEN": _env("SHEQUN_CUSTOMS_RECEIPT_TOKEN",
                                   envconfig.DEMO_CUSTOMS_RECEIPT_TOKEN if DEMO else ""),

@@ -13,8 +13,6 @@ from shequn.customs.ceb.messages import build_ceb621, read_message, to_bytes
 from shequn.customs.ceb.rules import message_problems
 from shequn.customs.ceb.schema import DS_NS, parse, schema_problems
 from shequn.customs.ceb.signing import (
-    CERT_ENV,
-    KEY_ENV,
     RsaSha256Signer,
     SigningNotConfigured,
     generate_demo_keypair,
@@ -89,27 +87,35 @@ def test_sign_replaces_an_existing_signature(signer, signed_bytes):
     assert signer.verify(parse(etree.tostring(again)))
 
 
-def test_signer_from_environment(monkeypatch, keys, signed_bytes):
-    monkeypatch.setenv(KEY_ENV, str(keys[0]))
-    monkeypatch.setenv(CERT_ENV, str(keys[1]))
-    assert signer_from_config().verify(parse(signed_bytes))
+def test_signer_from_configured_paths(keys, signed_bytes):
+    assert signer_from_config(keys[0], keys[1]).verify(parse(signed_bytes))
 
 
-def test_signer_from_settings(monkeypatch, settings, keys, signed_bytes):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.delenv(CERT_ENV, raising=False)
+def test_platform_signer_reads_the_settings(settings, keys, signed_bytes):
+    from shequn.customs import gateway
+
     settings.SHEQUN = {**settings.SHEQUN, "CEB_KEY_FILE": str(keys[0]),
                        "CEB_CERT_FILE": str(keys[1])}
-    assert signer_from_config().verify(parse(signed_bytes))
+    assert gateway.platform_signer().verify(parse(signed_bytes))
 
 
-def test_signer_not_configured(monkeypatch, settings):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.delenv(CERT_ENV, raising=False)
-    settings.SHEQUN = {k: v for k, v in settings.SHEQUN.items()
-                       if k not in {"CEB_KEY_FILE", "CEB_CERT_FILE"}}
+@pytest.mark.parametrize("paths", [(None, None), ("key.pem", None), (None, "cert.pem")])
+def test_signer_not_configured(paths):
     with pytest.raises(SigningNotConfigured):
-        signer_from_config()
+        signer_from_config(*paths)
+
+
+def test_ceb_modules_do_not_import_django():
+    import subprocess
+    import sys
+
+    modules = ("signing", "messages", "rules", "derive", "dxp", "receipts", "codec", "demo",
+               "model", "schema")
+    # The simulator runs as its own process without Django too.
+    names = [f"shequn.customs.ceb.{m}" for m in modules] + ["shequn.customs.sim.window"]
+    code = (f"import sys; import {', '.join(names)}; "
+            "sys.exit(1 if 'django' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_key_file_is_private(keys):

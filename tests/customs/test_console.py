@@ -233,7 +233,8 @@ def test_dead_letters_are_listed_and_resend_sends_them(ops_client, dead, setting
     assert message.state == Message.State.SENT
 
 
-def test_cancel_message_needs_a_reason_then_it_is_never_sent(ops_client, dead, settings):
+def test_cancel_message_needs_a_reason_then_it_is_never_sent(ops_client, operator, dead,
+                                                             settings):
     message = Message.objects.filter(declaration=dead).order_by("pk").first()
     ops_client.post(f"{URL}messages/{message.pk}/cancel/", {"reason": "  "})
     message.refresh_from_db()
@@ -241,18 +242,24 @@ def test_cancel_message_needs_a_reason_then_it_is_never_sent(ops_client, dead, s
     assert not AuditLog.objects.filter(action="customs.message_cancel").exists()
     ops_client.post(f"{URL}messages/{message.pk}/cancel/", {"reason": "订单已人工处理"})
     message.refresh_from_db()
-    assert message.state == Message.State.FAILED
+    assert message.state == Message.State.CANCELLED
+    assert message.cancel_reason == "订单已人工处理"
     entry = AuditLog.objects.get(action="customs.message_cancel")
     assert entry.detail["reason"] == "订单已人工处理"
     page = ops_client.get(URL).content.decode()
     assert f'data-message="{message.pk}"' not in page
     with_cancelled = ops_client.get(URL, {"cancelled": "1"}).content.decode()
     assert f'data-message="{message.pk}"' in with_cancelled
+    assert "订单已人工处理" in with_cancelled and "已放弃" in with_cancelled
     embedded_gateway(settings)
     outbox.drain()
     message.refresh_from_db()
-    assert message.state == Message.State.FAILED
+    assert message.state == Message.State.CANCELLED
     assert not send_events(message).filter(processed_at__isnull=True).exists()
+    # Given up is final: it cannot be queued again.
+    with pytest.raises(DomainError) as exc:
+        ops.resend_message(operator, message.pk)
+    assert exc.value.code == "customs_message_cancelled"
 
 
 def test_resend_refused_while_retrying_after_sent_and_for_non_operators(dead, operator,

@@ -704,6 +704,6 @@ def test_xxe_inside_a_dxp_envelope_is_refused(tmp_path) -> None:
 
 def test_return_times_are_strictly_increasing_even_within_a_millisecond() -> None:
     sw = window()
-    stamps = [sw._stamp("k", 1_800_000_000 + d) for d in (0, 0.0004, 0.0006, 0.0006, 0.002)]
+    stamps = [sw.books.stamp("k", 1_800_000_000 + d) for d in (0, 0.0004, 0.0006, 0.0006, 0.002)]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     assert all(len(s) == 17 for s in stamps)

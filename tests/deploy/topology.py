@@ -290,7 +290,8 @@ class Topology:
                             str(sim_port), "--callback",
                             f"{self.proxy.url}/api/v1/customs/receipts",
                             "--callback-token", self.env["SHEQUN_CUSTOMS_RECEIPT_TOKEN"],
-                            "--trusted-cert", cert])
+                            "--trusted-cert", cert,
+                            "--snapshot", str(self.workdir / "customs-sim.json")])
         self._spawn("worker", [SHEQUN, "worker", "--concurrency",
                                str(self.worker_concurrency), "--relay", "--beat",
                                "--relay-interval", "0.2"])

@@ -135,6 +135,7 @@ class MessageOut(Schema):
     attempts: int
     last_error: str
     cancelled: bool
+    cancel_reason: str
     created_at: dt.datetime
     sent_at: dt.datetime | None
 
@@ -175,7 +176,8 @@ def declaration_out(d: Declaration) -> dict:
 def message_out(m: Message) -> dict:
     return {"id": m.pk, "kind": m.kind, "business_key": m.business_key, "state": m.state,
             "attempts": m.attempts, "last_error": m.last_error,
-            "cancelled": selectors.is_cancelled(m), "created_at": m.created_at,
+            "cancelled": selectors.is_cancelled(m), "cancel_reason": m.cancel_reason,
+            "created_at": m.created_at,
             "sent_at": m.sent_at}
 
 

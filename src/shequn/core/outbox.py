@@ -27,6 +27,11 @@ log = logging.getLogger("shequn.outbox")
 
 Handler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+# Handlers that call another system (a network send) run outside the event's
+# transaction and row lock: a slow or hanging peer must not hold a connection
+# and a lock. They make their own short transactions and must be idempotent
+# under concurrent runs of the same event (a redelivered task).
+_outside: set[Handler] = set()
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 3600
@@ -67,10 +72,14 @@ def emit(topic: str, aggregate: str = "", aggregate_id: object = "", **payload: 
                                       available_at=clock.now())
 
 
-def handler(topic: str) -> Callable[[Handler], Handler]:
+def handler(topic: str, *, in_transaction: bool = True) -> Callable[[Handler], Handler]:
+    """Register ``fn`` for ``topic``; ``in_transaction=False`` runs it outside
+    the event's transaction (see ``_outside``)."""
     def register(fn: Handler) -> Handler:
         if fn not in _handlers[topic]:
             _handlers[topic].append(fn)
+        if not in_transaction:
+            _outside.add(fn)
         return fn
     return register
 
@@ -101,6 +110,16 @@ def process(event: OutboxEvent | int) -> bool:
     with transaction.atomic():
         if not OutboxEvent.objects.filter(open_row).update(attempts=F("attempts") + 1):
             return True
+    errors: list[str] = []
+    refusals = 0
+    row = OutboxEvent.objects.filter(open_row).first()
+    if row is None:
+        return True
+    handlers = handlers_for(row.topic)
+    if row.attempts <= MAX_ATTEMPTS:
+        # Calls to other systems first, outside any transaction (see _outside).
+        for fn in (fn for fn in handlers if fn in _outside):
+            refusals += _run(fn, row, errors, len(handlers) > 1)
     with transaction.atomic():
         locked = OutboxEvent.objects.select_for_update().filter(open_row).first()
         if locked is None:
@@ -112,20 +131,8 @@ def process(event: OutboxEvent | int) -> bool:
         # (say customs refusing bad data) must not hold back another's reaction
         # (commission accrual). The event is retried as a whole; handlers are
         # idempotent, so those that succeeded do nothing the second time.
-        errors = []
-        refusals = 0
-        handlers = handlers_for(locked.topic)
-        for fn in handlers:
-            try:
-                with transaction.atomic():
-                    fn(locked)
-            except Exception as exc:
-                name = getattr(fn, "__qualname__", repr(fn))
-                log.warning("outbox event %s (%s) handler %s failed: %s", locked.pk,
-                            locked.topic, name, exc)
-                error = f"{type(exc).__name__}: {exc}"
-                errors.append(f"{name}: {error}" if len(handlers) > 1 else error)
-                refusals += isinstance(exc, DomainError)
+        for fn in (fn for fn in handlers if fn not in _outside):
+            refusals += _run(fn, locked, errors, len(handlers) > 1)
         if errors:
             # A domain refusal (say customs finding the order not declarable) will
             # not change by retrying: straight to the dead letters, where an
@@ -134,6 +141,26 @@ def process(event: OutboxEvent | int) -> bool:
         locked.processed_at = clock.now()
         locked.save(update_fields=["processed_at"])
         return True
+
+
+def _run(fn: Handler, event: OutboxEvent, errors: list[str], named: bool) -> int:
+    """Run one handler (in a savepoint of the event's transaction, or on its own
+    for the ``_outside`` ones); a failure is appended to ``errors``. Returns 1
+    when it was a domain refusal (retrying will not help), else 0."""
+    try:
+        if fn in _outside:
+            fn(event)
+        else:
+            with transaction.atomic():
+                fn(event)
+    except Exception as exc:
+        name = getattr(fn, "__qualname__", repr(fn))
+        log.warning("outbox event %s (%s) handler %s failed: %s", event.pk, event.topic,
+                    name, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        errors.append(f"{name}: {error}" if named else error)
+        return int(isinstance(exc, DomainError))
+    return 0
 
 
 def _fail(locked: OutboxEvent, error: str, *, final: bool = False) -> bool:

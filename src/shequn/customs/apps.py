@@ -9,5 +9,7 @@ class CustomsConfig(AppConfig):
     def ready(self) -> None:
         from shequn.core import worker
         from shequn.customs import handlers, services  # noqa: F401  (registers handlers)
+        from shequn.orders import services as order_services
 
         worker.periodic(services.pump_embedded)
+        order_services.add_ship_check(services.check_can_ship)

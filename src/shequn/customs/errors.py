@@ -11,5 +11,11 @@ class CustomsError(CodedError):
     DECLARED = ("declared_use_cancel", "该订单已向海关申报，请先撤销申报（撤单获批后自动退款）",
                 "The order is declared to customs: cancel the declaration first "
                 "(the refund follows customs' approval)", 409)
+    CANCEL_PENDING = ("customs_cancel_pending",
+                      "该订单的海关撤单申请正在等待海关答复，暂不能发货（撤单被拒后可发货）",
+                      "A customs cancellation of this order awaits customs' answer: it "
+                      "cannot ship until customs refuses it", 409)
+    CANCELLED = ("customs_cancelled", "该订单的海关申报已撤销，不能发货",
+                 "The order's customs declaration was cancelled: it cannot ship", 409)
     BAD_RECEIPT = ("bad_receipt", "回执格式错误或不是海关报文", "Malformed or non-CEB receipt", 400)
     NOT_OPERATOR = ("not_operator", "仅运营人员可执行此操作", "Operators only", 403)

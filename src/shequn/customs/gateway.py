@@ -2,9 +2,10 @@
 
 ``submit(data)`` hands one enveloped message over and returns any receipt the
 other side answered at once (a CEB900 format error). Receipts that come later
-reach ``services.receive`` — pushed over HTTP to ``/api/v1/customs/receipts`` by
-a separate simulator or the real terminal, or pumped in-process from the
-embedded simulator by the periodic job ``pump_embedded``.
+are pushed over HTTP to ``/api/v1/customs/receipts`` by a separate simulator or
+the real terminal, or, from the embedded simulator, handed to the ``deliver``
+callable its caller gives (``services.receive``; this module does not know the
+services that use it).
 
 ``SHEQUN["CUSTOMS_GATEWAY"]``: ``embedded`` (default: the simulator in this
 process) or an ``http://…/ceb`` URL (``shequn customs-sim`` or a real adapter).
@@ -15,14 +16,24 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.conf import settings
 
+from shequn.catalog.models import SKU
 from shequn.customs.ceb import signing
+from shequn.customs.sim.config import SimConfig, from_mapping
+from shequn.customs.sim.window import Receipt, SingleWindow
+from shequn.customs.simstate import DatabaseStore
+from shequn.taxes import engine
 
 log = logging.getLogger("shequn.customs")
+
+
+# What receives a receipt message (the bytes customs sent back).
+Deliver = Callable[[bytes], object]
 
 
 class GatewayError(RuntimeError):
@@ -53,28 +64,26 @@ class HttpGateway:
         return [body] if "xml" in kind else []
 
 
-def _deliver_in_process(receipt: Any) -> None:
-    from shequn.customs import services
-
-    services.receive(receipt.body())
-
-
 class EmbeddedGateway:
     """The simulator in this process (demo and tests). ``pump`` runs its
-    scheduler and hands due receipts to ``services.receive``; a receipt whose
-    handling fails is retried by the simulator with backoff, as a real
-    terminal redelivers."""
+    scheduler and hands due receipts to ``deliver``; a receipt whose handling
+    fails is retried by the simulator with backoff, as a real terminal
+    redelivers."""
 
-    def __init__(self) -> None:
-        from shequn.customs.sim.config import SimConfig, from_mapping
-        from shequn.customs.sim.window import SingleWindow
-
+    def __init__(self, deliver: Deliver) -> None:
         conf = dict(settings.SHEQUN.get("CUSTOMS_SIM", {}))
         cert = Path(platform_cert_file())
         vat, ct, duty = _tariff()
         base = SimConfig(trusted_certs=(str(cert),), vat_rates=vat, ct_rates=ct, tariff_rates=duty)
-        self.window = SingleWindow(from_mapping(conf, base) if conf else base,
-                                   deliver=_deliver_in_process)
+
+        def hand_over(receipt: Receipt) -> None:
+            deliver(receipt.body())
+
+        config = from_mapping(conf, base) if conf else base
+        # Its state outlives the process: in the database, or in the JSON file
+        # CUSTOMS_SIM["snapshot_path"] names.
+        store = None if config.snapshot_path else DatabaseStore()
+        self.window = SingleWindow(config, deliver=hand_over, store=store)
 
     def submit(self, data: bytes) -> list[bytes]:
         result = self.window.submit(data)
@@ -88,9 +97,6 @@ def _tariff() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The simulated customs' tariff: VAT, consumption tax and MFN duty per HS
     code, as the catalog declares them (real customs has its own tariff
     database; the simulator needs one that agrees with the goods sold)."""
-    from shequn.catalog.models import SKU
-    from shequn.taxes import engine
-
     vat: dict[str, str] = {}
     ct: dict[str, str] = {}
     duty: dict[str, str] = {}
@@ -109,26 +115,34 @@ _lock = threading.Lock()
 _embedded: EmbeddedGateway | None = None
 
 
-def embedded() -> EmbeddedGateway:
+def embedded(deliver: Deliver) -> EmbeddedGateway:
+    """The process's embedded simulator, created on first use with ``deliver``
+    as the receiver of its receipts."""
     global _embedded
     with _lock:
         if _embedded is None:
-            _embedded = EmbeddedGateway()
+            _embedded = EmbeddedGateway(deliver)
         return _embedded
 
 
 def reset_embedded() -> None:
-    """Forget the embedded simulator's state (tests)."""
+    """Drop this process's simulator, as a restart does: the next use starts a
+    new one from the saved state (tests; each test's database starts empty)."""
     global _embedded
     with _lock:
         _embedded = None
 
 
-def get_gateway() -> Gateway:
-    target = str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded"))
-    if target == "embedded":
-        return embedded()
-    return HttpGateway(target)
+def is_embedded() -> bool:
+    return str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded")) == "embedded"
+
+
+def get_gateway(deliver: Deliver) -> Gateway:
+    """The configured gateway; ``deliver`` receives the receipts the embedded
+    simulator sends later (an HTTP gateway's come through the receipts API)."""
+    if is_embedded():
+        return embedded(deliver)
+    return HttpGateway(str(settings.SHEQUN["CUSTOMS_GATEWAY"]))
 
 
 def _key_dir() -> Path:
@@ -139,7 +153,8 @@ def platform_signer() -> signing.RsaSha256Signer:
     """The configured signing key; in the demo (nothing configured) a key pair
     generated once into var/ceb/ — never for production (logged)."""
     try:
-        return signing.signer_from_config()
+        return signing.signer_from_config(settings.SHEQUN.get("CEB_KEY_FILE"),
+                                          settings.SHEQUN.get("CEB_CERT_FILE"))
     except signing.SigningNotConfigured:
         key, cert = _demo_keypair()
         return signing.RsaSha256Signer.from_files(key, cert)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shequn.core import outbox
 from shequn.core.models import OutboxEvent
-from shequn.customs import services
+from shequn.customs import events, services
 
 
 @outbox.handler("order.paid")
@@ -12,9 +12,11 @@ def declare_paid_order(event: OutboxEvent) -> None:
     services.declare(event.aggregate_id)
 
 
-@outbox.handler("customs.send")
+# Outside the event's transaction: the gateway call must not hold a connection
+# and the event's row lock (services.send records attempt and outcome itself).
+@outbox.handler(events.SEND, in_transaction=False)
 def send_message(event: OutboxEvent) -> None:
-    services.send(int(event.aggregate_id))
+    services.send(int(events.MessageQueued.of(event).aggregate_id))
 
 
 @outbox.handler("order.return_approved")

@@ -4,8 +4,11 @@ and every receipt received (both append-only), and return declarations (CEB625).
 
 from __future__ import annotations
 
+import base64
+
 from django.db import models
 
+from shequn.core import pii
 from shequn.orders.models import AfterSale, Order
 
 
@@ -40,6 +43,9 @@ class Declaration(models.Model):
     changed_at = models.DateTimeField(db_index=True)
     released_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set while a cancellation (CEB623) awaits customs' answer: the order must
+    # not ship meanwhile (customs may still approve it and the refund follow).
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -54,9 +60,12 @@ class Message(models.Model):
     backoff and ends as a dead letter operators can resend."""
 
     class State(models.TextChoices):
+        # The moves between these are customs.states.MESSAGE_MOVES.
         QUEUED = "queued", "待发送"
+        SENDING = "sending", "发送中"
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
+        CANCELLED = "cancelled", "已放弃"
 
     declaration = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="messages")
@@ -66,9 +75,15 @@ class Message(models.Model):
     # The message as sent (signed, enveloped), encrypted: it carries the buyer's
     # ID number and phones in clear (invariant 7). See ``sent_bytes``.
     body_enc = models.TextField()
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Each hand-over is recorded (committed) before the gateway is called: the
+    # attempt's number and start, so its outcome is applied only to it and a
+    # send whose process died can be taken over once it is stale.
     attempts = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True,
+                                     help_text="why an operator gave the message up")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -77,18 +92,10 @@ class Message(models.Model):
 
     @staticmethod
     def seal(data: bytes) -> str:
-        import base64
-
-        from shequn.core import pii
-
         return pii.encrypt(base64.b64encode(data).decode("ascii"))
 
     def sent_bytes(self) -> bytes:
         """The exact bytes handed to the gateway (decrypted; do not log them)."""
-        import base64
-
-        from shequn.core import pii
-
         return base64.b64decode(pii.decrypt(self.body_enc))
 
 
@@ -138,3 +145,17 @@ class ReturnDeclaration(models.Model):
     last_return_time = models.CharField(max_length=17, blank=True)
     created_at = models.DateTimeField()
     changed_at = models.DateTimeField()
+
+
+class SimulatorState(models.Model):
+    """The embedded customs simulator's state (customs.simstate): one row per
+    simulator, the whole snapshot as JSON, so a restart of the process does not
+    make customs forget what it knows. Not Shequn's own clearance data (that is
+    Declaration, Message, Receipt above); the separate simulator process keeps
+    its state in a file instead (``--snapshot``)."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    state = models.TextField()
+    # Each save has a higher version; an older save arriving late is dropped.
+    version = models.PositiveBigIntegerField(default=0)
+    saved_at = models.DateTimeField()

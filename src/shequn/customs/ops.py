@@ -4,9 +4,8 @@ one transaction, for operators only, and in the audit log. Cancelling a
 declaration is ``services.request_cancel`` (CEB623); ``cancel_declaration``
 only resolves the order number for the pages and the API.
 
-Message has no "cancelled" state: a message given up on stays ``failed`` with
-``last_error`` starting with ``selectors.CANCELLED_MARK`` (the audit log keeps
-who and why)."""
+A message given up on is ``cancelled`` with the operator's reason (the audit
+log keeps who); the moves are ``customs.states.MESSAGE_MOVES``."""
 
 from __future__ import annotations
 
@@ -16,13 +15,13 @@ from typing import Any
 from django.db import transaction
 
 from shequn.accounts.roles import OPERATOR, has_role
-from shequn.core import audit, outbox
+from shequn.core import audit, clock, outbox
 from shequn.core.errors import CodedError
 from shequn.core.models import OutboxEvent
-from shequn.customs import services
+from shequn.customs import events, services, states
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message
-from shequn.customs.selectors import CANCELLED_MARK, SEND_TOPIC
+from shequn.customs.selectors import SEND_TOPIC
 from shequn.orders.models import Order
 
 log = logging.getLogger("shequn.customs")
@@ -35,6 +34,8 @@ class CustomsOpsError(CodedError):
                     "The message was sent already", 409)
     MESSAGE_IN_FLIGHT = ("customs_message_retrying", "该报文仍在自动重试中，请待其成为死信后再处理",
                          "The message is still being retried; act once it is a dead letter", 409)
+    MESSAGE_CANCELLED = ("customs_message_cancelled", "该报文已放弃，不能再发送",
+                         "The message was given up and is never sent again", 409)
     REASON_REQUIRED = ("reason_required", "请填写原因", "Please give a reason", 422)
 
 
@@ -46,28 +47,39 @@ def require_operator(actor: Any) -> None:
 def _send_events(message: Message) -> list[OutboxEvent]:
     """The message's send events that are not finished (retrying or dead), locked."""
     return list(OutboxEvent.objects.select_for_update()
-                .filter(topic=SEND_TOPIC, aggregate="customs_message",
+                .filter(topic=SEND_TOPIC, aggregate=events.MESSAGE,
                         aggregate_id=str(message.pk), processed_at__isnull=True)
                 .order_by("pk"))
 
 
-def _locked_unsent(message_id: int) -> tuple[Message, list[OutboxEvent]]:
+def _locked_unsent(message_id: int, action: str) -> tuple[Message, list[OutboxEvent]]:
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None:
         raise CustomsOpsError.MESSAGE_NOT_FOUND.error(message_id=message_id)
     if message.state == Message.State.SENT:
         raise CustomsOpsError.MESSAGE_SENT.error(message_id=message_id)
-    events = _send_events(message)
-    if any(e.dead_at is None for e in events):
+    if message.state == Message.State.CANCELLED:
+        raise CustomsOpsError.MESSAGE_CANCELLED.error(message_id=message_id)
+    sends = _send_events(message)
+    if (message.state not in states.message_move(action)[0]
+            or any(e.dead_at is None for e in sends) or _fresh_attempt(message)):
         # A retry is still scheduled; acting now would send it twice or race it.
         raise CustomsOpsError.MESSAGE_IN_FLIGHT.error(message_id=message_id)
-    return message, events
+    return message, sends
 
 
-def _retire(events: list[OutboxEvent], actor: Any, why: str) -> None:
+def _fresh_attempt(message: Message) -> bool:
+    """A hand-over started recently may still be under way."""
+    if message.state != Message.State.SENDING or message.attempted_at is None:
+        return False
+    age = (clock.now() - message.attempted_at).total_seconds()
+    return age < states.SEND_STALE_SECONDS
+
+
+def _retire(sends: list[OutboxEvent], actor: Any, why: str) -> None:
     """Dead letters of this message are replaced (resend) or abandoned (cancel):
     take them off the dead-letter list (each discard is audited by the outbox)."""
-    for event in events:
+    for event in sends:
         outbox.discard(event.pk, actor, why)
 
 
@@ -76,13 +88,12 @@ def resend_message(actor: Any, message_id: int, note: str = "") -> Message:
     """Queue a message that did not go out (CEB900, or a dead letter) again,
     exactly as stored; a new ``customs.send`` event sends it."""
     require_operator(actor)
-    message, events = _locked_unsent(message_id)
+    message, sends = _locked_unsent(message_id, "resend")
     previous = (message.state, message.attempts, message.last_error)
-    _retire(events, actor, f"重发报文 superseded by customs resend of message {message.pk}")
-    message.state, message.last_error = Message.State.QUEUED, ""
+    _retire(sends, actor, f"重发报文 superseded by customs resend of message {message.pk}")
+    message.state, message.last_error = states.message_move("resend")[1], ""
     message.save(update_fields=["state", "last_error"])
-    outbox.emit(SEND_TOPIC, "customs_message", message.pk, kind=message.kind,
-                key=message.business_key)
+    events.MessageQueued(message.pk, kind=message.kind, key=message.business_key).emit()
     audit.record(actor, "customs.message_resend", message, kind=message.kind,
                  key=message.business_key, previous_state=previous[0], attempts=previous[1],
                  last_error=previous[2][:200], note=" ".join(note.split())[:200])
@@ -99,12 +110,12 @@ def cancel_message(actor: Any, message_id: int, reason: str) -> Message:
     reason = " ".join(str(reason or "").split())[:200]
     if not reason:
         raise CustomsOpsError.REASON_REQUIRED.error()
-    message, events = _locked_unsent(message_id)
+    message, sends = _locked_unsent(message_id, "give_up")
     previous = (message.state, message.last_error)
-    _retire(events, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
-    message.state = Message.State.FAILED
-    message.last_error = f"{CANCELLED_MARK}{reason} | {previous[1]}"[:500]
-    message.save(update_fields=["state", "last_error"])
+    _retire(sends, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
+    message.state, message.cancel_reason = states.message_move("give_up")[1], reason
+    message.save(update_fields=["state", "cancel_reason"])
+    services.message_given_up(message)
     audit.record(actor, "customs.message_cancel", message, kind=message.kind,
                  key=message.business_key, previous_state=previous[0],
                  last_error=previous[1][:200], reason=reason)

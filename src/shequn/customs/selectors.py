@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 
 from shequn.core import clock
 from shequn.core.models import OutboxEvent
-from shequn.customs import states
+from shequn.customs import events, states
 from shequn.customs.models import Declaration, Message, Receipt
 from shequn.orders.models import Order
 
@@ -31,10 +31,7 @@ STATE_EN: dict[str, str] = {
     D.DECLARING: "Declaring", D.ACCEPTED: "Accepted", D.REVIEW: "Manual review",
     D.INSPECTION: "Inspection", D.RELEASED: "Released", D.CLOSED: "Closed",
     D.REJECTED: "Rejected", D.CANCELLED: "Cancelled"}
-# ops.cancel_message marks a message it gave up on this way (Message has no
-# "cancelled" state; see ops.py).
-CANCELLED_MARK = "[cancelled] "
-SEND_TOPIC = "customs.send"
+SEND_TOPIC = events.SEND
 # Receipt.kind of the records that move a declaration: services stores the
 # record class name; the CEB message code is accepted too.
 INVENTORY_RECEIPTS = frozenset({"InventoryReturn", "CEB622"})
@@ -82,7 +79,7 @@ def rejections() -> QuerySet[Declaration]:
 def _open_send_events() -> QuerySet[OutboxEvent]:
     """The unfinished ``customs.send`` events of the message in the outer query."""
     return OutboxEvent.objects.filter(
-        topic=SEND_TOPIC, aggregate="customs_message", processed_at__isnull=True,
+        topic=SEND_TOPIC, aggregate=events.MESSAGE, processed_at__isnull=True,
         aggregate_id=Cast(OuterRef("pk"), output_field=CharField())).order_by("-pk")
 
 
@@ -102,24 +99,25 @@ def messages_of(declaration: Declaration) -> list[Message]:
 
 def failing_messages(include_cancelled: bool = False) -> QuerySet[Message]:
     """Messages that did not go out: refused by customs (CEB900: ``failed``) or
-    still queued with failed send attempts (retrying, or a dead letter). The
-    attempts and the last error of a send live on its outbox event (a failed
-    handler's own writes roll back with it), so they are read from there too:
-    ``send_attempts``, ``send_error``, ``send_dead_at``. Messages an operator
-    gave up on are left out unless asked for."""
-    qs = (with_send_status(Message.objects.all())
-          .filter(Q(state=Message.State.FAILED)
-                  | Q(state=Message.State.QUEUED, attempts__gt=0)
-                  | Q(state=Message.State.QUEUED, send_attempts__isnull=False))
-          .select_related("declaration__order").order_by("-pk"))
-    if not include_cancelled:
-        qs = qs.exclude(state=Message.State.FAILED, last_error__startswith=CANCELLED_MARK)
-    return qs
+    still queued with failed send attempts (retrying, or a dead letter), or
+    stuck handing over (an attempt older than ``states.SEND_STALE_SECONDS``). A
+    failed hand-over is recorded on the message and on its outbox event, whose
+    retry schedule is read too: ``send_attempts``, ``send_error``,
+    ``send_dead_at``. Messages an operator gave up on (``cancelled``) are left
+    out unless asked for."""
+    stale = clock.now() - dt.timedelta(seconds=states.SEND_STALE_SECONDS)
+    wanted = (Q(state=Message.State.FAILED)
+              | Q(state=Message.State.QUEUED, attempts__gt=0)
+              | Q(state=Message.State.QUEUED, send_attempts__isnull=False)
+              | Q(state=Message.State.SENDING, attempted_at__lt=stale))
+    if include_cancelled:
+        wanted |= Q(state=Message.State.CANCELLED)
+    return (with_send_status(Message.objects.all()).filter(wanted)
+            .select_related("declaration__order").order_by("-pk"))
 
 
 def is_cancelled(message: Message) -> bool:
-    return message.state == Message.State.FAILED and message.last_error.startswith(
-        CANCELLED_MARK)
+    return message.state == Message.State.CANCELLED
 
 
 def declaration_for_number(number: str) -> Declaration | None:

@@ -19,10 +19,12 @@ from django.conf import settings
 from django.db import transaction
 from lxml import etree
 
-from shequn.core import audit, clock, outbox
-from shequn.customs import gateway, mapping, states
+from shequn.core import audit, clock
+from shequn.core.models import OutboxEvent
+from shequn.customs import events, gateway, mapping, states
 from shequn.customs.ceb import derive, dxp, messages, rules
 from shequn.customs.ceb import model as ceb
+from shequn.customs.ceb.receipts import receipt_key
 from shequn.customs.ceb.schema import NotCebMessage
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
@@ -59,7 +61,7 @@ def _queue(declaration: Declaration | None, kind: str, key: str, root: etree._El
                                      body_enc=Message.seal(messages.to_bytes(envelope)),
                                      created_at=clock.now())
     if send_now:
-        outbox.emit("customs.send", "customs_message", message.pk, kind=kind, key=key[:60])
+        events.MessageQueued(message.pk, kind=kind, key=key[:60]).emit()
     return message
 
 
@@ -80,13 +82,11 @@ def _queue_inventory(declaration_id: int) -> None:
                                            state=Message.State.QUEUED).first()
         if sent < len(DOCUMENTS) or inventory is None:
             return
-        from shequn.core.models import OutboxEvent
-
-        if OutboxEvent.objects.filter(topic="customs.send",
+        if OutboxEvent.objects.filter(topic=events.SEND,
                                       aggregate_id=str(inventory.pk)).exists():
             return
-        outbox.emit("customs.send", "customs_message", inventory.pk, kind=inventory.kind,
-                    key=inventory.business_key)
+        events.MessageQueued(inventory.pk, kind=inventory.kind,
+                             key=inventory.business_key).emit()
 
 
 def _inventory_of(order: Order, waybill: ceb.LogisticsHead, declaration: Declaration
@@ -162,26 +162,65 @@ def declare(order_id: Any) -> Declaration | None:
     _queue(declaration, "CEB621", declaration.cop_no,
            messages.build_ceb621([inv], mapping.transfer(), signer=gateway.platform_signer()),
            send_now=False)
-    outbox.emit("customs.declared", "order", order.pk, number=order.number,
-                cop_no=declaration.cop_no)
+    events.Declared(order.pk, number=order.number, cop_no=declaration.cop_no).emit()
     return declaration
 
 
+class SendInFlight(RuntimeError):
+    """Another run is handing this message over right now: try again later."""
+
+
+def _move(message_id: int, action: str, **changes: Any) -> int:
+    """Apply a message action (customs.states.MESSAGE_MOVES) if the message is
+    in one of its source states; returns 1 when it applied, else 0."""
+    sources, target = states.message_move(action)
+    qs = Message.objects.filter(pk=message_id, state__in=sources)
+    if "attempt" in changes:
+        qs = qs.filter(attempts=changes.pop("attempt"))
+    return qs.update(state=target, **changes)
+
+
+@transaction.atomic
+def _start_attempt(message_id: int) -> tuple[Message, int] | None:
+    """Record a hand-over before it happens (committed on return): the message
+    goes ``sending`` with the attempt's number. None when there is nothing to
+    send (sent, refused, given up); ``SendInFlight`` while another run's fresh
+    attempt is under way."""
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.state not in states.message_move("attempt")[0]:
+        return None
+    now = clock.now()
+    if (message.state == Message.State.SENDING and message.attempted_at is not None
+            and (now - message.attempted_at).total_seconds() < states.SEND_STALE_SECONDS):
+        raise SendInFlight(f"message {message_id} attempt {message.attempts} under way")
+    attempt = message.attempts + 1
+    _move(message.pk, "attempt", attempts=attempt, attempted_at=now)
+    return message, attempt
+
+
 def send(message_id: int) -> str:
-    """Hand one queued message to the gateway (outbox handler). No stock, quota
-    or order row is locked during the call; only the ``customs.send`` event's
-    own row is (the outbox processes each event under its lock). The gateway
-    side is idempotent by message guid, so a resend after a crash is harmless.
-    Raises on failure (the outbox retries with backoff and finally lists it as
-    a dead letter)."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.state != Message.State.QUEUED:
+    """Hand one queued message to the gateway (outbox handler, run outside the
+    event's transaction). The attempt is recorded and committed first, the
+    gateway is called with no transaction open (a slow or hanging single window
+    holds no connection, no lock), then the outcome is recorded for that
+    attempt only: a duplicate run, a restart or a late answer of an older
+    attempt cannot move the message back. The gateway side is idempotent by
+    message guid, so a resend after a crash is harmless. Raises on failure
+    (the outbox retries with backoff and finally lists it as a dead letter)."""
+    started = _start_attempt(message_id)
+    if started is None:
         return "skipped"
-    # A failure raises: the outbox event keeps the attempts and the error, and
-    # retries with backoff (this transaction is rolled back).
-    answers = gateway.get_gateway().submit(message.sent_bytes())
-    Message.objects.filter(pk=message.pk, state=Message.State.QUEUED).update(
-        state=Message.State.SENT, sent_at=clock.now(), attempts=message.attempts + 1)
+    message, attempt = started
+    try:
+        answers = gateway.get_gateway(receive).submit(message.sent_bytes())
+    except Exception as exc:
+        with transaction.atomic():
+            _move(message.pk, "send_failed", attempt=attempt,
+                  last_error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+    with transaction.atomic():
+        # From any attempt: the message reached customs, whichever run got it there.
+        _move(message.pk, "delivered", sent_at=clock.now(), last_error="")
     for answer in answers:
         receive(answer)
     if message.kind in DOCUMENTS and message.declaration_id is not None:
@@ -197,8 +236,6 @@ def _digest(record: object) -> str:
 
 
 def _key(record: object) -> str:
-    from shequn.customs.ceb.receipts import receipt_key
-
     return "|".join(str(x) for x in receipt_key(record))[:80]
 
 
@@ -287,11 +324,39 @@ def _inventory_receipt(record: ceb.InventoryReturn, receipt: Receipt) -> str:
     if to in (D.RELEASED, D.CLOSED):
         order_services.mark_cleared(order.pk, note=f"海关放行 released {record.invt_no or ''}")
         if to == D.RELEASED:
-            outbox.emit("customs.released", "order", order.pk, number=order.number)
+            events.Released(order.pk, number=order.number).emit()
     elif to == D.REJECTED:
-        outbox.emit("customs.rejected", "order", order.pk, number=order.number,
-                    reason=record.return_info[:200])
+        events.Rejected(order.pk, number=order.number, reason=record.return_info[:200]).emit()
     return "applied"
+
+
+def check_can_ship(order: Order) -> None:
+    """orders.mark_shipped asks this under the order's row lock: no shipping
+    while a cancellation awaits customs' answer (customs may approve it and the
+    refund follow), nor after customs cancelled the declaration."""
+    declaration = (Declaration.objects.filter(order_id=order.pk)
+                   .only("state", "cancel_requested_at").first())
+    if declaration is None:
+        return
+    if declaration.state == D.CANCELLED:
+        raise CustomsError.CANCELLED.error(number=order.number)
+    if declaration.cancel_requested_at is not None:
+        raise CustomsError.CANCEL_PENDING.error(number=order.number)
+
+
+def _cancel_answered(declaration: Declaration) -> None:
+    """The cancellation is no longer outstanding (answered, refused by format,
+    or its message given up): the order may ship again if it is released."""
+    Declaration.objects.filter(pk=declaration.pk).update(cancel_requested_at=None)
+    declaration.cancel_requested_at = None
+
+
+def message_given_up(message: Message) -> None:
+    """An operator gave a message up (ops.cancel_message): a cancellation that
+    will never reach customs is not outstanding any more."""
+    if message.kind == "CEB623" and message.declaration_id is not None:
+        declaration = Declaration.objects.select_for_update().get(pk=message.declaration_id)
+        _cancel_answered(declaration)
 
 
 @_applies(ceb.InvtCancelReturn)
@@ -302,6 +367,8 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
         return "unknown"
     receipt.declaration = declaration
     outcome = states.cancel_outcome(record.return_status)
+    if outcome is not None:
+        _cancel_answered(declaration)
     if outcome == "refused":
         # Customs kept the declaration: say so where operators look.
         log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
@@ -326,8 +393,7 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
     declaration.save()
     receipt.outcome = Receipt.Outcome.APPLIED
     order = declaration.order
-    outbox.emit("customs.cancelled", "order", order.pk, number=order.number,
-                reason=record.return_info[:200])
+    events.Cancelled(order.pk, number=order.number, reason=record.return_info[:200]).emit()
     return "applied"
 
 
@@ -353,9 +419,9 @@ def _return_receipt(record: ceb.InvtRefundReturn, receipt: Receipt) -> str:
     ret.save()
     receipt.outcome = Receipt.Outcome.APPLIED
     order = declaration.order  # type: ignore[union-attr]
-    topic = "customs.return_cleared" if outcome == "approved" else "customs.return_rejected"
-    outbox.emit(topic, "order", order.pk, number=order.number,
-                return_id=str(ret.after_sale_id), reason=record.return_info[:200])
+    event = events.ReturnCleared if outcome == "approved" else events.ReturnRejected
+    event(order.pk, number=order.number, return_id=str(ret.after_sale_id),
+          reason=record.return_info[:200]).emit()
     _declare_waiting_return(declaration)  # type: ignore[arg-type]
     return "applied"
 
@@ -393,8 +459,9 @@ def _format_error(record: ceb.MessageReturn, receipt: Receipt) -> str:
         receipt.outcome = Receipt.Outcome.UNKNOWN
         return "unknown"
     receipt.declaration_id = message.declaration_id
-    Message.objects.filter(pk=message.pk).update(
-        state=Message.State.FAILED, last_error=f"CEB900: {receipt.return_info}"[:500])
+    _move(message.pk, "refused", last_error=f"CEB900: {receipt.return_info}"[:500])
+    if message.kind == "CEB623" and message.declaration_id is not None:
+        _cancel_answered(Declaration.objects.select_for_update().get(pk=message.declaration_id))
     log.error("customs refused %s %s: %s", message.kind, message.business_key,
               receipt.return_info)
     receipt.outcome = Receipt.Outcome.APPLIED
@@ -431,6 +498,16 @@ def request_cancel(actor: Any, order_id: Any, reason: str) -> Declaration:
         raise CustomsError.NOT_CANCELLABLE.error(field="reason")
     if not declaration.invt_no or declaration.state in (D.RELEASED, *states.FINAL):
         raise CustomsError.NOT_CANCELLABLE.error(state=declaration.state)
+    if declaration.cancel_requested_at is not None:
+        raise CustomsError.CANCEL_PENDING.error(number=declaration.order.number)
+    # The order's row lock orders this against mark_shipped (which holds it
+    # while check_can_ship reads the flag set below): either the order shipped
+    # first and is refused here, or the flag is committed before it can ship.
+    order = Order.objects.select_for_update().get(pk=declaration.order_id)
+    if order.state not in (Order.State.PAID, Order.State.ON_HOLD):
+        raise CustomsError.NOT_CANCELLABLE.error(state=order.state)
+    declaration.cancel_requested_at = clock.now()
+    declaration.save(update_fields=["cancel_requested_at"])
     record = derive.cancel_for(_inventory(declaration).head, invt_no=declaration.invt_no,
                                reason=reason, pre_no=declaration.pre_no or None)
     _queue(declaration, "CEB623", declaration.cop_no,
@@ -459,8 +536,8 @@ def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
         # declaration, the next is declared when this one's answer comes.
         return None
     if declaration is None or not declaration.invt_no:
-        outbox.emit("customs.return_cleared", "order", order.pk, number=order.number,
-                    return_id=str(after_sale.pk), reason="未经本平台申报 not declared here")
+        events.ReturnCleared(order.pk, number=order.number, return_id=str(after_sale.pk),
+                             reason="未经本平台申报 not declared here").emit()
         return None
     returned = {ln.line.gnum: Decimal(ln.qty) for ln in after_sale.lines.select_related("line")}
     record = derive.refund_for(_inventory(declaration), returned, invt_no=declaration.invt_no,
@@ -478,6 +555,6 @@ def declare_return(after_sale_id: Any) -> ReturnDeclaration | None:
 def pump_embedded() -> int:
     """Periodic job of the embedded runtime: let the in-process simulator move
     on and apply the receipts it has ready."""
-    if str(settings.SHEQUN.get("CUSTOMS_GATEWAY", "embedded")) != "embedded":
+    if not gateway.is_embedded():
         return 0
-    return gateway.embedded().pump()
+    return gateway.embedded(receive).pump()

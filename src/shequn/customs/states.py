@@ -71,3 +71,34 @@ def return_outcome(status: str) -> str | None:
     if is_rejection(status):
         return "refused"
     return None
+
+
+# ------------------------------------------------------------------ messages
+# A CEB message Shequn sends. Each hand-over to the gateway is recorded before
+# the call (``attempt``: queued → sending, committed) and its outcome after it,
+# in separate transactions, so no transaction is open while customs is called.
+# A ``sending`` message whose attempt went stale (the process died mid-call)
+# may be attempted again: the gateway is idempotent by message guid.
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+GIVEN_UP = "cancelled"  # an operator gave the message up: never sent again
+
+# action → (the states it applies in, the state it leads to)
+MESSAGE_MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "attempt": (frozenset({QUEUED, SENDING}), SENDING),
+    "delivered": (frozenset({QUEUED, SENDING}), SENT),
+    "send_failed": (frozenset({SENDING}), QUEUED),
+    "refused": (frozenset({QUEUED, SENDING, SENT}), FAILED),   # CEB900 from customs
+    # An operator acts on dead letters only; ``sending`` only once stale (its
+    # process died and the event ran out of attempts).
+    "resend": (frozenset({QUEUED, SENDING, FAILED}), QUEUED),
+    "give_up": (frozenset({QUEUED, SENDING, FAILED}), GIVEN_UP),
+}
+MESSAGE_STATES = frozenset({QUEUED, SENDING, SENT, FAILED, GIVEN_UP})
+# A ``sending`` attempt older than this died with its process (the HTTP gateway
+# gives up after 10 s): another run may take the message over.
+SEND_STALE_SECONDS = 120
+
+
+def message_move(action: str) -> tuple[frozenset[str], str]:
+    """(from states, to state) of a message action; KeyError for an unknown one."""
+    return MESSAGE_MOVES[action]

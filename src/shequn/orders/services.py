@@ -14,6 +14,7 @@ and outbox event in the same transaction (invariants 4 and 6).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -158,6 +159,18 @@ def mark_cleared(order_id: Any, *, note: str = "") -> bool:
     return True
 
 
+# What domains above orders check before goods leave (customs: no cancellation
+# awaiting customs' answer), registered at start-up so orders imports none of
+# them. Each raises a DomainError to refuse; it runs under the order's row lock.
+ShipCheck = Callable[[Order], None]
+_ship_checks: list[ShipCheck] = []
+
+
+def add_ship_check(check: ShipCheck) -> None:
+    if check not in _ship_checks:
+        _ship_checks.append(check)
+
+
 @transaction.atomic
 def mark_shipped(order_id: Any, actor: Any) -> Order:
     """The warehouse (an operator) ships a paid order, only after customs
@@ -166,6 +179,9 @@ def mark_shipped(order_id: Any, actor: Any) -> Order:
     order = _lock(order_id)
     if order.state == S.PAID and order.cleared_at is None:
         raise OrderError.NOT_CLEARED.error(number=order.number)
+    if order.state == S.PAID:
+        for check in _ship_checks:
+            check(order)
     return _operator_move(order_id, S.SHIPPED, actor, "order.ship", "已发货 shipped")
 
 

@@ -1,6 +1,6 @@
 """CEB customs messages (海关跨境电子商务进口统一版, 202205), pure functions over
-frozen dataclasses; no Django imports (``signing.signer_from_config`` reads
-settings lazily when Django is configured).
+frozen dataclasses; no Django imports: configuration (signing keys, party codes)
+comes in as arguments.
 
     model     dataclasses for every record (OrderHead, InventoryLine, InventoryReturn…),
               ``Message``, time helpers (ceb_time, ceb_date, return_time, parse_ceb_time)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
-from . import codec
+from . import codec, dxp
 from .model import (
     BaseTransfer,
     Delivery,
@@ -286,9 +286,7 @@ def read_message(data: bytes, *, validate: bool = False) -> Message:
     large, DOCTYPE, not CEB) or ``CebFormatError``."""
     root = parse(data)
     if message_type(root) == "DxpMsg":
-        from .dxp import unwrap
-
-        root = parse(unwrap(root).data)
+        root = parse(dxp.unwrap(root).data)
     if validate:
         problems = schema_problems(root)
         if problems:

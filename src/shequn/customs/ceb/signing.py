@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +27,7 @@ from signxml.algorithms import CanonicalizationMethod
 from .schema import DS_NS
 
 SIGNATURE_TAG = "{" + DS_NS + "}Signature"
+# The variables the platform's configuration reads the paths from (named in errors).
 KEY_ENV = "SHEQUN_CEB_KEY_FILE"
 CERT_ENV = "SHEQUN_CEB_CERT_FILE"
 
@@ -115,22 +115,11 @@ def verify_embedded(root: etree._Element) -> bool:
     return _verify(root, cert)
 
 
-def signer_from_config(key_file: str | Path | None = None,
-                       cert_file: str | Path | None = None) -> RsaSha256Signer:
-    """The platform's signer: explicit paths, else ``SHEQUN_CEB_KEY_FILE`` /
-    ``SHEQUN_CEB_CERT_FILE``, else ``settings.SHEQUN["CEB_KEY_FILE"/"CEB_CERT_FILE"]``
-    (Django read lazily, only when configured)."""
-    key_file = key_file or os.environ.get(KEY_ENV)
-    cert_file = cert_file or os.environ.get(CERT_ENV)
-    if not (key_file and cert_file):
-        try:
-            from django.conf import settings
-
-            conf = getattr(settings, "SHEQUN", {}) if settings.configured else {}
-        except ImportError:  # pragma: no cover - Django is a dependency
-            conf = {}
-        key_file = key_file or conf.get("CEB_KEY_FILE")
-        cert_file = cert_file or conf.get("CEB_CERT_FILE")
+def signer_from_config(key_file: str | Path | None, cert_file: str | Path | None
+                       ) -> RsaSha256Signer:
+    """The signer for a configured key and certificate (PEM files). The caller
+    reads its configuration (settings, environment, flags) and passes the paths:
+    this module stays free of Django and of the environment."""
     if not (key_file and cert_file):
         raise SigningNotConfigured(f"set {KEY_ENV} and {CERT_ENV} (PEM files)")
     return RsaSha256Signer.from_files(key_file, cert_file)

@@ -54,11 +54,11 @@ def _message_label(message: Message) -> Message:
     """Display fields: given up on, dead letter, tries and error (the send
     event's when it has them: see selectors.with_send_status)."""
     m: Any = message
-    m.cancelled = selectors.is_cancelled(message)
     m.dead = getattr(message, "send_dead_at", None) is not None
     m.retrying = not m.dead and getattr(message, "send_attempts", None) is not None
     m.tries = max(message.attempts, getattr(message, "send_attempts", None) or 0)
-    m.error = message.last_error or getattr(message, "send_error", None) or ""
+    m.error = ((message.cancel_reason if selectors.is_cancelled(message) else "")
+               or message.last_error or getattr(message, "send_error", None) or "")
     return message
 
 
@@ -105,7 +105,7 @@ def declaration_detail(request: HttpRequest, number: str) -> HttpResponse:
         "messages_sent": [_message_label(m) for m in selectors.messages_of(declaration)],
         "receipts": receipts, "history": selectors.history(receipts),
         "cancellable": bool(declaration.invt_no) and declaration.state in (
-            selectors.WAITING),
+            selectors.WAITING) and declaration.cancel_requested_at is None,
     }
     return render(request, "ops/customs_detail.html", ctx)
 
