@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shequn.catalog",
     "shequn.inventory",
     "shequn.shops",
+    "shequn.quota",
     "shequn.checkout",
     "shequn.orders",
     "shequn.payments",

@@ -417,22 +417,22 @@ def _network_and_plans(users: dict[str, User], products: list[Product],
     Plans pay the attributed leader only (one level; see commission.policy)."""
     from shequn.commission import services as commission
     from shequn.commission.models import CommissionPlan
-    from shequn.distribution import services as network
+    from shequn.distribution import applications
     from shequn.distribution.models import LeaderProfile
 
     ops = users["ops"]
     leader = users["leader"]
     profile = LeaderProfile.objects.filter(user=leader).first()
     if profile is None:
-        profile = network.apply(leader, real_name="林小", phone="13900000001",
+        profile = applications.apply(leader, real_name="林小", phone="13900000001",
                                 region="浙江省杭州市", reason="演示团长 demo leader")
-        profile = network.approve(profile.pk, ops, "演示数据 demo data")
+        profile = applications.approve(profile.pk, ops, "演示数据 demo data")
     second = _user("leader2", staff_password or LEADER_LOGIN[1], display_name="阿青的小店")
     if not LeaderProfile.objects.filter(user=second).exists() and profile.invite_code:
-        invited = network.apply(second, real_name="陈青", phone="13900000002",
+        invited = applications.apply(second, real_name="陈青", phone="13900000002",
                                 region="上海市", reason="朋友邀请 invited by a friend",
                                 invite_code=profile.invite_code)
-        network.approve(invited.pk, ops, "演示数据 demo data")
+        applications.approve(invited.pk, ops, "演示数据 demo data")
     active = CommissionPlan.objects.filter(active=True)
     if not active.filter(scope=CommissionPlan.Scope.DEFAULT).exists():
         commission.create_plan(ops, scope=CommissionPlan.Scope.DEFAULT,

@@ -21,12 +21,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 
-from shequn.checkout import quota
 from shequn.core import audit, clock, outbox
 from shequn.core.money import ZERO, q2
 from shequn.orders.errors import OrderError
 from shequn.orders.models import AfterSale, AfterSaleLine, Order, OrderLine
 from shequn.orders.services import _lock, _require_operator, _transition
+from shequn.quota import services as quota
 
 S = Order.State
 OPEN_STATES = (AfterSale.State.OPEN, AfterSale.State.APPROVED)

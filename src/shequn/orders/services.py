@@ -18,11 +18,11 @@ from typing import Any
 
 from django.db import transaction
 
-from shequn.checkout import quota
 from shequn.core import audit, clock, outbox
 from shequn.inventory import services as stock_services
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order, OrderStatusChange
+from shequn.quota import services as quota
 
 log = logging.getLogger("shequn.orders")
 S = Order.State
