@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shequn.distribution",
     "shequn.commission",
     "shequn.customs",
+    "shequn.demo",
     "shequn.web",
 ]
 

@@ -13,7 +13,7 @@ from tests.analytics.builders import Net, complete
 from tests.commission.conftest import make_leader, paid_order
 from tests.web.order_helpers import make_buyer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.commission.urls")]
+pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commission"
 
 
