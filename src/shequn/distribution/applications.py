@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest
 
 from shequn.accounts import roles
 from shequn.accounts.errors import AccountError
-from shequn.accounts.services import normalize_phone
+from shequn.accounts.phones import normalize_phone
 from shequn.checkout.models import Cart
 from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
