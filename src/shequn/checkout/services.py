@@ -21,11 +21,11 @@ from django.db import transaction
 
 from shequn.catalog.models import SKU, PositiveListLine
 from shequn.catalog.services import check_sellable
-from shequn.checkout import reads
+from shequn.checkout import events, reads
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.freight import freight_for
 from shequn.checkout.models import BuyerIdentity, Cart, CartLine
-from shequn.core import clock, outbox
+from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.ids import next_order_number
 from shequn.core.money import ZERO
@@ -247,8 +247,8 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
         quota.reserve(identity.id_hash, year, q.taxable_total, order.number)
         # The placement itself is the first step of the history (created_at);
         # later changes are OrderStatusChange rows.
-        outbox.emit("order.placed", "order", order.pk, number=order.number,
-                    checkout_id=str(checkout_id), amount=str(order.actual_paid))
+        events.Placed(order.pk, number=order.number, checkout_id=str(checkout_id),
+                      amount=str(order.actual_paid)).emit()
         orders.append(order)
     reads.empty_cart(cart.pk)
     if on_placed is not None:
