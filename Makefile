@@ -44,12 +44,14 @@ services:
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The whole suite on PostgreSQL (started if down), then the SQLite run of
 # everything that is not PostgreSQL-specific.
 test: install services browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	SHEQUN_TEST_REQUIRE_SERVICES=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" --junitxml=test-artifacts/junit-sqlite.xml
 

@@ -348,7 +348,7 @@ TIMED = (  # module, attribute: inclusive CPU per purchase, unprofiled (--timers
     ("shequn.orders.services", "_lock"),
     ("shequn.orders.services", "_transition"),
     ("shequn.inventory.services", "commit"),
-    ("shequn.checkout.quota", "consume"),
+    ("shequn.quota.services", "consume"),
     ("shequn.core.outbox", "emit"),
     ("shequn.core.ratelimit", "hit"),
     ("csp.middleware", "CSPMiddleware.process_response"),

@@ -54,12 +54,14 @@ INSTALLED_APPS = [
     "shequn.catalog",
     "shequn.inventory",
     "shequn.shops",
+    "shequn.quota",
     "shequn.checkout",
     "shequn.orders",
     "shequn.payments",
     "shequn.distribution",
     "shequn.commission",
     "shequn.customs",
+    "shequn.demo",
     "shequn.web",
 ]
 

@@ -16,7 +16,7 @@ from shequn.accounts import roles
 from shequn.accounts.models import User
 from shequn.commission import services as commission
 from shequn.core import clock, outbox
-from shequn.distribution import services as network
+from shequn.distribution import applications
 from shequn.distribution.models import LeaderProfile, LeaderStatusChange
 from shequn.orders.models import Order
 from shequn.shops import services as shops
@@ -38,7 +38,7 @@ def make_operator(name: str | None = None) -> User:
 def apply_as(user: User | None = None, invite_code: str = "",
              real_name: str = "王小明") -> LeaderProfile:
     n = next(_seq)
-    return network.apply(user or User.objects.create_user(f"member{n}", password="pw-2026-x"),
+    return applications.apply(user or User.objects.create_user(f"member{n}", password="pw-2026-x"),
                          real_name=real_name, phone=f"137{n:08d}", region="浙江省杭州市",
                          reason="分享好物", invite_code=invite_code)
 
@@ -47,7 +47,7 @@ def approved_leader(operator: User, inviter: LeaderProfile | None = None,
                     real_name: str = "王小明") -> LeaderProfile:
     p = apply_as(invite_code=(inviter.invite_code or "") if inviter else "",
                  real_name=real_name)
-    return network.approve(p.pk, operator, "资料齐全")
+    return applications.approve(p.pk, operator, "资料齐全")
 
 
 def set_approved_at(profile: LeaderProfile, at: dt.datetime) -> None:

@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from shequn.analytics.exports import formula_safe, safe_cell, to_csv
+from shequn.analytics.exports import to_csv
+from shequn.core.spreadsheet import formula_safe, safe_cell
 
 
 @pytest.mark.parametrize("value", [

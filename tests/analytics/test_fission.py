@@ -83,10 +83,10 @@ def test_team_distributions(net: Net):
 
 
 def test_frozen_leaders_leave_the_distributions(net: Net):
-    from shequn.distribution import services
+    from shequn.distribution import applications
 
     a = net.leader()
-    services.freeze(a.pk, net.operator, "违规")
+    applications.freeze(a.pk, net.operator, "违规")
     assert sum(b.leaders for b in fission.team_size_distribution()) == 0
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from shequn.checkout.models import Cart, CartLine
 from shequn.commission.models import Withdrawal
-from shequn.core import demo
+from shequn.demo import seeding as demo
 from shequn.payments import selectors as payment_reads
 from shequn.payments.models import PaymentNotification
 from shequn.shops.models import Listing, Shop

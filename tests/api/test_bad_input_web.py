@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from shequn.core import demo
+from shequn.demo import seeding as demo
 
 pytestmark = pytest.mark.django_db
 

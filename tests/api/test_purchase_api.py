@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shequn.core import demo
+from shequn.demo import seeding as demo
 from shequn.payments.models import Payment
 from shequn.payments.provider import get_provider
 from tests.buying import resident_id

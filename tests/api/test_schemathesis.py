@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shequn.core import demo
+from shequn.demo import seeding as demo
 
 pytestmark = pytest.mark.django_db
 

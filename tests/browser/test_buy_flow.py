@@ -32,7 +32,7 @@ def _read_demo_code(page) -> str:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_buy_flow(server, browser_page, shot):
-    from shequn.core.demo import seed
+    from shequn.demo.seeding import seed
     from shequn.orders.models import Order
     from shequn.shops.tokens import make_share_token
 
@@ -146,7 +146,7 @@ def test_buy_flow(server, browser_page, shot):
 @pytest.mark.django_db(transaction=True)
 def test_tampered_share_link(server, browser_page, shot):
     from shequn.checkout.models import Cart
-    from shequn.core.demo import seed
+    from shequn.demo.seeding import seed
     from shequn.shops.tokens import make_share_token
 
     data = seed()
@@ -163,7 +163,7 @@ def test_tampered_share_link(server, browser_page, shot):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_buy_now_goes_to_checkout(server, browser_page, shot):
-    from shequn.core.demo import seed
+    from shequn.demo.seeding import seed
 
     data = seed()
     cream = data.skus["RN-HANDCREAM-75"]

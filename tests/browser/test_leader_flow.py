@@ -102,7 +102,8 @@ def test_leader_flow(server, browser_page, shot, settings):
     from shequn.commission import selectors as money
     from shequn.commission import services as commission
     from shequn.commission.models import CommissionLine, Withdrawal
-    from shequn.core import clock, demo, outbox
+    from shequn.core import clock, outbox
+    from shequn.demo import seeding as demo
     from shequn.distribution import posters
     from shequn.distribution.models import LeaderProfile
     from shequn.orders import returns

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from shequn.checkout import cart as carts
 from shequn.checkout.models import Cart, CartLine
-from shequn.core import demo
 from shequn.core.errors import DomainError
+from shequn.demo import seeding as demo
 from shequn.orders.models import Order
 from shequn.payments import services as payments
 from shequn.payments.models import Payment

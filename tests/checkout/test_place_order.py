@@ -9,14 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shequn.checkout import cart as carts
-from shequn.checkout import quota
-from shequn.checkout.models import QuotaAccount
 from shequn.checkout.services import place_order, quote_checkout
 from shequn.core.errors import DomainError
 from shequn.core.ids import is_valid_number
 from shequn.core.models import OutboxEvent
 from shequn.inventory.models import Stock
 from shequn.orders.models import Order
+from shequn.quota import selectors as quota
+from shequn.quota.models import QuotaAccount
 from tests.buying import cart_with, make_buyable, make_real_buyer, resident_id
 from tests.factories import make_stock, make_warehouse
 

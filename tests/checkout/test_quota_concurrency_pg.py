@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from shequn.checkout.models import QuotaAccount, QuotaMove
 from shequn.checkout.services import place_order
 from shequn.core.errors import DomainError
 from shequn.orders.models import Order
+from shequn.quota.models import QuotaAccount, QuotaMove
 from tests.buying import cart_with, make_buyable, make_real_buyer, resident_id
 from tests.factories import make_warehouse
 

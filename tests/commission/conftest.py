@@ -49,15 +49,15 @@ _n = iter(range(1, 10_000))
 def make_leader(name: str | None = None) -> tuple[User, Shop]:
     """An approved leader (application and approval, so commission may be paid
     to a known person) with a shop."""
-    from shequn.distribution import services as network
+    from shequn.distribution import applications
 
     n = next(_n)
     user = User.objects.create_user(username=name or f"leader{n}", password="leader-pass-2026")
     shop = Shop.objects.create(owner=user, slug=f"shop-{user.username}", name=f"团长小店{n}")
     approver, _ = User.objects.get_or_create(username="leader-approver")
     roles.grant(approver, roles.OPERATOR)
-    profile = network.apply(user, real_name="王小明", phone=f"137{n:08d}", region="杭州")
-    network.approve(profile.pk, approver, "ok")
+    profile = applications.apply(user, real_name="王小明", phone=f"137{n:08d}", region="杭州")
+    applications.approve(profile.pk, approver, "ok")
     return user, shop
 
 

@@ -11,7 +11,7 @@ from shequn.commission import selectors, services
 from shequn.commission.models import Withdrawal
 from tests.commission.conftest import complete, make_leader, paid_order
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.commission.urls")]
+pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commission"
 
 

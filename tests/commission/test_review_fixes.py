@@ -8,12 +8,12 @@ from django.test import Client
 
 from shequn.commission import selectors
 from shequn.commission.models import CommissionLine, Withdrawal
-from shequn.distribution import services as network
+from shequn.distribution import applications
 from tests.analytics.builders import Net, complete
 from tests.commission.conftest import make_leader, paid_order
 from tests.web.order_helpers import make_buyer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.commission.urls")]
+pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commission"
 
 
@@ -30,7 +30,7 @@ def test_terminated_leader_reads_balances_and_withdraws():
     a = net.leader()
     complete(net.sale(a, qty=2))  # 2 × 200 × 10 % = 40.00
     services.settle_due()
-    network.terminate(a.pk, net.operator, "合同到期")
+    applications.terminate(a.pk, net.operator, "合同到期")
     c = _client(a.user)
     assert c.get(f"{BASE}/me").json()["available"] == "40.00"
     assert len(c.get(f"{BASE}/me/lines").json()) == 1

@@ -128,11 +128,11 @@ def test_period_summary_for_the_dashboard(leader, sku, default_plan):
 
 def test_income_report_names_the_leader_as_they_applied(sku, default_plan, operator):
     from shequn.core.models import AuditLog
-    from shequn.distribution import services as network
+    from shequn.distribution import applications
 
     user = User.objects.create_user(username="applied-leader", password="x-pass-2026")
-    profile = network.apply(user, real_name="王五", phone="13700001234", region="广州")
-    profile = network.approve(profile.pk, operator, "ok")
+    profile = applications.apply(user, real_name="王五", phone="13700001234", region="广州")
+    profile = applications.approve(profile.pk, operator, "ok")
     complete(paid_order(profile.shop, sku))
     services.settle_due()
     now = clock.now().astimezone(reports.SHANGHAI)

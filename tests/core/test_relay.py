@@ -29,7 +29,8 @@ class Broker:
         self.sent: list[tuple[int, str]] = []
         self.fail_after: int | None = None
 
-    def apply_async(self, args: list[Any], queue: str, **_: Any) -> None:
+    def send_task(self, name: str, args: list[Any], queue: str, **_: Any) -> None:
+        assert name == tasks.process_event.name
         if self.fail_after is not None and len(self.sent) >= self.fail_after:
             raise ConnectionRefusedError("broker down")
         self.sent.append((args[0], queue))
@@ -38,7 +39,7 @@ class Broker:
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
     b = Broker()
-    monkeypatch.setattr(tasks.process_event, "apply_async", b.apply_async)
+    monkeypatch.setattr(celery_app.app, "send_task", b.send_task)
     return b
 
 
@@ -216,18 +217,18 @@ def test_two_relays_never_publish_the_same_event(broker: Broker):
     ids = _emit(6)
     holding, release = threading.Event(), threading.Event()
     first_batch: list[int] = []
-    real = broker.apply_async
+    real = broker.send_task
 
-    def slow_confirm(args: list[Any], queue: str, **kw: Any) -> None:
+    def slow_confirm(name: str, args: list[Any], queue: str, **kw: Any) -> None:
         if threading.current_thread().name == "relay-a":
             first_batch.append(args[0])
             if len(first_batch) == 3:
                 holding.set()
                 release.wait(10)
-        real(args, queue, **kw)
+        real(name, args, queue, **kw)
 
-    broker.apply_async = slow_confirm  # type: ignore[method-assign]
-    tasks.process_event.apply_async = slow_confirm  # type: ignore[method-assign]
+    broker.send_task = slow_confirm  # type: ignore[method-assign]
+    celery_app.app.send_task = slow_confirm  # type: ignore[method-assign]
 
     def relay_a() -> None:
         try:

@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from shequn.checkout.models import QuotaAccount
 from shequn.core.celery_app import DEFAULT_BROKER_URL
 from shequn.customs.ceb import signing
 from shequn.customs.models import Declaration, ReturnDeclaration
@@ -31,6 +30,7 @@ from shequn.inventory.models import Stock
 from shequn.orders import returns
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order
+from shequn.quota.models import QuotaAccount
 from tests.core.test_faults import Proc, _db_url
 from tests.factories import make_sku, make_stock, make_warehouse
 from tests.web.order_helpers import make_buyer, place_paid_order, resident_id

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
-from shequn.checkout.models import QuotaAccount
 from shequn.core import outbox
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
@@ -24,6 +23,7 @@ from shequn.orders import returns
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order
 from shequn.payments.models import Refund
+from shequn.quota.models import QuotaAccount
 from tests.factories import make_sku, make_stock, make_warehouse
 from tests.web.order_helpers import make_buyer, place_paid_order
 

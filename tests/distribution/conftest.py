@@ -9,7 +9,7 @@ import pytest
 
 from shequn.accounts import roles
 from shequn.accounts.models import User
-from shequn.distribution import services
+from shequn.distribution import applications
 from shequn.distribution.models import LeaderProfile
 
 _seq = itertools.count(1)
@@ -32,13 +32,13 @@ def submit(user: User | None = None, *, invite_code: str = "", **kw: Any) -> Lea
     fields = {"real_name": "李小龙", "phone": f"139{n:08d}", "region": "浙江省杭州市",
               "reason": "想分享进口好物"}
     fields.update(kw)
-    return services.apply(user or make_member(), invite_code=invite_code, **fields)
+    return applications.apply(user or make_member(), invite_code=invite_code, **fields)
 
 
 def make_leader(inviter: LeaderProfile | None = None, operator: User | None = None
                 ) -> LeaderProfile:
     profile = submit(invite_code=inviter.invite_code or "" if inviter else "")
-    return services.approve(profile.pk, operator or make_operator(), "资料齐全")
+    return applications.approve(profile.pk, operator or make_operator(), "资料齐全")
 
 
 @pytest.fixture

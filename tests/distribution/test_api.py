@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import Resolver404, resolve
 
 from shequn.distribution.models import CustomerBinding, LeaderProfile
 from tests.distribution.conftest import make_leader, make_member, make_operator, submit
@@ -13,14 +12,6 @@ from tests.distribution.conftest import make_leader, make_member, make_operator,
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/leaders"
-
-
-@pytest.fixture(autouse=True)
-def _mounted(settings):
-    try:
-        resolve(f"{BASE}/me")
-    except Resolver404:  # the root API does not mount the router yet
-        settings.ROOT_URLCONF = "tests.distribution.api_urls"
 
 
 def _client(user=None) -> Client:

@@ -9,7 +9,7 @@ from shequn.checkout.models import Cart
 from shequn.core import pii
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
-from shequn.distribution import services
+from shequn.distribution import applications
 from shequn.distribution.codes import CODE_ALPHABET, CODE_LENGTH
 from shequn.distribution.models import LeaderProfile, LeaderStatusChange
 from shequn.shops.models import Shop
@@ -22,7 +22,7 @@ Status = LeaderProfile.Status
 
 def test_apply_stores_phone_and_name_encrypted_hashed_and_masked():
     user = make_member()
-    p = services.apply(user, real_name="王小明", phone="+86 139-1234-5678", region="上海",
+    p = applications.apply(user, real_name="王小明", phone="+86 139-1234-5678", region="上海",
                        reason="社区团购")
     p.refresh_from_db()
     assert p.status == Status.PENDING and p.user_id == user.pk
@@ -67,7 +67,7 @@ def test_apply_twice_is_refused_but_a_rejected_member_may_apply_again(operator):
     with pytest.raises(DomainError) as exc:
         submit(user)
     assert exc.value.code == "already_applied"
-    services.reject(p.pk, operator, "资料不全")
+    applications.reject(p.pk, operator, "资料不全")
     again = submit(user, region="北京")
     assert again.pk == p.pk and again.status == Status.PENDING and again.region == "北京"
     assert again.decision_reason == ""
@@ -75,7 +75,7 @@ def test_apply_twice_is_refused_but_a_rejected_member_may_apply_again(operator):
 
 def test_approve_grants_role_opens_shop_issues_code_and_is_audited(operator):
     p = submit()
-    approved = services.approve(p.pk, operator, "资料齐全")
+    approved = applications.approve(p.pk, operator, "资料齐全")
     approved.refresh_from_db()
     assert approved.status == Status.APPROVED
     assert roles.has_role(approved.user, roles.LEADER)
@@ -103,7 +103,7 @@ def test_a_non_operator_cannot_decide_and_nothing_changes():
     p = submit()
     leader = make_leader()
     for actor in (make_member(), leader.user, p.user):
-        for fn in (services.approve, services.reject):
+        for fn in (applications.approve, applications.reject):
             with pytest.raises(DomainError) as exc:
                 fn(p.pk, actor, "自己批")
             assert exc.value.code == "not_operator"
@@ -117,7 +117,7 @@ def test_an_operator_cannot_approve_their_own_application():
     op = make_operator()
     p = submit(op)
     with pytest.raises(DomainError) as exc:
-        services.approve(p.pk, op, "我自己")
+        applications.approve(p.pk, op, "我自己")
     assert exc.value.code == "self_decision"
     p.refresh_from_db()
     assert p.status == Status.PENDING
@@ -127,7 +127,7 @@ def test_an_operator_cannot_approve_their_own_application():
 def test_a_reason_is_required(operator, reason):
     p = submit()
     with pytest.raises(DomainError) as exc:
-        services.approve(p.pk, operator, reason)
+        applications.approve(p.pk, operator, reason)
     assert exc.value.code == "reason_required"
     p.refresh_from_db()
     assert p.status == Status.PENDING
@@ -135,16 +135,16 @@ def test_a_reason_is_required(operator, reason):
 
 def test_transitions_are_checked(operator):
     p = submit()
-    for fn in (services.freeze, services.unfreeze):
+    for fn in (applications.freeze, applications.unfreeze):
         with pytest.raises(DomainError) as exc:
             fn(p.pk, operator, "原因")
         assert exc.value.code == "invalid_transition"
-    services.reject(p.pk, operator, "不符合")
+    applications.reject(p.pk, operator, "不符合")
     with pytest.raises(DomainError) as exc:
-        services.approve(p.pk, operator, "改主意")
+        applications.approve(p.pk, operator, "改主意")
     assert exc.value.code == "invalid_transition"
     with pytest.raises(DomainError) as exc:
-        services.approve(999999, operator, "x")
+        applications.approve(999999, operator, "x")
     assert exc.value.code == "application_not_found"
 
 
@@ -152,7 +152,7 @@ def test_freeze_stops_attribution_and_unfreeze_restores_it(operator):
     leader = make_leader(operator=operator)
     buyer_cart = Cart.objects.create(shop=leader.shop, leader=leader.user,
                                      attribution_channel="link")
-    services.freeze(leader.pk, operator, "违规宣传")
+    applications.freeze(leader.pk, operator, "违规宣传")
     leader.refresh_from_db()
     assert leader.status == Status.FROZEN
     assert not roles.has_role(leader.user, roles.LEADER)
@@ -161,7 +161,7 @@ def test_freeze_stops_attribution_and_unfreeze_restores_it(operator):
     assert buyer_cart.leader_id is None and buyer_cart.shop_id is None
     assert AuditLog.objects.filter(action="leader.freeze", object_id=str(leader.pk)).exists()
 
-    services.unfreeze(leader.pk, operator, "已整改")
+    applications.unfreeze(leader.pk, operator, "已整改")
     leader.refresh_from_db()
     assert leader.status == Status.APPROVED
     assert roles.has_role(leader.user, roles.LEADER)
@@ -170,11 +170,11 @@ def test_freeze_stops_attribution_and_unfreeze_restores_it(operator):
 
 def test_terminate_is_final(operator):
     leader = make_leader(operator=operator)
-    services.terminate(leader.pk, operator, "解约")
+    applications.terminate(leader.pk, operator, "解约")
     leader.refresh_from_db()
     assert leader.status == Status.TERMINATED
     assert not Shop.objects.get(pk=leader.shop_id).active
-    for fn in (services.unfreeze, services.freeze, services.approve):
+    for fn in (applications.unfreeze, applications.freeze, applications.approve):
         with pytest.raises(DomainError) as exc:
             fn(leader.pk, operator, "再来")
         assert exc.value.code == "invalid_transition"
@@ -205,7 +205,7 @@ def test_joining_never_needs_a_purchase_or_payment():
     # A brand-new account with no orders and no money becomes a leader.
     user = make_member()
     assert not user.orders.exists()
-    p = services.approve(submit(user).pk, make_operator(), "ok")
+    p = applications.approve(submit(user).pk, make_operator(), "ok")
     assert p.status == Status.APPROVED
 
 
@@ -215,5 +215,5 @@ def test_an_existing_shop_of_the_member_is_reused(operator):
     user = make_member()
     roles.grant(user, roles.LEADER)
     shop = shops.create_shop(user, "old-shop", "旧店")
-    p = services.approve(submit(user).pk, operator, "ok")
+    p = applications.approve(submit(user).pk, operator, "ok")
     assert p.shop_id == shop.pk and Shop.objects.filter(owner=user).count() == 1

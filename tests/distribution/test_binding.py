@@ -13,7 +13,7 @@ from shequn.checkout.models import Cart
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
-from shequn.distribution import selectors, services
+from shequn.distribution import applications, binding, selectors
 from shequn.distribution.models import BindingChange, CustomerBinding, LeaderProfile
 from tests.distribution.conftest import make_leader, make_member, make_operator
 
@@ -52,7 +52,7 @@ def test_first_touch_binds_and_attributes_the_cart(two_leaders):
     a, _ = two_leaders
     buyer = make_member("buyer")
     cart = _cart(buyer)
-    out = services.touch(buyer=buyer, leader=a.user, shop=a.shop, channel="poster", cart=cart)
+    out = binding.touch(buyer=buyer, leader=a.user, shop=a.shop, channel="poster", cart=cart)
     assert out.result == "bound" and out.changed
     assert _attribution(cart) == _of(a, "poster")
     assert CustomerBinding.objects.get(buyer=buyer).leader_id == a.pk
@@ -64,9 +64,9 @@ def test_permanent_keeps_the_first_leader(settings, two_leaders):
     a, b = two_leaders
     buyer = make_member("buyer")
     cart = _cart(buyer)
-    services.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=400))
-    out = services.touch(buyer=buyer, leader=b.user, shop=b.shop, channel="poster", cart=cart)
+    out = binding.touch(buyer=buyer, leader=b.user, shop=b.shop, channel="poster", cart=cart)
     assert out.result == "kept" and not out.changed
     # The cart follows the binding, not the newest link.
     assert _attribution(cart) == _of(a, "link")
@@ -78,9 +78,9 @@ def test_days_policy_lapses_then_the_next_touch_rebinds(settings, two_leaders):
     a, b = two_leaders
     buyer = make_member("buyer")
     cart = _cart(buyer)
-    services.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=29))
-    assert services.touch(buyer=buyer, leader=b.user, channel="code", cart=cart).result == "kept"
+    assert binding.touch(buyer=buyer, leader=b.user, channel="code", cart=cart).result == "kept"
     assert _attribution(cart) == _of(a, "link")
     view = selectors.binding_of(buyer)
     assert view is not None and view.attributing and view.valid_until is not None
@@ -88,7 +88,7 @@ def test_days_policy_lapses_then_the_next_touch_rebinds(settings, two_leaders):
     # Lapsed: no longer attributing even before the next touch.
     view = selectors.binding_of(buyer)
     assert view is not None and not view.attributing
-    out = services.touch(buyer=buyer, leader=b.user, channel="code", cart=cart)
+    out = binding.touch(buyer=buyer, leader=b.user, channel="code", cart=cart)
     assert out.result == "rebound"
     assert _attribution(cart) == _of(b, "code")
     assert _history(buyer) == [(None, a.pk, "link", "first"), (a.pk, b.pk, "code", "expired")]
@@ -98,11 +98,11 @@ def test_days_policy_same_leader_after_lapse_renews(settings, two_leaders):
     _policy(settings, "days", BINDING_DAYS=10)
     a, _ = two_leaders
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
+    binding.touch(buyer=buyer, leader=a.user, channel="link")
     clock.advance(dt.timedelta(days=5))
-    assert services.touch(buyer=buyer, leader=a.user, channel="link").result == "kept"
+    assert binding.touch(buyer=buyer, leader=a.user, channel="link").result == "kept"
     clock.advance(dt.timedelta(days=6))
-    assert services.touch(buyer=buyer, leader=a.user, channel="poster").result == "renewed"
+    assert binding.touch(buyer=buyer, leader=a.user, channel="poster").result == "renewed"
     assert [h[3] for h in _history(buyer)] == ["first", "renewed"]
 
 
@@ -110,10 +110,10 @@ def test_a_lapsed_binding_does_not_attribute_at_sign_in(settings, two_leaders):
     _policy(settings, "days", BINDING_DAYS=10)
     a, _ = two_leaders
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
+    binding.touch(buyer=buyer, leader=a.user, channel="link")
     clock.advance(dt.timedelta(days=11))
     cart = _cart(buyer)
-    out = services.on_sign_in(buyer, cart)
+    out = binding.on_sign_in(buyer, cart)
     assert out is not None and out.leader_id is None
     assert _attribution(cart) == (None, None, "")
 
@@ -123,16 +123,16 @@ def test_last_touch_waits_for_the_protection_period(settings, two_leaders):
     a, b = two_leaders
     buyer = make_member("buyer")
     cart = _cart(buyer)
-    services.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=6, hours=23))
-    assert services.touch(buyer=buyer, leader=b.user, channel="link", cart=cart).result == "kept"
+    assert binding.touch(buyer=buyer, leader=b.user, channel="link", cart=cart).result == "kept"
     assert _attribution(cart) == _of(a, "link")
     clock.advance(dt.timedelta(hours=2))
-    assert services.touch(buyer=buyer, leader=b.user, channel="poster",
+    assert binding.touch(buyer=buyer, leader=b.user, channel="poster",
                           cart=cart).result == "rebound"
     assert _attribution(cart) == _of(b, "poster")
     # B is now protected in turn.
-    assert services.touch(buyer=buyer, leader=a.user, channel="link", cart=cart).result == "kept"
+    assert binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart).result == "kept"
     assert _history(buyer) == [(None, a.pk, "link", "first"),
                                (a.pk, b.pk, "poster", "last_touch")]
 
@@ -140,8 +140,8 @@ def test_last_touch_waits_for_the_protection_period(settings, two_leaders):
 def test_a_leader_cannot_bind_themself(two_leaders, caplog):
     a, b = two_leaders
     cart = _cart(a.user)
-    with caplog.at_level(logging.INFO, logger="shequn.distribution.services"):
-        out = services.touch(buyer=a.user, leader=a.user, shop=a.shop, channel="link",
+    with caplog.at_level(logging.INFO, logger="shequn.distribution.binding"):
+        out = binding.touch(buyer=a.user, leader=a.user, shop=a.shop, channel="link",
                              cart=cart)
     assert out.result == "refused" and out.refused == "self_binding" and not out.changed
     assert not CustomerBinding.objects.filter(buyer=a.user).exists()
@@ -149,8 +149,8 @@ def test_a_leader_cannot_bind_themself(two_leaders, caplog):
     assert _attribution(cart) == (None, None, "")
     assert "self-binding refused" in caplog.text
     # A leader may be another leader's customer; their own link never takes it.
-    services.touch(buyer=a.user, leader=b.user, channel="code", cart=cart)
-    out = services.touch(buyer=a.user, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=a.user, leader=b.user, channel="code", cart=cart)
+    out = binding.touch(buyer=a.user, leader=a.user, channel="link", cart=cart)
     assert out.refused == "self_binding"
     assert _attribution(cart) == _of(b, "code")
 
@@ -161,19 +161,19 @@ def test_an_inactive_leaders_binding_stops_attributing_and_can_be_taken(settings
     a, b = two_leaders
     op = make_operator()
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
-    services.freeze(a.pk, op, "违规")
+    binding.touch(buyer=buyer, leader=a.user, channel="link")
+    applications.freeze(a.pk, op, "违规")
     view = selectors.binding_of(buyer)
     assert view is not None and not view.attributing
     cart = _cart(buyer)
-    assert services.on_sign_in(buyer, cart).leader_id is None
+    assert binding.on_sign_in(buyer, cart).leader_id is None
     assert _attribution(cart) == (None, None, "")
     # A frozen leader's touch binds nobody.
     other = make_member("buyer")
-    out = services.touch(buyer=other, leader=a.user, channel="link", cart=_cart(other))
+    out = binding.touch(buyer=other, leader=a.user, channel="link", cart=_cart(other))
     assert out.refused == "not_a_leader" and not CustomerBinding.objects.filter(
         buyer=other).exists()
-    out = services.touch(buyer=buyer, leader=b.user, channel="poster", cart=cart)
+    out = binding.touch(buyer=buyer, leader=b.user, channel="poster", cart=cart)
     assert out.result == "rebound"
     assert _history(buyer)[-1] == (a.pk, b.pk, "poster", "leader_inactive")
     assert not selectors.is_attributing(a.user_id) and selectors.is_attributing(b.user_id)
@@ -182,7 +182,7 @@ def test_an_inactive_leaders_binding_stops_attributing_and_can_be_taken(settings
 def test_anonymous_touch_attributes_the_cart_without_binding(two_leaders):
     a, _ = two_leaders
     cart = _cart()
-    out = services.touch(buyer=AnonymousUser(), leader=a.user, channel="poster", cart=cart)
+    out = binding.touch(buyer=AnonymousUser(), leader=a.user, channel="poster", cart=cart)
     assert out.result == "anonymous"
     assert _attribution(cart) == _of(a, "poster")
     assert CustomerBinding.objects.count() == 0
@@ -191,11 +191,11 @@ def test_anonymous_touch_attributes_the_cart_without_binding(two_leaders):
 def test_sign_in_binds_from_the_anonymous_cart(two_leaders):
     a, _ = two_leaders
     cart = _cart()
-    services.touch(buyer=None, leader=a.user, channel="poster", cart=cart)
+    binding.touch(buyer=None, leader=a.user, channel="poster", cart=cart)
     buyer = make_member("buyer")
     Cart.objects.filter(pk=cart.pk).update(user=buyer)
     cart.refresh_from_db()
-    out = services.on_sign_in(buyer, cart)
+    out = binding.on_sign_in(buyer, cart)
     assert out is not None and out.result == "bound"
     assert _history(buyer) == [(None, a.pk, "poster", "first")]
     assert _attribution(cart) == _of(a, "poster")
@@ -205,12 +205,12 @@ def test_sign_in_overwrites_the_cart_with_the_existing_binding(settings, two_lea
     _policy(settings, "permanent")
     a, b = two_leaders
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="code")
+    binding.touch(buyer=buyer, leader=a.user, channel="code")
     cart = _cart()
-    services.touch(buyer=None, leader=b.user, channel="link", cart=cart)  # anonymous visit
+    binding.touch(buyer=None, leader=b.user, channel="link", cart=cart)  # anonymous visit
     Cart.objects.filter(pk=cart.pk).update(user=buyer)
     cart.refresh_from_db()
-    out = services.on_sign_in(buyer, cart)
+    out = binding.on_sign_in(buyer, cart)
     assert out is not None and out.result == "kept"
     assert _attribution(cart) == _of(a, "code")
 
@@ -218,10 +218,10 @@ def test_sign_in_overwrites_the_cart_with_the_existing_binding(settings, two_lea
 def test_a_leader_signing_in_with_their_own_anonymous_link_loses_it(two_leaders):
     a, _ = two_leaders
     cart = _cart()
-    services.touch(buyer=None, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=None, leader=a.user, channel="link", cart=cart)
     Cart.objects.filter(pk=cart.pk).update(user=a.user)
     cart.refresh_from_db()
-    out = services.on_sign_in(a.user, cart)
+    out = binding.on_sign_in(a.user, cart)
     assert out is not None and out.refused == "self_binding"
     assert _attribution(cart) == (None, None, "")
 
@@ -235,7 +235,7 @@ def test_a_leader_without_a_profile_keeps_the_share_links_attribution():
     shop = shops.create_shop(legacy, "legacy-shop", "老店")
     buyer = make_member("buyer")
     cart = Cart.objects.create(user=buyer, leader=legacy, shop=shop, attribution_channel="link")
-    out = services.touch(buyer=buyer, leader=legacy, shop=shop, channel="link", cart=cart)
+    out = binding.touch(buyer=buyer, leader=legacy, shop=shop, channel="link", cart=cart)
     assert out.refused == "not_a_leader"
     assert _attribution(cart) == (legacy.pk, shop.pk, "link")
 
@@ -244,10 +244,10 @@ def test_bad_input_is_refused(two_leaders):
     a, b = two_leaders
     buyer = make_member("buyer")
     with pytest.raises(DomainError) as exc:
-        services.touch(buyer=buyer, leader=a.user, channel="sms")
+        binding.touch(buyer=buyer, leader=a.user, channel="sms")
     assert exc.value.code == "invalid_channel"
     with pytest.raises(DomainError) as exc:
-        services.touch(buyer=buyer, leader=a.user, shop=b.shop, channel="link")
+        binding.touch(buyer=buyer, leader=a.user, shop=b.shop, channel="link")
     assert exc.value.code == "shop_mismatch"
     assert CustomerBinding.objects.count() == 0
 
@@ -256,10 +256,10 @@ def test_bind_by_code(two_leaders):
     a, _ = two_leaders
     buyer = make_member("buyer")
     with pytest.raises(DomainError) as exc:
-        services.bind_by_code(buyer=buyer, code="ZZZZZZZZ")
+        binding.bind_by_code(buyer=buyer, code="ZZZZZZZZ")
     assert exc.value.code == "invalid_invite_code"
     cart = _cart(buyer)
-    out = services.bind_by_code(buyer=buyer, code=a.invite_code.lower(), cart=cart)
+    out = binding.bind_by_code(buyer=buyer, code=a.invite_code.lower(), cart=cart)
     assert out.result == "bound" and _attribution(cart) == _of(a, "code")
 
 
@@ -267,19 +267,19 @@ def test_someone_elses_cart_is_never_written(two_leaders):
     a, _ = two_leaders
     buyer, other = make_member("buyer"), make_member("buyer")
     cart = _cart(other)
-    services.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
+    binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     assert _attribution(cart) == (None, None, "")
 
 
 def test_operator_rebind_is_audited_and_kept_in_history(two_leaders):
     a, b = two_leaders
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
+    binding.touch(buyer=buyer, leader=a.user, channel="link")
     with pytest.raises(DomainError) as exc:
-        services.rebind_by_operator(buyer, b.pk, a.user, "抢客")
+        binding.rebind_by_operator(buyer, b.pk, a.user, "抢客")
     assert exc.value.code == "not_operator"
     op = make_operator()
-    services.rebind_by_operator(buyer, b.pk, op, "客户申诉")
+    binding.rebind_by_operator(buyer, b.pk, op, "客户申诉")
     assert CustomerBinding.objects.get(buyer=buyer).leader_id == b.pk
     assert _history(buyer)[-1][:2] == (a.pk, b.pk) and _history(buyer)[-1][3] == "operator"
     assert AuditLog.objects.filter(action="binding.operator_rebind", actor=op).exists()
@@ -289,8 +289,8 @@ def test_customers_of_a_leader(two_leaders):
     a, b = two_leaders
     buyers = [make_member("buyer") for _ in range(3)]
     for u in buyers:
-        services.touch(buyer=u, leader=a.user, channel="link")
-    services.touch(buyer=make_member("buyer"), leader=b.user, channel="link")
+        binding.touch(buyer=u, leader=a.user, channel="link")
+    binding.touch(buyer=make_member("buyer"), leader=b.user, channel="link")
     assert {c.buyer_id for c in selectors.customers_of(a)} == {u.pk for u in buyers}
 
 
@@ -301,11 +301,11 @@ def test_rebinding_never_touches_placed_orders(settings, two_leaders):
     _policy(settings, "last_touch", BINDING_PROTECTION_DAYS=0)
     a, b = two_leaders
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
+    binding.touch(buyer=buyer, leader=a.user, channel="link")
     order = place_paid_order(buyer, make_buyable(), shop=a.shop)
     assert order.leader_id == a.user_id
     clock.advance(dt.timedelta(seconds=1))
-    assert services.touch(buyer=buyer, leader=b.user, channel="link").result == "rebound"
+    assert binding.touch(buyer=buyer, leader=b.user, channel="link").result == "rebound"
     order.refresh_from_db()
     assert (order.leader_id, order.shop_id) == (a.user_id, a.shop_id)
 
@@ -326,7 +326,7 @@ def test_concurrent_first_touches_make_one_binding():
     def run(p: LeaderProfile) -> None:
         try:
             barrier.wait()
-            services.touch(buyer=buyer, leader=p.user, channel="link")
+            binding.touch(buyer=buyer, leader=p.user, channel="link")
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

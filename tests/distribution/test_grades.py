@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from shequn.core.errors import DomainError
-from shequn.distribution import conf, services
+from shequn.distribution import conf, grades
+from shequn.distribution.grades import GradeStats, grade_for
 from shequn.distribution.models import LeaderProfile
-from shequn.distribution.services import GradeStats, grade_for
 from shequn.orders.models import Order
 from tests.buying import make_buyable
 from tests.distribution.conftest import make_leader, make_member, make_operator
@@ -59,16 +59,16 @@ def test_own_paid_orders_raise_the_grade_team_sales_do_not(low_thresholds):
     # The invitee sells a lot: the inviter's grade must not move.
     for _ in range(3):
         place_paid_order(make_member("buyer"), sku, shop=invitee.shop)
-    assert services.recompute_grade(leader.pk).grade == Grade.TRAINEE
-    assert services.recompute_grade(invitee.pk).grade == "gold"
+    assert grades.recompute_grade(leader.pk).grade == Grade.TRAINEE
+    assert grades.recompute_grade(invitee.pk).grade == "gold"
     # The leader's own two paid orders make them 正式.
     for _ in range(2):
         place_paid_order(make_member("buyer"), sku, shop=leader.shop)
-    assert services.recompute_grade(leader.pk).grade == Grade.REGULAR
+    assert grades.recompute_grade(leader.pk).grade == Grade.REGULAR
     # A refund counts against service: 1 of 3 refunded is over gold's 0 but under 0.40.
     third = place_paid_order(make_member("buyer"), sku, shop=leader.shop)
     Order.objects.filter(pk=third.pk).update(state=Order.State.REFUNDED)
-    assert services.recompute_grade(leader.pk).grade == Grade.REGULAR
+    assert grades.recompute_grade(leader.pk).grade == Grade.REGULAR
 
 
 @pytest.mark.django_db
@@ -78,13 +78,13 @@ def test_recompute_all_grades_and_the_throttled_job(low_thresholds):
     sku = make_buyable(stock=20)
     for _ in range(2):
         place_paid_order(make_member("buyer"), sku, shop=a.shop)
-    assert services.grades_job() == 1
+    assert grades.grades_job() == 1
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.grade, b.grade) == (Grade.REGULAR, Grade.TRAINEE)
     place_paid_order(make_member("buyer"), sku, shop=a.shop)
-    assert services.grades_job() == 0  # throttled: ran less than an interval ago
-    assert services.recompute_all_grades() == 1
+    assert grades.grades_job() == 0  # throttled: ran less than an interval ago
+    assert grades.recompute_all_grades() == 1
     a.refresh_from_db()
     assert a.grade == "gold"
 
@@ -92,4 +92,4 @@ def test_recompute_all_grades_and_the_throttled_job(low_thresholds):
 def test_the_job_is_registered():
     from shequn.core import worker
 
-    assert services.grades_job in worker._periodic
+    assert grades.grades_job in worker._periodic

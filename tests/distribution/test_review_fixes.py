@@ -12,7 +12,8 @@ from django.test import Client, RequestFactory
 from shequn.accounts.models import User
 from shequn.checkout.models import Cart
 from shequn.core.errors import DomainError
-from shequn.distribution import services
+from shequn.distribution import applications
+from shequn.distribution import binding as bindings
 from shequn.distribution.errors import DistributionError
 from shequn.distribution.models import BindingChange, CustomerBinding
 from tests.distribution.conftest import make_leader, make_member, make_operator
@@ -27,7 +28,7 @@ def _superuser() -> User:
 def test_admin_refuses_to_delete_a_customer_binding():
     a = make_leader()
     buyer = make_member("buyer")
-    services.touch(buyer=buyer, leader=a.user, channel="link")
+    bindings.touch(buyer=buyer, leader=a.user, channel="link")
     binding = CustomerBinding.objects.get(buyer=buyer)
     admin_user = _superuser()
     model_admin = site._registry[CustomerBinding]
@@ -50,11 +51,11 @@ def test_error_code_has_both_languages():
 def test_a_leaders_customer_cannot_become_their_customer_back(caplog):
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    assert services.touch(buyer=a.user, leader=b.user, channel="link").result == "bound"
+    assert bindings.touch(buyer=a.user, leader=b.user, channel="link").result == "bound"
     cart = Cart.objects.create(user=b.user)
     history = BindingChange.objects.count()
-    with caplog.at_level(logging.INFO, logger="shequn.distribution.services"):
-        out = services.touch(buyer=b.user, leader=a.user, channel="poster", cart=cart)
+    with caplog.at_level(logging.INFO, logger="shequn.distribution.binding"):
+        out = bindings.touch(buyer=b.user, leader=a.user, channel="poster", cart=cart)
     assert out.result == "refused" and out.refused == DistributionError.BINDING_LOOP
     assert not CustomerBinding.objects.filter(buyer=b.user).exists()
     assert BindingChange.objects.count() == history
@@ -67,8 +68,8 @@ def test_a_leaders_customer_cannot_become_their_customer_back(caplog):
 def test_binding_loop_by_invite_code_is_refused():
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    services.touch(buyer=a.user, leader=b.user, channel="link")
-    out = services.bind_by_code(buyer=b.user, code=a.invite_code or "")
+    bindings.touch(buyer=a.user, leader=b.user, channel="link")
+    out = bindings.bind_by_code(buyer=b.user, code=a.invite_code or "")
     assert out.result == "refused" and out.refused == DistributionError.BINDING_LOOP
     assert not CustomerBinding.objects.filter(buyer=b.user).exists()
 
@@ -76,9 +77,9 @@ def test_binding_loop_by_invite_code_is_refused():
 def test_binding_loop_by_operator_is_refused():
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    services.touch(buyer=a.user, leader=b.user, channel="link")
+    bindings.touch(buyer=a.user, leader=b.user, channel="link")
     with pytest.raises(DomainError) as exc:
-        services.rebind_by_operator(b.user, a.pk, op, "客户申诉")
+        bindings.rebind_by_operator(b.user, a.pk, op, "客户申诉")
     assert exc.value.code == "binding_loop"
     assert not CustomerBinding.objects.filter(buyer=b.user).exists()
 
@@ -87,20 +88,20 @@ def test_unrelated_bindings_between_leaders_still_work():
     op = make_operator()
     a, b, c = (make_leader(operator=op) for _ in range(3))
     # A leader may be a customer of another leader; chains are not loops.
-    assert services.touch(buyer=a.user, leader=b.user, channel="link").result == "bound"
-    assert services.touch(buyer=b.user, leader=c.user, channel="link").result == "bound"
-    assert services.touch(buyer=c.user, leader=b.user, channel="link").result == "refused"
+    assert bindings.touch(buyer=a.user, leader=b.user, channel="link").result == "bound"
+    assert bindings.touch(buyer=b.user, leader=c.user, channel="link").result == "bound"
+    assert bindings.touch(buyer=c.user, leader=b.user, channel="link").result == "refused"
     buyer = make_member("buyer")
-    assert services.touch(buyer=buyer, leader=a.user, channel="link").result == "bound"
+    assert bindings.touch(buyer=buyer, leader=a.user, channel="link").result == "bound"
     assert CustomerBinding.objects.get(buyer=b.user).leader_id == c.pk
 
 
 def test_a_terminated_leaders_old_customer_is_not_a_loop():
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    services.touch(buyer=a.user, leader=b.user, channel="link")
-    services.terminate(b.pk, op, "解约")
-    out = services.touch(buyer=b.user, leader=a.user, channel="link")
+    bindings.touch(buyer=a.user, leader=b.user, channel="link")
+    applications.terminate(b.pk, op, "解约")
+    out = bindings.touch(buyer=b.user, leader=a.user, channel="link")
     assert out.result == "bound"
 
 
@@ -110,10 +111,10 @@ def test_operator_rebind_moves_the_buyers_carts():
     buyer = make_member("buyer")
     cart = Cart.objects.create(user=buyer)
     other_cart = Cart.objects.create(user=make_member("buyer"))
-    services.touch(buyer=buyer, leader=a.user, channel="poster", cart=cart)
+    bindings.touch(buyer=buyer, leader=a.user, channel="poster", cart=cart)
     cart.refresh_from_db()
     assert (cart.leader_id, cart.shop_id) == (a.user_id, a.shop_id)
-    services.rebind_by_operator(buyer, b.pk, op, "客户申诉")
+    bindings.rebind_by_operator(buyer, b.pk, op, "客户申诉")
     cart.refresh_from_db()
     binding = CustomerBinding.objects.get(buyer=buyer)
     assert (cart.leader_id, cart.shop_id) == (b.user_id, b.shop_id)
@@ -127,7 +128,7 @@ def test_operator_first_binding_writes_the_cart():
     b = make_leader(operator=op)
     buyer = make_member("buyer")
     cart = Cart.objects.create(user=buyer)
-    services.rebind_by_operator(buyer, b.pk, op, "客户申诉")
+    bindings.rebind_by_operator(buyer, b.pk, op, "客户申诉")
     cart.refresh_from_db()
     assert (cart.leader_id, cart.shop_id, cart.attribution_channel) == (
         b.user_id, b.shop_id, "code")
@@ -147,7 +148,7 @@ def test_opposite_touches_at_once_cannot_make_a_loop():
     def run(buyer: User, leader: User, barrier: threading.Barrier) -> None:
         try:
             barrier.wait()
-            services.touch(buyer=buyer, leader=leader, channel="link")
+            bindings.touch(buyer=buyer, leader=leader, channel="link")
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

@@ -11,7 +11,7 @@ from django.db import connection
 
 from shequn.core import clock
 from shequn.core.errors import DomainError
-from shequn.distribution import codes, selectors, services
+from shequn.distribution import applications, codes, selectors
 from shequn.distribution.models import LeaderProfile
 from tests.distribution.conftest import make_leader, make_operator, submit
 
@@ -67,7 +67,7 @@ def test_codes_are_case_insensitive():
 
 def test_a_frozen_leaders_code_does_not_recruit(operator):
     leader = make_leader(operator=operator)
-    services.freeze(leader.pk, operator, "暂停")
+    applications.freeze(leader.pk, operator, "暂停")
     with pytest.raises(DomainError) as exc:
         submit(invite_code=leader.invite_code)
     assert exc.value.code == "invalid_invite_code"
@@ -85,14 +85,14 @@ def test_a_leader_cannot_invite_themself(operator):
     LeaderProfile.objects.filter(pk=leader.pk).update(status=Status.PENDING, path="",
                                                       invite_code_used=leader.invite_code)
     with pytest.raises(DomainError) as exc:
-        services.approve(leader.pk, operator, "ok")
+        applications.approve(leader.pk, operator, "ok")
     assert exc.value.code == "self_invitation"
 
 
 def test_self_invitation_at_application():
     leader = make_leader()
     with pytest.raises(DomainError) as exc:
-        services.apply(leader.user, real_name="李四", phone="13900000001", region="杭州",
+        applications.apply(leader.user, real_name="李四", phone="13900000001", region="杭州",
                        invite_code=leader.invite_code)
     assert exc.value.code in ("self_invitation", "already_applied")
 
@@ -106,7 +106,7 @@ def test_a_loop_is_refused_and_nothing_changes(operator):
     before = list(LeaderProfile.objects.order_by("pk").values_list(
         "pk", "path", "depth", "team_size", "team_depth", "inviter_id"))
     with pytest.raises(DomainError) as exc:
-        services.approve(a.pk, operator, "ok")
+        applications.approve(a.pk, operator, "ok")
     assert exc.value.code == "invitation_loop"
     after = list(LeaderProfile.objects.order_by("pk").values_list(
         "pk", "path", "depth", "team_size", "team_depth", "inviter_id"))
@@ -169,8 +169,8 @@ def test_an_inviter_frozen_after_the_application_still_becomes_the_inviter():
     op = make_operator()
     inviter = make_leader(operator=op)
     p = submit(invite_code=inviter.invite_code)
-    services.freeze(inviter.pk, op, "暂停")
-    p = services.approve(p.pk, op, "ok")
+    applications.freeze(inviter.pk, op, "暂停")
+    p = applications.approve(p.pk, op, "ok")
     assert p.inviter_id == inviter.pk
 
 
@@ -210,7 +210,7 @@ def test_concurrent_approvals_keep_the_counters_exact():
     def run(pk: int) -> None:
         try:
             barrier.wait()
-            services.approve(pk, op, "并发审核")
+            applications.approve(pk, op, "并发审核")
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
-from shequn.checkout.models import QuotaAccount
 from shequn.checkout.services import place_order
 from shequn.core import clock
 from shequn.core.errors import DomainError
@@ -18,6 +17,7 @@ from shequn.orders import returns, services
 from shequn.orders.models import AfterSale, Order
 from shequn.payments import services as payments
 from shequn.payments.models import Refund
+from shequn.quota.models import QuotaAccount
 from tests.buying import cart_with, make_buyable, make_real_buyer, run_events
 
 pytestmark = pytest.mark.django_db

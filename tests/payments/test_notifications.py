@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 
-from shequn.checkout.models import QuotaAccount
 from shequn.checkout.services import place_order
 from shequn.core import clock, outbox
 from shequn.core.errors import DomainError
@@ -21,6 +20,7 @@ from shequn.orders.models import Order
 from shequn.payments import services
 from shequn.payments.models import Payment, PaymentNotification, Refund
 from shequn.payments.provider import get_provider, sign_notification
+from shequn.quota.models import QuotaAccount
 from tests.buying import cart_with, make_buyable, make_real_buyer
 
 pytestmark = pytest.mark.django_db

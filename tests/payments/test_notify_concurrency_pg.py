@@ -11,7 +11,6 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from shequn.checkout.models import QuotaAccount, QuotaMove
 from shequn.checkout.services import place_order
 from shequn.core.errors import DomainError
 from shequn.inventory import selectors as stock_selectors
@@ -21,6 +20,7 @@ from shequn.orders.models import Order
 from shequn.payments import services
 from shequn.payments.models import Payment, PaymentNotification, Refund
 from shequn.payments.provider import get_provider
+from shequn.quota.models import QuotaAccount, QuotaMove
 from tests.buying import cart_with, make_buyable, make_real_buyer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from shequn.checkout import quota
-from shequn.checkout.models import QuotaAccount, QuotaMove
 from shequn.checkout.services import place_order
 from shequn.inventory import selectors as stock_selectors
 from shequn.inventory import services as stock_services
@@ -24,6 +22,8 @@ from shequn.orders.models import Order, OrderStatusChange
 from shequn.payments import services
 from shequn.payments.models import Payment, PaymentNotification
 from shequn.payments.provider import get_provider, sign_notification
+from shequn.quota import services as quota
+from shequn.quota.models import QuotaAccount, QuotaMove
 from tests.buying import cart_with, make_buyable, make_real_buyer
 from tests.factories import make_sku, make_stock, make_warehouse
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from shequn.commission import selectors as money
 from shequn.commission import services as commission
 from shequn.commission.models import CommissionLine, Withdrawal
-from shequn.distribution import services as network
+from shequn.distribution import binding
 from shequn.distribution.models import LeaderProfile
 from tests.analytics.builders import Net, complete
 from tests.web.order_helpers import make_buyer
@@ -93,8 +93,8 @@ def test_customers_are_masked_and_only_mine(net: Net):
     theirs = make_buyer()
     theirs.display_name = "钱多多"
     theirs.save()
-    network.touch(buyer=mine, leader=a.user, channel="poster")
-    network.touch(buyer=theirs, leader=b.user, channel="link")
+    binding.touch(buyer=mine, leader=a.user, channel="poster")
+    binding.touch(buyer=theirs, leader=b.user, channel="link")
     order = net.sale(a, buyer=mine)
 
     html = client_for(a).get(reverse("leader:customers")).content.decode()

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from shequn.accounts.models import User
-from shequn.core import demo
 from shequn.core.models import AuditLog
+from shequn.demo import seeding as demo
 from shequn.orders.models import Order
 from shequn.shops.models import Listing, ShareVisit, Shop
 from tests.web.order_helpers import make_buyer, place_order_for, place_paid_order, resident_id

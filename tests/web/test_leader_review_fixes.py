@@ -13,7 +13,7 @@ from django.urls import reverse
 from shequn.commission import selectors as money
 from shequn.commission import services as commission
 from shequn.commission.models import CommissionLine, Withdrawal
-from shequn.distribution import services as network
+from shequn.distribution import applications
 from shequn.distribution.models import LeaderProfile
 from tests.analytics.builders import Net, complete
 from tests.web.order_helpers import make_buyer
@@ -71,7 +71,7 @@ def test_each_rendered_form_has_its_own_token(net: Net):
 def test_a_terminated_leader_still_sees_earnings_and_withdraws(net: Net):
     a = net.leader()
     line = settled(net, a)
-    network.terminate(a.pk, net.operator, "合同到期")
+    applications.terminate(a.pk, net.operator, "合同到期")
     c = client_for(a)
     html = c.get(reverse("leader:earnings")).content.decode()
     assert f'data-testid="balance-available">¥{line.amount:,.2f}<' in html
@@ -86,8 +86,8 @@ def test_a_terminated_leader_still_sees_earnings_and_withdraws(net: Net):
 def test_a_frozen_then_terminated_leader_still_withdraws(net: Net):
     a = net.leader()
     settled(net, a)
-    network.freeze(a.pk, net.operator, "调查")
-    network.terminate(a.pk, net.operator, "解约")
+    applications.freeze(a.pk, net.operator, "调查")
+    applications.terminate(a.pk, net.operator, "解约")
     c = client_for(a)
     assert c.get(reverse("leader:earnings")).status_code == 200
     assert c.post(reverse("leader:withdraw"), {"amount": "15.00"}, **HX).status_code == 200
@@ -97,7 +97,7 @@ def test_a_frozen_then_terminated_leader_still_withdraws(net: Net):
 def test_a_frozen_leader_sees_earnings_but_cannot_withdraw(net: Net):
     a = net.leader()
     line = settled(net, a)
-    network.freeze(a.pk, net.operator, "调查")
+    applications.freeze(a.pk, net.operator, "调查")
     c = client_for(a)
     assert c.get(reverse("leader:earnings")).status_code == 200
     resp = c.post(reverse("leader:withdraw"), {"amount": "15.00"}, **HX)

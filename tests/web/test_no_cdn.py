@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from shequn.core import demo
+from shequn.demo import seeding as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from shequn.accounts import roles
 from shequn.commission import services as commission
 from shequn.commission.models import CommissionLine, SettlementRun, Withdrawal
 from shequn.core.models import AuditLog
-from shequn.distribution import services as network
+from shequn.distribution import applications, binding
 from shequn.distribution.models import LeaderProfile
 from tests.analytics.builders import Net, apply_as, complete, make_operator
 from tests.buying import make_buyer as make_phone_buyer
@@ -77,7 +77,7 @@ def test_decisions(net: Net, ops: Client, start, action, end):
     else:
         p = net.leader()
         if start == "frozen":
-            network.freeze(p.pk, net.operator, "调查")
+            applications.freeze(p.pk, net.operator, "调查")
     resp = ops.post(reverse("ops:leader_action", args=[p.pk, action]), {"reason": "原因"}, **HX)
     assert resp.status_code == 200
     p.refresh_from_db()
@@ -99,8 +99,8 @@ def test_bindings_search_by_leader_code_and_by_buyer_phone(net: Net, ops: Client
     phone = "13912345678"
     buyer = make_phone_buyer(phone)
     other = make_buyer()
-    network.touch(buyer=buyer, leader=a.user, channel="poster")
-    network.touch(buyer=other, leader=b.user, channel="link")
+    binding.touch(buyer=buyer, leader=a.user, channel="poster")
+    binding.touch(buyer=other, leader=b.user, channel="link")
     html = ops.get(reverse("ops:bindings"), {"leader": a.invite_code}).content.decode()
     assert "周**" in html and "吴**" not in html and "poster" in html
     html = ops.post(reverse("ops:bindings"), {"phone": phone}).content.decode()

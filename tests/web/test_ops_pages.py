@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from shequn.accounts.models import User
-from shequn.core import clock, demo, outbox
+from shequn.core import clock, outbox
 from shequn.core.models import AuditLog, OutboxEvent
+from shequn.demo import seeding as demo
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
 from shequn.payments.models import PaymentNotification, Refund

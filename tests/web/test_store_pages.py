@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from stdnum.cn import ric
 
 from shequn.checkout.models import Cart
-from shequn.core.demo import seed
+from shequn.demo.seeding import seed
 from shequn.orders.models import Order
 from shequn.shops.models import Listing
 from shequn.shops.tokens import make_share_token

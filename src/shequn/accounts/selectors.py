@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from shequn.accounts.models import User
+from shequn.accounts.phones import normalize_phone
 from shequn.accounts.roles import ROLES
 from shequn.core import pii
 
 
 def get_user_by_phone(phone: str) -> User | None:
-    from shequn.accounts.services import normalize_phone
-
     return User.objects.filter(phone_hash=pii.lookup_hash(normalize_phone(phone))).first()
 
 

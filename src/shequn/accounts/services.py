@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -24,29 +23,12 @@ from django.db.models import F
 
 from shequn.accounts.errors import AccountError
 from shequn.accounts.models import OneTimeCode, User
+from shequn.accounts.phones import normalize_phone
 from shequn.accounts.sms import get_sender
 from shequn.core import clock, netaddr, pii, ratelimit
 
 log = logging.getLogger(__name__)
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_SEPARATORS_RE = re.compile(r"[\s\-()]")
-
-
-def normalize_phone(phone: str) -> str:
-    """Return the 11-digit mainland mobile number or raise ``invalid_phone``.
-    Accepts a leading +86 / 0086 / 86 and common separators."""
-    s = _SEPARATORS_RE.sub("", phone or "")
-    for prefix in ("+86", "0086"):
-        if s.startswith(prefix):
-            s = s[len(prefix):]
-            break
-    else:
-        if len(s) == 13 and s.startswith("86"):
-            s = s[2:]
-    if not _MOBILE_RE.match(s):
-        raise AccountError.INVALID_PHONE.error()
-    return s
 
 
 def _cfg(name: str) -> int:

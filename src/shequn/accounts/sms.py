@@ -14,7 +14,9 @@ from typing import Protocol
 from django.conf import settings
 from django.core.cache import cache
 
+from shequn.accounts.phones import normalize_phone
 from shequn.core import clock, pii
+from shequn.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,6 @@ class SmsSender(Protocol):
 
 
 def _key(phone: str) -> str:
-    from shequn.accounts.services import normalize_phone
-    from shequn.core.errors import DomainError
-
     try:
         phone = normalize_phone(phone)  # "+86 139…" and "139…" are one inbox
     except DomainError:

@@ -2,7 +2,7 @@
 Windows open it correctly). Cells that a spreadsheet would run as a formula are
 prefixed with an apostrophe (CSV injection, ``formula_safe``: also after
 leading blanks and in full-width forms); numbers are written as they are.
-``formula_safe``/``safe_cell`` are the one rule for every CSV and XLSX export."""
+``shequn.core.spreadsheet`` holds the one rule for every CSV and XLSX export."""
 
 from __future__ import annotations
 
@@ -14,25 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shequn.analytics import fission, funnels
-
-# What makes a spreadsheet read a cell as a formula: = + - @, a tab or a carriage
-# return first, also in their full-width forms (Excel and WPS read ＝SUM(…) as
-# =SUM(…)), and also after leading blanks, which spreadsheets skip.
-FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
-_BLANKS = " \u3000\u00a0\n"
-
-
-def formula_safe(value: str) -> str:
-    """``value`` with an apostrophe in front when a spreadsheet would run it as a
-    formula (CSV/XLSX injection); anything else unchanged."""
-    if value[:1] in FORMULA_TRIGGERS or value.lstrip(_BLANKS)[:1] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell for any export: text made formula-safe, numbers and the rest as they are."""
-    return formula_safe(value) if isinstance(value, str) else value
+from shequn.core.spreadsheet import formula_safe
 
 
 def _cell(value: Any) -> str:

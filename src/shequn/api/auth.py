@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.utils import check_csrf
 
 from shequn.accounts import services
+from shequn.accounts.phones import normalize_phone
 from shequn.accounts.selectors import user_roles
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.api.schemas import Error
@@ -62,7 +63,7 @@ def otp_request(request: HttpRequest, body: OtpRequestIn):
     # The code is shown only in the demo; staging reads it in the staff-only
     # SMS inbox, production sends real messages.
     if settings.SHEQUN_ENV == "demo" and is_simulator():
-        demo = SimulatedSms.last_code(services.normalize_phone(body.phone))
+        demo = SimulatedSms.last_code(normalize_phone(body.phone))
     return 202, {"sent": True, "demo_code": demo}
 
 

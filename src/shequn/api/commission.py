@@ -16,8 +16,8 @@ from shequn.accounts import roles
 from shequn.api.schemas import Error, Money, SmallInt, Text40, Text500
 from shequn.commission import selectors, services
 from shequn.commission.models import Withdrawal
+from shequn.commission.selectors import may_access_earnings
 from shequn.core.errors import CommonError
-from shequn.distribution.services import may_access_earnings
 
 router = Router(tags=["commission"], auth=django_auth)
 log = logging.getLogger("shequn.commission")

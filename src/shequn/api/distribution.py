@@ -14,7 +14,8 @@ from ninja.security import django_auth
 
 from shequn.accounts import roles
 from shequn.api.schemas import Error, Id, SmallInt, Text20, Text40, Text60, Text200, Text500
-from shequn.distribution import selectors, services
+from shequn.distribution import applications as leaders
+from shequn.distribution import binding, selectors
 from shequn.distribution.errors import DistributionError
 from shequn.distribution.models import LeaderProfile
 
@@ -126,7 +127,7 @@ def _limit(limit: int, offset: int) -> tuple[int, int]:
 
 @router.post("/apply", response={201: LeaderOut, 401: Error, 409: Error, 422: Error})
 def apply(request: HttpRequest, payload: ApplyIn):
-    profile = services.apply(request.user, real_name=payload.real_name, phone=payload.phone,
+    profile = leaders.apply(request.user, real_name=payload.real_name, phone=payload.phone,
                              region=payload.region, reason=payload.reason,
                              invite_code=payload.invite_code)
     return 201, LeaderOut(**_leader_fields(_fresh(profile.pk)))
@@ -151,7 +152,7 @@ def bind(request: HttpRequest, payload: CodeIn):
     from shequn.checkout.cart import cart_for_session
 
     cart = cart_for_session(request.session, request.user, create=True)
-    out = services.bind_by_code(buyer=request.user, code=payload.code, cart=cart)
+    out = binding.bind_by_code(buyer=request.user, code=payload.code, cart=cart)
     if out.refused == DistributionError.SELF_BINDING:
         raise DistributionError.SELF_BINDING.error()
     return BindOut(result=out.result, refused=out.refused.value if out.refused else None,
@@ -182,11 +183,11 @@ def detail(request: HttpRequest, profile_id: Id):
 
 
 _ACTIONS = {
-    "approve": services.approve,
-    "reject": services.reject,
-    "freeze": services.freeze,
-    "unfreeze": services.unfreeze,
-    "terminate": services.terminate,
+    "approve": leaders.approve,
+    "reject": leaders.reject,
+    "freeze": leaders.freeze,
+    "unfreeze": leaders.unfreeze,
+    "terminate": leaders.terminate,
 }
 
 

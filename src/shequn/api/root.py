@@ -11,6 +11,20 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from shequn.api import auth as auth_api
+from shequn.api import (
+    cart,
+    catalog,
+    checkout,
+    commission,
+    customs,
+    distribution,
+    identities,
+    ops,
+    orders,
+    payments,
+    tax,
+)
 from shequn.api.errors import ApiError
 from shequn.api.parser import StrictJsonParser
 from shequn.api.schemas import MONEY_ERROR
@@ -114,28 +128,20 @@ def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpRes
 
 def register() -> None:
     """Attach the domain routers; each module exposes ``router``."""
-    import importlib
-
-    for mod, prefix in [
-        ("shequn.api.tax", "/v1/tax"),
-        ("shequn.api.catalog", "/v1/catalog"),
-        ("shequn.api.auth", "/v1/auth"),
-        ("shequn.api.cart", "/v1/cart"),
-        ("shequn.api.identities", "/v1/me"),
-        ("shequn.api.checkout", "/v1/checkout"),
-        ("shequn.api.orders", "/v1/orders"),
-        ("shequn.api.payments", "/v1/payments"),
-        ("shequn.api.ops", "/v1/ops"),
-        ("shequn.api.distribution", "/v1/leaders"),
-        ("shequn.api.commission", "/v1/commission"),
-        ("shequn.api.customs", "/v1/customs"),
+    for prefix, module in [
+        ("/v1/tax", tax),
+        ("/v1/catalog", catalog),
+        ("/v1/auth", auth_api),
+        ("/v1/cart", cart),
+        ("/v1/me", identities),
+        ("/v1/checkout", checkout),
+        ("/v1/orders", orders),
+        ("/v1/payments", payments),
+        ("/v1/ops", ops),
+        ("/v1/leaders", distribution),
+        ("/v1/commission", commission),
+        ("/v1/customs", customs),
     ]:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue  # router not written yet
         api.add_router(prefix, module.router)
 
 

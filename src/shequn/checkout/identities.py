@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from shequn.accounts.phones import normalize_phone
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import Address, BuyerIdentity
 from shequn.core import audit, clock, pii, regions
@@ -71,8 +72,6 @@ def validate_name(name: str) -> str:
 
 
 def validate_phone(phone: str) -> str:
-    from shequn.accounts.services import normalize_phone
-
     try:
         return normalize_phone(phone)
     except DomainError:

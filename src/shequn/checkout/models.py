@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
 
 from shequn.catalog.models import SKU
 from shequn.core import regions
@@ -85,43 +83,3 @@ class CartLine(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cart", "sku"], name="uniq_cart_sku")]
         ordering = ["id"]
-
-
-class QuotaAccount(models.Model):
-    """Platform-side mirror of a person's CBEC annual quota (26,000 CNY per
-    resident ID per calendar year). ``reserved`` is held by unpaid orders,
-    ``used`` by paid ones. Changed only by conditional UPDATE (invariant 3)."""
-
-    id_hash = models.CharField(max_length=64)
-    year = models.PositiveSmallIntegerField()
-    used = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    reserved = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["id_hash", "year"], name="uniq_quota_id_year"),
-            models.CheckConstraint(condition=Q(used__gte=0) & Q(reserved__gte=0),
-                                   name="quota_nonneg"),
-            models.CheckConstraint(condition=Q(used__lte=Decimal("26000.00") - F("reserved")),
-                                   name="quota_within_annual_limit"),
-        ]
-
-
-class QuotaMove(models.Model):
-    """Append-only ledger of quota changes."""
-
-    class Kind(models.TextChoices):
-        RESERVE = "reserve", "预占 Reserve"
-        CONSUME = "consume", "核增 Consume (paid)"
-        RELEASE = "release", "释放 Release (cancelled / timed out)"
-        REFUND = "refund", "退回 Refund"
-
-    account = models.ForeignKey(QuotaAccount, on_delete=models.PROTECT, related_name="moves")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    ref = models.CharField(max_length=40, db_index=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "kind", "ref"],
-                                               name="uniq_quota_move")]

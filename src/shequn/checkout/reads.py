@@ -13,10 +13,11 @@ from django.db import connection
 
 from shequn.catalog.models import SKU, PositiveListLine, Product
 from shequn.checkout.errors import CheckoutError
-from shequn.checkout.models import Address, BuyerIdentity, Cart, CartLine, QuotaAccount
+from shequn.checkout.models import Address, BuyerIdentity, Cart, CartLine
 from shequn.core import clock
 from shequn.core.money import q2
 from shequn.core.rawrows import build, columns, width
+from shequn.quota.models import QuotaAccount
 
 
 def _cart_lines_sql() -> str:

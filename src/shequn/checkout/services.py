@@ -21,17 +21,19 @@ from django.db import transaction
 
 from shequn.catalog.models import SKU, PositiveListLine
 from shequn.catalog.services import check_sellable
-from shequn.checkout import quota, reads
+from shequn.checkout import events, reads
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.freight import freight_for
 from shequn.checkout.models import BuyerIdentity, Cart, CartLine
-from shequn.core import clock, outbox
+from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.ids import next_order_number
 from shequn.core.money import ZERO
 from shequn.inventory import services as stock_services
 from shequn.inventory.models import Stock, Warehouse
 from shequn.orders.models import Order, OrderLine
+from shequn.quota import selectors as quota_reads
+from shequn.quota import services as quota
 from shequn.taxes import engine
 
 REFUSAL_MESSAGES = {
@@ -167,7 +169,7 @@ def _stocks(lines: list[CartLine]) -> list[Stock]:
 def quote_checkout(cart: Cart, identity: BuyerIdentity | None = None) -> CheckoutQuote:
     """What the buyer will pay, before placing. Without an identity the annual
     quota is assumed unused (the page says so)."""
-    used = quota.annual_used(identity.id_hash, year_now()) if identity else ZERO
+    used = quota_reads.annual_used(identity.id_hash, year_now()) if identity else ZERO
     lines = reads.cart_lines(cart.pk)
     if not lines:
         return CheckoutQuote(annual_used=used)
@@ -245,8 +247,8 @@ def place_order(*, user: Any, cart: Cart, identity_id: int, address_id: int,
         quota.reserve(identity.id_hash, year, q.taxable_total, order.number)
         # The placement itself is the first step of the history (created_at);
         # later changes are OrderStatusChange rows.
-        outbox.emit("order.placed", "order", order.pk, number=order.number,
-                    checkout_id=str(checkout_id), amount=str(order.actual_paid))
+        events.Placed(order.pk, number=order.number, checkout_id=str(checkout_id),
+                      amount=str(order.actual_paid)).emit()
         orders.append(order)
     reads.empty_cart(cart.pk)
     if on_placed is not None:

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from shequn.accounts.models import User
 from shequn.commission.errors import CommissionError
 from shequn.commission.models import Account, CommissionLine, Posting
+from shequn.core.spreadsheet import safe_cell
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZERO = Decimal("0.00")
@@ -105,8 +106,6 @@ def _real_names(user_ids: list[int]) -> dict[int, str]:
 def _safe(value: object) -> object:
     """Text that a spreadsheet would run as a formula is quoted (CSV injection);
     the one rule of every export (also after blanks and in full-width forms)."""
-    from shequn.analytics.exports import safe_cell
-
     return safe_cell(value)
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
+from shequn.accounts import roles
 from shequn.catalog.models import SKU, Product
 from shequn.commission.models import (
     LEADER_ACCOUNTS,
@@ -26,6 +27,7 @@ from shequn.commission.models import (
 from shequn.commission.policy import line_commission
 from shequn.core import clock, pii
 from shequn.core.money import q2
+from shequn.distribution.models import LeaderProfile
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZERO = Decimal("0.00")
@@ -263,3 +265,19 @@ __all__ = [
     "withdrawals_for_leader",
     "withdrawals_for_ops",
 ]
+
+
+def may_access_earnings(user: Any) -> bool:
+    """Earnings, balances and withdrawal requests stay open after the LEADER role
+    is gone: a terminated leader's pending lines still settle into money that is
+    theirs. Open to the LEADER role, to any leader profile except a frozen one
+    (commission refuses a frozen leader's withdrawals anyway), and to anyone
+    with commission postings."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    if roles.has_role(user, roles.LEADER):
+        return True
+    if LeaderProfile.objects.filter(user_id=user.pk).exclude(
+            status=LeaderProfile.Status.FROZEN).exists():
+        return True
+    return Posting.objects.filter(leader_id=user.pk).exists()

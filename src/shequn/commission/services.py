@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -234,7 +235,7 @@ def _returned_qty(order_line_ids: list[Any]) -> dict[int, int]:
 
 
 @transaction.atomic
-def reverse_returned_lines(order_id: Any, return_id: str, lines: list[dict[str, Any]]
+def reverse_returned_lines(order_id: Any, return_id: str, lines: Sequence[Mapping[str, Any]]
                            ) -> Decimal:
     """Partial return: take back the commission of the returned units. Worked
     out from the running total of units returned, so several partial returns

@@ -41,6 +41,11 @@ def _setup_django() -> None:
         django.setup()
 
 
+# The task that runs one outbox event (defined in shequn.core.tasks). The relay
+# publishes it by name, so the relay does not import the tasks that call it.
+PROCESS_EVENT_TASK = "shequn.process_event"
+
+
 def broker_url() -> str:
     return os.environ.get("BROKER_URL", DEFAULT_BROKER_URL)
 

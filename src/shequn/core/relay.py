@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from shequn.core import clock
+from shequn.core.celery_app import PROCESS_EVENT_TASK, app, queue_name
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.relay")
@@ -59,9 +60,6 @@ def relay_once(limit: int = BATCH, queue: str | None = None, connection: Any = N
                stale_after: float | None = None) -> int:
     """Publish one batch; returns how many the broker confirmed. Raises when
     the broker cannot be reached before anything was confirmed."""
-    from shequn.core.celery_app import app, queue_name
-    from shequn.core.tasks import process_event
-
     target = queue or queue_name()
     stale = stale_seconds() if stale_after is None else stale_after
     own = connection is None
@@ -76,8 +74,8 @@ def relay_once(limit: int = BATCH, queue: str | None = None, connection: Any = N
             error: Exception | None = None
             for event in batch:
                 try:
-                    process_event.apply_async(
-                        args=[event.pk], producer=producer, queue=target,
+                    app.send_task(
+                        PROCESS_EVENT_TASK, args=[event.pk], producer=producer, queue=target,
                         confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
                         timeout=CONFIRM_TIMEOUT_SECONDS)
                 except Exception as exc:  # broker gone: keep what was confirmed
@@ -101,8 +99,6 @@ def relay_once(limit: int = BATCH, queue: str | None = None, connection: Any = N
 
 def relay_pending(max_batches: int = 50, queue: str | None = None) -> int:
     """Relay batches until nothing is due (or ``max_batches``); returns the count."""
-    from shequn.core.celery_app import app
-
     total = 0
     with app.connection_for_write() as conn:
         for _ in range(max_batches):
@@ -117,8 +113,6 @@ def run(interval: float = 1.0, stop: threading.Event | None = None,
         queue: str | None = None) -> None:
     """The relay loop (``shequn worker relay``): relay, sleep when idle, back off
     while the broker or the database is away. Returns when ``stop`` is set."""
-    from shequn.core.celery_app import queue_name
-
     stop = stop or threading.Event()
     pause = interval
     log.info("outbox relay started (queue %s)", queue or queue_name())

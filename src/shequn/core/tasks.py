@@ -8,8 +8,8 @@ import logging
 from celery import Task
 from django import db
 
-from shequn.core import clock, outbox, worker
-from shequn.core.celery_app import app
+from shequn.core import clock, outbox, relay, worker
+from shequn.core.celery_app import PROCESS_EVENT_TASK, app
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.tasks")
@@ -24,7 +24,7 @@ def _db_retry_delay(retries: int) -> float:
     return min(0.5 * 2 ** retries, DB_RETRY_MAX_SECONDS)
 
 
-@app.task(bind=True, name="shequn.process_event", max_retries=None)
+@app.task(bind=True, name=PROCESS_EVENT_TASK, max_retries=None)
 def process_event(self: Task, event_id: int) -> str:
     """Run the handlers of one outbox event. Safe to receive twice: a duplicate
     finds the row processed (or locked, then processed) and does nothing."""
@@ -58,6 +58,4 @@ def run_periodic(job: str) -> str:
 @app.task(name="shequn.relay_sweep")
 def relay_sweep() -> int:
     """Relay whatever is waiting (beat's backstop for the relay process)."""
-    from shequn.core import relay
-
     return relay.relay_pending()

@@ -8,6 +8,6 @@ class DistributionConfig(AppConfig):
 
     def ready(self) -> None:
         from shequn.core.worker import periodic
-        from shequn.distribution.services import grades_job
+        from shequn.distribution.grades import grades_job
 
         periodic(grades_job)

@@ -7,8 +7,9 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
+from shequn.checkout.cart import cart_for_session
 from shequn.core.errors import DomainError
-from shequn.distribution.services import BindingOutcome, on_sign_in, touch
+from shequn.distribution.binding import BindingOutcome, on_sign_in, touch
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,6 @@ def after_sign_in(session: MutableMapping[str, Any], user: Any) -> BindingOutcom
     """Bind the user from the session cart's share-link attribution (policy
     permitting) and leave the effective attribution on the cart. Never fails
     the sign-in: a refusal is logged."""
-    from shequn.checkout.cart import cart_for_session
-
     if not getattr(user, "is_authenticated", False):
         return None
     cart = cart_for_session(session, user, create=False)

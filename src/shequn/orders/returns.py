@@ -23,12 +23,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Sum
 
-from shequn.checkout import quota
-from shequn.core import audit, clock, images, outbox
+from shequn.core import audit, clock, images
 from shequn.core.money import ZERO, q2
+from shequn.orders import events
 from shequn.orders.errors import OrderError
 from shequn.orders.models import AfterSale, AfterSaleLine, AfterSalePhoto, Order, OrderLine
 from shequn.orders.services import _lock, _require_operator, _transition
+from shequn.quota import services as quota
 
 S = Order.State
 OPEN_STATES = (AfterSale.State.OPEN, AfterSale.State.APPROVED)
@@ -162,8 +163,7 @@ def _request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reas
     after_sale.goods_refund = sum((r.goods_refund for r in rows), ZERO)
     after_sale.tax_refund = sum((r.tax_refund for r in rows), ZERO)
     after_sale.save(update_fields=["goods_refund", "tax_refund"])
-    outbox.emit("order.return_requested", "order", order.pk, number=order.number,
-                return_id=str(after_sale.pk))
+    events.ReturnRequested(order.pk, number=order.number, return_id=str(after_sale.pk)).emit()
     return after_sale
 
 
@@ -192,8 +192,8 @@ def decide_return(actor: Any, after_sale_id: Any, *, approve: bool, note: str = 
     after_sale.decided_at = clock.now()
     after_sale.save(update_fields=["state", "decision_note", "decided_by", "decided_at"])
     order = after_sale.order
-    topic = "order.return_approved" if approve else "order.return_rejected"
-    outbox.emit(topic, "order", order.pk, number=order.number, return_id=str(after_sale.pk))
+    decided = events.ReturnApproved if approve else events.ReturnRejected
+    decided(order.pk, number=order.number, return_id=str(after_sale.pk)).emit()
     audit.record(actor, "order.return_approve" if approve else "order.return_reject",
                  order, number=order.number, return_id=after_sale.pk, note=note)
     return after_sale
@@ -217,10 +217,11 @@ def record_refund(after_sale_id: Any, *, refund_no: str) -> bool:
         refunded_total=F("refunded_total") + after_sale.amount)
     taxable = sum((line.taxable_refund for line in lines), ZERO)
     quota.give_back(order.number, f"{order.number}/R{after_sale.pk}", taxable)
-    outbox.emit("order.returned", "order", order.pk, number=order.number,
-                return_id=str(after_sale.pk), refund=refund_no,
-                lines=[{"line_id": str(line.line_id), "qty": line.qty,
-                        "goods_refund": str(line.goods_refund)} for line in lines])
+    events.Returned(order.pk, number=order.number, return_id=str(after_sale.pk),
+                    refund=refund_no,
+                    lines=[events.ReturnedLine(line_id=str(line.line_id), qty=line.qty,
+                                               goods_refund=str(line.goods_refund))
+                           for line in lines]).emit()
     return True
 
 
@@ -238,8 +239,7 @@ def reject_after_customs(after_sale_id: Any, *, reason: str) -> bool:
     order = after_sale.order
     audit.record(None, "order.return_customs_rejected", order, number=order.number,
                  return_id=after_sale.pk, reason=reason[:200])
-    outbox.emit("order.return_rejected", "order", order.pk, number=order.number,
-                return_id=str(after_sale.pk))
+    events.ReturnRejected(order.pk, number=order.number, return_id=str(after_sale.pk)).emit()
     return True
 
 

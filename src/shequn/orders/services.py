@@ -19,11 +19,12 @@ from typing import Any
 
 from django.db import transaction
 
-from shequn.checkout import quota
-from shequn.core import audit, clock, outbox
+from shequn.core import audit, clock
 from shequn.inventory import services as stock_services
+from shequn.orders import events
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order, OrderStatusChange
+from shequn.quota import services as quota
 
 log = logging.getLogger("shequn.orders")
 S = Order.State
@@ -63,8 +64,8 @@ def _transition(order: Order, to: str, *, actor: Any = None, note: str = "",
     user = actor if getattr(actor, "is_authenticated", False) else None
     OrderStatusChange.objects.create(order=order, from_state=current, to_state=to, at=now,
                                      actor=user, note=note[:200])
-    outbox.emit(f"order.{to}", "order", order.pk, number=order.number, from_state=current,
-                note=note[:200])
+    events.MOVED[to](order.pk, number=order.number, from_state=current,
+                     note=note[:200]).emit()
     return True
 
 
@@ -155,7 +156,7 @@ def mark_cleared(order_id: Any, *, note: str = "") -> bool:
         return False
     order.cleared_at = clock.now()
     Order.objects.filter(pk=order.pk).update(cleared_at=order.cleared_at)
-    outbox.emit("order.cleared", "order", order.pk, number=order.number, note=note[:200])
+    events.Cleared(order.pk, number=order.number, note=note[:200]).emit()
     return True
 
 

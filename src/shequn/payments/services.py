@@ -14,12 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from shequn.core import audit, clock, outbox, pii
+from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
 from shequn.core.rawrows import build, columns, width
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
-from shequn.payments import selectors, signing
+from shequn.payments import events, selectors, signing
 from shequn.payments.errors import PaymentError
 from shequn.payments.models import Payment, PaymentNotification, Refund
 from shequn.payments.provider import get_provider
@@ -200,8 +200,7 @@ def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
     payment.save(update_fields=["state", "provider_txn_id", "payer_name", "payer_id_hash",
                                 "payer_id_masked", "paid_at"])
     _record(provider, notify_id, out_trade_no, True, "applied", body)
-    outbox.emit("payment.succeeded", "payment", payment.pk, order=order.number,
-                amount=str(payment.amount))
+    events.Succeeded(payment.pk, order=order.number, amount=str(payment.amount)).emit()
     hold_reason = ("支付人实名与订购人不一致 payer's real name/ID differs from the buyer"
                    if not matches else "")
     outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason,
@@ -232,8 +231,8 @@ def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any, purpose:
     refund.state = Refund.State.SUCCEEDED
     refund.completed_at = clock.now()
     refund.save()
-    outbox.emit("payment.refunded", "payment", payment.pk, order=payment.order.number,
-                amount=str(amount), refund=refund.out_refund_no)
+    events.Refunded(payment.pk, order=payment.order.number, amount=str(amount),
+                    refund=refund.out_refund_no).emit()
     audit.record(actor, "payment.refund", payment, amount=amount, reason=reason)
     return refund
 

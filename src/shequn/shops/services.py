@@ -5,7 +5,6 @@ price and these services accept none (ARCHITECTURE §1)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from typing import Any
@@ -15,6 +14,7 @@ from django.db.models import Max
 
 from shequn.accounts.roles import LEADER, OPERATOR, has_role
 from shequn.catalog.models import Product
+from shequn.catalog.services import check_sellable
 from shequn.core import audit, clock
 from shequn.core.errors import DomainError
 from shequn.shops.errors import ShopError
@@ -98,15 +98,11 @@ def set_shop_active(shop: Shop, actor: Any, active: bool) -> Shop:
 def _check_sellable(product: Product) -> None:
     if not product.active:
         raise ShopError.PRODUCT_INACTIVE.error()
-    catalog = importlib.import_module("shequn.catalog.services")
-    check = getattr(catalog, "check_sellable", None)
-    if check is None:  # catalog rules not available: product.active is the gate
-        return
     # Listable when at least one SKU can be sold under at least one trade mode.
     for sku in product.skus.filter(active=True).select_related("product"):
         for mode in _TRADE_MODES:
             try:
-                check(sku, 1, mode)
+                check_sellable(sku, 1, mode)
             except DomainError:
                 continue
             return

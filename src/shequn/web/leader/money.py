@@ -20,8 +20,8 @@ from shequn.accounts.roles import LEADER, forbidden_response
 from shequn.commission import conf as commission_conf
 from shequn.commission import selectors as reads
 from shequn.commission import services as commission
+from shequn.commission.selectors import may_access_earnings
 from shequn.core.errors import DomainError
-from shequn.distribution.services import may_access_earnings
 from shequn.web.htmx import HtmxHttpRequest
 
 LINE_STATE_EN = {"pending": "Pending", "settled": "Settled", "reversed": "Reversed"}

@@ -4,7 +4,6 @@ shequn.analytics.network; a leader only ever reaches their own subtree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,27 +11,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shequn.analytics import network as reads
-from shequn.distribution import selectors
 from shequn.distribution.models import LeaderProfile
+from shequn.web.leader.invites import invite_for
 from shequn.web.leader.views import leader_only
 
 # How far the tree view goes below the leader; deeper teams are summarised by size.
 TREE_LEVELS = 4
-
-
-@dataclass(frozen=True)
-class Invite:
-    code: str
-    path: str  # relative URL of the signed invite link
-
-
-def invite_for(user: Any) -> Invite | None:
-    """The approved leader's invite code and a signed link to the apply page."""
-    profile = reads.profile_of(user)
-    if profile is None or profile.status != LeaderProfile.Status.APPROVED \
-            or not profile.invite_code:
-        return None
-    return Invite(code=profile.invite_code, path=selectors.invite_path(profile))
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from shequn.accounts import profile
 from shequn.distribution import posters
 from shequn.shops.models import Listing
-from shequn.web.leader import network
+from shequn.web.leader.invites import invite_for
 from shequn.web.leader.views import _my_shop, leader_only
 
 MAX_AGE = 3600
@@ -90,7 +90,7 @@ def shop_poster(request: HttpRequest) -> HttpResponse:
 @require_GET
 @leader_only
 def invite_poster(request: HttpRequest) -> HttpResponse:
-    invite = network.invite_for(request.user)
+    invite = invite_for(request.user)
     if invite is None:
         raise Http404("invitations are not available")
     url = request.build_absolute_uri(invite.path)

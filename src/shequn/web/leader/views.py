@@ -31,6 +31,7 @@ from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
 from shequn.shops.selectors import shop_listings, shops_of
 from shequn.web.htmx import HtmxHttpRequest
+from shequn.web.leader.invites import invite_for
 
 log = logging.getLogger("shequn.web.leader")
 S = Order.State
@@ -209,8 +210,6 @@ def qr_svg(url: str) -> str:
 @require_GET
 @leader_only
 def share(request: HttpRequest) -> HttpResponse:
-    from shequn.web.leader.network import invite_for  # network imports this module
-
     shop = _my_shop(request.user)
     if shop is None:
         return _no_shop(request)

@@ -33,9 +33,9 @@ from shequn.commission.models import CommissionLine, Withdrawal
 from shequn.core import audit, pii
 from shequn.core import converters as _converters  # noqa: F401  (registers <id:...>)
 from shequn.core.errors import DomainError
+from shequn.distribution import applications as network
 from shequn.distribution import codes
 from shequn.distribution import selectors as network_reads
-from shequn.distribution import services as network
 from shequn.distribution.models import CustomerBinding, LeaderProfile
 from shequn.orders.models import Order
 from shequn.web.htmx import HtmxHttpRequest

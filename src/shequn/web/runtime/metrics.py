@@ -15,7 +15,6 @@ has to be kept in step with the services.
 from __future__ import annotations
 
 import hmac
-import importlib
 import ipaddress
 import logging
 import os
@@ -90,17 +89,6 @@ def allowed(request: HttpRequest) -> bool:
 
 # --------------------------------------------------------------------------- business series
 
-def _rejected_notification_count() -> int | None:
-    """The payments domain's count of refused payment notifications, once it
-    offers one (``payments.selectors.rejected_notification_count``)."""
-    try:
-        selectors = importlib.import_module("shequn.payments.selectors")
-    except ModuleNotFoundError:
-        return None
-    count = getattr(selectors, "rejected_notification_count", None)
-    return int(count()) if callable(count) else None
-
-
 def _orders() -> Iterator[Metric]:
     from shequn.orders.models import Order
 
@@ -115,16 +103,15 @@ def _orders() -> Iterator[Metric]:
 
 
 def _payments() -> Iterator[Metric]:
+    from shequn.payments import selectors as payment_selectors
     from shequn.payments.models import PaymentNotification
 
     applied = PaymentNotification.objects.filter(signature_ok=True, outcome="applied").count()
     yield CounterMetricFamily("shequn_payments_applied",
                               "Payment notifications applied (orders paid)", value=applied)
-    rejected = _rejected_notification_count()
-    if rejected is not None:
-        yield CounterMetricFamily("shequn_payment_notifications_rejected",
-                                  "Payment notifications refused (bad signature, stale, ...)",
-                                  value=rejected)
+    yield CounterMetricFamily("shequn_payment_notifications_rejected",
+                              "Payment notifications refused (bad signature, stale, ...)",
+                              value=payment_selectors.rejected_notification_count())
 
 
 def _customs() -> Iterator[Metric]:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from shequn.accounts.services import normalize_phone
+from shequn.accounts.phones import normalize_phone
 from shequn.accounts.sms import SimulatedSms
 from shequn.core.errors import DomainError
 from shequn.core.pii import mask_phone

@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from shequn.core.errors import DomainError
-from shequn.distribution import codes, conf, selectors
-from shequn.distribution import services as distribution
+from shequn.distribution import applications, codes, conf, selectors
 from shequn.distribution.models import LeaderProfile
 
 INVITE_SESSION_KEY = "shequn.invite_code"
@@ -53,7 +52,7 @@ def apply_page(request: HttpRequest) -> HttpResponse:
         return render(request, "store/apply.html", _context(request, profile))
     values = {f: request.POST.get(f, "").strip() for f in FIELDS}
     try:
-        profile = distribution.apply(request.user, real_name=values["real_name"],
+        profile = applications.apply(request.user, real_name=values["real_name"],
                                      phone=values["phone"], region=values["region"],
                                      reason=values["reason"], invite_code=values["invite_code"])
     except DomainError as err:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from shequn.core import demo
+from shequn.demo import seeding as demo
 
 
 class Command(BaseCommand):

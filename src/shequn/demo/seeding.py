@@ -1,5 +1,6 @@
 """Deterministic demo data (``manage.py seed_demo``), as plain functions so tests
-and the benchmark can reuse it.
+and the benchmark can reuse it. The products and reference data are in
+``data/catalog.toml`` (read by ``dataset``); this module writes them.
 
 Written against the models directly (not the domain services) so it does not
 depend on their progress. Every row is keyed by a natural key, so seeding twice
@@ -10,24 +11,37 @@ orders have since used, and the ledger (StockMove) always matches Stock.
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core import signing
 from django.db import transaction
 from stdnum import ean
 
 from shequn.accounts.models import User
+from shequn.accounts.roles import ensure_groups
 from shequn.catalog.models import SKU, Category, Organization, PositiveListLine, Product
-from shequn.core import clock, pii
+from shequn.commission import services as commission
+from shequn.commission.models import CommissionPlan
+from shequn.core import pii
+from shequn.demo.dataset import (
+    BATCHES,
+    BONDED_WH,
+    BRANDS,
+    CATEGORIES,
+    COUNTRY_NAMES,
+    DIRECT_WH,
+    POSITIVE_LIST,
+    PRODUCTS,
+    ProductSpec,
+)
+from shequn.distribution.models import LeaderProfile
 from shequn.inventory.models import Batch, Stock, StockMove, Warehouse
 from shequn.shops.models import Listing, Shop
+from shequn.shops.tokens import make_share_token
 
 BASE_URL = "http://127.0.0.1:8000"
 ROLES = ("leader", "brand_staff", "operator")
@@ -41,10 +55,6 @@ BUYER_PHONE = "13800138000"
 SHOP_SLUG = "xiaolin"
 SHOP_NAME = "小林的海淘铺"
 
-BONDED_WH = "HZXS-1210"
-DIRECT_WH = "DM-9610"
-
-D = Decimal
 
 
 class Writer(Protocol):
@@ -52,8 +62,6 @@ class Writer(Protocol):
 
     def write(self, msg: str, /) -> Any: ...
 
-VAT_13 = D("0.13")
-ZERO_RATE = D("0")
 
 
 @dataclass
@@ -69,181 +77,6 @@ class DemoData:
     skus: dict[str, SKU] = field(default_factory=dict)
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     brands: dict[str, Organization] = field(default_factory=dict)
-
-
-# --- reference data --------------------------------------------------------
-
-# Fictional brand owners: key -> (name, English name, JGS-20 country code).
-BRANDS: dict[str, tuple[str, str, str]] = {
-    "koala": ("澳洲 Koala Dairy", "Koala Dairy", "601"),
-    "sakura": ("日本 Sakura Beauty", "Sakura Beauty", "116"),
-    "milano": ("意大利 Milano Leather", "Milano Leather", "307"),
-    "kiwi": ("新西兰 Kiwi Honey", "Kiwi Honey", "609"),
-    "reef": ("澳洲 Southern Reef 健康", "Southern Reef Health", "601"),
-    "redwood": ("美国 Redwood Naturals", "Redwood Naturals", "502"),
-}
-
-# (tariff line, description, bonded_only, per-order qty cap, note)
-POSITIVE_LIST: list[tuple[str, str, bool, int | None, str]] = [
-    ("19011010", "婴幼儿配方食品，零售包装", False, None, ""),
-    ("33049900", "其他美容品或化妆品及护肤品", False, None, ""),
-    ("04090000", "天然蜂蜜", False, None, ""),
-    ("42022100", "以皮革、再生皮革或漆皮作面的手提包", False, None, ""),
-    ("21069090", "其他编号未列名的食品（膳食补充剂）", True, None, "仅限网购保税商品"),
-]
-
-CATEGORIES: list[tuple[str, str]] = [
-    ("baby", "母婴 Mother & baby"),
-    ("beauty", "美妆个护 Beauty"),
-    ("food", "食品 Food"),
-    ("health", "营养保健 Health"),
-    ("bags", "箱包 Bags"),
-]
-
-# JGS-20 unit codes (from specs/cbec-customs.md §8; to verify against the official
-# table): 011 件 piece, 035 千克 kg, 122 罐 can/jar, 140 盒 box, 142 瓶 bottle.
-U_PIECE, U_KG, U_CAN, U_BOX, U_BOTTLE = "011", "035", "122", "140", "142"
-
-
-@dataclass(frozen=True)
-class ProductSpec:
-    code: str
-    brand: str
-    category: str
-    name: str
-    name_en: str
-    description: str
-    image: str
-    gtin12: str  # first 12 digits; the check digit is computed
-    gmodel: str
-    hs_code: str
-    unit: str
-    legal_unit1: str
-    legal_qty1: Decimal
-    net_kg: Decimal
-    gross_kg: Decimal
-    net_content: Decimal
-    content_unit: str
-    price: Decimal
-    vat_rate: Decimal = VAT_13
-    ct_rule: str = SKU.ConsumptionTaxRule.NONE
-    ct_rate: Decimal = ZERO_RATE
-    tariff_rate: Decimal = ZERO_RATE
-    bonded_only: bool = False
-    price_includes_tax: bool = False
-    legal_unit2: str = ""
-    legal_qty2: Decimal | None = None
-    warehouse: str = BONDED_WH
-    perishable: bool = True
-
-
-HEC = SKU.ConsumptionTaxRule.HIGH_END_COSMETICS
-ML, G, PIECE = SKU.ContentUnit.ML, SKU.ContentUnit.G, SKU.ContentUnit.PIECE
-
-PRODUCTS: list[ProductSpec] = [
-    ProductSpec(
-        code="KD-IF3-900", brand="koala", category="baby",
-        name="澳洲 Koala Dairy 婴幼儿配方奶粉 3段 900g",
-        name_en="Koala Dairy Toddler Formula Stage 3, 900 g",
-        description="适用于1–3岁幼儿。澳洲牧场奶源，罐装。For toddlers aged 1–3.",
-        image="formula", gtin12="931234500001",
-        gmodel="Koala Dairy|3段幼儿配方奶粉|900g/罐|乳粉、乳清蛋白粉、植物油",
-        hs_code="1901101010", unit=U_CAN, legal_unit1=U_KG, legal_qty1=D("0.9"),
-        net_kg=D("0.9"), gross_kg=D("1.15"), net_content=D("900"), content_unit=G,
-        price=D("298.00"),
-    ),
-    ProductSpec(
-        code="SB-SERUM-30", brand="sakura", category="beauty",
-        name="日本 Sakura Beauty 樱花焕亮精华液 30ml",
-        name_en="Sakura Beauty Radiance Serum, 30 ml",
-        description="高档精华，滴管瓶装。A high-end serum in a dropper bottle.",
-        image="serum", gtin12="451234500002",
-        gmodel="Sakura Beauty|精华液|30ml/瓶|护肤用",
-        hs_code="3304990099", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.03"),
-        net_kg=D("0.03"), gross_kg=D("0.12"), net_content=D("30"), content_unit=ML,
-        # 480 / 30 ml = 16 元/ml ≥ 10 元/ml: high-end cosmetics CT applies.
-        price=D("480.00"), ct_rule=HEC, ct_rate=D("0.15"),
-    ),
-    ProductSpec(
-        code="SB-LOTION-200", brand="sakura", category="beauty",
-        name="日本 Sakura Beauty 保湿乳液 200ml",
-        name_en="Sakura Beauty Moisturising Lotion, 200 ml",
-        description="日常保湿乳液，按压瓶。An everyday lotion in a pump bottle.",
-        image="lotion", gtin12="451234500019",
-        gmodel="Sakura Beauty|乳液|200ml/瓶|护肤用",
-        hs_code="3304990099", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.2"),
-        net_kg=D("0.2"), gross_kg=D("0.28"), net_content=D("200"), content_unit=ML,
-        # 128 / 200 ml = 0.64 元/ml: under the threshold, so no CT.
-        price=D("128.00"), ct_rule=HEC, ct_rate=D("0.15"),
-    ),
-    ProductSpec(
-        code="SB-MASK-5", brand="sakura", category="beauty",
-        name="日本 Sakura Beauty 修护面膜 5片装",
-        name_en="Sakura Beauty Repair Sheet Mask, 5 sheets",
-        description="精华面膜，每盒5片。Five sheet masks per box.",
-        image="mask", gtin12="451234500026",
-        gmodel="Sakura Beauty|面膜|5片/盒|护肤用",
-        hs_code="3304990099", unit=U_BOX, legal_unit1=U_KG, legal_qty1=D("0.15"),
-        net_kg=D("0.15"), gross_kg=D("0.2"), net_content=D("5"), content_unit=PIECE,
-        # 98 / 5 片 = 19.6 元/片 ≥ 15 元/片: CT applies.
-        price=D("98.00"), ct_rule=HEC, ct_rate=D("0.15"),
-    ),
-    ProductSpec(
-        code="KH-MANUKA-500", brand="kiwi", category="food",
-        name="新西兰 Kiwi Honey 麦卢卡蜂蜜 UMF10+ 500g",
-        name_en="Kiwi Honey Manuka Honey UMF10+, 500 g",
-        description="新西兰麦卢卡蜂蜜，包税价。Manuka honey, price includes tax.",
-        image="honey", gtin12="941234500003",
-        gmodel="Kiwi Honey|麦卢卡蜂蜜 UMF10+|500g/罐",
-        hs_code="0409000000", unit=U_CAN, legal_unit1=U_KG, legal_qty1=D("0.5"),
-        net_kg=D("0.5"), gross_kg=D("0.75"), net_content=D("500"), content_unit=G,
-        price=D("199.00"), vat_rate=D("0.09"), price_includes_tax=True,
-    ),
-    ProductSpec(
-        code="ML-TOTE-01", brand="milano", category="bags",
-        name="意大利 Milano Leather 真皮托特手提包",
-        name_en="Milano Leather Tote Handbag, calfskin",
-        description="意大利手工小牛皮手提包。单件超过5000元，按一般贸易全额征税。"
-                    "Handmade calfskin tote; a single item over 5,000 is taxed in full.",
-        image="handbag", gtin12="801234500004",
-        gmodel="Milano Leather|手提包|牛皮面|34×26×12cm",
-        hs_code="4202210090", unit=U_PIECE, legal_unit1=U_PIECE, legal_qty1=D("1"),
-        legal_unit2=U_KG, legal_qty2=D("0.9"),
-        net_kg=D("0.9"), gross_kg=D("1.4"), net_content=D("1"), content_unit=PIECE,
-        price=D("6000.00"), tariff_rate=D("0.10"), perishable=False,
-    ),
-    ProductSpec(
-        code="SR-FISHOIL-200", brand="reef", category="health",
-        name="澳洲 Southern Reef 深海鱼油软胶囊 1000mg×200粒",
-        name_en="Southern Reef Fish Oil 1000 mg, 200 capsules",
-        description="深海鱼油软胶囊，仅限网购保税。Fish-oil capsules, bonded only.",
-        image="fishoil", gtin12="931234500018",
-        gmodel="Southern Reef|鱼油软胶囊|1000mg×200粒/瓶",
-        hs_code="2106909090", unit=U_BOTTLE, legal_unit1=U_KG, legal_qty1=D("0.3"),
-        net_kg=D("0.3"), gross_kg=D("0.42"), net_content=D("200"), content_unit=PIECE,
-        price=D("159.00"), bonded_only=True,
-    ),
-    ProductSpec(
-        code="RN-HANDCREAM-75", brand="redwood", category="beauty",
-        name="美国 Redwood Naturals 乳木果护手霜 75ml（直邮）",
-        name_en="Redwood Naturals Shea Hand Cream, 75 ml (direct mail)",
-        description="美国直邮。Shipped directly from the US (9610).",
-        image="handcream", gtin12="012345600005",
-        gmodel="Redwood Naturals|护手霜|75ml/支|护肤用",
-        hs_code="3304990099", unit=U_PIECE, legal_unit1=U_KG, legal_qty1=D("0.075"),
-        net_kg=D("0.075"), gross_kg=D("0.1"), net_content=D("75"), content_unit=ML,
-        price=D("89.00"), ct_rule=HEC, ct_rate=D("0.15"), warehouse=DIRECT_WH,
-    ),
-]
-
-# Two batches per SKU: (lot suffix, produced, expiry, qty). Fixed dates only.
-BATCHES: list[tuple[str, dt.date, dt.date, int]] = [
-    ("L2501", dt.date(2025, 1, 15), dt.date(2027, 12, 31), 200),
-    ("L2507", dt.date(2025, 7, 15), dt.date(2028, 6, 30), 300),
-]
-
-COUNTRY_NAMES = {"601": "澳大利亚", "116": "日本", "307": "意大利", "609": "新西兰",
-                 "502": "美国"}
 
 
 # --- seeding -----------------------------------------------------------------
@@ -381,8 +214,6 @@ def _stock(skus: dict[str, SKU], warehouses: dict[str, Warehouse]) -> int:
 
 
 def _users(orgs: dict[str, Organization], staff_password: str | None) -> dict[str, User]:
-    from shequn.accounts.roles import ensure_groups
-
     ensure_groups()  # also gives operators view access in the admin
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
     pw = staff_password
@@ -415,24 +246,21 @@ def _network_and_plans(users: dict[str, User], products: list[Product],
     console has an invite code, a team and a grade), invites a second leader,
     and commission plans exist: 10 % by default, 15 % on the first product.
     Plans pay the attributed leader only (one level; see commission.policy)."""
-    from shequn.commission import services as commission
-    from shequn.commission.models import CommissionPlan
-    from shequn.distribution import services as network
-    from shequn.distribution.models import LeaderProfile
+    from shequn.distribution import applications
 
     ops = users["ops"]
     leader = users["leader"]
     profile = LeaderProfile.objects.filter(user=leader).first()
     if profile is None:
-        profile = network.apply(leader, real_name="林小", phone="13900000001",
+        profile = applications.apply(leader, real_name="林小", phone="13900000001",
                                 region="浙江省杭州市", reason="演示团长 demo leader")
-        profile = network.approve(profile.pk, ops, "演示数据 demo data")
+        profile = applications.approve(profile.pk, ops, "演示数据 demo data")
     second = _user("leader2", staff_password or LEADER_LOGIN[1], display_name="阿青的小店")
     if not LeaderProfile.objects.filter(user=second).exists() and profile.invite_code:
-        invited = network.apply(second, real_name="陈青", phone="13900000002",
+        invited = applications.apply(second, real_name="陈青", phone="13900000002",
                                 region="上海市", reason="朋友邀请 invited by a friend",
                                 invite_code=profile.invite_code)
-        network.approve(invited.pk, ops, "演示数据 demo data")
+        applications.approve(invited.pk, ops, "演示数据 demo data")
     active = CommissionPlan.objects.filter(active=True)
     if not active.filter(scope=CommissionPlan.Scope.DEFAULT).exists():
         commission.create_plan(ops, scope=CommissionPlan.Scope.DEFAULT,
@@ -466,15 +294,7 @@ def seed(stdout: Writer | None = None, staff_password: str | None = None) -> Dem
 
 
 def share_token(shop: Shop) -> str:
-    """A shop-level share token for the shop's leader. Uses shops.tokens when
-    that module exists so the format stays in one place; otherwise signs the
-    same payload here."""
-    try:
-        from shequn.shops.tokens import make_share_token  # type: ignore[import-not-found]
-    except ImportError:
-        payload = {"s": shop.id, "l": None, "u": shop.owner_id,
-                   "iat": int(clock.now().timestamp()), "c": "link"}
-        return signing.dumps(payload, salt="shequn.share", compress=True)
+    """A shop-level share link token of the shop's leader."""
     return make_share_token(shop, listing=None, channel="link")
 
 

@@ -4,39 +4,24 @@
 The limit is enforced by one conditional UPDATE on the (id_hash, year) row, so
 two concurrent orders with the same resident ID cannot together pass it. Every
 change appends a QuotaMove; each (kind, ref) happens at most once, which makes
-every function here idempotent."""
+every function here idempotent. The SQL names the tables
+(``checkout_quota*``, see models.py) as they are in the database."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from shequn.checkout.errors import CheckoutError
-from shequn.checkout.models import QuotaAccount, QuotaMove
 from shequn.core import clock
 from shequn.core.money import ZERO, q2
+from shequn.quota.errors import QuotaError
+from shequn.quota.models import QuotaAccount, QuotaMove
+from shequn.quota.selectors import annual_limit, annual_used
 
 Kind = QuotaMove.Kind
-
-
-def annual_limit() -> Decimal:
-    return Decimal(settings.SHEQUN["ANNUAL_LIMIT"])
-
-
-def annual_used(id_hash: str, year: int) -> Decimal:
-    """What counts against the limit now: paid plus held by unpaid orders."""
-    row = QuotaAccount.objects.filter(id_hash=id_hash, year=year).values("used", "reserved")
-    first = row.first()
-    return (first["used"] + first["reserved"]) if first else ZERO
-
-
-def _move_amount(account: QuotaAccount, kind: str, ref: str) -> Decimal | None:
-    return (QuotaMove.objects.filter(account=account, kind=kind, ref=ref)
-            .values_list("amount", flat=True).first())
 
 
 # One statement creates the account or adds to it, but only while the limit
@@ -59,7 +44,7 @@ def reserve(id_hash: str, year: int, amount: Decimal, ref: str) -> None:
     no savepoint is needed: a refusal leaves the caller's transaction usable."""
     limit = annual_limit()
     if amount > limit:
-        raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
+        raise QuotaError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(_PG_RESERVE, [id_hash, year, amount, limit, amount, ref, clock.now()])
@@ -71,7 +56,7 @@ def reserve(id_hash: str, year: int, amount: Decimal, ref: str) -> None:
                 QuotaMove.objects.create(account_id=rows[0][0], kind=Kind.RESERVE,
                                          amount=amount, ref=ref)
     if not rows:
-        raise CheckoutError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
+        raise QuotaError.OVER_ANNUAL_LIMIT.error(limit=limit, used=annual_used(id_hash, year))
 
 
 # _settle's two statements. The first locks the account row (found through the
