@@ -15,12 +15,12 @@ from shequn.core import demo
 from shequn.core.models import AuditLog
 from shequn.orders.models import Order
 from shequn.shops.models import Listing, ShareVisit, Shop
-from tests.web.order_helpers import make_buyer, place_order_for, place_paid_order, resident_id
+from tests.builders import make_buyer, place_order_for, place_paid_order, resident_id
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-KNOWN_ID = resident_id("44030419880101456")
+KNOWN_ID = resident_id("440304", "19880101", "456")
 KNOWN_PHONE = "13688889999"
 PAGES = ("leader:home", "leader:products", "leader:share", "leader:orders")
 
