@@ -15,11 +15,13 @@ from tests.builders.buying import (
     Buyer,
     cart_with,
     complete,
+    deliver,
     make_buyer_with_identity,
     paid_order,
     pay,
     place_order_for,
     place_paid_order,
+    refunded_return,
     run_events,
 )
 from tests.builders.catalog import (
@@ -52,10 +54,10 @@ from tests.builders.people import (
 
 __all__ = [
     "DEFAULT_HS", "PASSWORD", "Buyer", "Net", "OrganizationFactory", "ProductFactory",
-    "SKUFactory", "UserFactory", "WarehouseFactory", "cart_with", "complete",
+    "SKUFactory", "UserFactory", "WarehouseFactory", "cart_with", "complete", "deliver",
     "leader_and_shop", "make_application", "make_buyable", "make_buyer",
     "make_buyer_with_identity", "make_gtin", "make_leader", "make_operator", "make_org",
     "make_positive_line", "make_product", "make_sku", "make_stock", "make_user",
     "make_warehouse", "paid_order", "pay", "phone", "place_order_for", "place_paid_order",
-    "resident_id", "run_events", "set_approved_at",
+    "refunded_return", "resident_id", "run_events", "set_approved_at",
 ]

@@ -14,7 +14,9 @@ from shequn.checkout import identities
 from shequn.checkout.models import Cart
 from shequn.checkout.services import place_order
 from shequn.core import clock, outbox
-from shequn.orders.models import Order
+from shequn.orders import returns
+from shequn.orders import services as order_services
+from shequn.orders.models import AfterSale, Order, OrderLine
 from shequn.payments import services as payment_services
 from shequn.shops.models import Listing, Shop
 from tests.builders.ids import resident_id
@@ -98,6 +100,31 @@ def complete(order: Order, days_ago: int = 8) -> None:
     Order.objects.filter(pk=order.pk).update(
         state=Order.State.COMPLETED, delivered_at=clock.now() - dt.timedelta(days=days_ago),
         completed_at=clock.now())
+
+
+def deliver(order: Order, operator: User) -> Order:
+    """Customs release, shipping and delivery of a paid order (the operator's steps)."""
+    order_services.mark_cleared(order.pk)
+    order_services.mark_shipped(order.pk, operator)
+    order_services.mark_delivered(order.pk, operator)
+    order.refresh_from_db()
+    return order
+
+
+def refunded_return(order: Order, operator: User, qty: int = 1,
+                    line: OrderLine | None = None) -> AfterSale:
+    """The buyer returns ``qty`` units of ``line`` (the first line unless given) of a
+    delivered order, the operator approves, customs clears the return and the money
+    goes back (the events run). Returns the after-sale, refunded."""
+    line = line or order.lines.order_by("gnum").first()
+    assert line is not None
+    after_sale = returns.request_return(order.user, order.pk, [(line.pk, qty)], "不想要了")
+    returns.decide_return(operator, after_sale.pk, approve=True)
+    run_events()
+    after_sale.refresh_from_db()
+    assert after_sale.state == AfterSale.State.REFUNDED, after_sale.state
+    order.refresh_from_db()
+    return after_sale
 
 
 def run_events(rounds: int = 10) -> None:

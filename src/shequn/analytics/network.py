@@ -18,6 +18,7 @@ from shequn.core import clock
 from shequn.core.pii import mask_name
 from shequn.distribution.models import CustomerBinding, LeaderProfile
 from shequn.orders.models import Order
+from shequn.orders.selectors import net_paid
 
 ACTIVE_DAYS = 30
 
@@ -63,7 +64,7 @@ def customers_of(profile: LeaderProfile, limit: int = 200) -> list[CustomerRow]:
           .annotate(last_number=Subquery(last.values("number")[:1]),
                     last_at=Subquery(last.values("created_at")[:1]),
                     n_orders=Subquery(sales.annotate(n=Count("pk")).values("n")[:1]),
-                    spent=Subquery(sales.annotate(s=Sum("actual_paid")).values("s")[:1]))
+                    spent=Subquery(sales.annotate(s=Sum(net_paid())).values("s")[:1]))
           .values("buyer__display_name", "buyer__phone_masked", "buyer__username", "channel",
                   "bound_at", "last_number", "last_at", "n_orders", "spent")
           .order_by("-bound_at")[:limit])

@@ -27,6 +27,7 @@ from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.pii import mask_name
 from shequn.orders.models import Order
+from shequn.orders.selectors import net_paid
 from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
 from shequn.shops.selectors import shop_listings, shops_of
@@ -61,7 +62,7 @@ def shop_stats(shop: Shop, leader: Any) -> dict[str, Any]:
     today = _today_start()
     visits = ShareVisit.objects.filter(shop=shop, valid=True)
     sales = Order.objects.filter(leader=leader, state__in=SALE_STATES).aggregate(
-        n=Count("pk"), gmv=Sum("actual_paid"))
+        n=Count("pk"), gmv=Sum(net_paid()))
     return {"visits_today": visits.filter(at__gte=today).count(),
             "visits_7d": visits.filter(at__gte=today - dt.timedelta(days=6)).count(),
             "orders": sales["n"] or 0, "gmv": sales["gmv"] or Decimal("0.00")}
