@@ -103,7 +103,7 @@ def test_csv_exports(net: Net):
     rows = _rows(exports.funnel_csv("channel"))
     assert rows[0] == list(exports.FUNNEL_HEADER)
     poster = next(r for r in rows if r[1] == "poster")
-    assert poster[4:7] == ["1", "1", "1"] and poster[8] == "1.0000"
+    assert poster[4:8] == ["1", "1", "1", "1"] and poster[9] == "1.0000"
     k = _rows(exports.k_factor_csv())
     assert k[0][0] == "cohort_month" and k[1][1] == "2" and k[1][2] == "1"
     team = _rows(exports.team_csv())

@@ -19,6 +19,7 @@ from tests.builders.buying import (
     make_buyer_with_identity,
     paid_order,
     pay,
+    place_checkout,
     place_order_for,
     place_paid_order,
     refunded_return,
@@ -58,6 +59,7 @@ __all__ = [
     "leader_and_shop", "make_application", "make_buyable", "make_buyer",
     "make_buyer_with_identity", "make_gtin", "make_leader", "make_operator", "make_org",
     "make_positive_line", "make_product", "make_sku", "make_stock", "make_user",
-    "make_warehouse", "paid_order", "pay", "phone", "place_order_for", "place_paid_order",
+    "make_warehouse", "paid_order", "pay", "phone", "place_checkout", "place_order_for",
+    "place_paid_order",
     "refunded_return", "resident_id", "run_events", "set_approved_at",
 ]

@@ -54,20 +54,27 @@ def cart_with(user: User, *items: tuple[Any, int]) -> Cart:
     return cart
 
 
-def place_order_for(buyer: User, sku: Any, *, qty: int = 1, shop: Shop | None = None,
-                    listing: Listing | None = None, name: str = "张三",
-                    id_number: str | None = None, phone: str = "13912345678") -> Order:
-    """Place one unpaid order of ``qty`` × ``sku``; attributed to ``shop``'s owner
-    when a shop is given (as if the buyer had opened its share link). The identity
-    is the default :func:`resident_id` unless ``id_number`` is given."""
+def place_checkout(buyer: User, *items: tuple[Any, int], shop: Shop | None = None,
+                   listing: Listing | None = None, name: str = "张三",
+                   id_number: str | None = None, phone: str = "13912345678") -> list[Order]:
+    """One checkout of ``items`` ((sku, qty), …), unpaid: one customs order per
+    warehouse and seller. Attributed to ``shop``'s owner when a shop is given (as if
+    the buyer had opened its share link). The identity is the default
+    :func:`resident_id` unless ``id_number`` is given."""
     ident = identities.add_identity(buyer, name, id_number or resident_id(), phone)
     addr = identities.add_address(buyer, name, phone, *ADDRESS)
     cart = Cart.objects.create(user=buyer, shop=shop,
                                leader=shop.owner if shop is not None else None,
                                attribution_channel="link" if shop is not None else "")
-    carts.add_item(cart, sku.pk, qty, listing.pk if listing is not None else None)
-    orders = place_order(user=buyer, cart=cart, identity_id=ident.pk, address_id=addr.pk,
-                         expected_version=None)
+    for sku, qty in items:
+        carts.add_item(cart, sku.pk, qty, listing.pk if listing is not None else None)
+    return place_order(user=buyer, cart=cart, identity_id=ident.pk, address_id=addr.pk,
+                       expected_version=None)
+
+
+def place_order_for(buyer: User, sku: Any, *, qty: int = 1, **kw: Any) -> Order:
+    """Place one unpaid order of ``qty`` × ``sku`` (see :func:`place_checkout`)."""
+    orders = place_checkout(buyer, (sku, qty), **kw)
     assert len(orders) == 1, "one SKU from one warehouse makes one order"
     return orders[0]
 

@@ -13,7 +13,10 @@ Definitions (the same in every view and export):
   paid (order ``goods_value`` minus ``discount``, per product the lines'
   ``goods_value``; less the goods refunded by returns). An order every unit of
   which was returned and refunded is ``refunded`` and is no order here.
-- **conversion** = orders / visits (None when there were no visits).
+- **checkouts**: the buyer's checkouts among those orders. One checkout whose basket
+  ships from two warehouses (or two sellers) makes two customs orders; it is one
+  purchase decision, so conversion counts checkouts, not orders.
+- **conversion** = checkouts / visits (None when there were no visits).
 
 Each funnel is three grouped queries (visits, orders, names), whatever the number of
 rows."""
@@ -63,14 +66,15 @@ class FunnelRow:
     visits: int = 0
     visitors: int = 0
     orders: int = 0
+    checkouts: int = 0
     goods_value: Decimal = ZERO
 
     @property
     def conversion(self) -> Decimal | None:
-        """Orders per visit, as a fraction with 4 places (None without visits)."""
+        """Checkouts per visit, as a fraction with 4 places (None without visits)."""
         if not self.visits:
             return None
-        return (Decimal(self.orders) / Decimal(self.visits)).quantize(Decimal("0.0001"))
+        return (Decimal(self.checkouts) / Decimal(self.visits)).quantize(Decimal("0.0001"))
 
     @property
     def conversion_pct(self) -> str:
@@ -80,7 +84,8 @@ class FunnelRow:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "shares": self.shares,
                 "visits": self.visits, "visitors": self.visitors, "orders": self.orders,
-                "goods_value": self.goods_value, "conversion": self.conversion}
+                "checkouts": self.checkouts, "goods_value": self.goods_value,
+                "conversion": self.conversion}
 
 
 def share_key() -> Concat:
@@ -132,6 +137,7 @@ def order_goods(qs: QuerySet[Order]) -> QuerySet[Order]:
         F("goods_value") - F("discount") - refunded, output_field=MONEY))
 
 
+CHECKOUTS = Count("checkout_id", distinct=True)
 _VISIT_AGG = {"shares": Count(share_key(), distinct=True), "visits": Count("pk"),
               "visitors": Count("session_key", distinct=True,
                                 filter=~Q(session_key=""))}
@@ -147,7 +153,8 @@ def _rows(visit_groups: Iterable[Mapping[str, Any]], order_groups: Iterable[Mapp
     for g in order_groups:
         key = str(g["k"])
         row = rows.setdefault(key, FunnelRow(key=key, label=labels.get(key, key)))
-        row.orders, row.goods_value = g["orders"], g["goods"] or ZERO
+        row.orders, row.checkouts = g["orders"], g["checkouts"]
+        row.goods_value = g["goods"] or ZERO
     return sorted(rows.values(), key=lambda r: (-r.orders, -r.visits, r.key))
 
 
@@ -161,7 +168,7 @@ def funnel_by_leader(since: dt.datetime | None = None,
     visits = list(valid_visits(since, until, None).filter(leader__isnull=False)
                   .values(k=F("leader_id")).annotate(**_VISIT_AGG).order_by())
     orders = list(order_goods(sales(since, until)).values(k=F("leader_id")).annotate(
-        orders=Count("pk"), goods=Sum("kept_goods")).order_by())
+        orders=Count("pk"), checkouts=CHECKOUTS, goods=Sum("kept_goods")).order_by())
     ids = {g["k"] for g in visits} | {g["k"] for g in orders}
     return _rows(visits, orders, _user_labels(ids))
 
@@ -171,7 +178,7 @@ def funnel_by_channel(since: dt.datetime | None = None, until: dt.datetime | Non
     visits = list(valid_visits(since, until, leader).values(k=F("channel"))
                   .annotate(**_VISIT_AGG).order_by())
     orders = list(order_goods(sales(since, until, leader)).values(
-        k=F("attribution_channel")).annotate(orders=Count("pk"),
+        k=F("attribution_channel")).annotate(orders=Count("pk"), checkouts=CHECKOUTS,
                                               goods=Sum("kept_goods")).order_by())
     labels = {c: f"{zh} {en}" for c, (zh, en) in CHANNEL_LABELS.items()}
     rows = _rows(visits, orders, labels)
@@ -194,7 +201,9 @@ def funnel_by_product(since: dt.datetime | None = None, until: dt.datetime | Non
              .annotate(kept_goods=ExpressionWrapper(F("goods_value") - refunded,
                                                    output_field=MONEY)))
     orders = list(lines.values(k=F("sku__product_id")).annotate(
-        orders=Count("order_id", distinct=True), goods=Sum("kept_goods")).order_by())
+        orders=Count("order_id", distinct=True),
+        checkouts=Count("order__checkout_id", distinct=True),
+        goods=Sum("kept_goods")).order_by())
     ids = {g["k"] for g in visits} | {g["k"] for g in orders}
     labels = {str(pk): name for pk, name in
               Product.objects.filter(pk__in=ids).values_list("pk", "name")}
@@ -219,5 +228,6 @@ def totals(rows: list[FunnelRow]) -> FunnelRow:
         total.visits += r.visits
         total.visitors += r.visitors
         total.orders += r.orders
+        total.checkouts += r.checkouts
         total.goods_value += r.goods_value
     return total
