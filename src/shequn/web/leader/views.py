@@ -25,7 +25,7 @@ from shequn.catalog.selectors import product_list
 from shequn.commission.selectors import ProductCommission, product_commissions
 from shequn.core import clock
 from shequn.core.errors import DomainError
-from shequn.core.pii import mask_name
+from shequn.core.pii import mask_user
 from shequn.orders.models import Order
 from shequn.orders.selectors import net_paid
 from shequn.shops import services as shop_services
@@ -236,11 +236,11 @@ def share(request: HttpRequest) -> HttpResponse:
 @require_GET
 @leader_only
 def orders(request: HttpRequest) -> HttpResponse:
-    qs = (Order.objects.filter(leader=request.user.pk).select_related("shop")
+    qs = (Order.objects.filter(leader=request.user.pk).select_related("shop", "user")
           .prefetch_related("lines").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
              "state_label": o.get_state_display(), "state_en": STATE_EN.get(o.state, o.state),
-             "buyer": mask_name(o.buyer_name), "amount": o.actual_paid,
+             "buyer": mask_user(o.user), "amount": o.actual_paid,
              "items": [(line.name, line.qty) for line in o.lines.all()],
              "counts": o.state in SALE_STATES}
             for o in qs]
