@@ -26,11 +26,14 @@ src/shequn/web/static/vendor/echarts.min.js: package.json package-lock.json
 	mkdir -p src/shequn/web/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js $@
 
+# `make demo PORT=8001` serves (and prints links) on another port.
+PORT ?= 8000
+
 demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py seed_demo
-	SHEQUN_INPROCESS_WORKER=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py seed_demo --port $(PORT)
+	SHEQUN_INPROCESS_WORKER=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 services:
 	bash scripts/services.sh
