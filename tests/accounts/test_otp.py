@@ -11,12 +11,19 @@ from shequn.accounts.models import OneTimeCode, User
 from shequn.accounts.sms import SimulatedSms
 from shequn.core import clock, pii
 from shequn.core.errors import DomainError
-
-from .helpers import align_to_hour, phone
+from tests.builders import phone
 
 pytestmark = pytest.mark.django_db
 
 IP = "203.0.113.7"
+
+
+def align_to_hour() -> None:
+    """Move the test clock to just after the start of the next hour, so a
+    fixed-window rate-limit test never straddles two windows."""
+    now = clock.now()
+    start = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1, seconds=1)
+    clock.advance(start - now)
 
 
 def _send(p: str, ip: str | None = IP) -> str:

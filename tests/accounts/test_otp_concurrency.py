@@ -9,8 +9,7 @@ from shequn.accounts import services
 from shequn.accounts.models import OneTimeCode, User
 from shequn.accounts.sms import SimulatedSms
 from shequn.core.errors import DomainError
-
-from .helpers import phone
+from tests.builders import phone
 
 
 @pytest.mark.postgres

@@ -7,8 +7,7 @@ from django.test import RequestFactory
 
 from shequn.accounts import roles
 from shequn.core.errors import DomainError
-
-from .helpers import make_user
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 

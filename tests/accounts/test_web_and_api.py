@@ -9,8 +9,7 @@ from shequn.accounts.models import User
 from shequn.accounts.sms import SimulatedSms
 from shequn.checkout.models import Cart
 from shequn.core import clock
-
-from .helpers import make_user, phone
+from tests.builders import make_user, phone
 
 pytestmark = pytest.mark.django_db
 

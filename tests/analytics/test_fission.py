@@ -13,7 +13,7 @@ from django.utils import timezone
 from shequn.analytics import exports, fission
 from shequn.distribution.models import LeaderProfile
 from shequn.orders.models import Order
-from tests.analytics.builders import Net, apply_as, set_approved_at
+from tests.builders import Net, make_application, set_approved_at
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_k_factor_counts_invites_and_activation_per_cohort(net: Net):
     set_approved_at(b, _at(2026, 3, 20))
     quick = net.leader(inviter=a)
     slow = net.leader(inviter=a)
-    apply_as(invite_code=a.invite_code or "")
+    make_application(invite_code=a.invite_code or "")
     set_approved_at(quick, _at(2026, 4, 1))
     set_approved_at(slow, _at(2026, 4, 1))
     Order.objects.filter(pk=net.sale(quick).pk).update(paid_at=_at(2026, 4, 20))
@@ -58,7 +58,7 @@ def test_a_refund_does_not_undo_activation_but_an_unpaid_order_never_activates(n
     unpaid_only = net.leader(inviter=a)
     order = net.sale(paid)
     Order.objects.filter(pk=order.pk).update(state=Order.State.REFUNDED)
-    from tests.web.order_helpers import make_buyer, place_order_for
+    from tests.builders import make_buyer, place_order_for
 
     place_order_for(make_buyer(), net.sku, shop=unpaid_only.shop)
     row = fission.k_factor_by_cohort()[-1]
@@ -103,7 +103,7 @@ def test_csv_exports(net: Net):
     rows = _rows(exports.funnel_csv("channel"))
     assert rows[0] == list(exports.FUNNEL_HEADER)
     poster = next(r for r in rows if r[1] == "poster")
-    assert poster[4:7] == ["1", "1", "1"] and poster[8] == "1.0000"
+    assert poster[4:8] == ["1", "1", "1", "1"] and poster[9] == "1.0000"
     k = _rows(exports.k_factor_csv())
     assert k[0][0] == "cohort_month" and k[1][1] == "2" and k[1][2] == "1"
     team = _rows(exports.team_csv())

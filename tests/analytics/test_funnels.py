@@ -15,8 +15,7 @@ from shequn.commission.models import CommissionLine
 from shequn.core import clock
 from shequn.orders.models import Order
 from shequn.shops.models import ShareVisit
-from tests.analytics.builders import Net, complete
-from tests.web.order_helpers import make_buyer, place_order_for
+from tests.builders import Net, complete, make_buyer, place_order_for
 
 pytestmark = pytest.mark.django_db
 

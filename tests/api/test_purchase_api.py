@@ -8,7 +8,7 @@ import pytest
 from shequn.demo import seeding as demo
 from shequn.payments.models import Payment
 from shequn.payments.provider import get_provider
-from tests.buying import resident_id
+from tests.builders import resident_id
 
 pytestmark = pytest.mark.django_db
 

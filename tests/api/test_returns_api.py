@@ -7,9 +7,14 @@ from django.contrib.auth.models import Group
 
 from shequn.orders import services
 from shequn.orders.models import AfterSale, Order
-from tests.buying import run_events
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import (
+    make_buyer,
+    make_sku,
+    make_stock,
+    make_warehouse,
+    place_paid_order,
+    run_events,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -22,11 +22,11 @@ from django.test import Client
 from PIL import Image
 
 from tests.browser.test_buy_flow import _read_demo_code
-from tests.buying import complete_resident_id
+from tests.builders import resident_id
 
 MEMBER_PHONE = "13700001111"
-BUYERS = (("13800138000", "11010519491231002", "张三"),
-          ("13900139000", "11010519800101003", "李四"))
+BUYERS = (("13800138000", resident_id("110105", "19491231", "002"), "张三"),
+          ("13900139000", resident_id("110105", "19800101", "003"), "李四"))
 
 
 def _login_as(page: Any, base: str, user: Any) -> None:
@@ -40,7 +40,7 @@ def _login_as(page: Any, base: str, user: Any) -> None:
                                "url": base}])
 
 
-def _buy_from_product_page(page: Any, base: str, phone: str, body17: str, name: str,
+def _buy_from_product_page(page: Any, base: str, phone: str, id_number: str, name: str,
                            shot: Any, prefix: str) -> str:
     """From a product page: add to cart, sign in by phone code, real name, address,
     place the order and pay on the provider simulator. Returns the paid order number."""
@@ -60,7 +60,7 @@ def _buy_from_product_page(page: Any, base: str, phone: str, body17: str, name: 
     page.wait_for_url(f"{base}/checkout/")
     form = page.locator("#identity-form")
     form.locator("input[name=name]").fill(name)
-    form.locator("input[name=id_number]").fill(complete_resident_id(body17))
+    form.locator("input[name=id_number]").fill(id_number)
     form.locator("input[name=phone]").fill(phone)
     page.click("#save-identity")
     page.wait_for_load_state("load")
@@ -168,8 +168,8 @@ def test_leader_flow(server, browser_page, shot, settings):
     page.context.clear_cookies()
     page.goto(link)
     page.wait_for_url(re.compile(rf"/p/{serum.product_id}/"))
-    phone, body17, name = BUYERS[0]
-    number = _buy_from_product_page(page, base, phone, body17, name, shot, "l07-buyer")
+    phone, id_number, name = BUYERS[0]
+    number = _buy_from_product_page(page, base, phone, id_number, name, shot, "l07-buyer")
     outbox.drain()
     order = Order.objects.get(number=number)
     assert (order.leader_id, order.attribution_channel) == (member.pk, "poster")
@@ -237,7 +237,7 @@ def test_leader_flow(server, browser_page, shot, settings):
     # customs approves, the payment is refunded and the leader sees the commission
     # reversed. (An order declared to customs is refunded only this way.)
     from shequn.customs import gateway
-    from tests.buying import run_events
+    from tests.builders import run_events
 
     settings.SHEQUN = {**settings.SHEQUN,
                        "CUSTOMS_SIM": {"review_rate": 1.0, "review_delay": 3600.0}}
@@ -245,8 +245,8 @@ def test_leader_flow(server, browser_page, shot, settings):
     page.context.clear_cookies()
     page.goto(link)
     page.wait_for_url(re.compile(rf"/p/{serum.product_id}/"))
-    phone, body17, name = BUYERS[1]
-    number2 = _buy_from_product_page(page, base, phone, body17, name, shot, "l14-buyer2")
+    phone, id_number, name = BUYERS[1]
+    number2 = _buy_from_product_page(page, base, phone, id_number, name, shot, "l14-buyer2")
     run_events()
     line2 = CommissionLine.objects.get(order__number=number2)
     assert line2.state == "pending"

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from shequn.catalog.models import SKU
-from tests.factories import make_product, make_sku, make_stock, make_warehouse
+from tests.builders import make_product, make_sku, make_stock, make_warehouse
 
 pytestmark = pytest.mark.django_db
 

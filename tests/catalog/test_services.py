@@ -10,7 +10,7 @@ from shequn.catalog import selectors, services
 from shequn.catalog.models import SKU, Organization, Product
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
-from tests.factories import make_gtin, make_org, make_positive_line, make_product, make_sku
+from tests.builders import make_gtin, make_org, make_positive_line, make_product, make_sku
 
 pytestmark = pytest.mark.django_db
 

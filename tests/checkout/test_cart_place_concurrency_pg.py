@@ -15,14 +15,14 @@ from shequn.checkout.models import Cart, CartLine
 from shequn.checkout.services import place_order
 from shequn.core.errors import DomainError
 from shequn.orders.models import OrderLine
-from tests.buying import cart_with, make_buyable, make_real_buyer
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("round_", range(4))
 def test_adding_to_a_line_while_placing_never_deadlocks(round_):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("10.00", 50)
     cart = cart_with(buyer.user, (sku, 1))
     version = Cart.objects.get(pk=cart.pk).version

@@ -15,7 +15,7 @@ from shequn.demo import seeding as demo
 from shequn.orders.models import Order
 from shequn.payments import services as payments
 from shequn.payments.models import Payment
-from tests.buying import make_buyable, make_buyer, resident_id
+from tests.builders import make_buyable, make_buyer, resident_id
 
 pytestmark = pytest.mark.django_db
 

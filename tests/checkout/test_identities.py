@@ -8,7 +8,7 @@ from shequn.checkout import identities as idt
 from shequn.checkout.models import Address, BuyerIdentity
 from shequn.core import pii
 from shequn.core.errors import DomainError
-from tests.accounts.helpers import make_user, phone, resident_id
+from tests.builders import make_user, phone, resident_id
 
 VALID = resident_id("110101", "19900307", "123")
 

@@ -15,10 +15,16 @@ from shequn.core.ids import is_valid_number
 from shequn.core.models import OutboxEvent
 from shequn.inventory.models import Stock
 from shequn.orders.models import Order
-from shequn.quota import selectors as quota
+from shequn.quota import services as quota
 from shequn.quota.models import QuotaAccount
-from tests.buying import cart_with, make_buyable, make_real_buyer, resident_id
-from tests.factories import make_stock, make_warehouse
+from tests.builders import (
+    cart_with,
+    make_buyable,
+    make_buyer_with_identity,
+    make_stock,
+    make_warehouse,
+    resident_id,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +36,7 @@ def _place(buyer, cart, version=None):
 
 
 def test_place_order_computes_cbec_tax_reserves_stock_and_quota():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     serum = make_buyable("480.00", 10, ct_rule="always", ct_rate="0.15", hs_code="3304990099")
     cart = cart_with(buyer.user, (serum, 1))
     [order] = _place(buyer, cart)
@@ -53,7 +59,7 @@ def test_place_order_computes_cbec_tax_reserves_stock_and_quota():
 
 
 def test_line_totals_and_actual_paid_invariant_on_mixed_basket():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     serum = make_buyable("300.00", 5, ct_rule="always", ct_rate="0.15", hs_code="3304990099")
     formula = make_buyable("100.00", 5, warehouse=serum.stocks.first().warehouse)
     cart = cart_with(buyer.user, (serum, 1), (formula, 2))
@@ -69,7 +75,7 @@ def test_line_totals_and_actual_paid_invariant_on_mixed_basket():
 
 
 def test_orders_are_split_per_warehouse():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     bonded = make_buyable("200.00", 5)
     direct_wh = make_warehouse("direct_mail")
     direct = make_buyable("150.00", 0, seller=bonded.product.seller)
@@ -82,7 +88,7 @@ def test_orders_are_split_per_warehouse():
 
 
 def test_over_single_limit_is_refused_and_changes_nothing():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     a = make_buyable("2800.00", 5)
     b = make_buyable("2400.00", 5, warehouse=a.stocks.first().warehouse,
                      seller=a.product.seller)
@@ -96,7 +102,7 @@ def test_over_single_limit_is_refused_and_changes_nothing():
 
 
 def test_sole_item_over_5000_is_fully_taxed():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     bag = make_buyable("6000.00", 2, tariff_rate=Decimal("0.10"), hs_code="4202210090")
     [order] = _place(buyer, cart_with(buyer.user, (bag, 1)))
     assert order.tax_regime == "cbec_full_tax"
@@ -107,13 +113,13 @@ def test_sole_item_over_5000_is_fully_taxed():
 
 def test_annual_limit_counts_earlier_orders_of_the_same_id():
     id_number = resident_id(seq=321)
-    first = make_real_buyer(id_number)
+    first = make_buyer_with_identity(id_number)
     item = make_buyable("4800.00", 20)
     wh = item.stocks.first().warehouse
     for _ in range(5):  # 5 × 4,800 = 24,000
         _place(first, cart_with(first.user, (item, 1)))
     # Another account with the same resident ID shares the quota.
-    second = make_real_buyer(id_number)
+    second = make_buyer_with_identity(id_number)
     other = make_buyable("2500.00", 5, warehouse=wh)
     with pytest.raises(DomainError) as exc:
         _place(second, cart_with(second.user, (other, 1)))
@@ -122,7 +128,7 @@ def test_annual_limit_counts_earlier_orders_of_the_same_id():
 
 
 def test_stale_cart_version_is_refused():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable()
     cart = cart_with(buyer.user, (sku, 1))
     with pytest.raises(DomainError) as exc:
@@ -132,7 +138,7 @@ def test_stale_cart_version_is_refused():
 
 
 def test_price_change_after_adding_makes_the_cart_stale():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("100.00")
     cart = cart_with(buyer.user, (sku, 1))
     sku.price = Decimal("120.00")
@@ -143,7 +149,7 @@ def test_price_change_after_adding_makes_the_cart_stale():
 
 
 def test_out_of_stock_is_refused():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable(stock=1)
     cart = cart_with(buyer.user, (sku, 2))
     with pytest.raises(DomainError) as exc:
@@ -152,8 +158,8 @@ def test_out_of_stock_is_refused():
 
 
 def test_someone_elses_identity_is_refused():
-    buyer = make_real_buyer()
-    other = make_real_buyer()
+    buyer = make_buyer_with_identity()
+    other = make_buyer_with_identity()
     sku = make_buyable()
     cart = cart_with(buyer.user, (sku, 1))
     with pytest.raises(DomainError) as exc:
@@ -166,7 +172,7 @@ def test_someone_elses_identity_is_refused():
 @pytest.mark.parametrize("qty, code", [(0, "invalid_qty"), (-1, "invalid_qty"),
                                        (100000, "qty_too_large")])
 def test_bad_quantities_are_refused(qty, code):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable()
     cart = carts.cart_for_session({}, buyer.user)
     with pytest.raises(DomainError) as exc:
@@ -176,7 +182,7 @@ def test_bad_quantities_are_refused(qty, code):
 
 
 def test_unknown_sku_is_refused():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     cart = carts.cart_for_session({}, buyer.user)
     with pytest.raises(DomainError) as exc:
         carts.add_item(cart, 999999, 1)
@@ -184,7 +190,7 @@ def test_unknown_sku_is_refused():
 
 
 def test_quote_matches_placement():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("298.00")
     cart = cart_with(buyer.user, (sku, 2))
     q = quote_checkout(cart)
@@ -196,7 +202,7 @@ def test_quote_matches_placement():
 
 def _queries_for(lines: int) -> int:
     """Queries of one placement, as in production (no test savepoint around it)."""
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     wh = make_warehouse("bonded")
     seller = make_buyable(stock=0).product.seller
     skus = [make_buyable("20.00", 10, warehouse=wh, seller=seller) for _ in range(lines)]

@@ -13,8 +13,13 @@ from shequn.checkout.services import place_order
 from shequn.core.errors import DomainError
 from shequn.orders.models import Order
 from shequn.quota.models import QuotaAccount, QuotaMove
-from tests.buying import cart_with, make_buyable, make_real_buyer, resident_id
-from tests.factories import make_warehouse
+from tests.builders import (
+    cart_with,
+    make_buyable,
+    make_buyer_with_identity,
+    make_warehouse,
+    resident_id,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +28,7 @@ def test_concurrent_orders_with_one_id_never_exceed_the_annual_limit():
     id_number = resident_id(seq=777)
     wh = make_warehouse("bonded")
     item = make_buyable("4900.00", 100, warehouse=wh)
-    buyers = [make_real_buyer(id_number) for _ in range(8)]
+    buyers = [make_buyer_with_identity(id_number) for _ in range(8)]
     carts = [cart_with(b.user, (item, 1)) for b in buyers]
     barrier = threading.Barrier(len(buyers))
     results: list[str] = []

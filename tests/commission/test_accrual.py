@@ -18,10 +18,20 @@ from shequn.core import outbox
 from shequn.core.models import OutboxEvent
 from shequn.orders import services as order_services
 from shequn.orders.models import Order, OrderLine
-from tests.buying import make_buyable
-from tests.commission.conftest import make_leader, paid_order
-from tests.factories import make_org, make_product, make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, pay, place_order_for, resident_id
+from tests.builders import (
+    leader_and_shop,
+    make_buyable,
+    make_buyer,
+    make_org,
+    make_product,
+    make_sku,
+    make_stock,
+    make_warehouse,
+    paid_order,
+    pay,
+    place_order_for,
+    resident_id,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +94,7 @@ def _multi_line_order(leader_user, shop, prices: list[str]) -> Order:
     for s in skus:
         make_stock(wh, s, 20)
     buyer = make_buyer()
-    ident = identities.add_identity(buyer, "李四", resident_id("11010519850612004"),
+    ident = identities.add_identity(buyer, "李四", resident_id("110105", "19850612", "004"),
                                     "13912345679")
     addr = identities.add_address(buyer, "李四", "13912345679", "浙江省", "杭州市", "西湖区",
                                   "330106", "文三路 1 号")
@@ -182,7 +192,7 @@ def test_half_up_rounding(operator, leader):
 
 
 def test_second_leader_gets_own_sales_only(leader, sku, default_plan):
-    other, other_shop = make_leader()
+    other, other_shop = leader_and_shop()
     a = paid_order(leader[1], sku)
     b = paid_order(other_shop, sku)
     assert CommissionLine.objects.get(order=a).leader_id == leader[0].pk
@@ -207,7 +217,7 @@ def _profile(user, inviter=None):
 
 
 def test_inviter_earns_nothing_under_the_default_policy(leader, sku, default_plan):
-    inviter, _ = make_leader()
+    inviter, _ = leader_and_shop()
     invitee, invitee_shop = leader
     _profile(invitee, _profile(inviter))
     order = paid_order(invitee_shop, sku)
@@ -217,7 +227,7 @@ def test_inviter_earns_nothing_under_the_default_policy(leader, sku, default_pla
 
 def test_two_level_plan_pays_inviter_only_after_an_audited_jurisdiction_switch(
         operator, leader, sku, default_plan):
-    inviter, _ = make_leader()
+    inviter, _ = leader_and_shop()
     invitee, invitee_shop = leader
     _profile(invitee, _profile(inviter))
     services.set_jurisdiction(operator, "SG", 2, "新加坡站点，法务意见书 2026-11")

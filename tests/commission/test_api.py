@@ -9,7 +9,7 @@ from django.test import Client
 
 from shequn.commission import selectors, services
 from shequn.commission.models import Withdrawal
-from tests.commission.conftest import complete, make_leader, paid_order
+from tests.builders import complete, leader_and_shop, paid_order
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commission"
@@ -43,14 +43,14 @@ def test_me_shows_own_balances_and_lines(earner):
 
 
 def test_other_leader_sees_only_their_own(earner):
-    other, _ = make_leader()
+    other, _ = leader_and_shop()
     c = _client(other)
     assert c.get(f"{BASE}/me").json()["available"] == "0.00"
     assert c.get(f"{BASE}/me/lines").json() == []
 
 
 def test_non_leader_and_anonymous_are_refused(earner):
-    from tests.web.order_helpers import make_buyer
+    from tests.builders import make_buyer
 
     assert Client().get(f"{BASE}/me").status_code == 401
     resp = _client(make_buyer()).get(f"{BASE}/me/lines")

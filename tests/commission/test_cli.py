@@ -7,7 +7,7 @@ import pytest
 from shequn.commission import cli, reports
 from shequn.commission.models import CommissionLine
 from shequn.core import clock
-from tests.commission.conftest import complete, paid_order
+from tests.builders import complete, paid_order
 
 pytestmark = pytest.mark.django_db
 

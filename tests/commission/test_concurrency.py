@@ -12,7 +12,7 @@ from shequn.commission import selectors, services
 from shequn.commission.errors import CommissionError
 from shequn.commission.models import Withdrawal
 from shequn.core.errors import DomainError
-from tests.commission.conftest import complete, paid_order
+from tests.builders import complete, paid_order
 
 THREADS = 12
 

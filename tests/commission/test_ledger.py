@@ -17,7 +17,7 @@ from shequn.commission.payout import SimulatedPayout
 from shequn.core import outbox
 from shequn.core.errors import DomainError
 from shequn.orders.models import OrderLine
-from tests.commission.conftest import complete, make_leader, paid_order
+from tests.builders import complete, leader_and_shop, paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_balances_always_equal_the_postings(steps, hyp_world, operator):
 
 @pytest.fixture
 def hyp_world(sku, default_plan):
-    leaders = [make_leader()[0] for _ in range(2)]
+    leaders = [leader_and_shop()[0] for _ in range(2)]
     from shequn.shops.models import Shop
 
     orders = []

@@ -12,7 +12,7 @@ from shequn.commission.models import CommissionPlan, PolicySetting
 from shequn.commission.policy import PlanTerms, check_plan, line_commission
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
-from tests.commission.conftest import make_leader
+from tests.builders import leader_and_shop
 
 
 def _refused(terms: PlanTerms, max_levels: int = 1) -> DomainError:
@@ -83,7 +83,7 @@ def test_create_plan_refuses_two_levels_by_default_and_changes_nothing(operator)
 
 @pytest.mark.django_db
 def test_only_operators_make_plans_or_jurisdictions(db):
-    user, _ = make_leader()
+    user, _ = leader_and_shop()
     with pytest.raises(DomainError) as exc:
         services.create_plan(user, scope="default", kind="rate", rate="0.10")
     assert exc.value.code == CommissionError.NOT_OPERATOR

@@ -13,7 +13,7 @@ from shequn.core import outbox
 from shequn.core.errors import DomainError
 from shequn.orders.models import Order, OrderLine
 from shequn.payments import services as payment_services
-from tests.commission.conftest import complete, paid_order
+from tests.builders import complete, paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_full_refund_then_late_return_takes_nothing_more(leader, sku, default_pl
 def _delivered_unaccrued(shop, sku, qty, operator):
     """A paid, released, delivered order whose order.paid event is still waiting."""
     from shequn.orders import services as order_services
-    from tests.web.order_helpers import make_buyer, place_paid_order
+    from tests.builders import make_buyer, place_paid_order
 
     order = place_paid_order(make_buyer(), sku, qty=qty, shop=shop)
     order_services.mark_cleared(order.pk)

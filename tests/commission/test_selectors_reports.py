@@ -16,8 +16,7 @@ from shequn.commission.errors import CommissionError
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.shops.models import Listing
-from tests.buying import make_buyable
-from tests.commission.conftest import complete, make_leader, paid_order
+from tests.builders import complete, leader_and_shop, make_buyable, paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +34,7 @@ def test_product_commissions_follow_the_plans(operator, leader, default_plan):
     assert rows[a.product.pk].plan_kind == "rate"
     assert rows[b.product.pk].per_unit == Decimal("12.00")
     assert selectors.plan_for_product(b.product).kind == "fixed"
-    other, _ = make_leader()
+    other, _ = leader_and_shop()
     assert selectors.product_commissions(other) == []
 
 

@@ -12,7 +12,7 @@ from shequn.commission import selectors, services
 from shequn.commission.models import CommissionLine, Posting, SettlementRun
 from shequn.core import worker
 from shequn.orders.models import Order
-from tests.commission.conftest import complete, make_leader, paid_order
+from tests.builders import complete, leader_and_shop, paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_pending_until_completed_then_settled_once(leader, sku, default_plan):
 
 
 def test_settlement_is_a_few_statements_whatever_the_number_of_lines(sku, default_plan):
-    leaders = [make_leader() for _ in range(3)]
+    leaders = [leader_and_shop() for _ in range(3)]
     orders = [paid_order(shop, sku) for _, shop in leaders for _ in range(2)]
     for order in orders:
         complete(order)

@@ -12,7 +12,7 @@ from shequn.commission.models import Posting, Withdrawal
 from shequn.commission.payout import PayoutResult, SimulatedPayout
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
-from tests.commission.conftest import complete, make_leader, paid_order
+from tests.builders import complete, leader_and_shop, paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_bad_amounts_are_refused_and_change_nothing(earner, raw, code):
 
 
 def test_leader_without_balance_cannot_withdraw(db):
-    user, _ = make_leader()
+    user, _ = leader_and_shop()
     with pytest.raises(DomainError) as exc:
         services.request_withdrawal(user, "10.00")
     assert exc.value.code == CommissionError.INSUFFICIENT_BALANCE
@@ -111,7 +111,7 @@ def test_operator_cannot_approve_own_withdrawal(earner, operator):
 
 
 def test_non_operator_cannot_decide(earner):
-    other, _ = make_leader()
+    other, _ = leader_and_shop()
     w = services.request_withdrawal(earner, "20.00")
     with pytest.raises(DomainError) as exc:
         services.approve_withdrawal(other, w.pk)

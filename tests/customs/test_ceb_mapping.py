@@ -22,15 +22,20 @@ from shequn.customs.ceb.messages import (
 from shequn.customs.ceb.signing import RsaSha256Signer, generate_demo_keypair
 from shequn.payments import services as payments
 from shequn.payments.models import Payment
-from tests.buying import cart_with, make_buyable, make_real_buyer
-from tests.factories import make_org, make_warehouse
+from tests.builders import (
+    cart_with,
+    make_buyable,
+    make_buyer_with_identity,
+    make_org,
+    make_warehouse,
+)
 
 pytestmark = pytest.mark.django_db
 CARRIER = mapping.Party("3301980LGS", "示例物流")
 
 
 def _paid_order(**sku_fields):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     operator = make_org("warehouse")
     wh = make_warehouse("bonded", operator=operator)
     a = make_buyable("120.00", 5, warehouse=wh, legal_unit1="035",

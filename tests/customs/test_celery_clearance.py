@@ -31,9 +31,15 @@ from shequn.orders import returns
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order
 from shequn.quota.models import QuotaAccount
+from tests.builders import (
+    make_buyer,
+    make_sku,
+    make_stock,
+    make_warehouse,
+    place_paid_order,
+    resident_id,
+)
 from tests.core.test_faults import Proc, _db_url
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order, resident_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq,
               pytest.mark.django_db(transaction=True)]
@@ -147,7 +153,7 @@ def test_clearance_return_and_rejection_through_celery(topology, django_user_mod
     assert ReturnDeclaration.objects.get(after_sale=after_sale).state == "accepted"
 
     # 3. A buyer whose annual quota customs sees as nearly used is rejected.
-    other_id = resident_id("44030619880101002")
+    other_id = resident_id("440306", "19880101", "002")
     body = json.dumps({"idNumber": other_id, "year": str(order.created_at.year),
                        "used": "25990"}).encode()
     urllib.request.urlopen(urllib.request.Request(

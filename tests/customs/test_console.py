@@ -21,8 +21,7 @@ from shequn.customs import ops, services
 from shequn.customs.ceb import messages
 from shequn.customs.ceb import model as ceb
 from shequn.customs.models import Declaration, Message
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 
 pytestmark = pytest.mark.django_db
 URL = "/ops/customs/"

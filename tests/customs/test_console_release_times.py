@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from shequn.core import clock
 from shequn.customs import selectors, services
 from shequn.customs.models import Declaration
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 from tests.customs.test_console import push
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -19,9 +19,15 @@ from shequn.customs.ceb import model as ceb
 from shequn.customs.models import Declaration, Receipt
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
+from tests.builders import (
+    make_buyer,
+    make_sku,
+    make_stock,
+    make_warehouse,
+    place_order_for,
+    place_paid_order,
+)
 from tests.customs.test_console import declared, push, receipt
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_order_for, place_paid_order
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,7 @@ from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order
 from shequn.payments.models import Refund
 from shequn.quota.models import QuotaAccount
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 
 pytestmark = pytest.mark.django_db
 S = Order.State

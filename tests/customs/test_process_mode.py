@@ -27,8 +27,7 @@ from shequn.customs.sim import cli as sim_cli
 from shequn.customs.sim.delivery import HttpDelivery
 from shequn.customs.sim.window import Receipt as SimReceipt
 from shequn.orders.models import Order
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 
 TOKEN = "process-mode-token-91e7"
 DEADLINE_SECONDS = 20.0

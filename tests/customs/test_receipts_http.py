@@ -13,8 +13,7 @@ from shequn.customs.ceb import messages
 from shequn.customs.ceb import model as ceb
 from shequn.customs.models import Declaration, Receipt
 from shequn.customs.sim.xmlio import wrap_dxp
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/customs/receipts"

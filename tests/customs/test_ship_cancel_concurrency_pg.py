@@ -18,10 +18,9 @@ from shequn.customs.models import Declaration
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
 from shequn.payments.models import Refund
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 from tests.customs.clearance_receipts import cancel_answer, inventory_receipt
 from tests.customs.test_flow import run_until_quiet
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

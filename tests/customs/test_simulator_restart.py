@@ -16,9 +16,8 @@ from shequn.customs.simstate import DatabaseStore
 from shequn.orders import returns
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 from tests.customs.test_flow import run_until_quiet
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
 
 pytestmark = pytest.mark.django_db
 

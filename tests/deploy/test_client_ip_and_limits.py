@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 
 from shequn.accounts import services
 from shequn.core import netaddr, ratelimit
-from tests.accounts.helpers import make_user
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 rf = RequestFactory()

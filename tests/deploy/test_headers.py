@@ -29,7 +29,7 @@ def test_headers_on_every_kind_of_response(url, status):
 
 def test_inline_scripts_carry_this_responses_nonce():
     from shequn.accounts.roles import OPERATOR
-    from tests.accounts.helpers import make_user
+    from tests.builders import make_user
 
     c = Client()
     c.force_login(make_user(role_names=(OPERATOR,)))

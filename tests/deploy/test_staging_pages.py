@@ -12,7 +12,7 @@ from django.urls import clear_url_caches
 
 from shequn.accounts.roles import OPERATOR
 from shequn.accounts.sms import SimulatedSms
-from tests.accounts.helpers import make_user, phone
+from tests.builders import make_user, phone
 
 pytestmark = pytest.mark.django_db
 BANNER = "模拟环境"

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from shequn.distribution.models import CustomerBinding, LeaderProfile
-from tests.distribution.conftest import make_leader, make_member, make_operator, submit
+from tests.builders import make_application, make_buyer, make_leader, make_operator, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _post(c: Client, url: str, body: dict):
 
 def test_apply_and_read_me():
     inviter = make_leader()
-    user = make_member()
+    user = make_user()
     c = _client(user)
     assert c.get(f"{BASE}/me").json()["code"] == "application_not_found"
     resp = _post(c, f"{BASE}/apply", {"real_name": "赵六", "phone": "13912340000",
@@ -43,7 +43,7 @@ def test_apply_and_read_me():
 
 
 def test_apply_errors_have_code_and_messages():
-    c = _client(make_member())
+    c = _client(make_user())
     resp = _post(c, f"{BASE}/apply", {"real_name": "赵六", "phone": "123", "region": "杭州"})
     assert resp.status_code == 422
     assert set(resp.json()) >= {"code", "message", "message_en"}
@@ -76,7 +76,7 @@ def test_me_shows_code_link_and_direct_invitees():
 
 def test_operator_queue_and_decisions():
     op = make_operator()
-    p = submit()
+    p = make_application()
     c = _client(op)
     queue = c.get(f"{BASE}/applications").json()
     assert [a["id"] for a in queue] == [p.pk]
@@ -96,7 +96,7 @@ def test_operator_queue_and_decisions():
 def test_a_leader_cannot_decide_or_read_another_leader():
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    p = submit()
+    p = make_application()
     c = _client(a.user)
     assert c.get(f"{BASE}/applications").status_code == 403
     resp = c.get(f"{BASE}/{b.pk}")
@@ -115,7 +115,7 @@ def test_a_leader_cannot_decide_or_read_another_leader():
 
 def test_bind_by_invite_code():
     leader = make_leader()
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     c = _client(buyer)
     resp = _post(c, f"{BASE}/bind", {"code": "WRONG234"})
     assert resp.status_code == 422 and resp.json()["code"] == "invalid_invite_code"

@@ -13,7 +13,7 @@ from shequn.distribution import applications
 from shequn.distribution.codes import CODE_ALPHABET, CODE_LENGTH
 from shequn.distribution.models import LeaderProfile, LeaderStatusChange
 from shequn.shops.models import Shop
-from tests.distribution.conftest import make_leader, make_member, make_operator, submit
+from tests.builders import make_application, make_leader, make_operator, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ Status = LeaderProfile.Status
 
 
 def test_apply_stores_phone_and_name_encrypted_hashed_and_masked():
-    user = make_member()
+    user = make_user()
     p = applications.apply(user, real_name="王小明", phone="+86 139-1234-5678", region="上海",
                        reason="社区团购")
     p.refresh_from_db()
@@ -48,7 +48,7 @@ def test_apply_stores_phone_and_name_encrypted_hashed_and_masked():
 ])
 def test_bad_application_is_refused_and_changes_nothing(field, value, code):
     with pytest.raises(DomainError) as exc:
-        submit(**{field: value})
+        make_application(**{field: value})
     assert exc.value.code == code
     assert LeaderProfile.objects.count() == 0
 
@@ -57,24 +57,24 @@ def test_anonymous_cannot_apply():
     from django.contrib.auth.models import AnonymousUser
 
     with pytest.raises(DomainError) as exc:
-        submit(AnonymousUser())
+        make_application(AnonymousUser())
     assert exc.value.code == "not_signed_in"
 
 
 def test_apply_twice_is_refused_but_a_rejected_member_may_apply_again(operator):
-    user = make_member()
-    p = submit(user)
+    user = make_user()
+    p = make_application(user)
     with pytest.raises(DomainError) as exc:
-        submit(user)
+        make_application(user)
     assert exc.value.code == "already_applied"
     applications.reject(p.pk, operator, "资料不全")
-    again = submit(user, region="北京")
+    again = make_application(user, region="北京")
     assert again.pk == p.pk and again.status == Status.PENDING and again.region == "北京"
     assert again.decision_reason == ""
 
 
 def test_approve_grants_role_opens_shop_issues_code_and_is_audited(operator):
-    p = submit()
+    p = make_application()
     approved = applications.approve(p.pk, operator, "资料齐全")
     approved.refresh_from_db()
     assert approved.status == Status.APPROVED
@@ -100,9 +100,9 @@ def test_invite_codes_are_not_sequential():
 
 
 def test_a_non_operator_cannot_decide_and_nothing_changes():
-    p = submit()
+    p = make_application()
     leader = make_leader()
-    for actor in (make_member(), leader.user, p.user):
+    for actor in (make_user(), leader.user, p.user):
         for fn in (applications.approve, applications.reject):
             with pytest.raises(DomainError) as exc:
                 fn(p.pk, actor, "自己批")
@@ -115,7 +115,7 @@ def test_a_non_operator_cannot_decide_and_nothing_changes():
 
 def test_an_operator_cannot_approve_their_own_application():
     op = make_operator()
-    p = submit(op)
+    p = make_application(op)
     with pytest.raises(DomainError) as exc:
         applications.approve(p.pk, op, "我自己")
     assert exc.value.code == "self_decision"
@@ -125,7 +125,7 @@ def test_an_operator_cannot_approve_their_own_application():
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 201])
 def test_a_reason_is_required(operator, reason):
-    p = submit()
+    p = make_application()
     with pytest.raises(DomainError) as exc:
         applications.approve(p.pk, operator, reason)
     assert exc.value.code == "reason_required"
@@ -134,7 +134,7 @@ def test_a_reason_is_required(operator, reason):
 
 
 def test_transitions_are_checked(operator):
-    p = submit()
+    p = make_application()
     for fn in (applications.freeze, applications.unfreeze):
         with pytest.raises(DomainError) as exc:
             fn(p.pk, operator, "原因")
@@ -179,15 +179,15 @@ def test_terminate_is_final(operator):
             fn(leader.pk, operator, "再来")
         assert exc.value.code == "invalid_transition"
     with pytest.raises(DomainError) as exc:
-        submit(leader.user)
+        make_application(leader.user)
     assert exc.value.code == "already_applied"
 
 
 def test_open_join_approves_at_once(settings):
     settings.SHEQUN = {**settings.SHEQUN, "LEADER_OPEN_JOIN": True}
-    inviter = submit()
+    inviter = make_application()
     assert inviter.status == Status.APPROVED
-    p = submit(invite_code=inviter.invite_code)
+    p = make_application(invite_code=inviter.invite_code)
     p.refresh_from_db()
     assert p.status == Status.APPROVED and p.decision_reason == "open_join"
     assert p.decided_by_id is None and p.inviter_id == inviter.pk
@@ -197,23 +197,23 @@ def test_open_join_approves_at_once(settings):
 
 
 def test_without_open_join_an_application_waits():
-    p = submit()
+    p = make_application()
     assert p.status == Status.PENDING and p.shop_id is None
 
 
 def test_joining_never_needs_a_purchase_or_payment():
     # A brand-new account with no orders and no money becomes a leader.
-    user = make_member()
+    user = make_user()
     assert not user.orders.exists()
-    p = applications.approve(submit(user).pk, make_operator(), "ok")
+    p = applications.approve(make_application(user).pk, make_operator(), "ok")
     assert p.status == Status.APPROVED
 
 
 def test_an_existing_shop_of_the_member_is_reused(operator):
     from shequn.shops import services as shops
 
-    user = make_member()
+    user = make_user()
     roles.grant(user, roles.LEADER)
     shop = shops.create_shop(user, "old-shop", "旧店")
-    p = applications.approve(submit(user).pk, operator, "ok")
+    p = applications.approve(make_application(user).pk, operator, "ok")
     assert p.shop_id == shop.pk and Shop.objects.filter(owner=user).count() == 1

@@ -15,7 +15,7 @@ from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
 from shequn.distribution import applications, binding, selectors
 from shequn.distribution.models import BindingChange, CustomerBinding, LeaderProfile
-from tests.distribution.conftest import make_leader, make_member, make_operator
+from tests.builders import make_buyer, make_leader, make_operator, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def two_leaders():
 
 def test_first_touch_binds_and_attributes_the_cart(two_leaders):
     a, _ = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     cart = _cart(buyer)
     out = binding.touch(buyer=buyer, leader=a.user, shop=a.shop, channel="poster", cart=cart)
     assert out.result == "bound" and out.changed
@@ -62,7 +62,7 @@ def test_first_touch_binds_and_attributes_the_cart(two_leaders):
 def test_permanent_keeps_the_first_leader(settings, two_leaders):
     _policy(settings, "permanent")
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     cart = _cart(buyer)
     binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=400))
@@ -76,7 +76,7 @@ def test_permanent_keeps_the_first_leader(settings, two_leaders):
 def test_days_policy_lapses_then_the_next_touch_rebinds(settings, two_leaders):
     _policy(settings, "days", BINDING_DAYS=30)
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     cart = _cart(buyer)
     binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=29))
@@ -97,7 +97,7 @@ def test_days_policy_lapses_then_the_next_touch_rebinds(settings, two_leaders):
 def test_days_policy_same_leader_after_lapse_renews(settings, two_leaders):
     _policy(settings, "days", BINDING_DAYS=10)
     a, _ = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="link")
     clock.advance(dt.timedelta(days=5))
     assert binding.touch(buyer=buyer, leader=a.user, channel="link").result == "kept"
@@ -109,7 +109,7 @@ def test_days_policy_same_leader_after_lapse_renews(settings, two_leaders):
 def test_a_lapsed_binding_does_not_attribute_at_sign_in(settings, two_leaders):
     _policy(settings, "days", BINDING_DAYS=10)
     a, _ = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="link")
     clock.advance(dt.timedelta(days=11))
     cart = _cart(buyer)
@@ -121,7 +121,7 @@ def test_a_lapsed_binding_does_not_attribute_at_sign_in(settings, two_leaders):
 def test_last_touch_waits_for_the_protection_period(settings, two_leaders):
     _policy(settings, "last_touch", BINDING_PROTECTION_DAYS=7)
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     cart = _cart(buyer)
     binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     clock.advance(dt.timedelta(days=6, hours=23))
@@ -160,7 +160,7 @@ def test_an_inactive_leaders_binding_stops_attributing_and_can_be_taken(settings
     _policy(settings, "permanent")
     a, b = two_leaders
     op = make_operator()
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="link")
     applications.freeze(a.pk, op, "违规")
     view = selectors.binding_of(buyer)
@@ -169,7 +169,7 @@ def test_an_inactive_leaders_binding_stops_attributing_and_can_be_taken(settings
     assert binding.on_sign_in(buyer, cart).leader_id is None
     assert _attribution(cart) == (None, None, "")
     # A frozen leader's touch binds nobody.
-    other = make_member("buyer")
+    other = make_buyer()
     out = binding.touch(buyer=other, leader=a.user, channel="link", cart=_cart(other))
     assert out.refused == "not_a_leader" and not CustomerBinding.objects.filter(
         buyer=other).exists()
@@ -192,7 +192,7 @@ def test_sign_in_binds_from_the_anonymous_cart(two_leaders):
     a, _ = two_leaders
     cart = _cart()
     binding.touch(buyer=None, leader=a.user, channel="poster", cart=cart)
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     Cart.objects.filter(pk=cart.pk).update(user=buyer)
     cart.refresh_from_db()
     out = binding.on_sign_in(buyer, cart)
@@ -204,7 +204,7 @@ def test_sign_in_binds_from_the_anonymous_cart(two_leaders):
 def test_sign_in_overwrites_the_cart_with_the_existing_binding(settings, two_leaders):
     _policy(settings, "permanent")
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="code")
     cart = _cart()
     binding.touch(buyer=None, leader=b.user, channel="link", cart=cart)  # anonymous visit
@@ -230,10 +230,10 @@ def test_a_leader_without_a_profile_keeps_the_share_links_attribution():
     from shequn.accounts import roles
     from shequn.shops import services as shops
 
-    legacy = make_member("legacy")
+    legacy = make_user()
     roles.grant(legacy, roles.LEADER)
     shop = shops.create_shop(legacy, "legacy-shop", "老店")
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     cart = Cart.objects.create(user=buyer, leader=legacy, shop=shop, attribution_channel="link")
     out = binding.touch(buyer=buyer, leader=legacy, shop=shop, channel="link", cart=cart)
     assert out.refused == "not_a_leader"
@@ -242,7 +242,7 @@ def test_a_leader_without_a_profile_keeps_the_share_links_attribution():
 
 def test_bad_input_is_refused(two_leaders):
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     with pytest.raises(DomainError) as exc:
         binding.touch(buyer=buyer, leader=a.user, channel="sms")
     assert exc.value.code == "invalid_channel"
@@ -254,7 +254,7 @@ def test_bad_input_is_refused(two_leaders):
 
 def test_bind_by_code(two_leaders):
     a, _ = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     with pytest.raises(DomainError) as exc:
         binding.bind_by_code(buyer=buyer, code="ZZZZZZZZ")
     assert exc.value.code == "invalid_invite_code"
@@ -265,7 +265,7 @@ def test_bind_by_code(two_leaders):
 
 def test_someone_elses_cart_is_never_written(two_leaders):
     a, _ = two_leaders
-    buyer, other = make_member("buyer"), make_member("buyer")
+    buyer, other = make_buyer(), make_buyer()
     cart = _cart(other)
     binding.touch(buyer=buyer, leader=a.user, channel="link", cart=cart)
     assert _attribution(cart) == (None, None, "")
@@ -273,7 +273,7 @@ def test_someone_elses_cart_is_never_written(two_leaders):
 
 def test_operator_rebind_is_audited_and_kept_in_history(two_leaders):
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="link")
     with pytest.raises(DomainError) as exc:
         binding.rebind_by_operator(buyer, b.pk, a.user, "抢客")
@@ -287,20 +287,19 @@ def test_operator_rebind_is_audited_and_kept_in_history(two_leaders):
 
 def test_customers_of_a_leader(two_leaders):
     a, b = two_leaders
-    buyers = [make_member("buyer") for _ in range(3)]
+    buyers = [make_buyer() for _ in range(3)]
     for u in buyers:
         binding.touch(buyer=u, leader=a.user, channel="link")
-    binding.touch(buyer=make_member("buyer"), leader=b.user, channel="link")
+    binding.touch(buyer=make_buyer(), leader=b.user, channel="link")
     assert {c.buyer_id for c in selectors.customers_of(a)} == {u.pk for u in buyers}
 
 
 def test_rebinding_never_touches_placed_orders(settings, two_leaders):
-    from tests.buying import make_buyable
-    from tests.web.order_helpers import place_paid_order
+    from tests.builders import make_buyable, place_paid_order
 
     _policy(settings, "last_touch", BINDING_PROTECTION_DAYS=0)
     a, b = two_leaders
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="link")
     order = place_paid_order(buyer, make_buyable(), shop=a.shop)
     assert order.leader_id == a.user_id
@@ -319,7 +318,7 @@ def test_concurrent_first_touches_make_one_binding():
 
     op = make_operator()
     leaders = [make_leader(operator=op) for _ in range(4)]
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     barrier = threading.Barrier(len(leaders))
     errors: list[Exception] = []
 

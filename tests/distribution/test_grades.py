@@ -12,9 +12,7 @@ from shequn.distribution import conf, grades
 from shequn.distribution.grades import GradeStats, grade_for
 from shequn.distribution.models import LeaderProfile
 from shequn.orders.models import Order
-from tests.buying import make_buyable
-from tests.distribution.conftest import make_leader, make_member, make_operator
-from tests.web.order_helpers import place_paid_order
+from tests.builders import make_buyable, make_buyer, make_leader, make_operator, place_paid_order
 
 Grade = LeaderProfile.Grade
 
@@ -58,15 +56,15 @@ def test_own_paid_orders_raise_the_grade_team_sales_do_not(low_thresholds):
     sku = make_buyable(stock=20)
     # The invitee sells a lot: the inviter's grade must not move.
     for _ in range(3):
-        place_paid_order(make_member("buyer"), sku, shop=invitee.shop)
+        place_paid_order(make_buyer(), sku, shop=invitee.shop)
     assert grades.recompute_grade(leader.pk).grade == Grade.TRAINEE
     assert grades.recompute_grade(invitee.pk).grade == "gold"
     # The leader's own two paid orders make them 正式.
     for _ in range(2):
-        place_paid_order(make_member("buyer"), sku, shop=leader.shop)
+        place_paid_order(make_buyer(), sku, shop=leader.shop)
     assert grades.recompute_grade(leader.pk).grade == Grade.REGULAR
     # A refund counts against service: 1 of 3 refunded is over gold's 0 but under 0.40.
-    third = place_paid_order(make_member("buyer"), sku, shop=leader.shop)
+    third = place_paid_order(make_buyer(), sku, shop=leader.shop)
     Order.objects.filter(pk=third.pk).update(state=Order.State.REFUNDED)
     assert grades.recompute_grade(leader.pk).grade == Grade.REGULAR
 
@@ -77,12 +75,12 @@ def test_recompute_all_grades_and_the_throttled_job(low_thresholds):
     a, b = make_leader(operator=op), make_leader(operator=op)
     sku = make_buyable(stock=20)
     for _ in range(2):
-        place_paid_order(make_member("buyer"), sku, shop=a.shop)
+        place_paid_order(make_buyer(), sku, shop=a.shop)
     assert grades.grades_job() == 1
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.grade, b.grade) == (Grade.REGULAR, Grade.TRAINEE)
-    place_paid_order(make_member("buyer"), sku, shop=a.shop)
+    place_paid_order(make_buyer(), sku, shop=a.shop)
     assert grades.grades_job() == 0  # throttled: ran less than an interval ago
     assert grades.recompute_all_grades() == 1
     a.refresh_from_db()

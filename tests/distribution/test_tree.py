@@ -13,7 +13,7 @@ from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.distribution import applications, codes, selectors
 from shequn.distribution.models import LeaderProfile
-from tests.distribution.conftest import make_leader, make_operator, submit
+from tests.builders import make_application, make_leader, make_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +54,14 @@ def test_forged_or_unknown_invite_codes_are_refused():
     forged = leader.invite_code[:-1] + ("X" if leader.invite_code[-1] != "X" else "Y")
     for code in (forged, "12345678", "ABC", "' OR 1=1 --", "0" * 8):
         with pytest.raises(DomainError) as exc:
-            submit(invite_code=code)
+            make_application(invite_code=code)
         assert exc.value.code == "invalid_invite_code"
     assert LeaderProfile.objects.count() == 1
 
 
 def test_codes_are_case_insensitive():
     leader = make_leader()
-    p = submit(invite_code=f"  {leader.invite_code.lower()} ")
+    p = make_application(invite_code=f"  {leader.invite_code.lower()} ")
     assert p.invite_code_used == leader.invite_code
 
 
@@ -69,7 +69,7 @@ def test_a_frozen_leaders_code_does_not_recruit(operator):
     leader = make_leader(operator=operator)
     applications.freeze(leader.pk, operator, "暂停")
     with pytest.raises(DomainError) as exc:
-        submit(invite_code=leader.invite_code)
+        make_application(invite_code=leader.invite_code)
     assert exc.value.code == "invalid_invite_code"
 
 
@@ -78,7 +78,7 @@ def test_a_leader_cannot_invite_themself(operator):
     # The application form: a member entering their own code.
     LeaderProfile.objects.filter(pk=leader.pk).update(status=Status.REJECTED)
     with pytest.raises(DomainError) as exc:
-        submit(leader.user, invite_code=leader.invite_code)
+        make_application(leader.user, invite_code=leader.invite_code)
     # A rejected profile's own code is no longer an approved leader's code.
     assert exc.value.code == "invalid_invite_code"
     # At approval: a (tampered) application naming the applicant's own code.
@@ -168,7 +168,7 @@ def test_an_inviter_frozen_after_the_application_still_becomes_the_inviter():
     # The relation is who invited whom; it is written once at approval.
     op = make_operator()
     inviter = make_leader(operator=op)
-    p = submit(invite_code=inviter.invite_code)
+    p = make_application(invite_code=inviter.invite_code)
     applications.freeze(inviter.pk, op, "暂停")
     p = applications.approve(p.pk, op, "ok")
     assert p.inviter_id == inviter.pk
@@ -203,7 +203,7 @@ def test_concurrent_approvals_keep_the_counters_exact():
     op = make_operator()
     root = make_leader(operator=op)
     mid = make_leader(root, op)
-    apps = [submit(invite_code=(root if i % 2 else mid).invite_code) for i in range(8)]
+    apps = [make_application(invite_code=(root if i % 2 else mid).invite_code) for i in range(8)]
     barrier = threading.Barrier(len(apps))
     errors: list[Exception] = []
 

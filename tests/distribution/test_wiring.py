@@ -8,7 +8,7 @@ from django.test import Client
 from shequn.checkout.models import Cart
 from shequn.distribution.models import BindingChange, CustomerBinding
 from shequn.shops.services import share_url
-from tests.distribution.conftest import make_leader, make_member, make_operator
+from tests.builders import make_buyer, make_leader, make_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_a_signed_in_buyer_opening_a_share_link_is_bound(settings):
     settings.SHEQUN = {**settings.SHEQUN, "BINDING_POLICY": "permanent"}
     op = make_operator()
     a, b = make_leader(operator=op), make_leader(operator=op)
-    buyer = make_member("buyer")
+    buyer = make_buyer()
     c = Client()
     c.force_login(buyer)
     assert c.get(share_url(a.shop, None, "poster")).status_code == 302
@@ -37,7 +37,7 @@ def test_a_signed_in_buyer_opening_a_share_link_is_bound(settings):
 
 def test_password_sign_in_binds_from_an_anonymous_share_visit():
     leader = make_leader()
-    member = make_member("buyer")
+    member = make_buyer()
     c = Client()
     c.get(share_url(leader.shop, None, "link"))
     assert not CustomerBinding.objects.exists()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_sku, make_stock, make_warehouse
+from tests.builders import make_sku, make_stock, make_warehouse
 
 pytestmark = pytest.mark.django_db
 

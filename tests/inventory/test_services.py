@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from shequn.core.errors import DomainError
 from shequn.inventory import selectors, services
 from shequn.inventory.models import Reservation, Stock, StockMove
-from tests.factories import make_sku, make_stock, make_warehouse
+from tests.builders import make_sku, make_stock, make_warehouse
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from shequn.orders.models import AfterSale, Order
 from shequn.payments import services as payments
 from shequn.payments.models import Refund
 from shequn.quota.models import QuotaAccount
-from tests.buying import cart_with, make_buyable, make_real_buyer, run_events
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity, run_events
 
 pytestmark = pytest.mark.django_db
 S = Order.State
@@ -32,7 +32,7 @@ def operator(django_user_model):
 
 
 def _delivered(operator, qty=3, price="120.00"):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable(price, 10)
     cart = cart_with(buyer.user, (sku, qty))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,
@@ -100,7 +100,7 @@ def test_partial_return_refunds_goods_and_tax_pro_rata_and_gives_quota_back(oper
 def test_cannot_return_more_than_bought_or_someone_elses_order(operator):
     buyer, order = _delivered(operator, qty=2)
     line = order.lines.get()
-    other = make_real_buyer(name="李四")
+    other = make_buyer_with_identity(name="李四")
     with pytest.raises(DomainError) as exc:
         returns.request_return(other.user, order.pk, [(line.pk, 1)], "x")
     assert exc.value.code == "order_not_found"
@@ -142,7 +142,7 @@ def test_return_period_is_enforced(operator):
 
 
 def test_unpaid_order_is_not_returnable():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("50.00", 5)
     cart = cart_with(buyer.user, (sku, 1))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,

@@ -14,14 +14,14 @@ from shequn.orders import services
 from shequn.orders.models import Order
 from shequn.orders.selectors import timeline
 from shequn.payments import services as payments
-from tests.buying import cart_with, make_buyable, make_real_buyer
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity
 
 pytestmark = pytest.mark.django_db
 S = Order.State
 
 
 def _paid_order():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("120.00", 5)
     cart = cart_with(buyer.user, (sku, 1))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,
@@ -34,7 +34,7 @@ def _paid_order():
 
 
 def test_warehouse_cannot_ship_before_customs_release(django_user_model):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("80.00", 5)
     cart = cart_with(buyer.user, (sku, 1))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,
@@ -98,7 +98,7 @@ ACTIONS = ["pay", "cancel", "ship", "deliver", "refund", "expire"]
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=8))
 def test_random_action_sequences_only_move_forward(django_user_model, actions):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("50.00", 3)
     cart = cart_with(buyer.user, (sku, 1))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,

@@ -21,7 +21,7 @@ from shequn.payments import services
 from shequn.payments.models import Payment, PaymentNotification, Refund
 from shequn.payments.provider import get_provider, sign_notification
 from shequn.quota.models import QuotaAccount
-from tests.buying import cart_with, make_buyable, make_real_buyer
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ NOTIFY = "/api/v1/payments/notify"
 
 
 def _placed(price: str = "298.00", qty: int = 1):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable(price, 10)
     cart = cart_with(buyer.user, (sku, qty))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,

@@ -21,7 +21,7 @@ from shequn.payments import services
 from shequn.payments.models import Payment, PaymentNotification, Refund
 from shequn.payments.provider import get_provider
 from shequn.quota.models import QuotaAccount, QuotaMove
-from tests.buying import cart_with, make_buyable, make_real_buyer
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def _race(works: list[Callable[[], str]]) -> list[str]:
 
 
 def _placed(qty: int = 2):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("298.00", 10)
     cart = cart_with(buyer.user, (sku, qty))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,

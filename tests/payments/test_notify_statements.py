@@ -24,14 +24,20 @@ from shequn.payments.models import Payment, PaymentNotification
 from shequn.payments.provider import get_provider, sign_notification
 from shequn.quota import services as quota
 from shequn.quota.models import QuotaAccount, QuotaMove
-from tests.buying import cart_with, make_buyable, make_real_buyer
-from tests.factories import make_sku, make_stock, make_warehouse
+from tests.builders import (
+    cart_with,
+    make_buyable,
+    make_buyer_with_identity,
+    make_sku,
+    make_stock,
+    make_warehouse,
+)
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
 def _placed(price: str = "298.00", qty: int = 1, lots: int = 1):
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable(price, 10)
     wh = Stock.objects.filter(sku=sku).first().warehouse
     for i in range(1, lots):  # more batches, so the order spans several stock rows

@@ -10,8 +10,7 @@ from shequn.orders.models import Order
 from shequn.payments import services
 from shequn.payments.models import Payment, Refund
 from shequn.payments.provider import simulated_refunds
-from tests.factories import make_sku, make_stock, make_warehouse
-from tests.web.order_helpers import make_buyer, place_paid_order
+from tests.builders import make_buyer, make_sku, make_stock, make_warehouse, place_paid_order
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from shequn.payments import services as payments
 from shequn.payments.models import Payment
 from shequn.payments.provider import get_provider
 from shequn.web.runtime import metrics as metrics_view
-from tests.buying import cart_with, make_buyable, make_real_buyer
+from tests.builders import cart_with, make_buyable, make_buyer_with_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def _value(samples, name: str, **labels: str) -> float:
 
 
 def _place():
-    buyer = make_real_buyer()
+    buyer = make_buyer_with_identity()
     sku = make_buyable("120.00", 10)
     cart = cart_with(buyer.user, (sku, 1))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,

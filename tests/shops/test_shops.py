@@ -8,15 +8,20 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from shequn.accounts import roles
 from shequn.checkout.models import Cart
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.shops import selectors, services, tokens
 from shequn.shops.models import Listing, ShareVisit, Shop
-from tests.accounts.helpers import make_leader, make_operator, make_user
-from tests.factories import make_sku
+from tests.builders import make_operator, make_sku, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def _owner():
+    """A user with the leader role: the shops layer knows roles, not applications."""
+    return make_user(role_names=(roles.LEADER,))
 
 
 def _code(fn, *args, **kw) -> DomainError:
@@ -26,7 +31,7 @@ def _code(fn, *args, **kw) -> DomainError:
 
 
 def _shop(owner=None, slug="lili-shop") -> Shop:
-    return services.create_shop(owner or make_leader(), slug, "丽丽的小店", "进口好物")
+    return services.create_shop(owner or _owner(), slug, "丽丽的小店", "进口好物")
 
 
 def _sellable_product():
@@ -47,21 +52,21 @@ def test_only_leaders_create_shops():
 @pytest.mark.parametrize("slug", ["ab", "Has Space", "bad_slug", "-lead", "admin", "x" * 41,
                                   "a--b", "中文"])
 def test_invalid_slug_refused(slug):
-    assert _code(services.create_shop, make_leader(), slug, "店").code == "invalid_slug"
+    assert _code(services.create_shop, _owner(), slug, "店").code == "invalid_slug"
 
 
 def test_slug_taken_and_name_html_refused():
     _shop(slug="taken")
-    err = _code(services.create_shop, make_leader(), "taken", "另一家")
+    err = _code(services.create_shop, _owner(), "taken", "另一家")
     assert err.code == "slug_taken" and err.status == 409
-    assert _code(services.create_shop, make_leader(), "fresh", "<b>x</b>").code == \
+    assert _code(services.create_shop, _owner(), "fresh", "<b>x</b>").code == \
         "invalid_shop_name"
 
 
 def test_update_shop_owner_or_operator_only():
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
-    assert _code(services.update_shop, shop, make_leader(), "抢店", "").code == "not_shop_owner"
+    assert _code(services.update_shop, shop, _owner(), "抢店", "").code == "not_shop_owner"
     services.update_shop(shop, owner, "新名字", "简介")
     services.update_shop(shop, make_operator(), "运营改名", "")
     shop.refresh_from_db()
@@ -82,7 +87,7 @@ def test_get_shop_by_slug():
 def test_listing_has_no_price_and_services_accept_none():
     assert not [f.name for f in Listing._meta.get_fields() if "price" in f.name]
     assert "price" not in inspect.signature(services.add_listing).parameters
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     sku = make_sku(price="128.00")
     with pytest.raises(TypeError):
@@ -94,10 +99,10 @@ def test_listing_has_no_price_and_services_accept_none():
 
 
 def test_add_listing_rules():
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     product = _sellable_product()
-    assert _code(services.add_listing, shop, make_leader(), product).code == "not_shop_owner"
+    assert _code(services.add_listing, shop, _owner(), product).code == "not_shop_owner"
     listing = services.add_listing(shop, owner, product)
     assert services.add_listing(shop, owner, product).pk == listing.pk  # idempotent
     inactive = _sellable_product()
@@ -114,7 +119,7 @@ def test_add_listing_rules():
 
 
 def test_remove_listing_and_shop_listings_queries(django_assert_max_num_queries):
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     listings = [services.add_listing(shop, owner, _sellable_product()) for _ in range(4)]
     services.remove_listing(shop, owner, listings[0])
@@ -124,14 +129,14 @@ def test_remove_listing_and_shop_listings_queries(django_assert_max_num_queries)
         names = [row.product.name for row in rows]
     assert [r.pk for r in rows] == [x.pk for x in listings[1:]]
     assert len(skus) == 3 and len(names) == 3
-    other = _shop(make_leader(), slug="other-shop")
+    other = _shop(_owner(), slug="other-shop")
     assert _code(services.remove_listing, other, owner, listings[1]).code == "not_shop_owner"
 
 
 # ---- share tokens -------------------------------------------------------------------
 
 def test_share_token_round_trip():
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     listing = services.add_listing(shop, owner, _sellable_product())
     t = tokens.make_share_token(shop, listing, channel="poster")
@@ -154,7 +159,7 @@ def _reason(token: str) -> str:
 
 
 def test_tampered_expired_and_revoked_tokens_refused():
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     t = tokens.make_share_token(shop)
     flipped = t[:-1] + ("A" if t[-1] != "A" else "B")
@@ -164,7 +169,7 @@ def test_tampered_expired_and_revoked_tokens_refused():
     assert _reason(t) == "expired"
     assert tokens.read_share_token(t, max_age_days=60).shop_id == shop.pk
     clock.reset()
-    shop.owner = make_leader()
+    shop.owner = _owner()
     shop.save()
     assert _reason(t) == "not_owner"
     shop.owner = owner
@@ -174,7 +179,7 @@ def test_tampered_expired_and_revoked_tokens_refused():
 
 
 def test_open_share_link_attributes_cart_last_valid_wins():
-    a, b = make_leader(), make_leader()
+    a, b = _owner(), _owner()
     shop_a, shop_b = _shop(a, "shop-a"), _shop(b, "shop-b")
     cart = Cart.objects.create(user=make_user())
     visit = services.open_share_link(tokens.make_share_token(shop_a, channel="code"),
@@ -193,7 +198,7 @@ def test_open_share_link_attributes_cart_last_valid_wins():
 
 
 def test_tampered_token_records_invalid_visit_and_does_not_attribute(caplog):
-    leader = make_leader()
+    leader = _owner()
     shop = _shop(leader)
     cart = Cart.objects.create()
     t = tokens.make_share_token(shop)
@@ -217,7 +222,7 @@ def test_expired_token_does_not_attribute():
 
 
 def test_leader_opening_own_link_does_not_attribute_self():
-    leader = make_leader()
+    leader = _owner()
     shop = _shop(leader)
     cart = Cart.objects.create(user=leader)
     visit = services.open_share_link(tokens.make_share_token(shop), session_key="s5", cart=cart)
@@ -227,7 +232,7 @@ def test_leader_opening_own_link_does_not_attribute_self():
 
 
 def test_admin_pages_render():
-    owner = make_leader()
+    owner = _owner()
     shop = _shop(owner)
     services.add_listing(shop, owner, _sellable_product())
     services.open_share_link("bad", session_key="", cart=None)

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from shequn.distribution import selectors
 from shequn.distribution.models import LeaderProfile
-from tests.analytics.builders import Net, approved_leader, make_operator
-from tests.web.order_helpers import make_buyer
+from tests.builders import Net, make_buyer, make_leader, make_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,7 @@ def test_errors_show_at_the_field_and_keep_what_was_typed(field, value, code):
 
 def test_invite_link_prefills_the_code_and_places_the_invitee():
     op = make_operator()
-    inviter = approved_leader(op)
+    inviter = make_leader(operator=op)
     path = selectors.invite_path(inviter)
     assert path.startswith("/join/")
     c = member()

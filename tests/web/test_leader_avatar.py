@@ -12,7 +12,7 @@ from PIL import Image
 
 from shequn.accounts import profile
 from shequn.core.errors import DomainError
-from tests.analytics.builders import Net
+from tests.builders import Net
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from shequn.commission import services as commission
 from shequn.commission.models import CommissionLine, Withdrawal
 from shequn.distribution import binding
 from shequn.distribution.models import LeaderProfile
-from tests.analytics.builders import Net, complete
-from tests.web.order_helpers import make_buyer
+from tests.builders import Net, complete, make_buyer
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}

@@ -15,12 +15,12 @@ from shequn.core.models import AuditLog
 from shequn.demo import seeding as demo
 from shequn.orders.models import Order
 from shequn.shops.models import Listing, ShareVisit, Shop
-from tests.web.order_helpers import make_buyer, place_order_for, place_paid_order, resident_id
+from tests.builders import make_buyer, place_order_for, place_paid_order, resident_id
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-KNOWN_ID = resident_id("44030419880101456")
+KNOWN_ID = resident_id("440304", "19880101", "456")
 KNOWN_PHONE = "13688889999"
 PAGES = ("leader:home", "leader:products", "leader:share", "leader:orders")
 
@@ -197,12 +197,15 @@ def test_share_link_opens_the_shop_and_attributes(leader: Client, data: demo.Dem
 def test_attributed_orders_show_buyers_masked(leader: Client, data: demo.DemoData):
     sku = data.skus["SB-SERUM-30"]
     listing = data.shop.listings.get(product=sku.product)
-    mine = place_paid_order(make_buyer(), sku, shop=data.shop, listing=listing, name="王小明",
-                            id_number=KNOWN_ID, phone=KNOWN_PHONE)
+    mine = place_paid_order(make_buyer(display_name="李大同"), sku, shop=data.shop,
+                            listing=listing, name="王小明", id_number=KNOWN_ID,
+                            phone=KNOWN_PHONE)
     not_mine = place_paid_order(make_buyer(), sku)
     html = leader.get(reverse("leader:orders")).content.decode()
     assert mine.number in html and not_mine.number not in html
-    assert "王**" in html and "王小明" not in html
+    # The customer as on every page (their account, masked), not the real name.
+    assert "李**" in html and "李大同" not in html
+    assert "王**" not in html and "王小明" not in html
     assert KNOWN_ID not in html and mine.buyer_id_masked not in html
     assert KNOWN_PHONE not in html and mine.buyer_phone_masked not in html
     assert mine.address_detail not in html

@@ -16,7 +16,7 @@ from shequn.core import clock
 from shequn.distribution import posters
 from shequn.shops.models import ShareVisit
 from shequn.shops.tokens import read_share_token
-from tests.analytics.builders import Net
+from tests.builders import Net
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,7 @@ from shequn.commission.models import CommissionLine, SettlementRun, Withdrawal
 from shequn.core.models import AuditLog
 from shequn.distribution import applications, binding
 from shequn.distribution.models import LeaderProfile
-from tests.analytics.builders import Net, apply_as, complete, make_operator
-from tests.buying import make_buyer as make_phone_buyer
-from tests.web.order_helpers import make_buyer
+from tests.builders import Net, complete, make_application, make_buyer, make_operator
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -53,7 +51,7 @@ def test_pages_render_for_operators_and_refuse_others(net: Net, ops: Client):
 
 
 def test_approve_an_application_with_a_reason(net: Net, ops: Client):
-    p = apply_as(real_name="孙悟空")
+    p = make_application(real_name="孙悟空")
     html = ops.get(reverse("ops:leaders")).content.decode()
     assert "孙**" in html and "孙悟空" not in html and p.phone_masked in html
     url = reverse("ops:leader_action", args=[p.pk, "approve"])
@@ -73,7 +71,7 @@ def test_approve_an_application_with_a_reason(net: Net, ops: Client):
     ("approved", "terminate", "terminated"), ("frozen", "unfreeze", "approved")])
 def test_decisions(net: Net, ops: Client, start, action, end):
     if start == "pending":
-        p = apply_as()
+        p = make_application()
     else:
         p = net.leader()
         if start == "frozen":
@@ -86,7 +84,7 @@ def test_decisions(net: Net, ops: Client, start, action, end):
 
 
 def test_a_wrong_transition_is_refused_inline(net: Net, ops: Client):
-    p = apply_as()
+    p = make_application()
     resp = ops.post(reverse("ops:leader_action", args=[p.pk, "freeze"]), {"reason": "x"}, **HX)
     assert resp.status_code == 409 and 'data-code="invalid_transition"' in resp.content.decode()
     assert LeaderProfile.objects.get(pk=p.pk).status == "pending"
@@ -97,7 +95,7 @@ def test_a_wrong_transition_is_refused_inline(net: Net, ops: Client):
 def test_bindings_search_by_leader_code_and_by_buyer_phone(net: Net, ops: Client):
     a, b = net.leader(real_name="周团长"), net.leader(real_name="吴团长")
     phone = "13912345678"
-    buyer = make_phone_buyer(phone)
+    buyer = make_buyer(phone=phone)
     other = make_buyer()
     binding.touch(buyer=buyer, leader=a.user, channel="poster")
     binding.touch(buyer=other, leader=b.user, channel="link")

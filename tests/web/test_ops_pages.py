@@ -18,12 +18,12 @@ from shequn.demo import seeding as demo
 from shequn.orders import services as order_services
 from shequn.orders.models import Order
 from shequn.payments.models import PaymentNotification, Refund
-from tests.web.order_helpers import make_buyer, place_order_for, place_paid_order, resident_id
+from tests.builders import make_buyer, place_order_for, place_paid_order, resident_id
 
 pytestmark = pytest.mark.django_db
 
 # A valid resident ID used only here, so its plain digits are recognisable in HTML.
-KNOWN_ID = resident_id("32010219770815123")
+KNOWN_ID = resident_id("320102", "19770815", "123")
 KNOWN_PHONE = "13755556666"
 HX = {"HTTP_HX_REQUEST": "true"}
 

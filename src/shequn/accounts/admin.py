@@ -1,9 +1,13 @@
+"""Users in the admin. One-time sign-in codes are deliberately not registered: a
+row (even without its hash) tells who signs in when and from where, and no
+operator task needs them (tests/accounts/test_admin.py)."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from shequn.accounts.models import OneTimeCode, User
+from shequn.accounts.models import User
 
 
 @admin.register(User)
@@ -15,16 +19,3 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("phone_masked",)
     fieldsets = (*(BaseUserAdmin.fieldsets or ()),
                  ("社群 Shequn", {"fields": ("display_name", "phone_masked")}))
-
-
-@admin.register(OneTimeCode)
-class OneTimeCodeAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "expires_at", "attempts", "used_at", "ip")
-    fields = ("created_at", "expires_at", "attempts", "used_at", "ip")
-    readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -36,14 +36,15 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 FUNNEL_HEADER = ("dimension", "key", "label", "shares", "visits", "visitors", "orders",
-                 "goods_value", "conversion")
+                 "checkouts", "goods_value", "conversion")
 
 
 def funnel_csv(dimension: str, since: dt.datetime | None = None,
                until: dt.datetime | None = None) -> str:
     rows = funnels.funnel(dimension, since, until)
     return to_csv(FUNNEL_HEADER, ([dimension, r.key, r.label, r.shares, r.visits, r.visitors,
-                                   r.orders, r.goods_value, r.conversion] for r in rows))
+                                   r.orders, r.checkouts, r.goods_value, r.conversion]
+                                  for r in rows))
 
 
 def k_factor_csv(since: dt.datetime | None = None) -> str:

@@ -9,9 +9,14 @@ Definitions (the same in every view and export):
   ``valid=True``); **visitors** are distinct browser sessions.
 - **order**: an order attributed to a leader (``Order.leader`` set), paid and not
   refunded or cancelled (paid / shipped / delivered / completed), counted by the time
-  it was paid; **goods value** is what the buyer paid for the goods (order
-  ``goods_value`` minus ``discount``; per product the lines' ``goods_value``).
-- **conversion** = orders / visits (None when there were no visits).
+  it was paid; **goods value** is what the buyer paid for the goods and kept
+  paid (order ``goods_value`` minus ``discount``, per product the lines'
+  ``goods_value``; less the goods refunded by returns). An order every unit of
+  which was returned and refunded is ``refunded`` and is no order here.
+- **checkouts**: the buyer's checkouts among those orders. One checkout whose basket
+  ships from two warehouses (or two sellers) makes two customs orders; it is one
+  purchase decision, so conversion counts checkouts, not orders.
+- **conversion** = checkouts / visits (None when there were no visits).
 
 Each funnel is three grouped queries (visits, orders, names), whatever the number of
 rows."""
@@ -24,12 +29,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from shequn.accounts.models import User
 from shequn.catalog.models import Product
-from shequn.orders.models import Order, OrderLine
+from shequn.orders.models import AfterSale, AfterSaleLine, Order, OrderLine
+from shequn.orders.selectors import MONEY
 from shequn.shops.models import ShareVisit
 
 S = Order.State
@@ -49,14 +66,15 @@ class FunnelRow:
     visits: int = 0
     visitors: int = 0
     orders: int = 0
+    checkouts: int = 0
     goods_value: Decimal = ZERO
 
     @property
     def conversion(self) -> Decimal | None:
-        """Orders per visit, as a fraction with 4 places (None without visits)."""
+        """Checkouts per visit, as a fraction with 4 places (None without visits)."""
         if not self.visits:
             return None
-        return (Decimal(self.orders) / Decimal(self.visits)).quantize(Decimal("0.0001"))
+        return (Decimal(self.checkouts) / Decimal(self.visits)).quantize(Decimal("0.0001"))
 
     @property
     def conversion_pct(self) -> str:
@@ -66,7 +84,8 @@ class FunnelRow:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "shares": self.shares,
                 "visits": self.visits, "visitors": self.visitors, "orders": self.orders,
-                "goods_value": self.goods_value, "conversion": self.conversion}
+                "checkouts": self.checkouts, "goods_value": self.goods_value,
+                "conversion": self.conversion}
 
 
 def share_key() -> Concat:
@@ -102,6 +121,23 @@ def sales(since: dt.datetime | None = None, until: dt.datetime | None = None,
     return qs
 
 
+def _refunded_goods(rows: QuerySet[AfterSale] | QuerySet[AfterSaleLine], key: str
+                   ) -> Coalesce:
+    """Goods value given back by the refunded returns of the outer order / line."""
+    done = (rows.filter(**{key: OuterRef("pk")}).values(key)
+            .annotate(s=Sum("goods_refund")).values("s")[:1])
+    return Coalesce(Subquery(done), Value(ZERO))
+
+
+def order_goods(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """``qs`` with ``kept_goods``: goods paid for, less discount and refunded goods."""
+    refunded = _refunded_goods(AfterSale.objects.filter(state=AfterSale.State.REFUNDED),
+                               "order")
+    return qs.annotate(kept_goods=ExpressionWrapper(
+        F("goods_value") - F("discount") - refunded, output_field=MONEY))
+
+
+CHECKOUTS = Count("checkout_id", distinct=True)
 _VISIT_AGG = {"shares": Count(share_key(), distinct=True), "visits": Count("pk"),
               "visitors": Count("session_key", distinct=True,
                                 filter=~Q(session_key=""))}
@@ -117,7 +153,8 @@ def _rows(visit_groups: Iterable[Mapping[str, Any]], order_groups: Iterable[Mapp
     for g in order_groups:
         key = str(g["k"])
         row = rows.setdefault(key, FunnelRow(key=key, label=labels.get(key, key)))
-        row.orders, row.goods_value = g["orders"], g["goods"] or ZERO
+        row.orders, row.checkouts = g["orders"], g["checkouts"]
+        row.goods_value = g["goods"] or ZERO
     return sorted(rows.values(), key=lambda r: (-r.orders, -r.visits, r.key))
 
 
@@ -130,8 +167,8 @@ def funnel_by_leader(since: dt.datetime | None = None,
                      until: dt.datetime | None = None) -> list[FunnelRow]:
     visits = list(valid_visits(since, until, None).filter(leader__isnull=False)
                   .values(k=F("leader_id")).annotate(**_VISIT_AGG).order_by())
-    orders = list(sales(since, until).values(k=F("leader_id")).annotate(
-        orders=Count("pk"), goods=Sum(F("goods_value") - F("discount"))).order_by())
+    orders = list(order_goods(sales(since, until)).values(k=F("leader_id")).annotate(
+        orders=Count("pk"), checkouts=CHECKOUTS, goods=Sum("kept_goods")).order_by())
     ids = {g["k"] for g in visits} | {g["k"] for g in orders}
     return _rows(visits, orders, _user_labels(ids))
 
@@ -140,8 +177,9 @@ def funnel_by_channel(since: dt.datetime | None = None, until: dt.datetime | Non
                       leader: Any | None = None) -> list[FunnelRow]:
     visits = list(valid_visits(since, until, leader).values(k=F("channel"))
                   .annotate(**_VISIT_AGG).order_by())
-    orders = list(sales(since, until, leader).values(k=F("attribution_channel")).annotate(
-        orders=Count("pk"), goods=Sum(F("goods_value") - F("discount"))).order_by())
+    orders = list(order_goods(sales(since, until, leader)).values(
+        k=F("attribution_channel")).annotate(orders=Count("pk"), checkouts=CHECKOUTS,
+                                              goods=Sum("kept_goods")).order_by())
     labels = {c: f"{zh} {en}" for c, (zh, en) in CHANNEL_LABELS.items()}
     rows = _rows(visits, orders, labels)
     # Every channel appears, also with zeros, so charts and exports keep their shape.
@@ -157,9 +195,15 @@ def funnel_by_product(since: dt.datetime | None = None, until: dt.datetime | Non
     both; goods value is that product's lines only)."""
     visits = list(valid_visits(since, until, leader).filter(listing__isnull=False)
                   .values(k=F("listing__product_id")).annotate(**_VISIT_AGG).order_by())
-    lines = OrderLine.objects.filter(order__in=sales(since, until, leader))
+    refunded = _refunded_goods(
+        AfterSaleLine.objects.filter(after_sale__state=AfterSale.State.REFUNDED), "line")
+    lines = (OrderLine.objects.filter(order__in=sales(since, until, leader))
+             .annotate(kept_goods=ExpressionWrapper(F("goods_value") - refunded,
+                                                   output_field=MONEY)))
     orders = list(lines.values(k=F("sku__product_id")).annotate(
-        orders=Count("order_id", distinct=True), goods=Sum("goods_value")).order_by())
+        orders=Count("order_id", distinct=True),
+        checkouts=Count("order__checkout_id", distinct=True),
+        goods=Sum("kept_goods")).order_by())
     ids = {g["k"] for g in visits} | {g["k"] for g in orders}
     labels = {str(pk): name for pk, name in
               Product.objects.filter(pk__in=ids).values_list("pk", "name")}
@@ -184,5 +228,6 @@ def totals(rows: list[FunnelRow]) -> FunnelRow:
         total.visits += r.visits
         total.visitors += r.visitors
         total.orders += r.orders
+        total.checkouts += r.checkouts
         total.goods_value += r.goods_value
     return total

@@ -1,5 +1,6 @@
-"""The numbers on a leader's dashboard: visits, orders, conversion, goods value and
-commission for today, 7 and 30 days, plus a daily series for the charts.
+"""The numbers on a leader's dashboard: visits, orders, conversion (checkouts per
+visit, as in analytics.funnels), goods value and commission for today, 7 and 30
+days, plus a daily series for the charts.
 
 Two queries for the three windows (conditional aggregates), two more for the daily
 series, one for the commission figures."""
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from shequn.analytics.funnels import ZERO, sales, valid_visits
 from shequn.analytics.periods import PERIODS, Period, day_range, local_midnight
+from shequn.orders.selectors import net_paid
 
 
 @dataclass
@@ -25,7 +27,8 @@ class PeriodStats:
     visits: int = 0
     visitors: int = 0
     orders: int = 0
-    gmv: Decimal = ZERO  # amount actually paid on the attributed sales
+    checkouts: int = 0  # conversion counts checkouts (see analytics.funnels)
+    gmv: Decimal = ZERO  # paid on the attributed sales, less the refunds of returns
     commission_pending: Decimal = ZERO
     commission_settled: Decimal = ZERO
     extra: dict[str, Any] = field(default_factory=dict)
@@ -34,7 +37,7 @@ class PeriodStats:
     def conversion_pct(self) -> str:
         if not self.visits:
             return "—"
-        return f"{Decimal(self.orders) * 100 / Decimal(self.visits):.1f}%"
+        return f"{Decimal(self.checkouts) * 100 / Decimal(self.visits):.1f}%"
 
 
 def commission_by_period(leader: Any, starts: dict[str, dt.datetime]
@@ -65,14 +68,16 @@ def leader_summary(leader: Any, now: dt.datetime | None = None) -> list[PeriodSt
         vagg[f"{key}_u"] = Count("session_key", distinct=True,
                                  filter=Q(at__gte=start) & ~Q(session_key=""))
         oagg[f"{key}_n"] = Count("pk", filter=Q(paid_at__gte=start))
-        oagg[f"{key}_g"] = Sum("actual_paid", filter=Q(paid_at__gte=start))
+        oagg[f"{key}_c"] = Count("checkout_id", distinct=True, filter=Q(paid_at__gte=start))
+        oagg[f"{key}_g"] = Sum(net_paid(), filter=Q(paid_at__gte=start))
     v = valid_visits(oldest, None, leader).aggregate(**vagg)
     o = sales(oldest, None, leader).aggregate(**oagg)
     commission = commission_by_period(leader, starts)
     out = []
     for p in PERIODS:
         stats = PeriodStats(p, visits=v[f"{p.key}_v"], visitors=v[f"{p.key}_u"],
-                            orders=o[f"{p.key}_n"], gmv=o[f"{p.key}_g"] or ZERO)
+                            orders=o[f"{p.key}_n"], checkouts=o[f"{p.key}_c"],
+                            gmv=o[f"{p.key}_g"] or ZERO)
         stats.commission_pending, stats.commission_settled = commission[p.key]
         out.append(stats)
     return out
@@ -90,10 +95,10 @@ def daily_series(leader: Any, days: int = 30, now: dt.datetime | None = None
                   .annotate(n=Count("pk")).order_by().values_list("day", "n"))
     orders = {r["day"]: r for r in sales(since, None, leader)
               .annotate(day=TruncDate("paid_at", tzinfo=tz)).values("day")
-              .annotate(n=Count("pk"), g=Sum(F("actual_paid"))).order_by()}
+              .annotate(n=Count("pk"), g=Sum(net_paid())).order_by()}
     return {
         "days": [d.isoformat() for d in dates],
         "visits": [visits.get(d, 0) for d in dates],
         "orders": [orders[d]["n"] if d in orders else 0 for d in dates],
-        "gmv": [str(orders[d]["g"] or ZERO) if d in orders else "0.00" for d in dates],
+        "gmv": [f"{orders[d]['g'] or ZERO:.2f}" if d in orders else "0.00" for d in dates],
     }

@@ -15,9 +15,10 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 
 from shequn.analytics.funnels import CHANNEL_LABELS, SALE_STATES, ZERO
 from shequn.core import clock
-from shequn.core.pii import mask_name
+from shequn.core.pii import mask_person
 from shequn.distribution.models import CustomerBinding, LeaderProfile
 from shequn.orders.models import Order
+from shequn.orders.selectors import net_paid
 
 ACTIVE_DAYS = 30
 
@@ -26,15 +27,6 @@ def profile_of(user: Any) -> LeaderProfile | None:
     if user is None or not getattr(user, "pk", None):
         return None
     return LeaderProfile.objects.filter(user_id=user.pk).first()
-
-
-def masked_user(display_name: str, phone_masked: str, username: str = "") -> str:
-    """What a leader may see of a buyer: a masked name, else the masked phone."""
-    if display_name:
-        return mask_name(display_name)
-    if phone_masked:
-        return phone_masked
-    return mask_name(username) if username else "—"
 
 
 @dataclass
@@ -63,11 +55,11 @@ def customers_of(profile: LeaderProfile, limit: int = 200) -> list[CustomerRow]:
           .annotate(last_number=Subquery(last.values("number")[:1]),
                     last_at=Subquery(last.values("created_at")[:1]),
                     n_orders=Subquery(sales.annotate(n=Count("pk")).values("n")[:1]),
-                    spent=Subquery(sales.annotate(s=Sum("actual_paid")).values("s")[:1]))
+                    spent=Subquery(sales.annotate(s=Sum(net_paid())).values("s")[:1]))
           .values("buyer__display_name", "buyer__phone_masked", "buyer__username", "channel",
                   "bound_at", "last_number", "last_at", "n_orders", "spent")
           .order_by("-bound_at")[:limit])
-    return [CustomerRow(name=masked_user(r["buyer__display_name"], r["buyer__phone_masked"],
+    return [CustomerRow(name=mask_person(r["buyer__display_name"], r["buyer__phone_masked"],
                                          r["buyer__username"]),
                         channel=r["channel"], bound_at=r["bound_at"],
                         last_order_number=r["last_number"], last_order_at=r["last_at"],
@@ -120,7 +112,7 @@ def children(root: LeaderProfile, parent: LeaderProfile, limit: int = 100) -> li
                   last_order_at=Subquery(sales.annotate(m=Max("paid_at")).values("m")[:1]))
         .select_related("user").order_by("id")[:limit])
     return [TeamRow(profile_id=p.pk,
-                    name=p.real_name_masked or masked_user(
+                    name=p.real_name_masked or mask_person(
                         p.user.display_name, p.phone_masked, p.user.username),
                     status=p.status, status_label=p.get_status_display(),
                     grade_label=p.get_grade_display(), joined_at=p.decided_at,

@@ -95,11 +95,11 @@ def lines_for_leader(leader: Any, *, state: str | None = None, limit: int = 50,
                      offset: int = 0) -> list[LineRow]:
     """A leader's own commission lines, newest first, buyer masked."""
     qs = (CommissionLine.objects.filter(leader_id=getattr(leader, "pk", leader))
-          .select_related("order", "order_line").order_by("-created_at", "-id"))
+          .select_related("order__user", "order_line").order_by("-created_at", "-id"))
     if state:
         qs = qs.filter(state=state)
     return [LineRow(id=c.pk, order_number=c.order.number,
-                    buyer=pii.mask_name(c.order.buyer_name), product=c.order_line.name,
+                    buyer=pii.mask_user(c.order.user), product=c.order_line.name,
                     qty=c.qty, base=c.base, amount=c.amount,
                     reversed_amount=c.reversed_amount, clawed_amount=c.clawed_amount,
                     state=c.state, state_label=c.get_state_display(),

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 from functools import lru_cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -65,3 +66,24 @@ def mask_name(name: str) -> str:
     if len(s) <= 1:
         return s
     return s[0] + "*" * (len(s) - 1)
+
+
+def mask_person(name: str = "", phone_masked: str = "", username: str = "") -> str:
+    """How a person (a customer, a leader) is shown to someone who may not see who
+    they are, the same on every page: their account's name masked; without one the
+    masked phone; else the username masked; else "—". Pages that show a customer
+    pass the account's fields (``display_name``, ``phone_masked``, ``username``),
+    never an order's real-name snapshot, so a customer looks the same in the
+    customer list, the orders and the commission lines."""
+    if name.strip():
+        return mask_name(name)
+    if phone_masked:
+        return phone_masked
+    return mask_name(username) if username.strip() else "—"
+
+
+def mask_user(user: Any) -> str:
+    """:func:`mask_person` for a user object."""
+    return mask_person(getattr(user, "display_name", "") or "",
+                       getattr(user, "phone_masked", "") or "",
+                       getattr(user, "username", "") or "")

@@ -109,6 +109,23 @@ class Order(models.Model):
     def address(self) -> str:
         return regions.join_names(self.province, self.city, self.district) + self.address_detail
 
+    @property
+    def refund_status(self) -> str:
+        """``"full"`` once all the money went back (a refund before shipping, or
+        returns refunded for every unit: the order is then ``refunded``),
+        ``"partial"`` while some returns were refunded, ``""`` otherwise."""
+        if self.state == self.State.REFUNDED:
+            return "full"
+        return "partial" if self.refunded_total > 0 else ""
+
+    @property
+    def net_paid(self) -> Decimal:
+        """What the buyer paid and kept paid: nothing for a refunded order, the
+        amount paid less the refunds of returns otherwise (see ``NET_PAID``)."""
+        if self.state == self.State.REFUNDED or self.paid_at is None:
+            return ZERO
+        return self.actual_paid - self.refunded_total
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

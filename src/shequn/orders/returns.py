@@ -222,7 +222,28 @@ def record_refund(after_sale_id: Any, *, refund_no: str) -> bool:
                     lines=[events.ReturnedLine(line_id=str(line.line_id), qty=line.qty,
                                                goods_refund=str(line.goods_refund))
                            for line in lines]).emit()
+    if not _units_left(order):
+        _transition(order, S.REFUNDED, note=f"全部退货已退款 all items returned and refunded "
+                                            f"(return #{after_sale.pk})")
     return True
+
+
+def _units_left(order: Order) -> int:
+    """Units of ``order`` not yet returned and refunded."""
+    refunded = (AfterSaleLine.objects.filter(after_sale__order=order,
+                                             after_sale__state=AfterSale.State.REFUNDED)
+                .aggregate(n=Sum("qty"))["n"] or 0)
+    bought = OrderLine.objects.filter(order=order).aggregate(n=Sum("qty"))["n"] or 0
+    return int(bought) - int(refunded)
+
+
+def can_request_return(order: Order) -> bool:
+    """Whether the buyer may ask to return something now: the order is within the
+    return period and some unit is neither returned nor in a pending request."""
+    if not _returnable(order):
+        return False
+    done = _already_returned(order)
+    return any(line.qty > done.get(line.pk, 0) for line in order.lines.all())
 
 
 @transaction.atomic

@@ -4,12 +4,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
 
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order
 
 S = Order.State
+
+# Paid and not refunded: the money was received and has not all gone back. An order
+# whose every unit was returned and refunded is ``refunded`` (orders.returns), so
+# it leaves these states.
+PAID_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def net_paid() -> ExpressionWrapper:
+    """SQL for what the buyer paid and kept paid on an order in ``PAID_STATES``:
+    the amount paid less the refunds of its returns (``Order.net_paid`` in Python)."""
+    return ExpressionWrapper(F("actual_paid") - F("refunded_total"), output_field=MONEY)
 
 
 def orders_for_user(user: Any) -> QuerySet[Order]:

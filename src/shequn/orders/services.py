@@ -34,8 +34,9 @@ ALLOWED: dict[str, set[str]] = {
     S.PAID: {S.SHIPPED, S.REFUNDED},
     S.ON_HOLD: {S.PAID, S.REFUNDED},
     S.SHIPPED: {S.DELIVERED},
-    S.DELIVERED: {S.COMPLETED},
-    S.COMPLETED: set(),
+    # Returns refunded for every unit make a delivered or completed order refunded.
+    S.DELIVERED: {S.COMPLETED, S.REFUNDED},
+    S.COMPLETED: {S.REFUNDED},
     S.CANCELLED: set(),
     S.REFUNDED: set(),
 }
@@ -203,7 +204,10 @@ def mark_refunded(order_id: Any, *, actor: Any = None, reason: str) -> bool:
     order = _lock(order_id)
     if order.state == S.REFUNDED:
         return False
-    if not _transition(order, S.REFUNDED, actor=actor, note=reason):
+    # Goods that left the warehouse come back through returns (orders.returns),
+    # never through a full refund that would restock what is not there.
+    if order.state not in (S.PAID, S.ON_HOLD) or not _transition(
+            order, S.REFUNDED, actor=actor, note=reason):
         raise OrderError.INVALID_TRANSITION.error(state=order.state, to=S.REFUNDED)
     stock_services.restock(order.number, note="restock")
     quota.refund(order.number)

@@ -25,8 +25,9 @@ from shequn.catalog.selectors import product_list
 from shequn.commission.selectors import ProductCommission, product_commissions
 from shequn.core import clock
 from shequn.core.errors import DomainError
-from shequn.core.pii import mask_name
+from shequn.core.pii import mask_user
 from shequn.orders.models import Order
+from shequn.orders.selectors import net_paid
 from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
 from shequn.shops.selectors import shop_listings, shops_of
@@ -62,7 +63,7 @@ def shop_stats(shop: Shop, leader: Any) -> dict[str, Any]:
     today = _today_start()
     visits = ShareVisit.objects.filter(shop=shop, valid=True)
     sales = Order.objects.filter(leader=leader, state__in=SALE_STATES).aggregate(
-        n=Count("pk"), gmv=Sum("actual_paid"))
+        n=Count("pk"), gmv=Sum(net_paid()))
     return {"visits_today": visits.filter(at__gte=today).count(),
             "visits_7d": visits.filter(at__gte=today - dt.timedelta(days=6)).count(),
             "orders": sales["n"] or 0, "gmv": sales["gmv"] or Decimal("0.00")}
@@ -234,11 +235,11 @@ def share(request: HttpRequest) -> HttpResponse:
 @require_GET
 @leader_only
 def orders(request: HttpRequest) -> HttpResponse:
-    qs = (Order.objects.filter(leader=request.user.pk).select_related("shop")
+    qs = (Order.objects.filter(leader=request.user.pk).select_related("shop", "user")
           .prefetch_related("lines").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
              "state_label": o.get_state_display(), "state_en": STATE_EN.get(o.state, o.state),
-             "buyer": mask_name(o.buyer_name), "amount": o.actual_paid,
+             "buyer": mask_user(o.user), "amount": o.actual_paid,
              "items": [(line.name, line.qty) for line in o.lines.all()],
              "counts": o.state in SALE_STATES}
             for o in qs]

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequn.accounts.models import User
 from shequn.analytics import exports, fission, funnels
-from shequn.analytics.network import masked_user
 from shequn.analytics.periods import local_midnight, local_today
 from shequn.commission import reports
 from shequn.commission import selectors as commission_reads
@@ -166,8 +165,7 @@ def bindings(request: HttpRequest) -> HttpResponse:
                 history = network_reads.binding_history(User(pk=buyer_ids[0]))
         rows = list(qs.order_by("-bound_at")[:200])
         for b in rows:
-            b.buyer_masked = masked_user(b.buyer.display_name,  # type: ignore[attr-defined]
-                                         b.buyer.phone_masked, b.buyer.username)
+            b.buyer_masked = pii.mask_user(b.buyer)  # type: ignore[attr-defined]
     ctx = {"nav": "bindings", "rows": rows, "history": history, "leader_q": leader_q,
            "phone_masked": pii.mask_phone(phone) if phone else "", "searched": searched,
            "error": error}
@@ -205,8 +203,7 @@ def settlement_run(request: HttpRequest) -> HttpResponse:
 
 def _decorate_withdrawal(w: Withdrawal) -> Withdrawal:
     w.state_en = WD_STATE_EN.get(w.state, w.state)  # type: ignore[attr-defined]
-    w.leader_masked = masked_user(w.leader.display_name,  # type: ignore[attr-defined]
-                                  w.leader.phone_masked, w.leader.username)
+    w.leader_masked = pii.mask_user(w.leader)  # type: ignore[attr-defined]
     return w
 
 

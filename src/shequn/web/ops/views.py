@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import OPERATOR, role_required
+from shequn.analytics import gmv as figures
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog, OutboxEvent
@@ -133,10 +133,7 @@ def _order_or_404(number: str) -> Order:
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = _local_midnight(_today())
     all_orders = Order.objects.all()
-    gmv = (all_orders.filter(state__in=GMV_STATES).aggregate(s=Sum("actual_paid"))["s"]
-           or Decimal("0.00"))
-    gmv_today = (all_orders.filter(state__in=GMV_STATES, created_at__gte=today)
-                 .aggregate(s=Sum("actual_paid"))["s"] or Decimal("0.00"))
+    gmv, gmv_today = figures.gmv(), figures.gmv(created_since=today)
     per_day = orders_per_day()
     chart = {"days": [d["day"][5:] for d in per_day], "orders": [d["n"] for d in per_day],
              "paid": [d["paid"] for d in per_day]}
@@ -145,7 +142,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counts": state_counts(today),
         "orders_today": all_orders.filter(created_at__gte=today).count(),
         "orders_all": all_orders.count(),
-        "gmv": gmv, "gmv_today": gmv_today,
+        "gmv": gmv, "gmv_today": gmv_today, "refunds": figures.refund_counts(),
         "per_day": per_day, "chart": chart,
         "backlog": _outbox_backlog(),
     }

@@ -354,12 +354,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    from shequn.orders.returns import can_request_return
     from shequn.orders.selectors import get_order_for_user, timeline
 
     order = get_order_for_user(request.user, number)
     return render(request, "store/order_detail.html", {
         "order": order, "lines": list(order.lines.all()), "steps": timeline(order),
-        "tab": "orders",
+        "tab": "orders", "can_return": can_request_return(order),
     })
 
 

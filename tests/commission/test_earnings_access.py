@@ -1,5 +1,5 @@
-"""Review fix (issue 3): the commission API stays open to a terminated leader,
-whose LEADER role is gone but whose money is not; a plain buyer is refused."""
+"""Who may use the commission API: a terminated leader, whose LEADER role is gone
+but whose money is not, still reads balances and withdraws; a plain buyer is refused."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from django.test import Client
 from shequn.commission import selectors
 from shequn.commission.models import CommissionLine, Withdrawal
 from shequn.distribution import applications
-from tests.analytics.builders import Net, complete
-from tests.commission.conftest import make_leader, paid_order
-from tests.web.order_helpers import make_buyer
+from tests.builders import Net, complete, leader_and_shop, make_buyer, paid_order
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commission"
@@ -46,7 +44,7 @@ def test_role_revoked_without_profile_but_with_postings_still_reads(sku, default
     from shequn.accounts import roles
     from shequn.commission import services
 
-    user, shop = make_leader()
+    user, shop = leader_and_shop()
     complete(paid_order(shop, sku))
     services.settle_due()
     roles.revoke(user, roles.LEADER)
