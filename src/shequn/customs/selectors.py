@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from shequn.core import clock
 from shequn.core.models import OutboxEvent
@@ -258,8 +259,7 @@ def release_times(days: int = 14, now: dt.datetime | None = None,
 @dataclass(frozen=True)
 class ClearanceStep:
     key: str
-    label: str
-    label_en: str
+    label: str  # in the request's language
     done: bool
     at: dt.datetime | None = None
 
@@ -271,9 +271,8 @@ class Clearance:
     state: str
     steps: list[ClearanceStep] = field(default_factory=list)
     ended: str = ""          # "rejected" / "cancelled" / ""
-    headline: str = ""       # e.g. 海关退单，已原路退款
-    headline_en: str = ""
-    reason: str = ""
+    headline: str = ""       # e.g. 海关退单，已原路退款 (in the request's language)
+    reason: str = ""         # as customs wrote it
     at: dt.datetime | None = None
 
 
@@ -307,27 +306,23 @@ def clearance_for(order: Order) -> Clearance | None:
     past_review = state in (D.ACCEPTED, D.REVIEW, D.INSPECTION, D.RELEASED, D.CLOSED)
     released = state in (D.RELEASED, D.CLOSED) or declaration.released_at is not None
     steps = [
-        ClearanceStep("declaring", "申报中", "Declared to customs", True, declaration.created_at),
-        ClearanceStep("review", "海关审核", "Customs review",
+        ClearanceStep("declaring", _("Declared to customs"), True, declaration.created_at),
+        ClearanceStep("review", _("Customs review"),
                       past_review or reviewed_at is not None, reviewed_at),
-        ClearanceStep("released", "已放行", "Released by customs", released,
-                      declaration.released_at),
-        ClearanceStep("shipped", "已发货", "Shipped", order.shipped_at is not None,
-                      order.shipped_at),
+        ClearanceStep("released", _("Released by customs"), released, declaration.released_at),
+        ClearanceStep("shipped", _("Shipped"), order.shipped_at is not None, order.shipped_at),
     ]
     refunded = order.state == Order.State.REFUNDED
     if state == D.REJECTED:
         return Clearance(
             state=state, steps=[s for s in steps if s.done], ended="rejected",
-            headline="海关退单，已原路退款" if refunded else "海关退单，退款处理中",
-            headline_en=("Customs rejected the order; paid back to your payment method"
-                         if refunded else "Customs rejected the order; refund in progress"),
+            headline=(_("Customs rejected the order; paid back to your payment method")
+                      if refunded else _("Customs rejected the order; refund in progress")),
             reason=plain_reason(declaration.status_info), at=declaration.changed_at)
     if state == D.CANCELLED:
         return Clearance(
             state=state, steps=[s for s in steps if s.done], ended="cancelled",
-            headline="清关申报已撤销，已原路退款" if refunded else "清关申报已撤销，退款处理中",
-            headline_en=("Customs declaration withdrawn; paid back to your payment method"
-                         if refunded else "Customs declaration withdrawn; refund in progress"),
+            headline=(_("Customs declaration withdrawn; paid back to your payment method")
+                      if refunded else _("Customs declaration withdrawn; refund in progress")),
             reason=plain_reason(declaration.status_info), at=declaration.changed_at)
     return Clearance(state=state, steps=steps)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order
@@ -31,10 +33,12 @@ class Step:
     label: str
     at: dt.datetime | None
     done: bool
+    note: str = ""  # as recorded (the hold reason), shown as data beside the label
 
 
-_HAPPY = [(S.PENDING_PAYMENT, "已下单 待付款"), (S.PAID, "已付款"), (S.SHIPPED, "已发货"),
-          (S.DELIVERED, "已签收"), (S.COMPLETED, "已完成")]
+_HAPPY = [(S.PENDING_PAYMENT, gettext_lazy("Ordered, awaiting payment")),
+          (S.PAID, gettext_lazy("Paid")), (S.SHIPPED, gettext_lazy("Shipped")),
+          (S.DELIVERED, gettext_lazy("Delivered")), (S.COMPLETED, gettext_lazy("Completed"))]
 
 
 def timeline(order: Order) -> list[Step]:
@@ -42,10 +46,12 @@ def timeline(order: Order) -> list[Step]:
     the path up to a cancellation, hold or refund."""
     reached: dict[str, dt.datetime] = {S.PENDING_PAYMENT: order.created_at}
     reached.update({h.to_state: h.at for h in order.history.all()})
-    steps = [Step(state, label, reached.get(state), state in reached) for state, label in _HAPPY]
+    steps = [Step(state, str(label), reached.get(state), state in reached)
+             for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):
         if state in reached:
-            label = {S.ON_HOLD: f"待核实：{order.hold_reason}", S.CANCELLED: "已取消",
-                     S.REFUNDED: "已退款"}[state]
-            steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True)]
+            label = {S.ON_HOLD: _("Being verified"), S.CANCELLED: _("Cancelled"),
+                     S.REFUNDED: _("Refunded")}[state]
+            note = order.hold_reason if state == S.ON_HOLD else ""
+            steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True, note)]
     return steps

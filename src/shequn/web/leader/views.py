@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import LEADER, role_required
@@ -37,11 +38,6 @@ S = Order.State
 
 # Attributed sales that count: paid and not refunded or cancelled.
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
-
-STATE_EN: dict[str, str] = {
-    S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
-    S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
-    S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
 
 leader_only = role_required(LEADER)
 
@@ -71,10 +67,6 @@ def _no_shop(request: HttpRequest) -> HttpResponse:
     return render(request, "leader/no_shop.html", {"nav": "home"})
 
 
-def _error_text(err: DomainError) -> str:
-    return f"{err.message} {err.message_en}"
-
-
 # --------------------------------------------------------------------------- home
 
 @require_GET
@@ -87,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
     series = daily_series(request.user, days=30)
     ctx = {"nav": "home", "shop": shop, "stats": shop_stats(shop, request.user),
            "summary": summary, "series": series,
+           "chart_names": {"visits": _("Visits"), "orders": _("Orders"), "gmv": _("GMV")},
            "series_rows": list(zip(series["days"], series["visits"], series["orders"],
                                    series["gmv"], strict=True))[::-1],
            "shop_url": request.build_absolute_uri(reverse("store:shop", args=[shop.slug]))}
@@ -103,7 +96,7 @@ def shop_update(request: HtmxHttpRequest) -> HttpResponse:
     error, ok, status = None, "", 200
     try:
         shop_services.update_shop(shop, request.user, name, intro)
-        ok = "已保存 Saved"
+        ok = _("Saved")
     except DomainError as err:
         error, status = err, err.status
         shop.refresh_from_db()
@@ -111,7 +104,7 @@ def shop_update(request: HtmxHttpRequest) -> HttpResponse:
         ctx = {"shop": shop, "ok": ok, "error": error, "form_name": name, "form_intro": intro}
         return render(request, "leader/_shop_form.html", ctx, status=status)
     if error is not None:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.message)
     else:
         messages.success(request, ok)
     return redirect("leader:home")
@@ -126,7 +119,7 @@ def shop_create(request: HttpRequest) -> HttpResponse:
         shop_services.create_shop(request.user, request.POST.get("slug", ""),
                                   request.POST.get("name", ""), request.POST.get("intro", ""))
     except DomainError as err:
-        messages.error(request, _error_text(err))
+        messages.error(request, err.message)
     return redirect("leader:home")
 
 
@@ -187,7 +180,7 @@ def toggle_listing(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
         listing = Listing.objects.filter(shop=shop, product_id=product_id).first()
     if not request.htmx:
         if error is not None:
-            messages.error(request, _error_text(error))
+            messages.error(request, error.message)
         return redirect("leader:products")
     if product is None:
         assert listing is not None  # product is None only for an existing listing
@@ -201,7 +194,7 @@ def toggle_listing(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code, made locally (nothing is fetched)."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, title="二维码 QR code")
+    svg = segno.make(url, error="m").svg_inline(scale=4, title=_("QR code"))
     # Safe: segno writes only path data (the URL is encoded as modules, not text).
     return mark_safe(svg)  # noqa: S308
 
@@ -238,7 +231,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     qs = (Order.objects.filter(leader=request.user.pk).select_related("shop")
           .prefetch_related("lines").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
-             "state_label": o.get_state_display(), "state_en": STATE_EN.get(o.state, o.state),
+             "state_label": o.get_state_display(),
              "buyer": mask_name(o.buyer_name), "amount": o.actual_paid,
              "items": [(line.name, line.qty) for line in o.lines.all()],
              "counts": o.state in SALE_STATES}

@@ -1,6 +1,6 @@
 """Buyer store pages. Views only parse input, call the domains' selectors and
 services, and render; every rule lives in the domain code. A ``DomainError``
-becomes a page (or, for htmx, a fragment) with the Chinese message first."""
+becomes a page (or, for htmx, a fragment) with its message in the page's language."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
@@ -62,7 +63,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _not_found() -> DomainError:
-    return DomainError("not_found", "找不到该页面", "Not found", 404)
+    return DomainError("not_found", _("Page not found"), "Page not found", 404)
 
 
 # --------------------------------------------------------------------------- shop
@@ -130,8 +131,8 @@ def share_link(request: HttpRequest, token: str) -> HttpResponse:
         log.info("share link refused: %s", err.code)
         visit = None
     if visit is None or not visit.valid or visit.shop is None or not visit.shop.active:
-        messages.info(request, "分享链接无效或已过期，先逛逛店铺吧 · "
-                               "This share link is invalid or expired.")
+        messages.info(request, _("This share link is invalid or has expired; have a look "
+                                 "around the shops."))
         return redirect("/")
     shop = visit.shop
     from shequn.distribution.hooks import after_share_visit
@@ -188,7 +189,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "store/_added.html",
                       {"n_cart": cart_count_for(request), "sku": sku, "qty": qty})
-    messages.success(request, "已加入购物车 · Added to cart")
+    messages.success(request, _("Added to cart"))
     return redirect("store:cart")
 
 
@@ -280,7 +281,7 @@ def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
                                     identity_errors={field: err}, open_identity=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[IDENTITY_SESSION_KEY] = identity.pk
-        messages.success(request, "实名信息已保存 · Identity saved")
+        messages.success(request, _("Buyer's real name saved"))
         return redirect("store:checkout")
     if action == "add_address":
         data = {f: request.POST.get(f, "").strip() for f in ADDRESS_FIELDS}
@@ -294,7 +295,7 @@ def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
                                     address_errors={field: err}, open_address=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[ADDRESS_SESSION_KEY] = address.pk
-        messages.success(request, "收货地址已保存 · Address saved")
+        messages.success(request, _("Address saved"))
         return redirect("store:checkout")
     return redirect("store:checkout")
 
@@ -331,7 +332,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         url = start_payment(request.user, checkout_id)
     except DomainError as err:
         # The orders exist and wait for payment: the buyer can pay from the list.
-        messages.error(request, f"{err.message} · {err.message_en}")
+        messages.error(request, err.message)
         return redirect(f"{reverse('store:orders')}?checkout={checkout_id}")
     return redirect(url)
 

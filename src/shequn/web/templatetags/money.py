@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import gettext as _
 
 from shequn.core.money import q2
 
@@ -44,5 +45,6 @@ def trade_mode_en(code: str) -> str:
 
 @register.filter
 def trade_tag(code: str) -> str:
-    """Short tag for product cards: 保税 / 直邮."""
-    return {"1210": "保税", "9610": "直邮"}.get(str(code), "")
+    """Short tag for product cards: bonded (保税) / direct mail (直邮)."""
+    tags = {"1210": _("Bonded"), "9610": _("Direct mail")}
+    return tags.get(str(code), "")
