@@ -12,6 +12,8 @@ admin.site.login = throttled_admin_login(admin.site.login)  # type: ignore[metho
 urlpatterns = [
     path("", include("shequn.web.runtime.urls")),
     path("admin/", admin.site.urls),
+    # set_language: the footer's language switch posts here (a cookie remembers it).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("", include("shequn.web.urls")),
 ]
