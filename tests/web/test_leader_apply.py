@@ -32,7 +32,9 @@ def test_anonymous_is_sent_to_sign_in():
 def test_apply_then_status_shows_pending():
     c = member()
     html = c.get(reverse("store:apply")).content.decode()
-    assert "免费" in html and "no fee" in html and 'id="apply-form"' in html
+    assert "免费" in html and "no fee" not in html and 'id="apply-form"' in html
+    english = c.get(reverse("store:apply"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "no fee" in english and "免费" not in english
     resp = c.post(reverse("store:apply"), FORM)
     assert resp.status_code == 302
     profile = LeaderProfile.objects.get()
