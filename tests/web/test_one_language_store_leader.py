@@ -186,3 +186,40 @@ def test_a_leader_without_a_shop_sees_the_opening_form_in_one_language() -> None
         html = page(client, reverse("leader:home"), language)
         assert 'name="slug"' in html
         assert_one_language(html, language, "no shop yet")
+
+
+# --------------------------------------------------------------------------- posters
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_posters_are_drawn_in_one_language(monkeypatch: pytest.MonkeyPatch,
+                                           language: str) -> None:
+    """Every line a poster draws is in the leader's language; names stay as entered."""
+    from django.utils import translation
+
+    from shequn.distribution import posters
+    from tests.web.language import CJK, LATIN_WORD
+
+    drawn: list[str] = []
+    real_text = posters._text
+
+    def record(draw, xy, text, size, color):  # type: ignore[no-untyped-def]
+        drawn.append(text)
+        return real_text(draw, xy, text, size, color)
+
+    monkeypatch.setattr(posters, "_text", record)
+    net = Net()
+    url = "https://example.com/s/x/"
+    with translation.override(language):
+        posters.product_poster(product=net.sku.product, shop_name="小林的海淘铺", url=url,
+                               prices=[net.sku.price, net.sku.price + 1])
+        posters.shop_poster(shop_name="小店", intro="", url=url, leader_name="小林")
+        posters.invite_poster(leader_name="小林", url=url, code="ABCD2345")
+    data = ("小林的海淘铺", "小店", "小林", net.sku.product.name, "ABCD")
+    texts = [t for t in drawn if t.strip()]
+    for name in data:  # a name may be wrapped over lines: drop each piece of it
+        texts = [t.replace(name, "") for t in texts]
+    assert texts
+    if language == "en":
+        assert not [t for t in texts if CJK.search(t)], drawn
+    else:
+        assert not [t for t in texts if LATIN_WORD.search(t.replace("Shequn", ""))], drawn
