@@ -17,13 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from shequn.accounts.roles import LEADER, forbidden_response
 from shequn.commission import conf as commission_conf
 from shequn.commission import selectors as reads
 from shequn.commission import services as commission
 from shequn.core.errors import DomainError
 from shequn.distribution.services import may_access_earnings
 from shequn.web.htmx import HtmxHttpRequest
+from shequn.web.leader.views import not_a_leader
 
 
 def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,7 +35,7 @@ def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "/login/")
         if not may_access_earnings(request.user):
-            return forbidden_response(request, LEADER)
+            return not_a_leader(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 import segno
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from shequn.accounts.roles import LEADER, role_required
+from shequn.accounts.roles import LEADER, forbidden_response, has_role
 from shequn.analytics.leader_stats import daily_series, leader_summary
 from shequn.catalog.models import Product
 from shequn.catalog.selectors import product_list
@@ -27,6 +30,7 @@ from shequn.commission.selectors import ProductCommission, product_commissions
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.pii import mask_name
+from shequn.distribution.selectors import profile_for
 from shequn.orders.models import Order
 from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
@@ -39,7 +43,30 @@ S = Order.State
 # Attributed sales that count: paid and not refunded or cancelled.
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 
-leader_only = role_required(LEADER)
+
+
+def leader_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Leader pages: anonymous → sign-in; someone who applied but is not (or no longer)
+    a leader sees where their application stands; anyone else gets the 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "/login/")
+        if not has_role(request.user, LEADER):
+            return not_a_leader(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def not_a_leader(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    if profile is None or request.headers.get("HX-Request") \
+            or "application/json" in request.headers.get("Accept", ""):
+        return forbidden_response(request, LEADER)
+    return render(request, "leader/not_yet.html", {"profile": profile, "tab": "me"},
+                  status=403)
 
 
 def _my_shop(user: Any) -> Shop | None:

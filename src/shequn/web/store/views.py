@@ -348,8 +348,22 @@ def order_list(request: HttpRequest) -> HttpResponse:
     just_paid = [o for o in orders if str(o.checkout_id) == checkout]
     return render(request, "store/orders.html", {
         "orders": orders, "just_paid": just_paid, "tab": "orders",
-        "all_paid": bool(just_paid) and all(o.state != "pending_payment" for o in just_paid),
+        "payment_outcome": _payment_outcome(just_paid),
     })
+
+
+def _payment_outcome(orders: list[Any]) -> str:
+    """What the banner above the orders of a checkout just paid says: "held" when the
+    payment arrived but an order waits for verification (the payer is not the buyer),
+    "paid" when every order is paid, else "waiting" (the notification has not come)."""
+    from shequn.orders.models import Order
+
+    states = {o.state for o in orders}
+    if Order.State.ON_HOLD in states:
+        return "held"
+    if states and Order.State.PENDING_PAYMENT not in states:
+        return "paid"
+    return "waiting"
 
 
 @login_required
