@@ -267,6 +267,32 @@ def test_over_single_limit_is_explained(client, demo, buyer):
     assert 'id="place-order" disabled' in html
 
 
+def test_an_over_limit_basket_shows_no_payable_and_says_why_beside_the_button(
+        client, demo, buyer):
+    """The 70 % CBEC tax does not apply to a refused basket: no 应付 with it, and the
+    reason sits in the bar with the disabled button, not below the fold (issue 9)."""
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=20)
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    assert 'data-testid="payable"' not in html and 'data-testid="tax-total"' not in html
+    bar = html[html.index('id="place-form"'):]
+    bar = bar[:bar.index("</form>")]
+    assert 'data-testid="refusal"' in bar and "单笔订单完税价格超过 5,000 元限额" in bar
+    assert 'id="place-order" disabled' in bar and "应付" not in bar and "¥" not in bar
+    assert html.count('data-testid="refusal"') == 1
+
+
+def test_a_basket_within_the_limits_shows_what_to_pay(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=2)
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    assert 'data-testid="payable"' in html and 'data-testid="refusal"' not in html
+    bar = html[html.index('id="place-form"'):]
+    assert "应付" in bar[:bar.index("</form>")]
+
+
 def test_other_users_order_is_not_found(client, demo, buyer):
     client.force_login(buyer)
     resp = client.get("/orders/SQ000000000/")
