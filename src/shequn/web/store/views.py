@@ -262,7 +262,12 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @login_required
 def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
-    from shequn.checkout.identities import add_address, add_identity
+    from shequn.checkout.identities import (
+        add_address,
+        add_identity,
+        address_problems,
+        identity_problems,
+    )
 
     if request.method != "POST":
         ctx = _checkout_context(request)
@@ -273,26 +278,32 @@ def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     if action == "add_identity":
         data = {f: request.POST.get(f, "").strip() for f in IDENTITY_FIELDS}
+        # Every field's error at once; add_identity would stop at the first.
+        errors = identity_problems(data["name"], data["id_number"], data["phone"])
         try:
+            if errors:
+                raise next(iter(errors.values()))
             identity = add_identity(request.user, data["name"], data["id_number"], data["phone"])
         except DomainError as err:
-            field = field_for_error("identity", err.code)
+            errors = errors or {field_for_error("identity", err.code): err}
             ctx = _checkout_context(request, identity_form=data,
-                                    identity_errors={field: err}, open_identity=True)
+                                    identity_errors=errors, open_identity=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[IDENTITY_SESSION_KEY] = identity.pk
         messages.success(request, _("Buyer's real name saved"))
         return redirect("store:checkout")
     if action == "add_address":
         data = {f: request.POST.get(f, "").strip() for f in ADDRESS_FIELDS}
+        fields = [data[f] for f in ADDRESS_FIELDS]
+        errors = address_problems(*fields)
         try:
-            address = add_address(request.user, data["consignee"], data["phone"],
-                                  data["province"], data["city"], data["district"],
-                                  data["district_code"], data["detail"])
+            if errors:
+                raise next(iter(errors.values()))
+            address = add_address(request.user, *fields)
         except DomainError as err:
-            field = field_for_error("address", err.code)
+            errors = errors or {field_for_error("address", err.code): err}
             ctx = _checkout_context(request, address_form=data,
-                                    address_errors={field: err}, open_address=True)
+                                    address_errors=errors, open_address=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[ADDRESS_SESSION_KEY] = address.pk
         messages.success(request, _("Address saved"))
