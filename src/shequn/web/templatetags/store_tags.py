@@ -66,3 +66,18 @@ def trade_mode_name(code: str) -> str:
     names = {"1210": _("Bonded warehouse"), "9610": _("Direct mail from abroad")}
     name = names.get(str(code))
     return f"{name} · {code}" if name else str(code)
+
+
+@register.filter
+def option_name(sku: Any) -> str:
+    """The option a buyer picks, e.g. ``30ml/瓶``: the specification field of the
+    customs ``gmodel`` (brand|name|specification|…), not the whole declaration
+    string; without one, the net content (``30 ml``)."""
+    parts = [p.strip() for p in (getattr(sku, "gmodel", "") or "").split("|")]
+    if len(parts) >= 3 and parts[2]:
+        return parts[2]
+    content = getattr(sku, "net_content", None)
+    unit = getattr(sku, "net_content_unit", "")
+    if content is not None and unit in ("ml", "g"):
+        return f"{content.normalize():f} {unit}"
+    return parts[-1] if parts and parts[-1] else getattr(sku, "code", "")
