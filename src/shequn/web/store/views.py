@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
@@ -350,15 +351,45 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
 
 # --------------------------------------------------------------------------- orders
 
+# The order list's tabs: (key, label, order states shown); 售后 is "has a return".
+ORDER_TABS = (
+    ("all", gettext_lazy("All"), None),
+    ("unpaid", gettext_lazy("To pay"), ("pending_payment",)),
+    ("to_ship", gettext_lazy("To ship"), ("paid", "on_hold")),
+    ("to_receive", gettext_lazy("To receive"), ("shipped",)),
+    ("after_sales", gettext_lazy("After-sales"), None),
+)
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    from shequn.customs.selectors import clearance_labels
+    from shequn.orders.models import AfterSale
     from shequn.orders.selectors import orders_for_user
 
     orders = list(orders_for_user(request.user))
     checkout = request.GET.get("checkout", "")
     just_paid = [o for o in orders if str(o.checkout_id) == checkout]
+    with_returns = set(AfterSale.objects.filter(order__user=request.user)
+                       .values_list("order_id", flat=True))
+
+    def in_tab(order: Any, key: str, states: tuple[str, ...] | None) -> bool:
+        if key == "after_sales":
+            return order.pk in with_returns or order.state == "refunded"
+        return states is None or order.state in states
+
+    current = request.GET.get("status", "all")
+    if current not in {key for key, _label, _states in ORDER_TABS}:
+        current = "all"
+    tabs = [{"key": key, "label": label, "current": key == current,
+             "count": sum(1 for o in orders if in_tab(o, key, states))}
+            for key, label, states in ORDER_TABS]
+    states = next(s for key, _label, s in ORDER_TABS if key == current)
+    shown = [o for o in orders if in_tab(o, current, states) or o in just_paid]
+    clearance = clearance_labels(o.pk for o in shown)
     return render(request, "store/orders.html", {
-        "orders": orders, "just_paid": just_paid, "tab": "orders",
+        "rows": [{"order": o, "clearance": clearance.get(o.pk)} for o in shown],
+        "tabs": tabs, "status": current, "just_paid": just_paid, "tab": "orders",
         "payment_outcome": _payment_outcome(just_paid),
     })
 
