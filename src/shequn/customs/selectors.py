@@ -297,9 +297,10 @@ def _reviewed_at(receipts: Iterable[Receipt]) -> dt.datetime | None:
 
 # What the order list says about clearance, in the buyer's words (step keys of
 # ClearanceStep, plus the two endings).
-_BUYER_STEP = {D.DECLARING: "declaring", D.ACCEPTED: "review", D.REVIEW: "review",
-               D.INSPECTION: "review", D.RELEASED: "released", D.CLOSED: "released",
-               D.REJECTED: "rejected", D.CANCELLED: "cancelled"}
+_BUYER_STEP: dict[str, str] = {
+    D.DECLARING: "declaring", D.ACCEPTED: "review", D.REVIEW: "review", D.INSPECTION: "review",
+    D.RELEASED: "released", D.CLOSED: "released", D.REJECTED: "rejected",
+    D.CANCELLED: "cancelled"}
 
 
 def clearance_labels(order_ids: Iterable[Any]) -> dict[Any, tuple[str, str]]:

@@ -370,7 +370,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     orders = list(orders_for_user(request.user))
     checkout = request.GET.get("checkout", "")
     just_paid = [o for o in orders if str(o.checkout_id) == checkout]
-    with_returns = set(AfterSale.objects.filter(order__user=request.user)
+    with_returns = set(AfterSale.objects.filter(order__in=[o.pk for o in orders])
                        .values_list("order_id", flat=True))
 
     def in_tab(order: Any, key: str, states: tuple[str, ...] | None) -> bool:
