@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
-from shequn.core.errors import DomainError
+from shequn.core.errors import CommonError, DomainError
 from shequn.shops.models import Listing, Shop
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.store import offers
@@ -62,7 +62,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _not_found() -> DomainError:
-    return DomainError("not_found", "找不到该页面", "Not found", 404)
+    return CommonError.NOT_FOUND.error()
 
 
 # --------------------------------------------------------------------------- shop

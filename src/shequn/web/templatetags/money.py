@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core.money import q2
 
@@ -30,6 +31,15 @@ def yuan(value: object) -> str:
         return ""
     sign = "-" if amount < 0 else ""
     return f"{sign}¥{abs(amount):,.2f}"
+
+
+TRADE_MODE_LABELS = {"1210": _("Bonded warehouse · 1210"), "9610": _("Direct mail · 9610")}
+
+
+@register.filter
+def trade_mode_label(code: str) -> str:
+    """How the goods travel, in the page's language."""
+    return str(TRADE_MODE_LABELS.get(str(code), code))
 
 
 @register.filter
