@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import OneTimeCode, User
 
@@ -14,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "phone_masked")
     readonly_fields = ("phone_masked",)
     fieldsets = (*(BaseUserAdmin.fieldsets or ()),
-                 ("社群 Shequn", {"fields": ("display_name", "phone_masked")}))
+                 (_("Shequn"), {"fields": ("display_name", "phone_masked")}))
 
 
 @admin.register(OneTimeCode)
@@ -22,6 +23,13 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
     list_display = ("id", "created_at", "expires_at", "attempts", "used_at", "ip")
     fields = ("created_at", "expires_at", "attempts", "used_at", "ip")
     readonly_fields = fields
+
+    # Operators must not list sign-in codes (issue 9): superusers only, read-only.
+    def has_module_permission(self, request) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return bool(request.user.is_superuser)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import User
 from shequn.catalog.models import Product
@@ -36,8 +37,7 @@ S = Order.State
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 DIMENSIONS = ("leader", "product", "channel")
 CHANNELS = ("link", "poster", "code")
-CHANNEL_LABELS = {"link": ("链接", "Link"), "poster": ("海报", "Poster"),
-                  "code": ("二维码/邀请码", "Code")}
+CHANNEL_LABELS = {"link": _("Link"), "poster": _("Poster"), "code": _("QR or invite code")}
 ZERO = Decimal("0.00")
 
 
@@ -142,7 +142,7 @@ def funnel_by_channel(since: dt.datetime | None = None, until: dt.datetime | Non
                   .annotate(**_VISIT_AGG).order_by())
     orders = list(sales(since, until, leader).values(k=F("attribution_channel")).annotate(
         orders=Count("pk"), goods=Sum(F("goods_value") - F("discount"))).order_by())
-    labels = {c: f"{zh} {en}" for c, (zh, en) in CHANNEL_LABELS.items()}
+    labels = {c: str(label) for c, label in CHANNEL_LABELS.items()}
     rows = _rows(visits, orders, labels)
     # Every channel appears, also with zeros, so charts and exports keep their shape.
     have = {r.key for r in rows}
@@ -178,7 +178,7 @@ def funnel(dimension: str, since: dt.datetime | None = None,
 
 
 def totals(rows: list[FunnelRow]) -> FunnelRow:
-    total = FunnelRow(key="total", label="合计 Total")
+    total = FunnelRow(key="total", label=str(_("Total")))
     for r in rows:
         total.shares += r.shares
         total.visits += r.visits

@@ -28,10 +28,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Declaration.State
 # Not yet released and not ended: a declaration customs still has to move.
 WAITING = (D.DECLARING, D.ACCEPTED, D.REVIEW, D.INSPECTION)
-STATE_EN: dict[str, str] = {
-    D.DECLARING: "Declaring", D.ACCEPTED: "Accepted", D.REVIEW: "Manual review",
-    D.INSPECTION: "Inspection", D.RELEASED: "Released", D.CLOSED: "Closed",
-    D.REJECTED: "Rejected", D.CANCELLED: "Cancelled"}
 # ops.cancel_message marks a message it gave up on this way (Message has no
 # "cancelled" state; see ops.py).
 CANCELLED_MARK = "[cancelled] "
@@ -47,8 +43,8 @@ CANCEL_RECEIPTS = frozenset({"InvtCancelReturn", "CEB624"})
 def state_counts() -> list[dict[str, Any]]:
     """One row per declaration state, in the order of the state machine."""
     counts = dict(Declaration.objects.values_list("state").annotate(n=Count("pk")).order_by())
-    return [{"state": value, "label": label, "label_en": STATE_EN[value],
-             "n": counts.get(value, 0)} for value, label in D.choices]
+    return [{"state": value, "label": label, "n": counts.get(value, 0)}
+            for value, label in D.choices]
 
 
 def declarations(state: str = "", q: str = "") -> QuerySet[Declaration]:
@@ -140,11 +136,7 @@ class Transition:
 
     @property
     def label(self) -> str:
-        return D(self.to_state).label
-
-    @property
-    def label_en(self) -> str:
-        return STATE_EN.get(self.to_state, self.to_state)
+        return str(D(self.to_state).label)
 
 
 def receipts_of(declaration: Declaration) -> list[Receipt]:
@@ -259,7 +251,7 @@ def release_times(days: int = 14, now: dt.datetime | None = None,
 @dataclass(frozen=True)
 class ClearanceStep:
     key: str
-    label: str  # in the request's language
+    label: str
     done: bool
     at: dt.datetime | None = None
 
@@ -271,8 +263,8 @@ class Clearance:
     state: str
     steps: list[ClearanceStep] = field(default_factory=list)
     ended: str = ""          # "rejected" / "cancelled" / ""
-    headline: str = ""       # e.g. 海关退单，已原路退款 (in the request's language)
-    reason: str = ""         # as customs wrote it
+    headline: str = ""       # e.g. "Customs rejected the order; refund in progress"
+    reason: str = ""
     at: dt.datetime | None = None
 
 
@@ -327,8 +319,8 @@ def clearance_for(order: Order) -> Clearance | None:
     released = state in (D.RELEASED, D.CLOSED) or declaration.released_at is not None
     steps = [
         ClearanceStep("declaring", _("Declared to customs"), True, declaration.created_at),
-        ClearanceStep("review", _("Customs review"),
-                      past_review or reviewed_at is not None, reviewed_at),
+        ClearanceStep("review", _("Customs review"), past_review or reviewed_at is not None,
+                      reviewed_at),
         ClearanceStep("released", _("Released by customs"), released, declaration.released_at),
         ClearanceStep("shipped", _("Shipped"), order.shipped_at is not None, order.shipped_at),
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order
@@ -36,9 +36,9 @@ class Step:
     note: str = ""  # as recorded (the hold reason), shown as data beside the label
 
 
-_HAPPY = [(S.PENDING_PAYMENT, gettext_lazy("Ordered, awaiting payment")),
-          (S.PAID, gettext_lazy("Paid")), (S.SHIPPED, gettext_lazy("Shipped")),
-          (S.DELIVERED, gettext_lazy("Delivered")), (S.COMPLETED, gettext_lazy("Completed"))]
+_HAPPY = [(S.PENDING_PAYMENT, pgettext_lazy("timeline", "Ordered, awaiting payment")),
+          (S.PAID, S.PAID.label), (S.SHIPPED, S.SHIPPED.label),
+          (S.DELIVERED, S.DELIVERED.label), (S.COMPLETED, S.COMPLETED.label)]
 
 
 def timeline(order: Order) -> list[Step]:
@@ -50,8 +50,9 @@ def timeline(order: Order) -> list[Step]:
              for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):
         if state in reached:
-            label = {S.ON_HOLD: _("Being verified"), S.CANCELLED: _("Cancelled"),
-                     S.REFUNDED: _("Refunded")}[state]
+            label = {S.ON_HOLD: _("Being verified"), S.CANCELLED: str(S.CANCELLED.label),
+                     S.REFUNDED: str(S.REFUNDED.label)}[state]
+            # The hold reason is data (as recorded), shown beside the label.
             note = order.hold_reason if state == S.ON_HOLD else ""
             steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True, note)]
     return steps

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
-from shequn.core.errors import DomainError
+from shequn.core.errors import CommonError, DomainError
 from shequn.shops.models import Listing, Shop
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.store import offers
@@ -64,7 +64,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _not_found() -> DomainError:
-    return DomainError("not_found", _("Page not found"), "Page not found", 404)
+    return CommonError.NOT_FOUND.error()
 
 
 # --------------------------------------------------------------------------- shop

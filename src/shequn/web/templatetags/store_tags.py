@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -58,14 +57,6 @@ def initial(text: str) -> str:
         if ch.isalnum() and not ch.isascii():
             return ch
     return (text or "?")[:1]
-
-
-@register.filter
-def trade_mode_name(code: str) -> str:
-    """The trade mode in the buyer's language, with its customs code: 保税仓发货 · 1210."""
-    names = {"1210": _("Bonded warehouse"), "9610": _("Direct mail from abroad")}
-    name = names.get(str(code))
-    return f"{name} · {code}" if name else str(code)
 
 
 @register.filter
