@@ -49,7 +49,7 @@ def timeline(order: Order) -> list[Step]:
              for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):
         if state in reached:
-            label = {S.ON_HOLD: _("On hold: %(reason)s") % {"reason": order.hold_reason},
+            label = {S.ON_HOLD: _("On hold: %(reason)s") % {"reason": _(order.hold_reason)},
                      S.CANCELLED: str(S.CANCELLED.label), S.REFUNDED: str(S.REFUNDED.label)}[state]
             steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True)]
     return steps
