@@ -117,3 +117,31 @@ def test_msgids_of_the_sources_missing_from_the_catalogue_or_gone_from_them_fail
     assert check.sync_problems(source, locale, "zh_Hans", wanted) == [
         "zh_Hans: not in the catalogue (run `make messages`): 'Brand new'",
         "zh_Hans: no longer in the sources (run `make messages`): 'Retired'"]
+
+
+def test_tidy_gives_english_its_msgids_a_valid_header_and_sorted_entries(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("tidy_catalogues",
+                                                  ROOT / "scripts" / "tidy_catalogues.py")
+    assert spec and spec.loader
+    tidy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tidy)
+    locale = tmp_path / "locale"
+    for language in check.LANGUAGES:
+        po = polib.POFile()
+        po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+        po.metadata_is_fuzzy = True  # as makemessages leaves it
+        po.append(polib.POEntry(msgid="Zebra", msgstr=""))
+        po.append(polib.POEntry(msgid="%(n)s order", msgid_plural="%(n)s orders",
+                                msgstr_plural={0: "", 1: ""}))
+        po.append(polib.POEntry(msgid="apple", msgstr="old", flags=["fuzzy"]))
+        _po(locale, language).parent.mkdir(parents=True)
+        po.save(str(_po(locale, language)))
+    tidy.main([str(locale)])
+    en = polib.pofile(str(_po(locale, "en")))
+    assert not en.metadata_is_fuzzy and en.metadata["Language"] == "en"
+    assert [e.msgid for e in en] == ["%(n)s order", "apple", "Zebra"]
+    assert en.find("apple").msgstr == "apple" and "fuzzy" not in en.find("apple").flags
+    assert en.find("%(n)s order").msgstr_plural == {0: "%(n)s order", 1: "%(n)s orders"}
+    zh = polib.pofile(str(_po(locale, "zh_Hans")))
+    assert zh.metadata["Plural-Forms"] == "nplurals=1; plural=0;"
+    assert zh.find("Zebra").msgstr == ""  # Chinese is translated by people

@@ -65,7 +65,8 @@ def operator_pages(db) -> tuple[Client, list[str]]:
     customs, its outbox events and the demo's leaders."""
     from shequn.core import demo
     from shequn.core.models import OutboxEvent
-    from shequn.customs.models import Declaration
+    from tests.customs.test_console import declared as tests_declared
+    from tests.customs.test_console import push
     from tests.web.order_helpers import make_buyer, place_paid_order
 
     data = demo.seed()
@@ -82,8 +83,9 @@ def operator_pages(db) -> tuple[Client, list[str]]:
             reverse("ops:customs"), reverse("ops:leaders"), reverse("ops:bindings"),
             reverse("ops:settlement"), reverse("ops:withdrawals") + "?state=all",
             reverse("ops:fission")]
-    if Declaration.objects.filter(order=order).exists():
-        urls.append(reverse("ops:customs_declaration", args=[order.number]))
+    declared = push(tests_declared(), "120", "800")  # a released declaration with receipts
+    urls += [reverse("ops:customs_declaration", args=[declared.order.number]),
+             reverse("ops:leaders") + "?status=all"]
     return client, urls
 
 

@@ -154,8 +154,10 @@ class OrderStatusChange(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history",
                               verbose_name=_("order"))
-    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
-    to_state = models.CharField(max_length=20, verbose_name=_("to state"))
+    from_state = models.CharField(max_length=20, blank=True, choices=Order.State.choices,
+                                  verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, choices=Order.State.choices,
+                                verbose_name=_("to state"))
     at = models.DateTimeField(verbose_name=_("time"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))

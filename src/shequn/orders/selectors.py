@@ -33,7 +33,6 @@ class Step:
     label: str
     at: dt.datetime | None
     done: bool
-    note: str = ""  # as recorded (the hold reason), shown as data beside the label
 
 
 _HAPPY = [(S.PENDING_PAYMENT, pgettext_lazy("timeline", "Ordered, awaiting payment")),
@@ -50,9 +49,7 @@ def timeline(order: Order) -> list[Step]:
              for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):
         if state in reached:
-            label = {S.ON_HOLD: _("Being verified"), S.CANCELLED: str(S.CANCELLED.label),
-                     S.REFUNDED: str(S.REFUNDED.label)}[state]
-            # The hold reason is data (as recorded), shown beside the label.
-            note = order.hold_reason if state == S.ON_HOLD else ""
-            steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True, note)]
+            label = {S.ON_HOLD: _("On hold: %(reason)s") % {"reason": _(order.hold_reason)},
+                     S.CANCELLED: str(S.CANCELLED.label), S.REFUNDED: str(S.REFUNDED.label)}[state]
+            steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True)]
     return steps

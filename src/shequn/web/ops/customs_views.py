@@ -45,8 +45,6 @@ def _minutes(raw: str | None) -> int:
 
 
 def _label(declaration: Declaration) -> Declaration:
-    declaration.reason = selectors.plain_reason(  # type: ignore[attr-defined]
-        declaration.status_info)
     return declaration
 
 

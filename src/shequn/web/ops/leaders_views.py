@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequn.accounts.models import User
 from shequn.analytics import exports, fission, funnels
-from shequn.analytics.network import masked_user
 from shequn.analytics.periods import local_midnight, local_today
 from shequn.commission import reports
 from shequn.commission import selectors as commission_reads
@@ -59,11 +58,6 @@ PAGE = 50
 
 # --------------------------------------------------------------------------- leaders
 
-def _decorate_profile(p: LeaderProfile) -> LeaderProfile:
-    p.actions = LEADER_ACTIONS.get(p.status, [])  # type: ignore[attr-defined]
-    return p
-
-
 @require_GET
 @operator_only
 def leaders(request: HttpRequest) -> HttpResponse:
@@ -76,7 +70,7 @@ def leaders(request: HttpRequest) -> HttpResponse:
         page = 1
     rows = network_reads.applications(None if status == "all" else status, limit=PAGE,
                                       offset=(page - 1) * PAGE)
-    ctx = {"nav": "leaders", "rows": [_decorate_profile(p) for p in rows], "status": status,
+    ctx = {"nav": "leaders", "rows": rows, "status": status,
            "statuses": Status.choices, "page": page,
            "has_next": len(rows) == PAGE}
     return render(request, "ops/leaders.html", ctx)
@@ -108,7 +102,7 @@ def leader_action(request: HtmxHttpRequest, profile_id: int, action: str) -> Htt
             messages.success(request, f"{profile.real_name_masked} {ok}")
         return redirect(reverse("ops:leaders") + f"?status={request.POST.get('back', 'pending')}")
     return render(request, "ops/leaders_card.html",
-                  {"p": _decorate_profile(profile), "ok": ok, "error": error}, status=status)
+                  {"p": profile, "ok": ok, "error": error}, status=status)
 
 
 # --------------------------------------------------------------------------- bindings
@@ -159,9 +153,6 @@ def bindings(request: HttpRequest) -> HttpResponse:
             if len(buyer_ids) == 1:
                 history = network_reads.binding_history(User(pk=buyer_ids[0]))
         rows = list(qs.order_by("-bound_at")[:200])
-        for b in rows:
-            b.buyer_masked = masked_user(b.buyer.display_name,  # type: ignore[attr-defined]
-                                         b.buyer.phone_masked, b.buyer.username)
     ctx = {"nav": "bindings", "rows": rows, "history": history, "leader_q": leader_q,
            "phone_masked": pii.mask_phone(phone) if phone else "", "searched": searched,
            "error": error}
@@ -198,12 +189,6 @@ def settlement_run(request: HttpRequest) -> HttpResponse:
 
 # --------------------------------------------------------------------------- withdrawals
 
-def _decorate_withdrawal(w: Withdrawal) -> Withdrawal:
-    w.leader_masked = masked_user(w.leader.display_name,  # type: ignore[attr-defined]
-                                  w.leader.phone_masked, w.leader.username)
-    return w
-
-
 @require_GET
 @operator_only
 def withdrawals(request: HttpRequest) -> HttpResponse:
@@ -211,7 +196,7 @@ def withdrawals(request: HttpRequest) -> HttpResponse:
     if state not in Withdrawal.State.values and state != "all":
         state = Withdrawal.State.REQUESTED
     qs = commission_reads.withdrawals_for_ops(None if state == "all" else state)
-    rows = [_decorate_withdrawal(w) for w in qs.order_by("-requested_at")[:200]]
+    rows = list(qs.order_by("-requested_at")[:200])
     year, quarter = _this_quarter()
     ctx = {"nav": "withdrawals", "rows": rows, "state": state,
            "states": Withdrawal.State.choices,
@@ -253,7 +238,7 @@ def withdrawal_action(request: HtmxHttpRequest, withdrawal_id: str, action: str
             messages.success(request, ok)
         return redirect("ops:withdrawals")
     return render(request, "ops/withdrawals_card.html",
-                  {"w": _decorate_withdrawal(w), "ok": ok, "error": error}, status=status)
+                  {"w": w, "ok": ok, "error": error}, status=status)
 
 
 def _uuid_or_none(raw: str) -> str | None:

@@ -43,12 +43,6 @@ STATE_CSS = {"pending": "state-pending_payment", "relayed": "state-paid",
              "discarded": "state-cancelled"}
 
 
-def _decorate(event: OutboxEvent) -> OutboxEvent:
-    event.state_label = STATE_LABELS.get(event.state, event.state)  # type: ignore[attr-defined]
-    event.state_css = STATE_CSS.get(event.state, "")  # type: ignore[attr-defined]
-    return event
-
-
 def _filtered(state: str, topic: str, q: str) -> QuerySet[OutboxEvent]:
     qs = OutboxEvent.objects.order_by("-pk")
     if state:
@@ -74,7 +68,7 @@ def outbox_events(request: HttpRequest) -> HttpResponse:
     topic = request.GET.get("topic", "").strip()[:80]
     q = request.GET.get("q", "").strip()[:64]
     page = Paginator(_filtered(state, topic, q), PAGE_SIZE).get_page(request.GET.get("page"))
-    events = [_decorate(e) for e in page.object_list]
+    events = list(page.object_list)
     # Topics offered in the filter: those present in the chosen state.
     in_state = outbox.in_state(state) if state else OutboxEvent.objects.all()
     topics = in_state.order_by("topic").values_list("topic", flat=True).distinct()
@@ -91,7 +85,7 @@ def outbox_event(request: HttpRequest, pk: int) -> HttpResponse:
     if event is None:
         raise Http404("event not found")
     return render(request, "ops/outbox_event.html",
-                  {"nav": "outbox", "event": _decorate(event),
+                  {"nav": "outbox", "event": event,
                    "max_attempts": outbox.MAX_ATTEMPTS})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -55,17 +55,9 @@ def _today() -> dt.date:
     return timezone.localtime(clock.now()).date()
 
 
-def _decorate(orders: Iterable[Order]) -> list[Order]:
-    """Attach the display-only fields the templates need (masked name, labels)."""
-    out = []
-    for o in orders:
-        o.buyer_name_masked = mask_name(o.buyer_name)  # type: ignore[attr-defined]
-        o.actions = _actions_for(o.state)  # type: ignore[attr-defined]
-        out.append(o)
-    return out
-
-
-def _actions_for(state: str) -> list[str]:
+def actions_for(state: str) -> list[str]:
+    """The operator actions an order's state allows (the services enforce them; this
+    only picks the buttons)."""
     actions: dict[str, list[str]] = {S.PAID: ["ship", "refund"],
                                      S.ON_HOLD: ["clear-hold", "refund"],
                                      S.SHIPPED: ["deliver"]}
@@ -172,7 +164,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(number__icontains=q[:20])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"nav": "orders", "page": page, "orders": _decorate(page.object_list),
+    ctx = {"nav": "orders", "page": page, "orders": page.object_list,
            "state": state, "q": q, "states": S.choices, "returns": returns}
     return render(request, "ops/orders.html", ctx)
 
@@ -180,10 +172,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @operator_only
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = _decorate([_order_or_404(number)])[0]
+    order = _order_or_404(number)
     payments = list(Payment.objects.filter(order=order).order_by("created_at", "pk"))
-    for p in payments:
-        p.payer_name_masked = mask_name(p.payer_name)  # type: ignore[attr-defined]
     refunds = Refund.objects.filter(payment__order=order).select_related("payment")
     audit = (AuditLog.objects.filter(
         Q(object_type="Order", object_id=str(order.pk))
@@ -276,7 +266,7 @@ def order_action(request: HtmxHttpRequest, number: str, action: str) -> HttpResp
         if back != "list":
             return redirect(reverse("ops:order", args=[number]))
         return redirect(reverse("ops:orders"))
-    order = _decorate([_order_or_404(number)])[0]
+    order = _order_or_404(number)
     return render(request, "ops/_order_card.html",
                   {"order": order, "ok": ok, "error": error}, status=status)
 
