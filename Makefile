@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/shequn
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: demo test install assets lint typecheck services test-sqlite test-fast bench clean
+.PHONY: demo test install assets lint typecheck services test-sqlite test-fast bench clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,18 @@ src/shequn/core/data/gb2260.json: package.json package-lock.json scripts/build_r
 # `make demo PORT=8001` serves (and prints links) on another port.
 PORT ?= 8000
 
+# Translations (src/shequn/locale): extract every msgid of the sources into both
+# catalogues, give English its msgids as translations and sort the entries
+# (scripts/tidy_catalogues.py), compile the .mo files (they
+# are committed: a plain `pip install .` ships them). Then translate what
+# scripts/check_catalogues.py lists for zh_Hans and run this again.
+LOCALE := src/shequn/locale
+messages: install
+	cd src/shequn && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans -l en --no-obsolete --no-location -v0
+	$(BIN)/python scripts/tidy_catalogues.py $(LOCALE)
+	cd src/shequn && ../../$(BIN)/python ../../manage.py compilemessages -v0
+	-$(BIN)/python scripts/check_catalogues.py
+
 demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
@@ -55,6 +67,7 @@ test: install services browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_catalogues.py
 	SHEQUN_TEST_REQUIRE_SERVICES=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit-pg.xml
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" --junitxml=test-artifacts/junit-sqlite.xml
 

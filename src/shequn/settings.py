@@ -153,8 +153,14 @@ if not DEMO:
     # run it with maxmemory-policy noeviction (README, Deploying).
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
+# Interface text is written in English in the code (msgids) and shown in
+# Simplified Chinese unless the browser (Accept-Language) or the footer switch
+# (a cookie set by django.views.i18n.set_language) asks for English.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switch is remembered beyond the session
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -193,6 +199,7 @@ if not DEMO:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(_env("SHEQUN_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env("SHEQUN_HSTS_SUBDOMAINS", "1") == "1"
     SECURE_HSTS_PRELOAD = _env("SHEQUN_HSTS_PRELOAD", "1") == "1"

@@ -88,7 +88,7 @@ def test_login_page_sends_code_and_shows_demo_code():
     r = c.post("/login/code/", {"phone": phone(25)}, headers={"HX-Request": "true"})
     assert r.status_code == 200
     code = SimulatedSms.last_code(phone(25))
-    assert f"演示短信验证码: {code}" in r.content.decode()
+    assert f"演示短信验证码（模拟器）：{code}" in r.content.decode()
 
 
 def test_login_page_shows_error_for_bad_phone():

@@ -46,7 +46,7 @@ def test_funnels_count_one_checkout(split_sale):
         assert (row.visits, row.orders, row.checkouts) == (1, 2, 1)
         assert row.conversion == Decimal("1.0000") and row.conversion_pct == "100.0%"
     csv = exports.funnel_csv("leader").splitlines()
-    assert csv[0].endswith("orders,checkouts,goods_value,conversion")
+    assert csv[0].endswith("订单,结账,货值,转化率")  # headers in the operator's language
     assert csv[1].split(",")[-4:-2] == ["2", "1"] and csv[1].endswith(",1.0000")
 
 

@@ -101,11 +101,11 @@ def test_csv_exports(net: Net):
     net.visit(a, None, "poster")
     net.sale(a, channel="poster")
     rows = _rows(exports.funnel_csv("channel"))
-    assert rows[0] == list(exports.FUNNEL_HEADER)
+    assert rows[0] == [str(h) for h in exports.FUNNEL_HEADER]
     poster = next(r for r in rows if r[1] == "poster")
     assert poster[4:8] == ["1", "1", "1", "1"] and poster[9] == "1.0000"
     k = _rows(exports.k_factor_csv())
-    assert k[0][0] == "cohort_month" and k[1][1] == "2" and k[1][2] == "1"
+    assert k[0] == [str(h) for h in exports.K_FACTOR_HEADER] and k[1][1] == "2" and k[1][2] == "1"
     team = _rows(exports.team_csv())
     assert ["depth", "1", "1"] in team
 
@@ -115,3 +115,12 @@ def test_csv_cells_cannot_become_formulas():
     rows = _rows(body)
     assert rows[1] == ["'=HYPERLINK(\"x\")", "'+1"]
     assert rows[2] == ["ok", "-3"]  # a number stays a number
+
+
+def test_export_headers_are_in_the_operators_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert _rows(exports.team_csv())[0] == ["Distribution", "Bucket", "Leaders"]
+    with translation.override("zh-hans"):
+        assert _rows(exports.team_csv())[0] == ["分布", "区间", "团长"]

@@ -169,7 +169,7 @@ def test_buy_now_goes_to_checkout(server, browser_page, shot):
     cream = data.skus["RN-HANDCREAM-75"]
     page = browser_page
     page.goto(f"{server.url}/s/{data.shop.slug}/p/{cream.product_id}/")
-    assert "海外直邮 9610" in page.locator(".facts").inner_text()
+    assert "海外直邮 · 9610" in page.locator(".facts").inner_text()
     shot("91-direct-mail-product")
     page.click("#buy-now")
     # 立即购买 adds the item and heads for checkout, which first asks to sign in.

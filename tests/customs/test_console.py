@@ -320,11 +320,11 @@ def test_detail_page_shows_messages_receipts_in_return_time_order_and_history(op
     services.receive(receipt(d.cop_no, "120", at="20261125110000000"))  # late: ignored
     services.receive(receipt(d.cop_no, "2", at="20261125100000000"))    # later still
     page = ops_client.get(f"{URL}{d.order.number}/").content.decode()
-    times = re.findall(r'<tr data-receipt="\d+"><td class="mono">(\d+)</td>', page)
+    times = re.findall(r'<tr data-receipt="\d+"><td translate="no" class="mono">(\d+)</td>', page)
     assert times == ["20261125100000000", "20261125110000000", "20261125120000000"]
     assert re.findall(r'<li data-to="(\w+)">', page) == ["released"]
     for kind in ("CEB311", "CEB411", "CEB511", "CEB621"):
-        assert f'<td class="mono">{kind}</td>' in page
+        assert f'<td translate="no" class="mono">{kind}</td>' in page
     assert 'data-testid="declaration-state">已放行<' in page
     assert 'data-testid="cancel-declaration"' not in page  # released: not cancellable
     assert ops_client.get(f"{URL}000000/").status_code == 404

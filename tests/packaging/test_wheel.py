@@ -211,7 +211,8 @@ from shequn.customs.ceb import schema
 from shequn.distribution import posters
 
 client = Client()
-login = client.get("/login/")
+login = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+login_en = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en")
 found = {name: finders.find(name) for name in STATIC}
 for name in TEMPLATES:
     get_template(name)
@@ -219,6 +220,7 @@ png = posters.shop_poster(shop_name="测试小店", intro="跨境好物", url="h
 print("RESULT " + json.dumps({
     "package": shequn.__file__,
     "login": [login.status_code, login.content.decode()],
+    "login_en": [login_en.status_code, login_en.content.decode()],
     "static": found,
     "xsd": [schema.ceb_schema() is not None, schema.dxp_schema() is not None,
             str(schema.XSD_DIR)],
@@ -247,7 +249,12 @@ def test_migrate_render_page_templates_static_and_poster(run, built, venv):
 
     status, html = result["login"]
     assert status == 200
-    assert "登录" in html and "Sign in" in html and "/static/css/site.css" in html
+    assert "登录" in html and "/static/css/site.css" in html
+    # The compiled catalogues ship: the footer's label is translated (the msgid
+    # "Language" would show without the .mo), and English is one Accept-Language away.
+    assert 'aria-label="语言"' in html and '<html lang="zh-hans">' in html
+    status, html = result["login_en"]
+    assert status == 200 and 'aria-label="Language"' in html and "Sign in" in html
 
     for name, path in result["static"].items():
         assert path, f"static file {name} not found"

@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from shequn.checkout.services import place_order
 from shequn.core import clock, outbox
@@ -115,7 +116,7 @@ def test_payer_other_than_buyer_puts_the_order_on_hold(client):
     assert _post(client, note).status_code == 204
     order.refresh_from_db()
     assert order.state == Order.State.ON_HOLD
-    assert "实名" in order.hold_reason
+    assert "实名" in gettext(order.hold_reason)  # stored as an English msgid
 
 
 def test_payment_after_timeout_is_refunded():

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from shequn.distribution import applications as distribution
 from shequn.distribution import selectors
 from shequn.distribution.models import LeaderProfile
 from tests.builders import Net, make_buyer, make_leader, make_operator
@@ -31,7 +32,9 @@ def test_anonymous_is_sent_to_sign_in():
 def test_apply_then_status_shows_pending():
     c = member()
     html = c.get(reverse("store:apply")).content.decode()
-    assert "免费" in html and "no fee" in html and 'id="apply-form"' in html
+    assert "免费" in html and "no fee" not in html and 'id="apply-form"' in html
+    english = c.get(reverse("store:apply"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "no fee" in english and "免费" not in english
     resp = c.post(reverse("store:apply"), FORM)
     assert resp.status_code == 302
     profile = LeaderProfile.objects.get()
@@ -84,3 +87,32 @@ def test_approved_member_sees_the_leader_console_link():
     html = c.get(reverse("store:apply")).content.decode()
     assert 'data-status="approved"' in html and 'id="go-leader"' in html
     assert c.get("/leader/").status_code == 200
+
+
+# ----------------------------------------------------------------- /leader/ before approval
+
+@pytest.mark.parametrize("path", ["leader:home", "leader:products", "leader:team"])
+def test_a_pending_applicant_opening_the_leader_centre_sees_the_review(path):
+    c = member()
+    assert c.post(reverse("store:apply"), FORM).status_code == 302
+    resp = c.get(reverse(path))
+    assert resp.status_code == 403  # still not theirs, but told why
+    html = resp.content.decode()
+    assert 'id="leader-not-yet" data-status="pending"' in html and "正在审核" in html
+    assert reverse("store:apply") in html
+    english = c.get(reverse(path), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "under review" in english
+
+
+def test_a_rejected_applicant_is_told_and_pointed_to_apply_again():
+    c = member()
+    c.post(reverse("store:apply"), FORM)
+    distribution.reject(LeaderProfile.objects.get().pk, make_operator(), "资料不全")
+    html = c.get(reverse("leader:home")).content.decode()
+    assert 'data-status="rejected"' in html and "未通过" in html
+
+
+def test_someone_who_never_applied_gets_the_plain_refusal():
+    resp = member().get(reverse("leader:home"))
+    assert resp.status_code == 403
+    assert "leader-not-yet" not in resp.content.decode()

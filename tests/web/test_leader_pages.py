@@ -47,7 +47,7 @@ def test_every_page_renders_for_the_leader(leader: Client, data: demo.DemoData):
     home = leader.get(reverse("leader:home")).content.decode()
     assert data.shop.name in home
     assert f"/s/{data.shop.slug}/" in home
-    assert "佣金" in home and "seller of record" in home
+    assert "佣金" in home and "销售主体" in home
 
 
 def test_a_buyer_is_refused(data: demo.DemoData):

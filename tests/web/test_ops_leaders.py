@@ -183,7 +183,8 @@ def test_fission_page_and_exports(net: Net, ops: Client):
     for testid in ("funnel-channel", "funnel-leader", "funnel-product", "k-factor",
                    "team-sizes", "depths"):
         assert f'data-testid="{testid}"' in html, testid
-    assert 'id="fission-data"' in html
+    for chart in ("channel-data", "k-data", "size-data"):
+        assert f'data-chart="{chart}"' in html and f'id="{chart}"' in html, chart
     for kind in ("leader", "product", "channel", "k-factor", "team"):
         resp = ops.get(reverse("ops:fission_export", args=[kind]))
         assert resp.status_code == 200, kind

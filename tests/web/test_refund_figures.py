@@ -76,7 +76,7 @@ def test_ops_dashboard_gmv_and_refund_counts(sales, net: Net):
     assert counts[Order.State.REFUNDED] == 1
     assert counts[Order.State.DELIVERED] == 2
     assert resp.context["refunds"] == {"full": 1, "partial": 1}
-    assert 'data-testid="refunds-partial">部分退款 1<' in html
+    assert 'data-testid="refunds-partial">部分退款订单：1<' in html
 
 
 def test_leader_dashboard_gmv(sales):

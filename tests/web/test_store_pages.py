@@ -92,8 +92,8 @@ def test_product_page_estimates_high_end_cosmetics_tax(client, demo):
     html = resp.content.decode()
     # 480 元 / 30 ml ≥ 10 元/ml: CT applies; bonded freight is free from 199 元.
     expected = _cbec_tax(sku.price, Decimal("0"), sku.vat_rate, sku.consumption_tax_rate)
-    assert f"预估税费 <strong>¥{expected:,.2f}</strong> (跨境电商综合税)" in html
-    assert "保税仓 1210" in html
+    assert f"预估税费 <strong>¥{expected:,.2f}</strong>（跨境电商综合税）" in html
+    assert "保税仓发货 · 1210" in html
     assert "保税仓发货：商品已在国内保税区" in html
     assert sku.product.origin_country_name in html
 
@@ -110,7 +110,7 @@ def test_product_page_tax_included_and_direct_mail(client, demo):
     honey = client.get(_product_url(demo, "KH-MANUKA-500")).content.decode()
     assert "包税" in honey and "预估税费" not in honey
     cream = client.get(_product_url(demo, "RN-HANDCREAM-75")).content.decode()
-    assert "海外直邮 9610" in cream
+    assert "海外直邮 · 9610" in cream
 
 
 def test_product_of_another_shop_is_not_shown(client, demo):
@@ -263,8 +263,34 @@ def test_over_single_limit_is_explained(client, demo, buyer):
     _add(client, demo, "KD-IF3-900", qty=20)  # 20 × 298 > 5,000 with more than one item
     _identity_and_address(client)
     html = client.get("/checkout/").content.decode()
-    assert "单笔超过 5,000 元限额" in html
+    assert "单笔订单完税价格超过 5,000 元限额" in html
     assert 'id="place-order" disabled' in html
+
+
+def test_an_over_limit_basket_shows_no_payable_and_says_why_beside_the_button(
+        client, demo, buyer):
+    """The 70 % CBEC tax does not apply to a refused basket: no 应付 with it, and the
+    reason sits in the bar with the disabled button, not below the fold (issue 9)."""
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=20)
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    assert 'data-testid="payable"' not in html and 'data-testid="tax-total"' not in html
+    bar = html[html.index('id="place-form"'):]
+    bar = bar[:bar.index("</form>")]
+    assert 'data-testid="refusal"' in bar and "单笔订单完税价格超过 5,000 元限额" in bar
+    assert 'id="place-order" disabled' in bar and "应付" not in bar and "¥" not in bar
+    assert html.count('data-testid="refusal"') == 1
+
+
+def test_a_basket_within_the_limits_shows_what_to_pay(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=2)
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    assert 'data-testid="payable"' in html and 'data-testid="refusal"' not in html
+    bar = html[html.index('id="place-form"'):]
+    assert "应付" in bar[:bar.index("</form>")]
 
 
 def test_other_users_order_is_not_found(client, demo, buyer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import User
 
@@ -18,4 +19,4 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "phone_masked")
     readonly_fields = ("phone_masked",)
     fieldsets = (*(BaseUserAdmin.fieldsets or ()),
-                 ("社群 Shequn", {"fields": ("display_name", "phone_masked")}))
+                 (_("Shequn"), {"fields": ("display_name", "phone_masked")}))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -9,15 +10,19 @@ class User(AbstractUser):
     (username is then ``p_<hash prefix>``); staff roles are Django groups:
     ``leader``, ``brand_staff``, ``operator``."""
 
-    phone_enc = models.TextField(blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField(max_length=20, blank=True)
-    display_name = models.CharField(max_length=60, blank=True)
+    phone_enc = models.TextField(blank=True, verbose_name=_("phone (encrypted)"))
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True,
+                                  verbose_name=_("phone (hash)"))
+    phone_masked = models.CharField(max_length=20, blank=True, verbose_name=_("phone (masked)"))
+    display_name = models.CharField(max_length=60, blank=True, verbose_name=_("display name"))
     # A square JPEG re-encoded by core/images.py (accounts/profile.py); shown on
     # the leader's posters and shop header.
-    avatar = models.FileField(upload_to="avatars/", max_length=200, blank=True)
+    avatar = models.FileField(upload_to="avatars/", max_length=200, blank=True,
+                              verbose_name=_("avatar"))
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(fields=["phone_hash"], condition=~models.Q(phone_hash=""),
                                     name="uniq_user_phone_hash"),
@@ -32,10 +37,14 @@ class User(AbstractUser):
 class OneTimeCode(models.Model):
     """A sign-in code sent by SMS. Only its hash is kept."""
 
-    phone_hash = models.CharField(max_length=64, db_index=True)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    phone_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("phone (hash)"))
+    code_hash = models.CharField(max_length=64, verbose_name=_("code (hash)"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")

@@ -31,8 +31,11 @@ def ensure_groups() -> None:
     for name in ROLES:
         Group.objects.get_or_create(name=name)
     operators = Group.objects.get(name=OPERATOR)
+    # One-time sign-in codes are secrets in flight: not even their rows are shown.
     operators.permissions.add(*Permission.objects.filter(
-        codename__startswith="view_", content_type__app_label__in=_OPERATOR_VIEW_APPS))
+        codename__startswith="view_", content_type__app_label__in=_OPERATOR_VIEW_APPS)
+        .exclude(codename="view_onetimecode"))
+    operators.permissions.remove(*Permission.objects.filter(codename="view_onetimecode"))
 
 
 def grant(user: Any, role: str) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from shequn.analytics import fission, funnels
 from shequn.core.spreadsheet import formula_safe
 
@@ -25,18 +27,24 @@ def _cell(value: Any) -> str:
     return formula_safe(str(value))
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def to_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """``header`` may hold lazy translations: they are written in the active language."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
+    w.writerow([str(h) for h in header])
     for row in rows:
         w.writerow([_cell(v) for v in row])
     return buf.getvalue()
 
 
-FUNNEL_HEADER = ("dimension", "key", "label", "shares", "visits", "visitors", "orders",
-                 "checkouts", "goods_value", "conversion")
+# Column headers in the language of the operator who downloads the file.
+FUNNEL_HEADER = (_("Dimension"), _("Key"), _("Label"), _("Shares"), _("Visits"), _("Visitors"),
+                 _("Orders"),
+                 _("Checkouts"), _("Goods value"), _("Conversion"))
+K_FACTOR_HEADER = (_("Cohort month"), _("Leaders"), _("Invites"), _("Invites per leader"),
+                   _("Activated"), _("Activation"), _("K-factor"))
+TEAM_HEADER = (_("Distribution"), _("Bucket"), _("Leaders"))
 
 
 def funnel_csv(dimension: str, since: dt.datetime | None = None,
@@ -48,8 +56,7 @@ def funnel_csv(dimension: str, since: dt.datetime | None = None,
 
 
 def k_factor_csv(since: dt.datetime | None = None) -> str:
-    return to_csv(("cohort_month", "leaders", "invites", "invites_per_leader",
-                   "activated", "activation", "k_factor"),
+    return to_csv(K_FACTOR_HEADER,
                   ([c.month.strftime("%Y-%m"), c.leaders, c.invites, c.invites_per_leader,
                     c.activated, c.activation, c.k_factor]
                    for c in fission.k_factor_by_cohort(since)))
@@ -60,4 +67,4 @@ def team_csv() -> str:
     rows += [("team_size", b.label, b.leaders) for b in fission.team_size_distribution()]
     rows += [("depth", b.label, b.leaders) for b in fission.depth_distribution()]
     rows += [("team_depth", b.label, b.leaders) for b in fission.team_depth_distribution()]
-    return to_csv(("distribution", "bucket", "leaders"), rows)
+    return to_csv(TEAM_HEADER, rows)

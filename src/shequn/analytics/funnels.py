@@ -42,6 +42,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import User
 from shequn.catalog.models import Product
@@ -53,8 +54,7 @@ S = Order.State
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 DIMENSIONS = ("leader", "product", "channel")
 CHANNELS = ("link", "poster", "code")
-CHANNEL_LABELS = {"link": ("链接", "Link"), "poster": ("海报", "Poster"),
-                  "code": ("二维码/邀请码", "Code")}
+CHANNEL_LABELS = {"link": _("Link"), "poster": _("Poster"), "code": _("QR or invite code")}
 ZERO = Decimal("0.00")
 
 
@@ -180,7 +180,7 @@ def funnel_by_channel(since: dt.datetime | None = None, until: dt.datetime | Non
     orders = list(order_goods(sales(since, until, leader)).values(
         k=F("attribution_channel")).annotate(orders=Count("pk"), checkouts=CHECKOUTS,
                                               goods=Sum("kept_goods")).order_by())
-    labels = {c: f"{zh} {en}" for c, (zh, en) in CHANNEL_LABELS.items()}
+    labels = {c: str(label) for c, label in CHANNEL_LABELS.items()}
     rows = _rows(visits, orders, labels)
     # Every channel appears, also with zeros, so charts and exports keep their shape.
     have = {r.key for r in rows}
@@ -222,7 +222,7 @@ def funnel(dimension: str, since: dt.datetime | None = None,
 
 
 def totals(rows: list[FunnelRow]) -> FunnelRow:
-    total = FunnelRow(key="total", label="合计 Total")
+    total = FunnelRow(key="total", label=str(_("Total")))
     for r in rows:
         total.shares += r.shares
         total.visits += r.visits

@@ -41,8 +41,7 @@ class CustomerRow:
 
     @property
     def channel_label(self) -> str:
-        zh, en = CHANNEL_LABELS.get(self.channel, (self.channel, ""))
-        return f"{zh} {en}".strip()
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 def customers_of(profile: LeaderProfile, limit: int = 200) -> list[CustomerRow]:

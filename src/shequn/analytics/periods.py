@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core import clock
 
@@ -14,16 +16,15 @@ from shequn.core import clock
 @dataclass(frozen=True)
 class Period:
     key: str
-    label: str
-    label_en: str
+    label: str | Promise  # translated when shown
     days: int  # calendar days including today
 
     def start(self, now: dt.datetime | None = None) -> dt.datetime:
         return local_midnight(local_today(now) - dt.timedelta(days=self.days - 1))
 
 
-PERIODS = (Period("today", "今日", "Today", 1), Period("d7", "近 7 天", "7 days", 7),
-           Period("d30", "近 30 天", "30 days", 30))
+PERIODS = (Period("today", _("Today"), 1), Period("d7", _("Last 7 days"), 7),
+           Period("d30", _("Last 30 days"), 30))
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:

@@ -26,6 +26,7 @@ from ninja.security import django_auth
 from shequn.api.schemas import Error, Id, SmallInt
 from shequn.core import netaddr, ratelimit
 from shequn.core.errors import CodedError, CommonError, DomainError
+from shequn.core.errors import msgid as _
 from shequn.customs import ops, selectors, services
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message, Receipt
@@ -39,9 +40,8 @@ REFUSAL_WINDOW_SECONDS = 60
 
 
 class ReceiptIntakeError(CodedError):
-    BAD_TOKEN = ("receipt_token_invalid", "回执令牌缺失或无效",
-                 "Missing or wrong receipt token", 401)
-    TOO_LARGE = ("receipt_too_large", "回执报文过大", "Receipt message too large", 413)
+    BAD_TOKEN = ("receipt_token_invalid", _("Missing or wrong receipt token"), 401)
+    TOO_LARGE = ("receipt_too_large", _("Receipt message too large"), 413)
 
 
 class OutcomesOut(Schema):

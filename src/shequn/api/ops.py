@@ -4,6 +4,7 @@ clear holds and refund. Every action is in the audit log."""
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 from ninja.security import django_auth
 
@@ -64,7 +65,7 @@ def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
     order = _order(request, number)
     ensure_refundable(order)
     payments.refund_order(order.pk, actor=request.user,
-                          reason=payload.reason or "运营退款 refund by operator")
+                          reason=payload.reason or gettext_noop("Refund by an operator"))
     return _fresh(number)
 
 

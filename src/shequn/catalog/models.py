@@ -4,25 +4,33 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        BRAND = "brand", "品牌方 Brand owner"
-        EBC = "ebc", "跨境电商企业 E-commerce enterprise (seller of record)"
-        PLATFORM = "platform", "电商平台 Platform"
-        WAREHOUSE = "warehouse", "仓储企业 Warehouse operator"
-        PAYMENT = "payment", "支付企业 Payment enterprise"
-        LOGISTICS = "logistics", "物流企业 Logistics enterprise"
+        BRAND = "brand", _("Brand owner")
+        EBC = "ebc", _("E-commerce enterprise (seller of record)")
+        PLATFORM = "platform", _("Platform")
+        WAREHOUSE = "warehouse", _("Warehouse operator")
+        PAYMENT = "payment", _("Payment enterprise")
+        LOGISTICS = "logistics", _("Logistics enterprise")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    name = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    name_en = models.CharField(max_length=100, blank=True, verbose_name=_("English name"))
     customs_code = models.CharField(max_length=18, blank=True,
-                                    help_text="海关注册编码 (ebcCode / ebpCode / agentCode)")
-    country = models.CharField(max_length=3, blank=True, help_text="JGS-20 country code")
+                                    help_text=_("Customs registration code "
+                                                "(ebcCode / ebpCode / agentCode)"),
+                                    verbose_name=_("customs code"))
+    country = models.CharField(max_length=3, blank=True, help_text=_("JGS-20 country code"),
+                               verbose_name=_("country"))
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
-                                     related_name="organizations")
+                                     related_name="organizations", verbose_name=_("members"))
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self) -> str:
         return self.name
@@ -32,41 +40,60 @@ class PositiveListLine(models.Model):
     """跨境电子商务零售进口商品清单: an 8-digit tariff line that may be imported
     through CBEC retail, with the list's notes."""
 
-    tariff_line = models.CharField(max_length=8, unique=True)
-    description = models.CharField(max_length=200)
-    bonded_only = models.BooleanField(default=False, help_text="仅限网购保税 (1210 only)")
-    per_order_qty_cap = models.PositiveIntegerField(null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    tariff_line = models.CharField(max_length=8, unique=True, verbose_name=_("tariff line"))
+    description = models.CharField(max_length=200, verbose_name=_("description"))
+    bonded_only = models.BooleanField(default=False, help_text=_("Bonded import only (1210)"),
+                                      verbose_name=_("bonded import only"))
+    per_order_qty_cap = models.PositiveIntegerField(null=True, blank=True,
+                                                    verbose_name=_("quantity cap per order"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+
+    class Meta:
+        verbose_name = _("positive list line")
+        verbose_name_plural = _("positive list")
 
     def __str__(self) -> str:
         return f"{self.tariff_line} {self.description}"
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=60)
-    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60, verbose_name=_("name"))
+    slug = models.SlugField(unique=True, verbose_name=_("shop address"))
 
     class Meta:
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Product(models.Model):
-    brand = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="brand_products")
+    brand = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="brand_products",
+                              verbose_name=_("brand"))
     seller = models.ForeignKey(Organization, on_delete=models.PROTECT,
                                related_name="sold_products",
-                               help_text="Seller of record: the cross-border e-commerce enterprise")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
-    name = models.CharField(max_length=250, help_text="中文品名 as sold")
-    name_en = models.CharField(max_length=250, blank=True)
-    description = models.TextField(blank=True)
-    origin_country = models.CharField(max_length=3, help_text="JGS-20 origin country code")
-    origin_country_name = models.CharField(max_length=40, blank=True)
-    image = models.CharField(max_length=200, blank=True, help_text="static path of the picture")
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+                               help_text=_("Seller of record: the cross-border "
+                                           "e-commerce enterprise"),
+                               verbose_name=_("seller of record"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
+                                 verbose_name=_("category"))
+    name = models.CharField(max_length=250, help_text=_("Chinese product name as sold"),
+                            verbose_name=_("name"))
+    name_en = models.CharField(max_length=250, blank=True, verbose_name=_("English name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    origin_country = models.CharField(max_length=3, help_text=_("JGS-20 origin country code"),
+                                      verbose_name=_("origin country"))
+    origin_country_name = models.CharField(max_length=40, blank=True,
+                                           verbose_name=_("origin country name"))
+    image = models.CharField(max_length=200, blank=True, help_text=_("Static path of the picture"),
+                             verbose_name=_("image"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
 
     def __str__(self) -> str:
         return self.name
@@ -74,46 +101,67 @@ class Product(models.Model):
 
 class SKU(models.Model):
     class ConsumptionTaxRule(models.TextChoices):
-        NONE = "none", "不征消费税 No consumption tax"
-        ALWAYS = "always", "按税率征收 Always at the rate"
-        HIGH_END_COSMETICS = "high_end_cosmetics", "高档化妆品 (≥10元/ml·g or ≥15元/片·支)"
+        NONE = "none", _("No consumption tax")
+        ALWAYS = "always", _("Always at the rate")
+        HIGH_END_COSMETICS = "high_end_cosmetics", _(
+            "High-end cosmetics (≥ 10 CNY per ml or g, or ≥ 15 CNY per piece)")
 
     class ContentUnit(models.TextChoices):
         ML = "ml", "ml"
         G = "g", "g"
-        PIECE = "piece", "片/支 piece"
+        PIECE = "piece", _("piece")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")
-    code = models.CharField(max_length=20, unique=True, help_text="itemNo")
-    gtin = models.CharField(max_length=14, blank=True)
-    gmodel = models.CharField(max_length=510, help_text="规格型号: brand, spec, content")
-    hs_code = models.CharField(max_length=10, help_text="10-digit gcode")
-    unit = models.CharField(max_length=3, help_text="transaction unit (JGS-20), e.g. 011 件")
-    legal_unit1 = models.CharField(max_length=3)
-    legal_qty1_per_unit = models.DecimalField(max_digits=12, decimal_places=5)
-    legal_unit2 = models.CharField(max_length=3, blank=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus",
+                                verbose_name=_("product"))
+    code = models.CharField(max_length=20, unique=True, help_text=_("itemNo"),
+                            verbose_name=_("code"))
+    gtin = models.CharField(max_length=14, blank=True, verbose_name=_("GTIN"))
+    gmodel = models.CharField(max_length=510, help_text=_("Specification: brand, spec, content"),
+                              verbose_name=_("specification (gmodel)"))
+    hs_code = models.CharField(max_length=10, help_text=_("10-digit gcode"),
+                               verbose_name=_("HS code"))
+    unit = models.CharField(max_length=3,
+                            help_text=_("Transaction unit (JGS-20), e.g. 011 = piece"),
+                            verbose_name=_("unit"))
+    legal_unit1 = models.CharField(max_length=3, verbose_name=_("first legal unit"))
+    legal_qty1_per_unit = models.DecimalField(max_digits=12, decimal_places=5,
+                                              verbose_name=_("first legal quantity per unit"))
+    legal_unit2 = models.CharField(max_length=3, blank=True, verbose_name=_("second legal unit"))
     legal_qty2_per_unit = models.DecimalField(max_digits=12, decimal_places=5, null=True,
-                                              blank=True)
-    net_weight_kg = models.DecimalField(max_digits=10, decimal_places=5)
-    gross_weight_kg = models.DecimalField(max_digits=10, decimal_places=5)
-    net_content = models.DecimalField(max_digits=10, decimal_places=3, default=Decimal("1"))
+                                              blank=True,
+                                              verbose_name=_("second legal quantity per unit"))
+    net_weight_kg = models.DecimalField(max_digits=10, decimal_places=5,
+                                        verbose_name=_("net weight (kg)"))
+    gross_weight_kg = models.DecimalField(max_digits=10, decimal_places=5,
+                                          verbose_name=_("gross weight (kg)"))
+    net_content = models.DecimalField(max_digits=10, decimal_places=3, default=Decimal("1"),
+                                      verbose_name=_("net content"))
     net_content_unit = models.CharField(max_length=5, choices=ContentUnit.choices,
-                                        default=ContentUnit.PIECE)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.13"))
+                                        default=ContentUnit.PIECE,
+                                        verbose_name=_("net content unit"))
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.13"),
+                                   verbose_name=_("VAT rate"))
     consumption_tax_rate = models.DecimalField(max_digits=5, decimal_places=4,
-                                               default=Decimal("0"))
+                                               default=Decimal("0"),
+                                               verbose_name=_("consumption tax rate"))
     consumption_tax_rule = models.CharField(max_length=20, choices=ConsumptionTaxRule.choices,
-                                            default=ConsumptionTaxRule.NONE)
+                                            default=ConsumptionTaxRule.NONE,
+                                            verbose_name=_("consumption tax rule"))
     tariff_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"),
-                                      help_text="MFN rate, used only in the full-tax case")
-    bonded_only = models.BooleanField(default=False)
+                                      help_text=_("MFN rate, used only in the full-tax case"),
+                                      verbose_name=_("tariff rate"))
+    bonded_only = models.BooleanField(default=False, verbose_name=_("bonded import only"))
     price = models.DecimalField(max_digits=12, decimal_places=2,
-                                help_text="Set by the seller; leaders cannot change it")
-    price_includes_tax = models.BooleanField(default=False, help_text="包税")
-    active = models.BooleanField(default=True)
+                                help_text=_("Set by the seller; leaders cannot change it"),
+                                verbose_name=_("price"))
+    price_includes_tax = models.BooleanField(default=False,
+                                             help_text=_("Tax included in the price"),
+                                             verbose_name=_("price includes tax"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
-        verbose_name = "SKU"
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKUs")
 
     def __str__(self) -> str:
         return f"{self.code} {self.product.name} {self.gmodel}"

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckoutConfig(AppConfig):
     name = "shequn.checkout"
     label = "checkout"
-    verbose_name = "结算 Checkout"
+    verbose_name = _("Checkout")

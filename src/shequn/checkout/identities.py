@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -85,6 +86,54 @@ def _plain_text(value: str, max_len: int, min_len: int = 1) -> str:
     return s
 
 
+def _district_code(code: str) -> str:
+    code = (code or "").strip()
+    if not _DISTRICT_RE.match(code):
+        raise CheckoutError.INVALID_DISTRICT_CODE.error()
+    return code
+
+
+def _region(province: str, city: str, district: str, district_code: str) -> regions.Region:
+    """The GB/T 2260 region of the code, if the names given belong to it."""
+    code = _district_code(district_code)
+    names = (_plain_text(province, 20), _plain_text(city, 20),
+             _plain_text(district, 20, min_len=0) if district else "")
+    try:
+        return regions.resolve(*names, code)
+    except regions.RegionError:
+        raise CheckoutError.INVALID_REGION.error() from None
+
+
+def _problems(checks: dict[str, Callable[[], object]]) -> dict[str, DomainError]:
+    found: dict[str, DomainError] = {}
+    for field, check in checks.items():
+        try:
+            check()
+        except DomainError as err:
+            found[field] = err
+    return found
+
+
+def identity_problems(name: str, id_number: str, phone: str) -> dict[str, DomainError]:
+    """Every field error of an identity form at once (add_identity stops at the first),
+    so a form can show them all."""
+    return _problems({"name": lambda: validate_name(name),
+                      "id_number": lambda: validate_resident_id(id_number),
+                      "phone": lambda: validate_phone(phone)})
+
+
+def address_problems(consignee: str, phone: str, province: str, city: str, district: str,
+                     district_code: str, detail: str) -> dict[str, DomainError]:
+    """Every field error of an address form at once (add_address stops at the first)."""
+    return _problems({"consignee": lambda: validate_name(consignee),
+                      "phone": lambda: validate_phone(phone),
+                      "province": lambda: _plain_text(province, 20),
+                      "city": lambda: _plain_text(city, 20),
+                      "district_code": lambda: _region(province, city, district,
+                                                       district_code),
+                      "detail": lambda: _plain_text(detail, 120, min_len=2)})
+
+
 # ---- identities -------------------------------------------------------------------------
 
 @transaction.atomic
@@ -150,15 +199,7 @@ def add_address(user: Any, consignee: str, phone: str, province: str, city: str,
                 district: str, district_code: str, detail: str) -> Address:
     consignee = validate_name(consignee)
     phone = validate_phone(phone)
-    code = (district_code or "").strip()
-    if not _DISTRICT_RE.match(code):
-        raise CheckoutError.INVALID_DISTRICT_CODE.error()
-    names = (_plain_text(province, 20), _plain_text(city, 20),
-             _plain_text(district, 20, min_len=0) if district else "")
-    try:
-        region = regions.resolve(*names, code)
-    except regions.RegionError:
-        raise CheckoutError.INVALID_REGION.error() from None
+    region = _region(province, city, district, district_code)
     return Address.objects.create(
         user=user, consignee=consignee, phone_enc=pii.encrypt(phone),
         phone_hash=pii.lookup_hash(phone), phone_masked=pii.mask_phone(phone),

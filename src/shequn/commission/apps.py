@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommissionConfig(AppConfig):
     name = "shequn.commission"
     label = "commission"
-    verbose_name = "佣金结算 Commission and withdrawals"
+    verbose_name = _("Commission and withdrawals")
 
     def ready(self) -> None:
         from shequn.commission import handlers, services  # noqa: F401 (registers handlers)

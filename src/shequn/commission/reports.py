@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import User
 from shequn.commission.errors import CommissionError
@@ -22,9 +23,10 @@ from shequn.core.spreadsheet import safe_cell
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZERO = Decimal("0.00")
 
-HEADERS = ["季度 quarter", "团长ID leader_id", "账号 username", "姓名 name", "手机 phone",
-           "结算佣金 settled", "追回 clawback", "佣金收入 net_income", "已提现 paid_out",
-           "手续费 fees", "结算笔数 lines"]
+# Column headers in the language of the operator who downloads the report.
+HEADERS = [_("Quarter"), _("Leader ID"), _("Username"), _("Name"), _("Phone"),
+           _("Settled commission"), _("Clawed back"), _("Commission income"), _("Withdrawn"),
+           _("Fees"), _("Settled lines")]
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def income_csv(year: int, quarter: int) -> bytes:
     """UTF-8 with BOM so spreadsheet programs in China open it correctly."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(HEADERS)
+    writer.writerow([str(h) for h in HEADERS])
     for row in quarterly_income(year, quarter):
         writer.writerow([f"{c:.2f}" if isinstance(c, Decimal) else _safe(c)
                          for c in row.cells()])
@@ -125,8 +127,8 @@ def income_xlsx(year: int, quarter: int) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = f"{year}Q{quarter} 佣金收入"
-    ws.append(HEADERS)
+    ws.title = f"{year}Q{quarter} {_('Commission income')}"
+    ws.append([str(h) for h in HEADERS])
     for row in quarterly_income(year, quarter):
         ws.append([_safe(c) for c in row.cells()])
         for cell in ws[ws.max_row][5:10]:

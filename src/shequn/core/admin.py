@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core.models import AuditLog, OutboxEvent
 
@@ -56,7 +57,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
               "available_at", "processed_at", "attempts", "last_error")
     readonly_fields = fields
 
-    @admin.display(description="payload")
+    @admin.display(description=_("payload"))
     def payload_pretty(self, obj: OutboxEvent) -> str:
         return pretty_json(obj.payload)
 
@@ -71,6 +72,6 @@ class AuditLogAdmin(ReadOnlyAdmin):
     fields = ("at", "actor", "action", "object_type", "object_id", "detail_pretty")
     readonly_fields = fields
 
-    @admin.display(description="detail")
+    @admin.display(description=_("detail"))
     def detail_pretty(self, obj: AuditLog) -> str:
         return pretty_json(obj.detail)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxEvent(models.Model):
@@ -9,27 +10,30 @@ class OutboxEvent(models.Model):
     caused it (transactional outbox, ARCHITECTURE §4.6). A relay hands it to the
     job runner; handlers are idempotent because delivery is at least once."""
 
-    topic = models.CharField(max_length=80, db_index=True)
-    aggregate = models.CharField(max_length=80, blank=True)
-    aggregate_id = models.CharField(max_length=64, blank=True)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    available_at = models.DateTimeField(db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    topic = models.CharField(max_length=80, db_index=True, verbose_name=_("topic"))
+    aggregate = models.CharField(max_length=80, blank=True, verbose_name=_("aggregate"))
+    aggregate_id = models.CharField(max_length=64, blank=True, verbose_name=_("aggregate ID"))
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    available_at = models.DateTimeField(db_index=True, verbose_name=_("available at"))
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                        verbose_name=_("processed at"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # Production runtime (relay.py): when the relay last handed the event to the
     # broker (after the publisher confirm). Null = not yet published.
-    relayed_at = models.DateTimeField(null=True, blank=True)
+    relayed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("relayed at"))
     # A dead letter: failed MAX_ATTEMPTS times; nothing retries it until an
     # operator resends it (attempts reset) or cancels it.
-    dead_at = models.DateTimeField(null=True, blank=True)
+    dead_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dead-lettered at"))
     # Cancelled by an operator: processed_at is set too, so every "still to do"
     # query (processed_at IS NULL) leaves it alone; the handlers never ran.
-    discarded_at = models.DateTimeField(null=True, blank=True)
-    discard_reason = models.TextField(blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
+    discard_reason = models.TextField(blank=True, verbose_name=_("discard reason"))
 
     class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
         indexes = [models.Index(fields=["processed_at", "available_at"]),
                    models.Index(fields=["processed_at", "relayed_at"],
                                 name="core_outbox_unrelayed_idx")]
@@ -54,13 +58,17 @@ class OutboxEvent(models.Model):
 class AuditLog(models.Model):
     """Append-only record of operator and security-relevant actions."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=80, db_index=True)
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+                              on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
+    action = models.CharField(max_length=80, db_index=True, verbose_name=_("action"))
+    object_type = models.CharField(max_length=80, blank=True, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, blank=True, verbose_name=_("object ID"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
@@ -70,5 +78,9 @@ class Counter(models.Model):
     """Named counters for databases without sequences (SQLite); PostgreSQL uses
     real sequences (see ids.py)."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    value = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=40, primary_key=True, verbose_name=_("name"))
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")

@@ -21,6 +21,7 @@ from django.db.models import F, Q, QuerySet
 
 from shequn.core import audit, clock
 from shequn.core.errors import CodedError, DomainError
+from shequn.core.errors import msgid as _
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.outbox")
@@ -38,10 +39,9 @@ MAX_BACKOFF_SECONDS = 3600
 
 
 class OutboxError(CodedError):
-    NOT_FOUND = ("outbox_event_not_found", "事件不存在", "Outbox event not found", 404)
-    NOT_DEAD = ("outbox_event_not_dead", "只有死信可以重发或取消",
-                "Only a dead letter can be resent or cancelled", 409)
-    REASON_REQUIRED = ("reason_required", "请填写原因", "Please give a reason", 422)
+    NOT_FOUND = ("outbox_event_not_found", _("Outbox event not found"), 404)
+    NOT_DEAD = ("outbox_event_not_dead", _("Only a dead letter can be resent or cancelled"), 409)
+    REASON_REQUIRED = ("reason_required", _("Please give a reason"), 422)
 
 
 # Which rows are in which state (see OutboxEvent.state). "open" = still needs

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomsConfig(AppConfig):
     name = "shequn.customs"
     label = "customs"
-    verbose_name = "海关清关 Customs clearance"
+    verbose_name = _("Customs clearance")
 
     def ready(self) -> None:
         from shequn.core import worker

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequn.core import pii
 from shequn.orders.models import AfterSale, Order
@@ -18,36 +20,47 @@ class Declaration(models.Model):
     move it back."""
 
     class State(models.TextChoices):
-        DECLARING = "declaring", "申报中"
-        ACCEPTED = "accepted", "海关入库"
-        REVIEW = "review", "人工审核"
-        INSPECTION = "inspection", "查验"
-        RELEASED = "released", "已放行"
-        CLOSED = "closed", "已结关"
-        REJECTED = "rejected", "海关退单"
-        CANCELLED = "cancelled", "已撤销"
+        DECLARING = "declaring", _("Declaring")
+        ACCEPTED = "accepted", _("Accepted by customs")
+        REVIEW = "review", _("Manual review")
+        INSPECTION = "inspection", _("Inspection")
+        RELEASED = "released", _("Released")
+        CLOSED = "closed", _("Customs closed")
+        REJECTED = "rejected", _("Rejected by customs")
+        CANCELLED = "cancelled", pgettext_lazy("declaration", "Cancelled")
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="declaration")
-    cop_no = models.CharField(max_length=30, unique=True, help_text="企业内部编号 of the CEB621")
-    logistics_no = models.CharField(max_length=30, unique=True)
-    pre_no = models.CharField(max_length=20, blank=True)
-    invt_no = models.CharField(max_length=20, blank=True, db_index=True)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="declaration",
+                                 verbose_name=_("order"))
+    cop_no = models.CharField(max_length=30, unique=True,
+                              help_text=_("Enterprise number (copNo) of the CEB621"),
+                              verbose_name=_("enterprise number (copNo)"))
+    logistics_no = models.CharField(max_length=30, unique=True, verbose_name=_("logistics no"))
+    pre_no = models.CharField(max_length=20, blank=True, verbose_name=_("pre-entry number (preNo)"))
+    invt_no = models.CharField(max_length=20, blank=True, db_index=True,
+                               verbose_name=_("inventory list number (invtNo)"))
     state = models.CharField(max_length=12, choices=State.choices, default=State.DECLARING,
-                             db_index=True)
-    status_code = models.CharField(max_length=10, blank=True, help_text="last applied returnStatus")
-    status_info = models.CharField(max_length=500, blank=True)
-    last_return_time = models.CharField(max_length=17, blank=True)
+                             db_index=True, verbose_name=_("state"))
+    status_code = models.CharField(max_length=10, blank=True,
+                                   help_text=_("Last applied returnStatus"),
+                                   verbose_name=_("status code"))
+    status_info = models.CharField(max_length=500, blank=True, verbose_name=_("status info"))
+    last_return_time = models.CharField(max_length=17, blank=True,
+                                        verbose_name=_("last return time"))
     customs_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                      help_text="taxTotal of the CEB816 tax bill")
-    created_at = models.DateTimeField(db_index=True)
-    changed_at = models.DateTimeField(db_index=True)
-    released_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+                                      help_text=_("taxTotal of the CEB816 tax bill"),
+                                      verbose_name=_("customs tax"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+    changed_at = models.DateTimeField(db_index=True, verbose_name=_("changed at"))
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # Set while a cancellation (CEB623) awaits customs' answer: the order must
     # not ship meanwhile (customs may still approve it and the refund follow).
-    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True,
+                                               verbose_name=_("cancellation requested at"))
 
     class Meta:
+        verbose_name = _("customs declaration")
+        verbose_name_plural = _("customs declarations")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -61,33 +74,39 @@ class Message(models.Model):
 
     class State(models.TextChoices):
         # The moves between these are customs.states.MESSAGE_MOVES.
-        QUEUED = "queued", "待发送"
-        SENDING = "sending", "发送中"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "发送失败"
-        CANCELLED = "cancelled", "已放弃"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Sending failed")
+        CANCELLED = "cancelled", _("Given up")
 
     declaration = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="messages")
-    kind = models.CharField(max_length=10)  # CEB311, CEB411, CEB511, CEB621, CEB623, CEB625 …
-    cop_msg_id = models.CharField(max_length=40, unique=True)
-    business_key = models.CharField(max_length=60, db_index=True)
+                                    related_name="messages", verbose_name=_("declaration"))
+    # CEB311, CEB411, CEB511, CEB621, CEB623, CEB625 …
+    kind = models.CharField(max_length=10, verbose_name=_("kind"))
+    cop_msg_id = models.CharField(max_length=40, unique=True,
+                                  verbose_name=_("message ID (copMsgId)"))
+    business_key = models.CharField(max_length=60, db_index=True, verbose_name=_("business key"))
     # The message as sent (signed, enveloped), encrypted: it carries the buyer's
     # ID number and phones in clear (invariant 7). See ``sent_bytes``.
-    body_enc = models.TextField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    body_enc = models.TextField(verbose_name=_("body (encrypted)"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED,
+                             verbose_name=_("state"))
     # Each hand-over is recorded (committed) before the gateway is called: the
     # attempt's number and start, so its outcome is applied only to it and a
     # send whose process died can be taken over once it is stale.
-    attempts = models.PositiveIntegerField(default=0)
-    attempted_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    attempted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("attempted at"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
     cancel_reason = models.CharField(max_length=200, blank=True,
-                                     help_text="why an operator gave the message up")
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+                                     help_text=_("why an operator gave the message up"),
+                                     verbose_name=_("reason given up"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("customs message")
+        verbose_name_plural = _("customs messages")
         ordering = ["id"]
 
     @staticmethod
@@ -103,23 +122,26 @@ class Receipt(models.Model):
     """Every receipt received, once (``digest`` of the record), and what it did."""
 
     class Outcome(models.TextChoices):
-        APPLIED = "applied", "已应用"
-        IGNORED = "ignored", "已忽略（旧/重复状态）"
-        UNKNOWN = "unknown", "无对应单据"
-        RECORDED = "recorded", "已记录"
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Ignored (old or repeated state)")
+        UNKNOWN = "unknown", _("No matching record")
+        RECORDED = "recorded", _("Recorded")
 
-    kind = models.CharField(max_length=30)  # the record: InventoryReturn, Tax, MessageReturn …
-    business_key = models.CharField(max_length=80, db_index=True)
-    return_status = models.CharField(max_length=10, blank=True)
-    return_time = models.CharField(max_length=17, blank=True)
-    return_info = models.CharField(max_length=500, blank=True)
-    digest = models.CharField(max_length=64, unique=True)
+    # the record: InventoryReturn, Tax, MessageReturn …
+    kind = models.CharField(max_length=30, verbose_name=_("kind"))
+    business_key = models.CharField(max_length=80, db_index=True, verbose_name=_("business key"))
+    return_status = models.CharField(max_length=10, blank=True, verbose_name=_("return status"))
+    return_time = models.CharField(max_length=17, blank=True, verbose_name=_("return time"))
+    return_info = models.CharField(max_length=500, blank=True, verbose_name=_("return info"))
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("digest"))
     declaration = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="receipts")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    received_at = models.DateTimeField(db_index=True)
+                                    related_name="receipts", verbose_name=_("declaration"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    received_at = models.DateTimeField(db_index=True, verbose_name=_("received at"))
 
     class Meta:
+        verbose_name = _("customs receipt")
+        verbose_name_plural = _("customs receipts")
         ordering = ["return_time", "id"]
 
 
@@ -128,23 +150,31 @@ class ReturnDeclaration(models.Model):
     approved after-sales request; the money goes back when customs accepts it."""
 
     class State(models.TextChoices):
-        DECLARING = "declaring", "退货申报中"
-        ACCEPTED = "accepted", "退货已审结"
-        REJECTED = "rejected", "退货被退单"
+        DECLARING = "declaring", _("Return declaring")
+        ACCEPTED = "accepted", _("Return accepted")
+        REJECTED = "rejected", _("Return rejected by customs")
 
     after_sale = models.OneToOneField(AfterSale, on_delete=models.PROTECT,
-                                      related_name="customs_return")
+                                      related_name="customs_return",
+                                      verbose_name=_("after-sales request"))
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT,
-                                    related_name="returns")
+                                    related_name="returns", verbose_name=_("declaration"))
     # The CEB625 repeats the inventory's copNo, so its receipts (CEB626) correlate
     # to the declaration; one return is declared at a time per declaration.
-    cop_no = models.CharField(max_length=30, db_index=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.DECLARING)
-    status_code = models.CharField(max_length=10, blank=True)
-    status_info = models.CharField(max_length=500, blank=True)
-    last_return_time = models.CharField(max_length=17, blank=True)
-    created_at = models.DateTimeField()
-    changed_at = models.DateTimeField()
+    cop_no = models.CharField(max_length=30, db_index=True,
+                              verbose_name=_("enterprise number (copNo)"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DECLARING,
+                             verbose_name=_("state"))
+    status_code = models.CharField(max_length=10, blank=True, verbose_name=_("status code"))
+    status_info = models.CharField(max_length=500, blank=True, verbose_name=_("status info"))
+    last_return_time = models.CharField(max_length=17, blank=True,
+                                        verbose_name=_("last return time"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
+
+    class Meta:
+        verbose_name = _("return declaration")
+        verbose_name_plural = _("return declarations")
 
 
 class SimulatorState(models.Model):
@@ -159,3 +189,7 @@ class SimulatorState(models.Model):
     # Each save has a higher version; an older save arriving late is dropped.
     version = models.PositiveBigIntegerField(default=0)
     saved_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("customs simulator state")
+        verbose_name_plural = _("customs simulator states")

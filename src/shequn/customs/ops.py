@@ -17,6 +17,7 @@ from django.db import transaction
 from shequn.accounts.roles import OPERATOR, has_role
 from shequn.core import audit, clock, outbox
 from shequn.core.errors import CodedError
+from shequn.core.errors import msgid as _
 from shequn.core.models import OutboxEvent
 from shequn.customs import events, services, states
 from shequn.customs.errors import CustomsError
@@ -28,15 +29,13 @@ log = logging.getLogger("shequn.customs")
 
 
 class CustomsOpsError(CodedError):
-    MESSAGE_NOT_FOUND = ("customs_message_not_found", "报文不存在",
-                         "Customs message not found", 404)
-    MESSAGE_SENT = ("customs_message_sent", "该报文已发送成功，无需重发",
-                    "The message was sent already", 409)
-    MESSAGE_IN_FLIGHT = ("customs_message_retrying", "该报文仍在自动重试中，请待其成为死信后再处理",
-                         "The message is still being retried; act once it is a dead letter", 409)
-    MESSAGE_CANCELLED = ("customs_message_cancelled", "该报文已放弃，不能再发送",
-                         "The message was given up and is never sent again", 409)
-    REASON_REQUIRED = ("reason_required", "请填写原因", "Please give a reason", 422)
+    MESSAGE_NOT_FOUND = ("customs_message_not_found", _("Customs message not found"), 404)
+    MESSAGE_SENT = ("customs_message_sent", _("The message was sent already"), 409)
+    MESSAGE_IN_FLIGHT = ("customs_message_retrying",
+                         _("The message is still being retried; act once it is a dead letter"), 409)
+    MESSAGE_CANCELLED = ("customs_message_cancelled",
+                         _("The message was given up and is never sent again"), 409)
+    REASON_REQUIRED = ("reason_required", _("Please give a reason"), 422)
 
 
 def require_operator(actor: Any) -> None:

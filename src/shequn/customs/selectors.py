@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from shequn.core import clock
 from shequn.core.models import OutboxEvent
@@ -27,10 +28,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Declaration.State
 # Not yet released and not ended: a declaration customs still has to move.
 WAITING = (D.DECLARING, D.ACCEPTED, D.REVIEW, D.INSPECTION)
-STATE_EN: dict[str, str] = {
-    D.DECLARING: "Declaring", D.ACCEPTED: "Accepted", D.REVIEW: "Manual review",
-    D.INSPECTION: "Inspection", D.RELEASED: "Released", D.CLOSED: "Closed",
-    D.REJECTED: "Rejected", D.CANCELLED: "Cancelled"}
 SEND_TOPIC = events.SEND
 # Receipt.kind of the records that move a declaration: services stores the
 # record class name; the CEB message code is accepted too.
@@ -43,8 +40,8 @@ CANCEL_RECEIPTS = frozenset({"InvtCancelReturn", "CEB624"})
 def state_counts() -> list[dict[str, Any]]:
     """One row per declaration state, in the order of the state machine."""
     counts = dict(Declaration.objects.values_list("state").annotate(n=Count("pk")).order_by())
-    return [{"state": value, "label": label, "label_en": STATE_EN[value],
-             "n": counts.get(value, 0)} for value, label in D.choices]
+    return [{"state": value, "label": label, "n": counts.get(value, 0)}
+            for value, label in D.choices]
 
 
 def declarations(state: str = "", q: str = "") -> QuerySet[Declaration]:
@@ -137,11 +134,7 @@ class Transition:
 
     @property
     def label(self) -> str:
-        return D(self.to_state).label
-
-    @property
-    def label_en(self) -> str:
-        return STATE_EN.get(self.to_state, self.to_state)
+        return str(D(self.to_state).label)
 
 
 def receipts_of(declaration: Declaration) -> list[Receipt]:
@@ -257,7 +250,6 @@ def release_times(days: int = 14, now: dt.datetime | None = None,
 class ClearanceStep:
     key: str
     label: str
-    label_en: str
     done: bool
     at: dt.datetime | None = None
 
@@ -269,8 +261,7 @@ class Clearance:
     state: str
     steps: list[ClearanceStep] = field(default_factory=list)
     ended: str = ""          # "rejected" / "cancelled" / ""
-    headline: str = ""       # e.g. 海关退单，已原路退款
-    headline_en: str = ""
+    headline: str = ""       # e.g. "Customs rejected the order; refund in progress"
     reason: str = ""
     at: dt.datetime | None = None
 
@@ -294,6 +285,26 @@ def _reviewed_at(receipts: Iterable[Receipt]) -> dt.datetime | None:
     return min(times) if times else None
 
 
+# What the order list says about clearance, in the buyer's words (step keys of
+# ClearanceStep, plus the two endings).
+_BUYER_STEP: dict[str, str] = {
+    D.DECLARING: "declaring", D.ACCEPTED: "review", D.REVIEW: "review", D.INSPECTION: "review",
+    D.RELEASED: "released", D.CLOSED: "released", D.REJECTED: "rejected",
+    D.CANCELLED: "cancelled"}
+
+
+def clearance_labels(order_ids: Iterable[Any]) -> dict[Any, tuple[str, str]]:
+    """(step key, label) of each declared order's clearance, by order id, in one query;
+    orders never declared are absent."""
+    labels = {"declaring": _("Declared to customs"), "review": _("Customs review"),
+              "released": _("Released by customs"), "rejected": _("Customs rejected"),
+              "cancelled": _("Declaration withdrawn")}
+    rows = Declaration.objects.filter(order_id__in=list(order_ids)).values_list("order_id",
+                                                                                "state")
+    return {order_id: (_BUYER_STEP[state], labels[_BUYER_STEP[state]])
+            for order_id, state in rows}
+
+
 def clearance_for(order: Order) -> Clearance | None:
     """The clearance timeline of one order, or None when it was never declared."""
     declaration = Declaration.objects.filter(order_id=order.pk).first()
@@ -305,27 +316,23 @@ def clearance_for(order: Order) -> Clearance | None:
     past_review = state in (D.ACCEPTED, D.REVIEW, D.INSPECTION, D.RELEASED, D.CLOSED)
     released = state in (D.RELEASED, D.CLOSED) or declaration.released_at is not None
     steps = [
-        ClearanceStep("declaring", "申报中", "Declared to customs", True, declaration.created_at),
-        ClearanceStep("review", "海关审核", "Customs review",
-                      past_review or reviewed_at is not None, reviewed_at),
-        ClearanceStep("released", "已放行", "Released by customs", released,
-                      declaration.released_at),
-        ClearanceStep("shipped", "已发货", "Shipped", order.shipped_at is not None,
-                      order.shipped_at),
+        ClearanceStep("declaring", _("Declared to customs"), True, declaration.created_at),
+        ClearanceStep("review", _("Customs review"), past_review or reviewed_at is not None,
+                      reviewed_at),
+        ClearanceStep("released", _("Released by customs"), released, declaration.released_at),
+        ClearanceStep("shipped", _("Shipped"), order.shipped_at is not None, order.shipped_at),
     ]
     refunded = order.state == Order.State.REFUNDED
     if state == D.REJECTED:
         return Clearance(
             state=state, steps=[s for s in steps if s.done], ended="rejected",
-            headline="海关退单，已原路退款" if refunded else "海关退单，退款处理中",
-            headline_en=("Customs rejected the order; paid back to your payment method"
-                         if refunded else "Customs rejected the order; refund in progress"),
+            headline=(_("Customs rejected the order; paid back to your payment method")
+                      if refunded else _("Customs rejected the order; refund in progress")),
             reason=plain_reason(declaration.status_info), at=declaration.changed_at)
     if state == D.CANCELLED:
         return Clearance(
             state=state, steps=[s for s in steps if s.done], ended="cancelled",
-            headline="清关申报已撤销，已原路退款" if refunded else "清关申报已撤销，退款处理中",
-            headline_en=("Customs declaration withdrawn; paid back to your payment method"
-                         if refunded else "Customs declaration withdrawn; refund in progress"),
+            headline=(_("Customs declaration withdrawn; paid back to your payment method")
+                      if refunded else _("Customs declaration withdrawn; refund in progress")),
             reason=plain_reason(declaration.status_info), at=declaration.changed_at)
     return Clearance(state=state, steps=steps)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from lxml import etree
 
 from shequn.core import audit, clock
@@ -322,7 +323,8 @@ def _inventory_receipt(record: ceb.InventoryReturn, receipt: Receipt) -> str:
     receipt.outcome = Receipt.Outcome.APPLIED
     order = declaration.order
     if to in (D.RELEASED, D.CLOSED):
-        order_services.mark_cleared(order.pk, note=f"海关放行 released {record.invt_no or ''}")
+        # An English msgid, translated when shown; the list number is on the declaration.
+        order_services.mark_cleared(order.pk, note=gettext_noop("Released by customs"))
         if to == D.RELEASED:
             events.Released(order.pk, number=order.number).emit()
     elif to == D.REJECTED:

@@ -12,6 +12,9 @@ WenQuanYi Zen Hei from the Debian package ``fonts-wqy-zenhei``; nothing is fetch
 run time. Without it the poster falls back to DejaVu (Chinese glyphs then show as
 boxes) and a warning is logged, so a missing package is noticed and not hidden.
 
+The text is in the active language (the leader's, from the request that asks for the
+poster): one language per picture, like the pages; names stay as entered.
+
 The QR code is drawn module by module into ``QR_BOX`` so tests (and a scanner) find it
 at a known place; ``qr_geometry`` says where each module lies.
 """
@@ -30,6 +33,7 @@ from typing import Any
 
 import resvg_py
 import segno
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from shequn.core.money import q2
@@ -296,16 +300,16 @@ def _footer(draw: ImageDraw.ImageDraw, lines: list[tuple[str, int, tuple[int, in
         for line in _wrap(draw, text, size, QR_BOX[0] - 70, 2):
             _text(draw, (40, y), line, size, color)
             y += size + 12
-    _text(draw, (40, HEIGHT - 46), "跨境商品仅限个人自用 · For personal use only", 22, MUTED)
+    _text(draw, (40, HEIGHT - 46), _("Imported goods, for personal use only"), 22, MUTED)
 
 
 def price_label(prices: list[Decimal]) -> str:
-    """``¥298.00`` or ``¥98.00 起`` (from) when SKUs differ in price."""
+    """``¥298.00``, or ``¥98.00 起`` (from ¥98.00) when SKUs differ in price."""
     if not prices:
         return ""
     low, high = min(prices), max(prices)
     label = f"¥{q2(low):,.2f}"
-    return label + " 起" if high != low else label
+    return _("from %(price)s") % {"price": label} if high != low else label
 
 
 # --------------------------------------------------------------------------- posters
@@ -332,10 +336,10 @@ def product_poster(*, product: Any, shop_name: str, url: str,
     label = price_label(prices)
     if label:
         _text(draw, (40, 930), label, 56, ACCENT)
-        _text(draw, (40, 996), "品牌方定价 · Seller's price", 22, MUTED)
+        _text(draw, (40, 996), _("Price set by the brand's seller"), 22, MUTED)
     _draw_qr(img, url)
-    _footer(draw, [("长按识别二维码购买", 30, INK), ("Scan the code to buy", 24, MUTED),
-                   (f"来自「{shop_name}」", 26, MUTED)])
+    _footer(draw, [(_("Long-press the QR code to buy"), 30, INK),
+                   (_("From %(shop)s") % {"shop": shop_name}, 26, MUTED)])
     return _png(img)
 
 
@@ -343,7 +347,7 @@ def shop_poster(*, shop_name: str, intro: str, url: str, leader_name: str = "",
                 avatar: bytes | None = None) -> bytes:
     """PNG card for a whole shop; ``url`` goes into the QR code. The leader's
     avatar stands in the middle when they have one, else the shop's initial."""
-    img, draw = _canvas("社群 Shequn · 好物分享")
+    img, draw = _canvas(_("Shequn · good finds to share"))
     draw.rounded_rectangle((50, 160, WIDTH - 50, 940), 24, fill=WHITE)
     if avatar:
         disc = _avatar_disc(avatar, shop_name, 300)
@@ -359,38 +363,38 @@ def shop_poster(*, shop_name: str, intro: str, url: str, leader_name: str = "",
         w = draw.textlength(line, font=_font(48))
         _text(draw, (int((WIDTH - w) / 2), y), line, 48, INK)
         y += 60
-    for line in _wrap(draw, intro or "正品保税 · 品牌直供", 28, WIDTH - 180, 4):
+    for line in _wrap(draw, intro or _("Genuine bonded goods · straight from the brands"), 28,
+                      WIDTH - 180, 4):
         _text(draw, (90, y + 10), line, 28, MUTED)
         y += 40
     _draw_qr(img, url)
-    who = f"团长 {leader_name}" if leader_name else "团长推荐"
-    _footer(draw, [("长按识别二维码进店", 30, INK), ("Scan to visit the shop", 24, MUTED),
-                   (who, 26, MUTED)])
+    who = (_("Leader %(name)s") % {"name": leader_name} if leader_name
+           else _("Recommended by a leader"))
+    _footer(draw, [(_("Long-press the QR code to visit the shop"), 30, INK), (who, 26, MUTED)])
     return _png(img)
 
 
 def invite_poster(*, leader_name: str, url: str, code: str = "") -> bytes:
     """PNG invitation to become a leader; ``url`` is the invite link. Joining is free:
     the poster says so, because a fee to join would be 入门费 (《禁止传销条例》 Art. 7)."""
-    img, draw = _canvas("邀请你成为团长 · Become a leader")
+    img, draw = _canvas(_("Become a leader"))
     draw.rounded_rectangle((50, 160, WIDTH - 50, 940), 24, fill=WHITE)
     y = 210
     for text, size, color in [
-        (f"{leader_name or '你的朋友'} 邀请你开一家自己的小店", 40, INK),
-        ("零库存 · 不压货 · 品牌发货", 32, ACCENT),
-        ("免费申请，无需购买或缴费", 30, INK),
-        ("Free to join — no purchase, no fee.", 26, MUTED),
-        ("佣金只来自你自己分享带来的订单", 28, INK),
-        ("Commission only on sales through your own links.", 24, MUTED),
+        (_("%(name)s invites you to open a micro-shop of your own")
+         % {"name": leader_name or _("Your friend")}, 40, INK),
+        (_("No stock · nothing to load up · the brand ships"), 32, ACCENT),
+        (_("Free to join: no purchase, no fee."), 30, INK),
+        (_("Commission only on sales through your own links."), 28, INK),
     ]:
         for line in _wrap(draw, text, size, WIDTH - 180, 2):
             _text(draw, (90, y), line, size, color)
             y += size + 18
         y += 18
     if code:
-        _text(draw, (90, 860), f"邀请码 Invite code: {code}", 30, INK)
+        _text(draw, (90, 860), _("Invite code: %(code)s") % {"code": code}, 30, INK)
     _draw_qr(img, url)
-    _footer(draw, [("长按识别二维码申请", 30, INK), ("Scan to apply", 24, MUTED)])
+    _footer(draw, [(_("Long-press the QR code to apply"), 30, INK)])
     return _png(img)
 
 

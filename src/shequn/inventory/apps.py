@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InventoryConfig(AppConfig):
     name = "shequn.inventory"
     label = "inventory"
-    verbose_name = "库存 Inventory"
+    verbose_name = _("Inventory")

@@ -2,38 +2,54 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequn.catalog.models import SKU, Organization
 
 
 class Warehouse(models.Model):
     class Kind(models.TextChoices):
-        BONDED = "bonded", "保税仓 Bonded warehouse (1210)"
-        DIRECT_MAIL = "direct_mail", "直邮仓 Direct-mail hub (9610)"
+        BONDED = "bonded", _("Bonded warehouse (1210)")
+        DIRECT_MAIL = "direct_mail", _("Direct-mail hub (9610)")
 
-    code = models.CharField(max_length=20, unique=True)
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    trade_mode = models.CharField(max_length=4, help_text="1210 bonded, 9610 direct mail")
-    customs_code = models.CharField(max_length=4, help_text="主管海关 customs-area code")
-    area_code = models.CharField(max_length=18, blank=True, help_text="区内仓储企业代码 (1210)")
-    ems_no = models.CharField(max_length=30, blank=True, help_text="电子账册编号 (1210)")
-    operator = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT)
-    location = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    trade_mode = models.CharField(max_length=4, help_text=_("1210 bonded, 9610 direct mail"),
+                                  verbose_name=_("trade mode"))
+    customs_code = models.CharField(max_length=4,
+                                    help_text=_("Customs-area code of the supervising customs"),
+                                    verbose_name=_("customs code"))
+    area_code = models.CharField(max_length=18, blank=True,
+                                 help_text=_("Code of the warehouse enterprise in the zone (1210)"),
+                                 verbose_name=_("area code"))
+    ems_no = models.CharField(max_length=30, blank=True,
+                              help_text=_("Electronic account book number (1210)"),
+                              verbose_name=_("account book number (emsNo)"))
+    operator = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                 verbose_name=_("operator"))
+    location = models.CharField(max_length=100, blank=True, verbose_name=_("location"))
+
+    class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.trade_mode})"
 
 
 class Batch(models.Model):
-    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="batches")
-    lot = models.CharField(max_length=40)
-    expiry = models.DateField(null=True, blank=True)
-    produced = models.DateField(null=True, blank=True)
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="batches",
+                            verbose_name=_("SKU"))
+    lot = models.CharField(max_length=40, verbose_name=_("lot"))
+    expiry = models.DateField(null=True, blank=True, verbose_name=_("expiry"))
+    produced = models.DateField(null=True, blank=True, verbose_name=_("produced"))
 
     class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
         constraints = [models.UniqueConstraint(fields=["sku", "lot"], name="uniq_batch_lot")]
-        verbose_name_plural = "batches"
 
     def __str__(self) -> str:
         return f"{self.sku.code}/{self.lot}"
@@ -43,13 +59,18 @@ class Stock(models.Model):
     """Units of one batch in one warehouse. ``available = on_hand - reserved``.
     Changed only by inventory.services with conditional UPDATEs (invariant 2)."""
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stocks")
-    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="stocks")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="stocks")
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stocks",
+                                  verbose_name=_("warehouse"))
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="stocks",
+                            verbose_name=_("SKU"))
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="stocks",
+                              verbose_name=_("batch"))
+    on_hand = models.IntegerField(default=0, verbose_name=_("on hand"))
+    reserved = models.IntegerField(default=0, verbose_name=_("reserved"))
 
     class Meta:
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock")
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "batch"], name="uniq_stock_wh_batch"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_nonneg"),
@@ -70,33 +91,44 @@ class Reservation(models.Model):
     """Units held for an order (``ref`` = order number) until paid or released."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", "已锁定 Held"
-        COMMITTED = "committed", "已售出 Sold"
-        RELEASED = "released", "已释放 Released"
+        ACTIVE = "active", _("Held")
+        COMMITTED = "committed", _("Sold")
+        RELEASED = "released", pgettext_lazy("stock", "Released")
 
-    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="reservations")
-    ref = models.CharField(max_length=40, db_index=True)
-    qty = models.PositiveIntegerField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="reservations",
+                              verbose_name=_("stock"))
+    ref = models.CharField(max_length=40, db_index=True, verbose_name=_("reference"))
+    qty = models.PositiveIntegerField(verbose_name=_("quantity"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE,
+                             verbose_name=_("state"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+
+    class Meta:
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
 
 
 class StockMove(models.Model):
     """Append-only ledger of every change to a stock row."""
 
     class Kind(models.TextChoices):
-        RECEIVE = "receive", "入库 Receive"
-        RESERVE = "reserve", "锁定 Reserve"
-        RELEASE = "release", "释放 Release"
-        COMMIT = "commit", "售出 Commit (paid)"
-        SHIP = "ship", "出库 Ship"
-        ADJUST = "adjust", "调整 Adjust"
+        RECEIVE = "receive", _("Receive")
+        RESERVE = "reserve", pgettext_lazy("stock", "Reserve")
+        RELEASE = "release", pgettext_lazy("stock", "Release")
+        COMMIT = "commit", _("Commit (paid)")
+        SHIP = "ship", pgettext_lazy("stock", "Ship")
+        ADJUST = "adjust", _("Adjust")
 
-    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="moves")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    on_hand_delta = models.IntegerField(default=0)
-    reserved_delta = models.IntegerField(default=0)
-    ref = models.CharField(max_length=40, blank=True, db_index=True)
-    note = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="moves",
+                              verbose_name=_("stock"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    on_hand_delta = models.IntegerField(default=0, verbose_name=_("on hand delta"))
+    reserved_delta = models.IntegerField(default=0, verbose_name=_("reserved delta"))
+    ref = models.CharField(max_length=40, blank=True, db_index=True, verbose_name=_("reference"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
+
+    class Meta:
+        verbose_name = _("stock move")
+        verbose_name_plural = _("stock moves")

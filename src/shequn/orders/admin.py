@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from shequn.core.pii import mask_name
@@ -36,23 +37,23 @@ class OrderAdmin(ReadOnlyAdmin):
     fieldsets = (
         (None, {"fields": ("number", "state", "hold_reason", "checkout_id", "user", "seller",
                            "warehouse", "trade_mode")}),
-        ("归属 Attribution", {"fields": ("shop", "leader", "attribution_channel")}),
-        ("订购人与收货人 Buyer and consignee (masked)", {"fields": (
+        (_("Attribution"), {"fields": ("shop", "leader", "attribution_channel")}),
+        (_("Buyer and consignee (masked)"), {"fields": (
             "buyer_masked", "buyer_phone_masked", "consignee_masked", "consignee_phone_masked",
             "province", "city", "district", "district_code", "address_detail")}),
-        ("金额 Money", {"fields": ("goods_value", "freight", "insurance", "discount",
+        (_("Money"), {"fields": ("goods_value", "freight", "insurance", "discount",
                                    "taxable_total", "duty", "consumption_tax", "vat",
                                    "tax_total", "actual_paid", "tax_regime", "quota_year")}),
-        ("时间 Times", {"fields": ("created_at", "expires_at", "paid_at", "shipped_at",
+        (_("Times"), {"fields": ("created_at", "expires_at", "paid_at", "shipped_at",
                                    "delivered_at", "completed_at", "cancelled_at")}),
     )
     readonly_fields = tuple(flatten_fieldsets(fieldsets))
 
-    @admin.display(description="订购人 buyer", ordering="buyer_name")
+    @admin.display(description=_("buyer"), ordering="buyer_name")
     def buyer_masked(self, obj: Order) -> str:
         return f"{mask_name(obj.buyer_name)} {obj.buyer_id_masked}"
 
-    @admin.display(description="收货人 consignee")
+    @admin.display(description=_("consignee"))
     def consignee_masked(self, obj: Order) -> str:
         return mask_name(obj.consignee)
 

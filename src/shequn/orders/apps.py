@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
     name = "shequn.orders"
     label = "orders"
-    verbose_name = "订单 Orders"
+    verbose_name = _("Orders")
 
     def ready(self) -> None:
         from shequn.core import worker

@@ -27,79 +27,89 @@ class Order(models.Model):
     at the time), personal data encrypted and masked."""
 
     class State(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "待付款"
-        PAID = "paid", "已付款"
-        ON_HOLD = "on_hold", "待核实"
-        SHIPPED = "shipped", "已发货"
-        DELIVERED = "delivered", "已签收"
-        COMPLETED = "completed", "已完成"
-        CANCELLED = "cancelled", "已取消"
-        REFUNDED = "refunded", "已退款"
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        ON_HOLD = "on_hold", _("On hold")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    number = models.CharField(max_length=20, unique=True)
-    checkout_id = models.UUIDField(db_index=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False,
+                          verbose_name=_("ID"))
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+    checkout_id = models.UUIDField(db_index=True, verbose_name=_("checkout ID"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="orders")
+                             related_name="orders", verbose_name=_("user"))
     state = models.CharField(max_length=20, choices=State.choices,
-                             default=State.PENDING_PAYMENT, db_index=True)
-    hold_reason = models.CharField(max_length=200, blank=True)
-    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="orders")
-    trade_mode = models.CharField(max_length=4)
+                             default=State.PENDING_PAYMENT, db_index=True, verbose_name=_("state"))
+    hold_reason = models.CharField(max_length=200, blank=True, verbose_name=_("hold reason"))
+    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("seller of record"))
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="orders",
+                                  verbose_name=_("warehouse"))
+    trade_mode = models.CharField(max_length=4, verbose_name=_("trade mode"))
 
     # Attribution snapshot (commission comes later; attribution is captured now).
     shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="orders")
+                             related_name="orders", verbose_name=_("shop"))
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="attributed_orders")
-    attribution_channel = models.CharField(max_length=20, blank=True)
+                               on_delete=models.PROTECT, related_name="attributed_orders",
+                               verbose_name=_("leader"))
+    attribution_channel = models.CharField(max_length=20, blank=True,
+                                           verbose_name=_("attribution channel"))
 
     # Buyer (订购人) snapshot.
-    buyer_name = models.CharField(max_length=60)
-    buyer_id_enc = models.TextField()
-    buyer_id_hash = models.CharField(max_length=64, db_index=True)
-    buyer_id_masked = models.CharField(max_length=20)
-    buyer_phone_enc = models.TextField()
-    buyer_phone_masked = models.CharField(max_length=20)
+    buyer_name = models.CharField(max_length=60, verbose_name=_("buyer name"))
+    buyer_id_enc = models.TextField(verbose_name=_("buyer ID number (encrypted)"))
+    buyer_id_hash = models.CharField(max_length=64, db_index=True,
+                                     verbose_name=_("buyer ID number (hash)"))
+    buyer_id_masked = models.CharField(max_length=20, verbose_name=_("buyer ID number (masked)"))
+    buyer_phone_enc = models.TextField(verbose_name=_("buyer phone (encrypted)"))
+    buyer_phone_masked = models.CharField(max_length=20, verbose_name=_("buyer phone (masked)"))
 
     # Consignee snapshot.
-    consignee = models.CharField(max_length=60)
-    consignee_phone_enc = models.TextField()
-    consignee_phone_masked = models.CharField(max_length=20)
-    province = models.CharField(max_length=20)
-    city = models.CharField(max_length=20)
-    district = models.CharField(max_length=20)
-    district_code = models.CharField(max_length=6)
-    address_detail = models.CharField(max_length=120)
+    consignee = models.CharField(max_length=60, verbose_name=_("consignee"))
+    consignee_phone_enc = models.TextField(verbose_name=_("consignee phone (encrypted)"))
+    consignee_phone_masked = models.CharField(max_length=20,
+                                              verbose_name=_("consignee phone (masked)"))
+    province = models.CharField(max_length=20, verbose_name=_("province"))
+    city = models.CharField(max_length=20, verbose_name=_("city"))
+    district = models.CharField(max_length=20, verbose_name=_("district"))
+    district_code = models.CharField(max_length=6, verbose_name=_("district code"))
+    address_detail = models.CharField(max_length=120, verbose_name=_("street address"))
 
     # Money (invariant 1): actual_paid = goods_value + freight + tax_total - discount.
-    goods_value = _money()
-    freight = _money()
-    insurance = _money()
-    discount = _money()
-    duty = _money()
-    consumption_tax = _money()
-    vat = _money()
-    tax_total = _money()
-    actual_paid = _money()
-    refunded_total = _money(help_text="money returned by partial refunds (returns)")
-    taxable_total = _money()
-    tax_regime = models.CharField(max_length=20)
-    quota_year = models.PositiveSmallIntegerField()
+    goods_value = _money(verbose_name=_("goods value"))
+    freight = _money(verbose_name=_("freight"))
+    insurance = _money(verbose_name=_("insurance"))
+    discount = _money(verbose_name=_("discount"))
+    duty = _money(verbose_name=_("duty"))
+    consumption_tax = _money(verbose_name=_("consumption tax"))
+    vat = _money(verbose_name=_("VAT"))
+    tax_total = _money(verbose_name=_("tax total"))
+    actual_paid = _money(verbose_name=_("actual paid"))
+    refunded_total = _money(help_text=_("Money returned by partial refunds (returns)"),
+                            verbose_name=_("refunded total"))
+    taxable_total = _money(verbose_name=_("taxable total"))
+    tax_regime = models.CharField(max_length=20, verbose_name=_("tax regime"))
+    quota_year = models.PositiveSmallIntegerField(verbose_name=_("quota year"))
 
-    created_at = models.DateTimeField(db_index=True)
-    expires_at = models.DateTimeField(db_index=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     # Set by customs when the declaration is released (放行); the warehouse may
     # ship only after it (orders.services.mark_shipped checks).
-    cleared_at = models.DateTimeField(null=True, blank=True)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -128,25 +138,31 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    gnum = models.PositiveSmallIntegerField()
-    sku = models.ForeignKey(SKU, on_delete=models.PROTECT)
-    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL)
-    name = models.CharField(max_length=250)
-    gmodel = models.CharField(max_length=510)
-    qty = models.PositiveIntegerField()
-    unit_price = _money()
-    total_price = _money()
-    goods_value = _money(help_text="net goods value (differs from total_price only for 包税)")
-    freight_share = _money()
-    insurance_share = _money()
-    taxable_price = _money()
-    duty = _money()
-    consumption_tax = _money()
-    vat = _money()
-    tax = _money()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("order"))
+    gnum = models.PositiveSmallIntegerField(verbose_name=_("line number (gnum)"))
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, verbose_name=_("SKU"))
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL,
+                                verbose_name=_("listing"))
+    name = models.CharField(max_length=250, verbose_name=_("name"))
+    gmodel = models.CharField(max_length=510, verbose_name=_("specification (gmodel)"))
+    qty = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_price = _money(verbose_name=_("unit price"))
+    total_price = _money(verbose_name=_("total price"))
+    goods_value = _money(help_text=_("Net goods value (differs from the total price only "
+                                     "when tax is included)"),
+                         verbose_name=_("goods value"))
+    freight_share = _money(verbose_name=_("freight share"))
+    insurance_share = _money(verbose_name=_("insurance share"))
+    taxable_price = _money(verbose_name=_("taxable price"))
+    duty = _money(verbose_name=_("duty"))
+    consumption_tax = _money(verbose_name=_("consumption tax"))
+    vat = _money(verbose_name=_("VAT"))
+    tax = _money(verbose_name=_("tax"))
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["gnum"]
         constraints = [models.UniqueConstraint(fields=["order", "gnum"], name="uniq_line_gnum")]
 
@@ -154,15 +170,20 @@ class OrderLine(models.Model):
 class OrderStatusChange(models.Model):
     """History of state changes: the buyer's timeline and the audit trail."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20)
-    at = models.DateTimeField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history",
+                              verbose_name=_("order"))
+    from_state = models.CharField(max_length=20, blank=True, choices=Order.State.choices,
+                                  verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, choices=Order.State.choices,
+                                verbose_name=_("to state"))
+    at = models.DateTimeField(verbose_name=_("time"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
+                              on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("order status change")
+        verbose_name_plural = _("order status changes")
         ordering = ["at", "id"]
 
 
@@ -173,10 +194,10 @@ class AfterSale(models.Model):
     (CEB625) before the money goes back."""
 
     class State(models.TextChoices):
-        OPEN = "open", "待处理"
-        APPROVED = "approved", "已同意退货"
-        REJECTED = "rejected", "已拒绝"
-        REFUNDED = "refunded", "已退款"
+        OPEN = "open", _("Open")
+        APPROVED = "approved", _("Return approved")
+        REJECTED = "rejected", _("Rejected")
+        REFUNDED = "refunded", _("Refunded")
 
     class Reason(models.TextChoices):
         QUALITY = "quality", _("Quality problem")
@@ -186,24 +207,28 @@ class AfterSale(models.Model):
         EXPIRY = "expiry", _("Expired or close to expiry")
         OTHER = "other", _("Other")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales",
+                              verbose_name=_("order"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="+")
+                             related_name="+", verbose_name=_("user"))
     reason_code = models.CharField(_("reason"), max_length=20, choices=Reason.choices,
                                    default=Reason.OTHER)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN,
-                             db_index=True)
-    reason = models.CharField(max_length=200)
-    goods_refund = _money()
-    tax_refund = _money()
-    decision_note = models.CharField(max_length=200, blank=True)
+                             db_index=True, verbose_name=_("state"))
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    goods_refund = _money(verbose_name=_("goods refund"))
+    tax_refund = _money(verbose_name=_("tax refund"))
+    decision_note = models.CharField(max_length=200, blank=True, verbose_name=_("decision note"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
 
     class Meta:
+        verbose_name = _("after-sales request")
+        verbose_name_plural = _("after-sales requests")
         ordering = ["-created_at"]
 
     @property
@@ -233,9 +258,16 @@ class AfterSalePhoto(models.Model):
 
 
 class AfterSaleLine(models.Model):
-    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="lines")
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
-    qty = models.PositiveIntegerField()
-    goods_refund = _money()
-    tax_refund = _money()
-    taxable_refund = _money(help_text="taxable value given back to the buyer's annual quota")
+    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="lines",
+                                   verbose_name=_("after-sales request"))
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("line"))
+    qty = models.PositiveIntegerField(verbose_name=_("quantity"))
+
+    class Meta:
+        verbose_name = _("after-sales line")
+        verbose_name_plural = _("after-sales lines")
+    goods_refund = _money(verbose_name=_("goods refund"))
+    tax_refund = _money(verbose_name=_("tax refund"))
+    taxable_refund = _money(help_text=_("Taxable value given back to the buyer's annual quota"),
+                            verbose_name=_("taxable refund"))

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils.translation import gettext_noop
 
 from shequn.core import audit, clock, images
 from shequn.core.money import ZERO, q2
@@ -50,7 +51,7 @@ def complete(order_id: Any) -> bool:
         return False
     if order.after_sales.filter(state__in=OPEN_STATES).exists():
         return False
-    return _transition(order, S.COMPLETED, note="售后期结束 after-sales window closed")
+    return _transition(order, S.COMPLETED, note=gettext_noop("After-sales window closed"))
 
 
 def complete_due(limit: int = 500) -> int:

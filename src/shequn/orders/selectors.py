@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from shequn.orders.errors import OrderError
 from shequn.orders.models import Order
@@ -45,8 +47,9 @@ class Step:
     done: bool
 
 
-_HAPPY = [(S.PENDING_PAYMENT, "已下单 待付款"), (S.PAID, "已付款"), (S.SHIPPED, "已发货"),
-          (S.DELIVERED, "已签收"), (S.COMPLETED, "已完成")]
+_HAPPY = [(S.PENDING_PAYMENT, pgettext_lazy("timeline", "Ordered, awaiting payment")),
+          (S.PAID, S.PAID.label), (S.SHIPPED, S.SHIPPED.label),
+          (S.DELIVERED, S.DELIVERED.label), (S.COMPLETED, S.COMPLETED.label)]
 
 
 def timeline(order: Order) -> list[Step]:
@@ -54,10 +57,11 @@ def timeline(order: Order) -> list[Step]:
     the path up to a cancellation, hold or refund."""
     reached: dict[str, dt.datetime] = {S.PENDING_PAYMENT: order.created_at}
     reached.update({h.to_state: h.at for h in order.history.all()})
-    steps = [Step(state, label, reached.get(state), state in reached) for state, label in _HAPPY]
+    steps = [Step(state, str(label), reached.get(state), state in reached)
+             for state, label in _HAPPY]
     for state in (S.ON_HOLD, S.CANCELLED, S.REFUNDED):
         if state in reached:
-            label = {S.ON_HOLD: f"待核实：{order.hold_reason}", S.CANCELLED: "已取消",
-                     S.REFUNDED: "已退款"}[state]
+            label = {S.ON_HOLD: _("On hold: %(reason)s") % {"reason": _(order.hold_reason)},
+                     S.CANCELLED: str(S.CANCELLED.label), S.REFUNDED: str(S.REFUNDED.label)}[state]
             steps = [s for s in steps if s.done] + [Step(state, label, reached[state], True)]
     return steps

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from shequn.core import audit, clock
 from shequn.inventory import services as stock_services
@@ -100,7 +101,8 @@ def mark_paid(order_id: Any, *, payer_matches: bool = True, hold_reason: str = "
     stock_services.commit(order.number)
     quota.consume(order.number)
     if payer_matches:
-        _transition(order, S.PAID, note="支付成功 payment received")
+        # Notes the system writes are English msgids; pages translate them when shown.
+        _transition(order, S.PAID, note=gettext_noop("Payment received"))
         return "paid"
     _transition(order, S.ON_HOLD, note=hold_reason, hold_reason=hold_reason[:200])
     return "on_hold"
@@ -122,7 +124,7 @@ def cancel_by_buyer(user: Any, order_id: Any) -> bool:
         raise OrderError.ORDER_NOT_FOUND.error()
     if order.state != S.PENDING_PAYMENT:
         raise OrderError.INVALID_TRANSITION.error(state=order.state)
-    return cancel_unpaid(order.pk, reason="买家取消 cancelled by buyer", actor=user)
+    return cancel_unpaid(order.pk, reason=gettext_noop("Cancelled by the buyer"), actor=user)
 
 
 def expire_unpaid(limit: int = 500) -> int:
@@ -130,7 +132,7 @@ def expire_unpaid(limit: int = 500) -> int:
     due = list(Order.objects.filter(state=S.PENDING_PAYMENT, expires_at__lte=clock.now())
                .order_by("expires_at").values_list("pk", flat=True)[:limit])
     return sum(1 for pk in due
-               if cancel_unpaid(pk, reason="超时未支付 payment timed out"))
+               if cancel_unpaid(pk, reason=gettext_noop("Payment timed out")))
 
 
 def _require_operator(actor: Any) -> None:
@@ -184,18 +186,19 @@ def mark_shipped(order_id: Any, actor: Any) -> Order:
     if order.state == S.PAID:
         for check in _ship_checks:
             check(order)
-    return _operator_move(order_id, S.SHIPPED, actor, "order.ship", "已发货 shipped")
+    return _operator_move(order_id, S.SHIPPED, actor, "order.ship", gettext_noop("Shipped"))
 
 
 @transaction.atomic
 def mark_delivered(order_id: Any, actor: Any) -> Order:
-    return _operator_move(order_id, S.DELIVERED, actor, "order.deliver", "已签收 delivered")
+    return _operator_move(order_id, S.DELIVERED, actor, "order.deliver",
+                          gettext_noop("Delivered"))
 
 
 @transaction.atomic
 def clear_hold(order_id: Any, actor: Any, note: str) -> Order:
-    return _operator_move(order_id, S.PAID, actor, "order.clear_hold",
-                          f"人工核实通过 hold cleared: {note}")
+    # The operator's own words (on_hold -> paid says that the hold was cleared).
+    return _operator_move(order_id, S.PAID, actor, "order.clear_hold", note)
 
 
 @transaction.atomic

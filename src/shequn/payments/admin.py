@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core.admin import ReadOnlyAdmin, ReadOnlyInline, pretty_json
 from shequn.core.pii import mask_id, mask_name
@@ -47,7 +48,7 @@ class PaymentAdmin(ReadOnlyAdmin):
               "payer_masked", "payer_id_masked", "created_at", "paid_at")
     readonly_fields = fields
 
-    @admin.display(description="付款人 payer")
+    @admin.display(description=_("payer"))
     def payer_masked(self, obj: Payment) -> str:
         return mask_name(obj.payer_name)
 
@@ -62,7 +63,7 @@ class PaymentNotificationAdmin(ReadOnlyAdmin):
               "outcome", "body_masked")
     readonly_fields = fields
 
-    @admin.display(description="body (masked)")
+    @admin.display(description=_("body (masked)"))
     def body_masked(self, obj: PaymentNotification) -> str:
         return pretty_json(masked_notification(obj.body))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext_noop
 
 from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
@@ -201,13 +202,14 @@ def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
                                 "payer_id_masked", "paid_at"])
     _record(provider, notify_id, out_trade_no, True, "applied", body)
     events.Succeeded(payment.pk, order=order.number, amount=str(payment.amount)).emit()
-    hold_reason = ("支付人实名与订购人不一致 payer's real name/ID differs from the buyer"
+    hold_reason = (gettext_noop("The payer's real name or ID differs from the buyer's")
                    if not matches else "")
     outcome = order_services.mark_paid(order.pk, payer_matches=matches, hold_reason=hold_reason,
                                        locked=order)
     if outcome == "late":
         # Paid after the order was cancelled (timeout): the money goes back.
-        _refund(payment, payment.amount, "订单已取消，自动退款 order was cancelled", None, "L")
+        _refund(payment, payment.amount, gettext_noop("Order cancelled: refunded automatically"),
+                None, "L")
         return "refunded_late"
     return outcome
 

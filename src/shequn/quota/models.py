@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuotaAccount(models.Model):
@@ -17,13 +19,17 @@ class QuotaAccount(models.Model):
     resident ID per calendar year). ``reserved`` is held by unpaid orders,
     ``used`` by paid ones. Changed only by conditional UPDATE (invariant 3)."""
 
-    id_hash = models.CharField(max_length=64)
-    year = models.PositiveSmallIntegerField()
-    used = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    reserved = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    id_hash = models.CharField(max_length=64, verbose_name=_("ID number (hash)"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    used = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"),
+                               verbose_name=_("used"))
+    reserved = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"),
+                                   verbose_name=_("reserved"))
 
     class Meta:
         db_table = "checkout_quotaaccount"
+        verbose_name = _("CBEC quota account")
+        verbose_name_plural = _("CBEC quota accounts")
         constraints = [
             models.UniqueConstraint(fields=["id_hash", "year"], name="uniq_quota_id_year"),
             models.CheckConstraint(condition=Q(used__gte=0) & Q(reserved__gte=0),
@@ -37,18 +43,21 @@ class QuotaMove(models.Model):
     """Append-only ledger of quota changes."""
 
     class Kind(models.TextChoices):
-        RESERVE = "reserve", "预占 Reserve"
-        CONSUME = "consume", "核增 Consume (paid)"
-        RELEASE = "release", "释放 Release (cancelled / timed out)"
-        REFUND = "refund", "退回 Refund"
+        RESERVE = "reserve", pgettext_lazy("quota", "Reserve")
+        CONSUME = "consume", _("Consume (paid)")
+        RELEASE = "release", _("Release (cancelled or timed out)")
+        REFUND = "refund", pgettext_lazy("quota", "Refund")
 
-    account = models.ForeignKey(QuotaAccount, on_delete=models.PROTECT, related_name="moves")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    ref = models.CharField(max_length=40, db_index=True)
-    at = models.DateTimeField(auto_now_add=True)
+    account = models.ForeignKey(QuotaAccount, on_delete=models.PROTECT, related_name="moves",
+                                verbose_name=_("account"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    ref = models.CharField(max_length=40, db_index=True, verbose_name=_("reference"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
         db_table = "checkout_quotamove"
+        verbose_name = _("CBEC quota move")
+        verbose_name_plural = _("CBEC quota moves")
         constraints = [models.UniqueConstraint(fields=["account", "kind", "ref"],
                                                name="uniq_quota_move")]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopsConfig(AppConfig):
     name = "shequn.shops"
     label = "shops"
-    verbose_name = "盟店 Micro-shops"
+    verbose_name = _("Micro-shops")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebConfig(AppConfig):
     name = "shequn.web"
     label = "web"
-    verbose_name = "页面 Web"
+    verbose_name = _("Web")

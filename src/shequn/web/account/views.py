@@ -7,11 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shequn.accounts import services
+from shequn.accounts.roles import LEADER, OPERATOR, has_role
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
 from shequn.core.netaddr import client_ip
@@ -21,18 +23,29 @@ from shequn.web.htmx import HtmxHttpRequest
 MODES = ("phone", "password")
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: HttpRequest, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
+    return default
+
+
+def home_of(user: Any) -> str:
+    """Where a sign-in without a ``next`` lands: each role on its console."""
+    if has_role(user, OPERATOR):
+        return reverse("ops:dashboard")
+    if has_role(user, LEADER):
+        return reverse("leader:home")
+    if getattr(user, "is_staff", False):
+        return reverse("admin:index")
     return "/"
 
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     mode = request.POST.get("mode") or request.GET.get("mode") or "phone"
     ctx: dict[str, Any] = {"mode": mode if mode in MODES else "phone",
-                           "next": _next_url(request), "phone": "", "username": "",
+                           "next": _next_url(request, default=""), "phone": "", "username": "",
                            "error": None, "sent": False, "demo_code": None}
     ctx.update(extra)
     return ctx
@@ -57,7 +70,7 @@ def login_page(request: HtmxHttpRequest) -> HttpResponse:
                    sent=mode != "password")
         return render(request, "account/login.html", ctx, status=err.status)
     after_sign_in(request.session, request.user)  # customer binding (decision 0002)
-    target = _next_url(request)
+    target = _next_url(request, default=home_of(request.user))
     if request.htmx:
         resp = HttpResponse(status=204)
         resp["HX-Redirect"] = target

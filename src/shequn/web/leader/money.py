@@ -14,19 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from shequn.accounts.roles import LEADER, forbidden_response
 from shequn.commission import conf as commission_conf
 from shequn.commission import selectors as reads
 from shequn.commission import services as commission
 from shequn.commission.selectors import may_access_earnings
 from shequn.core.errors import DomainError
 from shequn.web.htmx import HtmxHttpRequest
-
-LINE_STATE_EN = {"pending": "Pending", "settled": "Settled", "reversed": "Reversed"}
-WD_STATE_EN = {"requested": "Under review", "approved": "Approved, paying",
-               "rejected": "Rejected", "paid": "Paid", "failed": "Payout failed, returned"}
+from shequn.web.leader.views import not_a_leader
 
 
 def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,7 +35,7 @@ def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "/login/")
         if not may_access_earnings(request.user):
-            return forbidden_response(request, LEADER)
+            return not_a_leader(request)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -64,19 +61,14 @@ def _form_context(user: Any, amount: str = "", error: DomainError | None = None,
 
 
 def _withdrawal_rows(user: Any) -> list[Any]:
-    rows = list(reads.withdrawals_for_leader(user).order_by("-requested_at")[:50])
-    for w in rows:
-        w.state_en = WD_STATE_EN.get(w.state, w.state)  # type: ignore[attr-defined]
-    return rows
+    return list(reads.withdrawals_for_leader(user).order_by("-requested_at")[:50])
 
 
 @require_GET
 @earner_only
 def earnings(request: HttpRequest) -> HttpResponse:
-    lines = [{"row": line, "state_en": LINE_STATE_EN.get(line.state, line.state)}
-             for line in reads.lines_for_leader(request.user, limit=100)]
-    ctx = {"nav": "earnings", "lines": lines, "withdrawals": _withdrawal_rows(request.user),
-           **_form_context(request.user)}
+    ctx = {"nav": "earnings", "lines": reads.lines_for_leader(request.user, limit=100),
+           "withdrawals": _withdrawal_rows(request.user), **_form_context(request.user)}
     return render(request, "leader/earnings.html", ctx)
 
 
@@ -90,13 +82,14 @@ def withdraw(request: HtmxHttpRequest) -> HttpResponse:
     error, ok, status = None, "", 200
     try:
         w = commission.request_withdrawal(request.user, amount, request_key=key)
-        ok = f"已提交提现 ¥{w.amount:,.2f}，等待审核 · Withdrawal requested, awaiting review"
+        ok = _("Withdrawal of ¥%(amount)s requested; awaiting review") % {
+            "amount": f"{w.amount:,.2f}"}
         amount = ""
     except DomainError as err:
         error, status = err, err.status
     if not request.htmx:
         if error is not None:
-            messages.error(request, f"{error.message} {error.message_en}")
+            messages.error(request, error.message)
         else:
             messages.success(request, ok)
         return redirect("leader:earnings")

@@ -1,7 +1,7 @@
 """Share posters as PNG at leader URLs. Drawing is in shequn.distribution.posters;
 this module picks the leader's own shop, listing or invite link, and serves the
-picture with caching headers (a poster is drawn at most once an hour per link and
-host; browsers revalidate with the ETag)."""
+picture with caching headers (a poster is drawn at most once an hour per link, host
+and language; browsers revalidate with the ETag)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from shequn.accounts import profile
@@ -24,8 +25,9 @@ MAX_AGE = 3600
 
 def _png_response(request: HttpRequest, key: str, draw: Callable[[], bytes],
                   filename: str) -> HttpResponse:
-    # Cached per host too: the QR code holds an absolute link.
-    cache_key = "poster:" + hashlib.sha256(f"{key}|{request.get_host()}".encode()).hexdigest()
+    # Cached per host (the QR code holds an absolute link) and per language (its text).
+    scope = f"{key}|{request.get_host()}|{get_language()}"
+    cache_key = "poster:" + hashlib.sha256(scope.encode()).hexdigest()
     png = cache.get(cache_key)
     if png is None:
         png = draw()

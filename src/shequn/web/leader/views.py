@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 import segno
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from shequn.accounts.roles import LEADER, role_required
+from shequn.accounts.roles import LEADER, forbidden_response, has_role
 from shequn.analytics.leader_stats import daily_series, leader_summary
 from shequn.catalog.models import Product
 from shequn.catalog.selectors import product_list
@@ -26,6 +30,7 @@ from shequn.commission.selectors import ProductCommission, product_commissions
 from shequn.core import clock
 from shequn.core.errors import DomainError
 from shequn.core.pii import mask_user
+from shequn.distribution.selectors import profile_for
 from shequn.orders.models import Order
 from shequn.orders.selectors import net_paid
 from shequn.shops import services as shop_services
@@ -40,12 +45,30 @@ S = Order.State
 # Attributed sales that count: paid and not refunded or cancelled.
 SALE_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 
-STATE_EN: dict[str, str] = {
-    S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
-    S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
-    S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
 
-leader_only = role_required(LEADER)
+
+def leader_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Leader pages: anonymous → sign-in; someone who applied but is not (or no longer)
+    a leader sees where their application stands; anyone else gets the 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "/login/")
+        if not has_role(request.user, LEADER):
+            return not_a_leader(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def not_a_leader(request: HttpRequest) -> HttpResponse:
+    profile = profile_for(request.user)
+    if profile is None or request.headers.get("HX-Request") \
+            or "application/json" in request.headers.get("Accept", ""):
+        return forbidden_response(request, LEADER)
+    return render(request, "leader/not_yet.html", {"profile": profile, "tab": "me"},
+                  status=403)
 
 
 def _my_shop(user: Any) -> Shop | None:
@@ -73,10 +96,6 @@ def _no_shop(request: HttpRequest) -> HttpResponse:
     return render(request, "leader/no_shop.html", {"nav": "home"})
 
 
-def _error_text(err: DomainError) -> str:
-    return f"{err.message} {err.message_en}"
-
-
 # --------------------------------------------------------------------------- home
 
 @require_GET
@@ -89,6 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
     series = daily_series(request.user, days=30)
     ctx = {"nav": "home", "shop": shop, "stats": shop_stats(shop, request.user),
            "summary": summary, "series": series,
+           "chart_names": {"visits": _("Visits"), "orders": _("Orders"), "gmv": _("GMV")},
            "series_rows": list(zip(series["days"], series["visits"], series["orders"],
                                    series["gmv"], strict=True))[::-1],
            "shop_url": request.build_absolute_uri(reverse("store:shop", args=[shop.slug]))}
@@ -105,7 +125,7 @@ def shop_update(request: HtmxHttpRequest) -> HttpResponse:
     error, ok, status = None, "", 200
     try:
         shop_services.update_shop(shop, request.user, name, intro)
-        ok = "已保存 Saved"
+        ok = _("Saved")
     except DomainError as err:
         error, status = err, err.status
         shop.refresh_from_db()
@@ -113,7 +133,7 @@ def shop_update(request: HtmxHttpRequest) -> HttpResponse:
         ctx = {"shop": shop, "ok": ok, "error": error, "form_name": name, "form_intro": intro}
         return render(request, "leader/_shop_form.html", ctx, status=status)
     if error is not None:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.message)
     else:
         messages.success(request, ok)
     return redirect("leader:home")
@@ -128,7 +148,7 @@ def shop_create(request: HttpRequest) -> HttpResponse:
         shop_services.create_shop(request.user, request.POST.get("slug", ""),
                                   request.POST.get("name", ""), request.POST.get("intro", ""))
     except DomainError as err:
-        messages.error(request, _error_text(err))
+        messages.error(request, err.message)
     return redirect("leader:home")
 
 
@@ -189,7 +209,7 @@ def toggle_listing(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
         listing = Listing.objects.filter(shop=shop, product_id=product_id).first()
     if not request.htmx:
         if error is not None:
-            messages.error(request, _error_text(error))
+            messages.error(request, error.message)
         return redirect("leader:products")
     if product is None:
         assert listing is not None  # product is None only for an existing listing
@@ -203,7 +223,7 @@ def toggle_listing(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code, made locally (nothing is fetched)."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, title="二维码 QR code")
+    svg = segno.make(url, error="m").svg_inline(scale=4, title=_("QR code"))
     # Safe: segno writes only path data (the URL is encoded as modules, not text).
     return mark_safe(svg)  # noqa: S308
 
@@ -238,7 +258,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     qs = (Order.objects.filter(leader=request.user.pk).select_related("shop", "user")
           .prefetch_related("lines").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
-             "state_label": o.get_state_display(), "state_en": STATE_EN.get(o.state, o.state),
+             "state_label": o.get_state_display(),
              "buyer": mask_user(o.user), "amount": o.actual_paid,
              "items": [(line.name, line.qty) for line in o.lines.all()],
              "counts": o.state in SALE_STATES}

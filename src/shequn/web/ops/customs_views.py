@@ -17,12 +17,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import OPERATOR, role_required
 from shequn.core.errors import DomainError
 from shequn.customs import ops, selectors
 from shequn.customs.models import Declaration, Message
+from shequn.web import charts
 
 log = logging.getLogger("shequn.web.ops")
 operator_only = role_required(OPERATOR)
@@ -43,10 +45,6 @@ def _minutes(raw: str | None) -> int:
 
 
 def _label(declaration: Declaration) -> Declaration:
-    declaration.state_en = selectors.STATE_EN.get(  # type: ignore[attr-defined]
-        declaration.state, declaration.state)
-    declaration.reason = selectors.plain_reason(  # type: ignore[attr-defined]
-        declaration.status_info)
     return declaration
 
 
@@ -76,13 +74,17 @@ def console(request: HttpRequest) -> HttpResponse:
     stuck_qs = selectors.stuck(minutes)
     failing_qs = selectors.failing_messages(include_cancelled=show_cancelled)
     times = selectors.release_times(CHART_DAYS)
-    chart = {"days": [d["day"][5:] for d in times], "p50": [d["p50"] for d in times],
-             "p95": [d["p95"] for d in times], "n": [d["n"] for d in times]}
+    chart = charts.spec([d["day"][5:] for d in times],
+                        charts.series("p50", [d["p50"] for d in times], kind="line",
+                                      color=charts.BLUE),
+                        charts.series("p95", [d["p95"] for d in times], kind="line",
+                                      color=charts.RED),
+                        unit=_("min"))
     ctx = {
         "nav": "customs", "counts": selectors.state_counts(),
         "page": page, "declarations": [_label(d) for d in page.object_list],
         "state": state, "q": q,
-        "states": [(v, lbl, selectors.STATE_EN[v]) for v, lbl in Declaration.State.choices],
+        "states": Declaration.State.choices,
         "minutes": minutes, "stuck": [_label(d) for d in stuck_qs[:LIST_LIMIT]],
         "stuck_total": stuck_qs.count(),
         "rejections": [_label(d) for d in selectors.rejections()[:LIST_LIMIT]],
@@ -115,7 +117,7 @@ def _run(request: HttpRequest, action: Callable[[], str], what: str) -> None:
         messages.success(request, action())
     except DomainError as err:
         log.info("ops customs %s refused: %s", what, err.code)
-        messages.error(request, f"{err.message} {err.message_en}")
+        messages.error(request, err.message)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -133,7 +135,7 @@ def cancel_declaration(request: HttpRequest, number: str) -> HttpResponse:
 
     def run() -> str:
         ops.cancel_declaration(request.user, number, reason)
-        return f"{number} 已提交撤销申报 Cancellation sent to customs"
+        return _("%(number)s: cancellation sent to customs") % {"number": number}
 
     _run(request, run, f"cancel {number}")
     return _back(request, reverse("ops:customs_declaration", args=[number]))
@@ -146,11 +148,11 @@ def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
     def resend() -> str:
         ops.resend_message(request.user, pk, note=reason)
-        return f"报文 #{pk} 已重新排队发送 Queued again"
+        return _("Message #%(pk)s queued again") % {"pk": pk}
 
     def cancel() -> str:
         ops.cancel_message(request.user, pk, reason)
-        return f"报文 #{pk} 已放弃 Cancelled"
+        return _("Message #%(pk)s given up") % {"pk": pk}
 
     run = {"resend": resend, "cancel": cancel}.get(action)
     if run is None:

@@ -20,6 +20,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequn.accounts.models import User
@@ -37,16 +39,13 @@ from shequn.distribution import codes
 from shequn.distribution import selectors as network_reads
 from shequn.distribution.models import CustomerBinding, LeaderProfile
 from shequn.orders.models import Order
+from shequn.web import charts
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.ops.views import operator_only
 
 log = logging.getLogger("shequn.web.ops")
 Status = LeaderProfile.Status
 
-STATUS_EN = {"pending": "Pending", "approved": "Approved", "rejected": "Rejected",
-             "frozen": "Frozen", "terminated": "Terminated"}
-WD_STATE_EN = {"requested": "Requested", "approved": "Approved, paying", "rejected": "Rejected",
-               "paid": "Paid", "failed": "Payout failed"}
 # Which decisions each status allows (the service enforces it; this only picks buttons).
 LEADER_ACTIONS: dict[str, list[str]] = {
     Status.PENDING: ["approve", "reject"], Status.APPROVED: ["freeze", "terminate"],
@@ -57,17 +56,7 @@ DECIDE: dict[str, Callable[[int, Any, str], LeaderProfile]] = {
 PAGE = 50
 
 
-def _err_text(err: DomainError) -> str:
-    return f"{err.message} {err.message_en}"
-
-
 # --------------------------------------------------------------------------- leaders
-
-def _decorate_profile(p: LeaderProfile) -> LeaderProfile:
-    p.status_en = STATUS_EN.get(p.status, p.status)  # type: ignore[attr-defined]
-    p.actions = LEADER_ACTIONS.get(p.status, [])  # type: ignore[attr-defined]
-    return p
-
 
 @require_GET
 @operator_only
@@ -81,8 +70,8 @@ def leaders(request: HttpRequest) -> HttpResponse:
         page = 1
     rows = network_reads.applications(None if status == "all" else status, limit=PAGE,
                                       offset=(page - 1) * PAGE)
-    ctx = {"nav": "leaders", "rows": [_decorate_profile(p) for p in rows], "status": status,
-           "statuses": [(v, lbl, STATUS_EN[v]) for v, lbl in Status.choices], "page": page,
+    ctx = {"nav": "leaders", "rows": rows, "status": status,
+           "statuses": Status.choices, "page": page,
            "has_next": len(rows) == PAGE}
     return render(request, "ops/leaders.html", ctx)
 
@@ -97,9 +86,9 @@ def leader_action(request: HtmxHttpRequest, profile_id: int, action: str) -> Htt
     ok, error, status = "", None, 200
     try:
         decide(profile_id, request.user, reason)
-        ok = {"approve": "已通过 Approved", "reject": "已拒绝 Rejected",
-              "freeze": "已冻结 Frozen", "unfreeze": "已解冻 Unfrozen",
-              "terminate": "已解约 Terminated"}[action]
+        ok = {"approve": _("Approved"), "reject": _("Rejected"),
+              "freeze": _("Frozen"), "unfreeze": _("Unfrozen"),
+              "terminate": _("Terminated")}[action]
     except DomainError as err:
         log.info("ops leader %s %s refused: %s", action, profile_id, err.code)
         error, status = err, err.status
@@ -108,12 +97,12 @@ def leader_action(request: HtmxHttpRequest, profile_id: int, action: str) -> Htt
         raise Http404("no such application")
     if not request.htmx:
         if error is not None:
-            messages.error(request, _err_text(error))
+            messages.error(request, error.message)
         else:
             messages.success(request, f"{profile.real_name_masked} {ok}")
         return redirect(reverse("ops:leaders") + f"?status={request.POST.get('back', 'pending')}")
     return render(request, "ops/leaders_card.html",
-                  {"p": _decorate_profile(profile), "ok": ok, "error": error}, status=status)
+                  {"p": profile, "ok": ok, "error": error}, status=status)
 
 
 # --------------------------------------------------------------------------- bindings
@@ -151,7 +140,7 @@ def bindings(request: HttpRequest) -> HttpResponse:
     error = ""
     searched = bool(leader_q or phone)
     if phone and not _PHONE_RE.match(phone):
-        error = "请输入 11 位手机号 · Enter the full 11-digit mobile number"
+        error = _("Enter the full 11-digit mobile number")
     elif searched:
         leader_ids = _leader_lookup(leader_q) if leader_q else None
         buyer_ids = (list(User.objects.filter(phone_hash=pii.lookup_hash(phone))
@@ -164,8 +153,6 @@ def bindings(request: HttpRequest) -> HttpResponse:
             if len(buyer_ids) == 1:
                 history = network_reads.binding_history(User(pk=buyer_ids[0]))
         rows = list(qs.order_by("-bound_at")[:200])
-        for b in rows:
-            b.buyer_masked = pii.mask_user(b.buyer)  # type: ignore[attr-defined]
     ctx = {"nav": "bindings", "rows": rows, "history": history, "leader_q": leader_q,
            "phone_masked": pii.mask_phone(phone) if phone else "", "searched": searched,
            "error": error}
@@ -194,18 +181,13 @@ def settlement_run(request: HttpRequest) -> HttpResponse:
     # The job itself has no actor; the operator who started it is logged here.
     audit.record(request.user, "commission.settle_run", run, lines=run.lines_settled,
                  total=run.total)
-    messages.success(request, f"结算完成：{run.lines_settled} 笔，{run.total} 元 · "
-                              f"Settled {run.lines_settled} lines")
+    messages.success(request, ngettext(
+        "Settled %(n)s line, %(total)s CNY", "Settled %(n)s lines, %(total)s CNY",
+        run.lines_settled) % {"n": run.lines_settled, "total": run.total})
     return redirect("ops:settlement")
 
 
 # --------------------------------------------------------------------------- withdrawals
-
-def _decorate_withdrawal(w: Withdrawal) -> Withdrawal:
-    w.state_en = WD_STATE_EN.get(w.state, w.state)  # type: ignore[attr-defined]
-    w.leader_masked = pii.mask_user(w.leader)  # type: ignore[attr-defined]
-    return w
-
 
 @require_GET
 @operator_only
@@ -214,10 +196,10 @@ def withdrawals(request: HttpRequest) -> HttpResponse:
     if state not in Withdrawal.State.values and state != "all":
         state = Withdrawal.State.REQUESTED
     qs = commission_reads.withdrawals_for_ops(None if state == "all" else state)
-    rows = [_decorate_withdrawal(w) for w in qs.order_by("-requested_at")[:200]]
+    rows = list(qs.order_by("-requested_at")[:200])
     year, quarter = _this_quarter()
     ctx = {"nav": "withdrawals", "rows": rows, "state": state,
-           "states": [(v, lbl, WD_STATE_EN[v]) for v, lbl in Withdrawal.State.choices],
+           "states": Withdrawal.State.choices,
            "approved_waiting": Withdrawal.objects.filter(state=Withdrawal.State.APPROVED).count(),
            "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4)}
     return render(request, "ops/withdrawals.html", ctx)
@@ -238,11 +220,11 @@ def withdrawal_action(request: HtmxHttpRequest, withdrawal_id: str, action: str
     try:
         if action == "approve":
             commission.approve_withdrawal(request.user, pk)
-            ok = "已批准，等待打款 Approved"
+            ok = _("Approved, waiting for the payout")
         else:
             commission.reject_withdrawal(request.user, pk,
                                          request.POST.get("reason", "")[:500])
-            ok = "已驳回 Rejected"
+            ok = pgettext("withdrawal", "Rejected")
     except DomainError as err:
         log.info("ops withdrawal %s %s refused: %s", action, withdrawal_id, err.code)
         error, status = err, err.status
@@ -251,12 +233,12 @@ def withdrawal_action(request: HtmxHttpRequest, withdrawal_id: str, action: str
         raise Http404("no such withdrawal")
     if not request.htmx:
         if error is not None:
-            messages.error(request, _err_text(error))
+            messages.error(request, error.message)
         else:
             messages.success(request, ok)
         return redirect("ops:withdrawals")
     return render(request, "ops/withdrawals_card.html",
-                  {"w": _decorate_withdrawal(w), "ok": ok, "error": error}, status=status)
+                  {"w": w, "ok": ok, "error": error}, status=status)
 
 
 def _uuid_or_none(raw: str) -> str | None:
@@ -273,7 +255,7 @@ def payouts_run(request: HttpRequest) -> HttpResponse:
     same); each payout is idempotent by withdrawal id."""
     n = commission.payout_job()
     audit.record(request.user, "commission.payout_run", None, withdrawals=n)
-    messages.success(request, f"已发送 {n} 笔打款 · Sent {n} payouts")
+    messages.success(request, ngettext("Sent %(n)s payout", "Sent %(n)s payouts", n) % {"n": n})
     return redirect(reverse("ops:withdrawals") + "?state=all")
 
 
@@ -304,7 +286,7 @@ def income_report(request: HttpRequest) -> HttpResponse:
         else:
             raise Http404("unknown format")
     except DomainError as err:
-        messages.error(request, _err_text(err))
+        messages.error(request, err.message)
         return redirect("ops:withdrawals")
     audit.record(request.user, "commission.income_report", None, year=year, quarter=quarter,
                  format=fmt)
@@ -338,19 +320,26 @@ def fission_page(request: HttpRequest) -> HttpResponse:
     cohorts = fission.k_factor_by_cohort()
     sizes = fission.team_size_distribution()
     depths = fission.depth_distribution()
-    chart = {"cohorts": [c.month.strftime("%Y-%m") for c in cohorts],
-             "k": [str(c.k_factor or 0) for c in cohorts],
-             "invites": [str(c.invites_per_leader or 0) for c in cohorts],
-             "sizes": [b.label for b in sizes], "size_n": [b.leaders for b in sizes],
-             "depths": [b.label for b in depths], "depth_n": [b.leaders for b in depths],
-             "channels": [r.label for r in by_channel],
-             "channel_visits": [r.visits for r in by_channel],
-             "channel_orders": [r.orders for r in by_channel]}
+    channels = charts.spec([r.label for r in by_channel],
+                           charts.series(_("Visits"), [r.visits for r in by_channel],
+                                         color=charts.GREY_BLUE),
+                           charts.series(_("Orders"), [r.orders for r in by_channel],
+                                         color=charts.RED), integer=True)
+    k_factor = charts.spec([c.month.strftime("%Y-%m") for c in cohorts],
+                           charts.series("K", [float(c.k_factor or 0) for c in cohorts],
+                                         kind="line", color=charts.RED),
+                           charts.series(_("Invites per leader"),
+                                         [float(c.invites_per_leader or 0) for c in cohorts],
+                                         kind="line", color=charts.GREY_BLUE))
+    team_sizes = charts.spec([b.label for b in sizes],
+                             charts.series(_("Leaders"), [b.leaders for b in sizes],
+                                           color=charts.ORANGE), integer=True)
     ctx = {"nav": "fission", "days": days, "choices": FUNNEL_DAYS,
            "by_channel": by_channel, "by_leader": by_leader, "by_product": by_product,
            "channel_total": funnels.totals(by_channel), "cohorts": cohorts,
            "sizes": sizes, "depths": depths, "team_depths": fission.team_depth_distribution(),
-           "chart": chart, "activation_days": fission.ACTIVATION_DAYS}
+           "channel_chart": channels, "k_chart": k_factor, "size_chart": team_sizes,
+           "activation_days": fission.ACTIVATION_DAYS}
     return render(request, "ops/fission.html", ctx)
 
 

@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import OPERATOR, role_required
@@ -24,28 +26,21 @@ log = logging.getLogger("shequn.web.ops")
 operator_only = role_required(OPERATOR)
 PAGE_SIZE = 50
 
-# (value, 中文, English) in the order shown in the filter.
+# (value, label) in the order shown in the filter.
 STATES = [
-    ("open", "未完成", "Open"),
-    ("pending", "待投递", "Pending"),
-    ("relayed", "已投递", "Relayed"),
-    ("failing", "重试中", "Retrying"),
-    ("dead", "死信", "Dead"),
-    ("processed", "已处理", "Processed"),
-    ("discarded", "已取消", "Cancelled"),
+    ("open", pgettext_lazy("outbox", "Open")),
+    ("pending", pgettext_lazy("outbox", "Pending")),
+    ("relayed", pgettext_lazy("outbox", "Relayed")),
+    ("failing", pgettext_lazy("outbox", "Retrying")),
+    ("dead", pgettext_lazy("outbox", "Dead")),
+    ("processed", pgettext_lazy("outbox", "Processed")),
+    ("discarded", pgettext_lazy("outbox", "Cancelled")),
 ]
-STATE_LABELS = {v: (zh, en) for v, zh, en in STATES}
+STATE_LABELS = dict(STATES)
 # Reuse the console's order-state colours (console.css) for the event states.
 STATE_CSS = {"pending": "state-pending_payment", "relayed": "state-paid",
              "processed": "state-completed", "dead": "state-refunded",
              "discarded": "state-cancelled"}
-
-
-def _decorate(event: OutboxEvent) -> OutboxEvent:
-    zh, en = STATE_LABELS.get(event.state, (event.state, event.state))
-    event.state_zh, event.state_en = zh, en  # type: ignore[attr-defined]
-    event.state_css = STATE_CSS.get(event.state, "")  # type: ignore[attr-defined]
-    return event
 
 
 def _filtered(state: str, topic: str, q: str) -> QuerySet[OutboxEvent]:
@@ -73,7 +68,7 @@ def outbox_events(request: HttpRequest) -> HttpResponse:
     topic = request.GET.get("topic", "").strip()[:80]
     q = request.GET.get("q", "").strip()[:64]
     page = Paginator(_filtered(state, topic, q), PAGE_SIZE).get_page(request.GET.get("page"))
-    events = [_decorate(e) for e in page.object_list]
+    events = list(page.object_list)
     # Topics offered in the filter: those present in the chosen state.
     in_state = outbox.in_state(state) if state else OutboxEvent.objects.all()
     topics = in_state.order_by("topic").values_list("topic", flat=True).distinct()
@@ -90,7 +85,7 @@ def outbox_event(request: HttpRequest, pk: int) -> HttpResponse:
     if event is None:
         raise Http404("event not found")
     return render(request, "ops/outbox_event.html",
-                  {"nav": "outbox", "event": _decorate(event),
+                  {"nav": "outbox", "event": event,
                    "max_attempts": outbox.MAX_ATTEMPTS})
 
 
@@ -102,15 +97,15 @@ def outbox_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "resend":
             outbox.resend(pk, request.user, note=reason)
-            messages.success(request, f"#{pk} 已重新投递 Resent")
+            messages.success(request, _("#%(pk)s resent") % {"pk": pk})
         elif action == "cancel":
             outbox.discard(pk, request.user, reason)
-            messages.success(request, f"#{pk} 已取消 Cancelled")
+            messages.success(request, _("#%(pk)s cancelled") % {"pk": pk})
         else:
             raise Http404("unknown action")
     except DomainError as err:
         log.info("ops outbox %s #%s refused: %s", action, pk, err.code)
-        messages.error(request, f"{err.message} {err.message_en}")
+        messages.error(request, err.message)
     back = request.POST.get("next", "")
     if back.startswith(reverse("ops:outbox")) and "//" not in back:
         return redirect(back)

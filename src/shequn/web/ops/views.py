@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -17,18 +17,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import OPERATOR, role_required
 from shequn.analytics import gmv as figures
 from shequn.core import clock
-from shequn.core.errors import DomainError
+from shequn.core.errors import CommonError, DomainError
 from shequn.core.models import AuditLog, OutboxEvent
 from shequn.core.pii import mask_name
 from shequn.orders import services as order_services
-from shequn.orders.models import Order
+from shequn.orders.models import AfterSale, Order
 from shequn.payments import services as payment_services
 from shequn.payments.models import Payment, Refund
+from shequn.web import charts
 from shequn.web.htmx import HtmxHttpRequest
 
 log = logging.getLogger("shequn.web.ops")
@@ -39,16 +41,7 @@ GMV_STATES = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
 CHART_DAYS = 14
 PAGE_SIZE = 50
 
-STATE_EN: dict[str, str] = {
-    S.PENDING_PAYMENT: "Awaiting payment", S.PAID: "Paid", S.ON_HOLD: "On hold",
-    S.SHIPPED: "Shipped", S.DELIVERED: "Delivered", S.COMPLETED: "Completed",
-    S.CANCELLED: "Cancelled", S.REFUNDED: "Refunded"}
-
 operator_only = role_required(OPERATOR)
-
-
-def _reason_required() -> DomainError:
-    return DomainError("reason_required", "请填写原因", "Please give a reason", 422)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -62,18 +55,9 @@ def _today() -> dt.date:
     return timezone.localtime(clock.now()).date()
 
 
-def _decorate(orders: Iterable[Order]) -> list[Order]:
-    """Attach the display-only fields the templates need (masked name, labels)."""
-    out = []
-    for o in orders:
-        o.buyer_name_masked = mask_name(o.buyer_name)  # type: ignore[attr-defined]
-        o.state_en = STATE_EN.get(o.state, o.state)  # type: ignore[attr-defined]
-        o.actions = _actions_for(o.state)  # type: ignore[attr-defined]
-        out.append(o)
-    return out
-
-
-def _actions_for(state: str) -> list[str]:
+def actions_for(state: str) -> list[str]:
+    """The operator actions an order's state allows (the services enforce them; this
+    only picks the buttons)."""
     actions: dict[str, list[str]] = {S.PAID: ["ship", "refund"],
                                      S.ON_HOLD: ["clear-hold", "refund"],
                                      S.SHIPPED: ["deliver"]}
@@ -88,7 +72,7 @@ def state_counts(since: dt.datetime) -> list[dict[str, Any]]:
     """One row per state: orders created since ``since`` and all-time."""
     recent = _count_by_state(Order.objects.filter(created_at__gte=since))
     total = _count_by_state(Order.objects.all())
-    return [{"state": value, "label": label, "label_en": STATE_EN[value],
+    return [{"state": value, "label": label,
              "today": recent.get(value, 0), "all": total.get(value, 0)}
             for value, label in S.choices]
 
@@ -118,8 +102,14 @@ def _outbox_backlog() -> dict[str, Any]:
             "oldest": oldest}
 
 
+def _with_open_returns(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """Each order with ``open_returns``: its return requests waiting for a decision."""
+    return qs.annotate(open_returns=Count("after_sales", filter=Q(
+        after_sales__state=AfterSale.State.OPEN)))
+
+
 def _order_or_404(number: str) -> Order:
-    order = (Order.objects.filter(number=number)
+    order = (_with_open_returns(Order.objects.filter(number=number))
              .select_related("shop", "leader", "seller", "warehouse").first())
     if order is None:
         raise Http404("order not found")
@@ -135,8 +125,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     all_orders = Order.objects.all()
     gmv, gmv_today = figures.gmv(), figures.gmv(created_since=today)
     per_day = orders_per_day()
-    chart = {"days": [d["day"][5:] for d in per_day], "orders": [d["n"] for d in per_day],
-             "paid": [d["paid"] for d in per_day]}
+    chart = charts.spec([d["day"][5:] for d in per_day],
+                        charts.series(_("Orders"), [d["n"] for d in per_day],
+                                      color=charts.GREY_BLUE),
+                        charts.series(_("Paid"), [d["paid"] for d in per_day], color=charts.RED),
+                        integer=True)
     ctx = {
         "nav": "dashboard",
         "counts": state_counts(today),
@@ -145,6 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "gmv": gmv, "gmv_today": gmv_today, "refunds": figures.refund_counts(),
         "per_day": per_day, "chart": chart,
         "backlog": _outbox_backlog(),
+        "returns_open": AfterSale.objects.filter(state=AfterSale.State.OPEN).count(),
     }
     return render(request, "ops/dashboard.html", ctx)
 
@@ -154,26 +148,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     q = request.GET.get("q", "").strip()
-    qs = Order.objects.select_related("shop", "leader").order_by("-created_at", "-number")
+    returns = request.GET.get("returns", "") == "open"
+    qs = (_with_open_returns(Order.objects.select_related("shop", "leader"))
+          .order_by("-created_at", "-number"))
     if state in S.values:
         qs = qs.filter(state=state)
     else:
         state = ""
+    if returns:  # waiting for the operator's decision on a return
+        qs = qs.filter(pk__in=AfterSale.objects.filter(state=AfterSale.State.OPEN)
+                       .values("order_id"))
     if q:
         qs = qs.filter(number__icontains=q[:20])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"nav": "orders", "page": page, "orders": _decorate(page.object_list),
-           "state": state, "q": q, "states": [(v, lbl, STATE_EN[v]) for v, lbl in S.choices]}
+    ctx = {"nav": "orders", "page": page, "orders": page.object_list,
+           "state": state, "q": q, "states": S.choices, "returns": returns}
     return render(request, "ops/orders.html", ctx)
 
 
 @require_GET
 @operator_only
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = _decorate([_order_or_404(number)])[0]
+    order = _order_or_404(number)
     payments = list(Payment.objects.filter(order=order).order_by("created_at", "pk"))
-    for p in payments:
-        p.payer_name_masked = mask_name(p.payer_name)  # type: ignore[attr-defined]
     refunds = Refund.objects.filter(payment__order=order).select_related("payment")
     audit = (AuditLog.objects.filter(
         Q(object_type="Order", object_id=str(order.pk))
@@ -192,31 +189,31 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 def _ship(order: Order, request: HttpRequest) -> str:
     order_services.mark_shipped(order.pk, request.user)
-    return "已发货 Shipped"
+    return _("Shipped")
 
 
 def _deliver(order: Order, request: HttpRequest) -> str:
     order_services.mark_delivered(order.pk, request.user)
-    return "已签收 Delivered"
+    return _("Delivered")
 
 
 def _clear_hold(order: Order, request: HttpRequest) -> str:
     note = request.POST.get("reason", "").strip()
     if not note:
-        raise _reason_required()
+        raise CommonError.REASON_REQUIRED.error()
     order_services.clear_hold(order.pk, request.user, note[:150])
-    return "已核实通过 Hold cleared"
+    return _("Hold cleared")
 
 
 def _refund(order: Order, request: HttpRequest) -> str:
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        raise _reason_required()
+        raise CommonError.REASON_REQUIRED.error()
     from shequn.customs.ops import ensure_refundable
 
     ensure_refundable(order)
     payment_services.refund_order(order.pk, actor=request.user, reason=reason[:200])
-    return "已退款 Refunded"
+    return _("Refunded")
 
 
 def _decide_return(approve: bool) -> Callable[[Order, HttpRequest], str]:
@@ -230,9 +227,9 @@ def _decide_return(approve: bool) -> Callable[[Order, HttpRequest], str]:
             raise OrderError.AFTER_SALE_NOT_FOUND.error()
         note = request.POST.get("reason", "").strip()
         if not approve and not note:
-            raise _reason_required()
+            raise CommonError.REASON_REQUIRED.error()
         returns.decide_return(request.user, after_sale.pk, approve=approve, note=note[:200])
-        return "已同意退货 Return approved" if approve else "已拒绝退货 Return rejected"
+        return _("Return approved") if approve else _("Return rejected")
     return run
 
 
@@ -259,14 +256,14 @@ def order_action(request: HtmxHttpRequest, number: str, action: str) -> HttpResp
         status, error = err.status, err
     if not request.htmx:
         if error is not None:
-            messages.error(request, f"{error.message} {error.message_en}")
+            messages.error(request, error.message)
         else:
             messages.success(request, f"{number} {ok}")
         back = request.POST.get("next", "")
         if back != "list":
             return redirect(reverse("ops:order", args=[number]))
         return redirect(reverse("ops:orders"))
-    order = _decorate([_order_or_404(number)])[0]
+    order = _order_or_404(number)
     return render(request, "ops/_order_card.html",
                   {"order": order, "ok": ok, "error": error}, status=status)
 

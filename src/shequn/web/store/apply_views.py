@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from shequn.core.errors import DomainError
 from shequn.distribution import applications, codes, conf, selectors
@@ -29,10 +30,6 @@ FIELD_OF_ERROR = {
 }
 FIELDS = ("real_name", "phone", "region", "reason", "invite_code")
 
-STATUS_EN = {"pending": "Under review", "approved": "Approved", "rejected": "Rejected",
-             "frozen": "Frozen", "terminated": "Terminated"}
-
-
 def _context(request: HttpRequest, profile: LeaderProfile | None,
              values: dict[str, str] | None = None, errors: dict[str, DomainError] | None = None,
              form_error: DomainError | None = None) -> dict[str, Any]:
@@ -41,7 +38,6 @@ def _context(request: HttpRequest, profile: LeaderProfile | None,
     can_apply = profile is None or profile.status == LeaderProfile.Status.REJECTED
     return {"tab": "me", "profile": profile, "values": values, "errors": errors or {},
             "form_error": form_error, "can_apply": can_apply,
-            "status_en": STATUS_EN.get(profile.status, "") if profile else "",
             "open_join": conf.open_join()}
 
 
@@ -63,9 +59,9 @@ def apply_page(request: HttpRequest) -> HttpResponse:
         return render(request, "store/apply.html", ctx, status=err.status)
     request.session.pop(INVITE_SESSION_KEY, None)
     if profile.status == LeaderProfile.Status.APPROVED:
-        messages.success(request, "申请已通过，欢迎成为团长 · Approved: welcome, leader!")
+        messages.success(request, _("Approved: welcome, leader!"))
     else:
-        messages.success(request, "申请已提交，请等待审核 · Application sent for review.")
+        messages.success(request, _("Your application has been sent for review."))
     return redirect("store:apply")
 
 
@@ -73,8 +69,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     """A leader's invite link: remember the inviter's code, then show the apply form."""
     code = codes.read_invite_token(token, conf.invite_link_max_age_seconds())
     if code is None:
-        messages.info(request, "邀请链接无效或已过期，仍可直接申请 · "
-                               "This invite link is invalid or expired; you can still apply.")
+        messages.info(request, _("This invite link is invalid or has expired; you can "
+                                 "still apply."))
     else:
         request.session[INVITE_SESSION_KEY] = code
     return redirect("store:apply")

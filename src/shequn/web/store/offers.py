@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from shequn.catalog.models import SKU
 from shequn.checkout.freight import freight_for
@@ -19,16 +20,19 @@ from shequn.taxes import engine
 SINGLE_LIMIT = Decimal(settings.SHEQUN["SINGLE_LIMIT"])
 ANNUAL_LIMIT = Decimal(settings.SHEQUN["ANNUAL_LIMIT"])
 
+# Why the checkout cannot place the basket, in the buyer's words.
 REFUSALS = {
-    "over_single_limit": ("单笔超过 5,000 元限额", "Over the 5,000 CNY single-order limit"),
-    "over_annual_limit": ("超过个人年度 26,000 元额度", "Over the 26,000 CNY annual limit"),
+    "over_single_limit": _("The order is over the 5,000 CNY single-order limit (a sole item "
+                           "may be taxed in full instead): remove some items."),
+    "over_annual_limit": _("The order would go over your personal annual cross-border quota "
+                           "of 26,000 CNY."),
 }
 
 
-def refusal_text(code: str | None) -> tuple[str, str] | None:
+def refusal_text(code: str | None) -> str | None:
     if not code:
         return None
-    return REFUSALS.get(code, ("暂不能下单", "This order cannot be placed"))
+    return str(REFUSALS.get(code, _("This order cannot be placed.")))
 
 
 @dataclass

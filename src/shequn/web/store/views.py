@@ -1,6 +1,6 @@
 """Buyer store pages. Views only parse input, call the domains' selectors and
 services, and render; every rule lives in the domain code. A ``DomainError``
-becomes a page (or, for htmx, a fragment) with the Chinese message first."""
+becomes a page (or, for htmx, a fragment) with its message in the page's language."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
-from shequn.core.errors import DomainError
+from shequn.core.errors import CommonError, DomainError
 from shequn.shops.models import Listing, Shop
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.store import offers
@@ -62,7 +64,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _not_found() -> DomainError:
-    return DomainError("not_found", "找不到该页面", "Not found", 404)
+    return CommonError.NOT_FOUND.error()
 
 
 # --------------------------------------------------------------------------- shop
@@ -130,8 +132,8 @@ def share_link(request: HttpRequest, token: str) -> HttpResponse:
         log.info("share link refused: %s", err.code)
         visit = None
     if visit is None or not visit.valid or visit.shop is None or not visit.shop.active:
-        messages.info(request, "分享链接无效或已过期，先逛逛店铺吧 · "
-                               "This share link is invalid or expired.")
+        messages.info(request, _("This share link is invalid or has expired; have a look "
+                                 "around the shops."))
         return redirect("/")
     shop = visit.shop
     from shequn.distribution.hooks import after_share_visit
@@ -188,7 +190,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "store/_added.html",
                       {"n_cart": cart_count_for(request), "sku": sku, "qty": qty})
-    messages.success(request, "已加入购物车 · Added to cart")
+    messages.success(request, _("Added to cart"))
     return redirect("store:cart")
 
 
@@ -261,7 +263,12 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @login_required
 def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
-    from shequn.checkout.identities import add_address, add_identity
+    from shequn.checkout.identities import (
+        add_address,
+        add_identity,
+        address_problems,
+        identity_problems,
+    )
 
     if request.method != "POST":
         ctx = _checkout_context(request)
@@ -272,29 +279,35 @@ def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     if action == "add_identity":
         data = {f: request.POST.get(f, "").strip() for f in IDENTITY_FIELDS}
+        # Every field's error at once; add_identity would stop at the first.
+        errors = identity_problems(data["name"], data["id_number"], data["phone"])
         try:
+            if errors:
+                raise next(iter(errors.values()))
             identity = add_identity(request.user, data["name"], data["id_number"], data["phone"])
         except DomainError as err:
-            field = field_for_error("identity", err.code)
+            errors = errors or {field_for_error("identity", err.code): err}
             ctx = _checkout_context(request, identity_form=data,
-                                    identity_errors={field: err}, open_identity=True)
+                                    identity_errors=errors, open_identity=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[IDENTITY_SESSION_KEY] = identity.pk
-        messages.success(request, "实名信息已保存 · Identity saved")
+        messages.success(request, _("Buyer's real name saved"))
         return redirect("store:checkout")
     if action == "add_address":
         data = {f: request.POST.get(f, "").strip() for f in ADDRESS_FIELDS}
+        fields = [data[f] for f in ADDRESS_FIELDS]
+        errors = address_problems(*fields)
         try:
-            address = add_address(request.user, data["consignee"], data["phone"],
-                                  data["province"], data["city"], data["district"],
-                                  data["district_code"], data["detail"])
+            if errors:
+                raise next(iter(errors.values()))
+            address = add_address(request.user, *fields)
         except DomainError as err:
-            field = field_for_error("address", err.code)
+            errors = errors or {field_for_error("address", err.code): err}
             ctx = _checkout_context(request, address_form=data,
-                                    address_errors={field: err}, open_address=True)
+                                    address_errors=errors, open_address=True)
             return render(request, "store/checkout.html", ctx, status=err.status)
         request.session[ADDRESS_SESSION_KEY] = address.pk
-        messages.success(request, "收货地址已保存 · Address saved")
+        messages.success(request, _("Address saved"))
         return redirect("store:checkout")
     return redirect("store:checkout")
 
@@ -331,24 +344,68 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         url = start_payment(request.user, checkout_id)
     except DomainError as err:
         # The orders exist and wait for payment: the buyer can pay from the list.
-        messages.error(request, f"{err.message} · {err.message_en}")
+        messages.error(request, err.message)
         return redirect(f"{reverse('store:orders')}?checkout={checkout_id}")
     return redirect(url)
 
 
 # --------------------------------------------------------------------------- orders
 
+# The order list's tabs: (key, label, order states shown); 售后 is "has a return".
+ORDER_TABS = (
+    ("all", gettext_lazy("All"), None),
+    ("unpaid", gettext_lazy("To pay"), ("pending_payment",)),
+    ("to_ship", gettext_lazy("To ship"), ("paid", "on_hold")),
+    ("to_receive", gettext_lazy("To receive"), ("shipped",)),
+    ("after_sales", gettext_lazy("After-sales"), None),
+)
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    from shequn.customs.selectors import clearance_labels
+    from shequn.orders.models import AfterSale
     from shequn.orders.selectors import orders_for_user
 
     orders = list(orders_for_user(request.user))
     checkout = request.GET.get("checkout", "")
     just_paid = [o for o in orders if str(o.checkout_id) == checkout]
+    with_returns = set(AfterSale.objects.filter(order__in=[o.pk for o in orders])
+                       .values_list("order_id", flat=True))
+
+    def in_tab(order: Any, key: str, states: tuple[str, ...] | None) -> bool:
+        if key == "after_sales":
+            return order.pk in with_returns or order.state == "refunded"
+        return states is None or order.state in states
+
+    current = request.GET.get("status", "all")
+    if current not in {key for key, _label, _states in ORDER_TABS}:
+        current = "all"
+    tabs = [{"key": key, "label": label, "current": key == current,
+             "count": sum(1 for o in orders if in_tab(o, key, states))}
+            for key, label, states in ORDER_TABS]
+    states = next(s for key, _label, s in ORDER_TABS if key == current)
+    shown = [o for o in orders if in_tab(o, current, states) or o in just_paid]
+    clearance = clearance_labels(o.pk for o in shown)
     return render(request, "store/orders.html", {
-        "orders": orders, "just_paid": just_paid, "tab": "orders",
-        "all_paid": bool(just_paid) and all(o.state != "pending_payment" for o in just_paid),
+        "rows": [{"order": o, "clearance": clearance.get(o.pk)} for o in shown],
+        "tabs": tabs, "status": current, "just_paid": just_paid, "tab": "orders",
+        "payment_outcome": _payment_outcome(just_paid),
     })
+
+
+def _payment_outcome(orders: list[Any]) -> str:
+    """What the banner above the orders of a checkout just paid says: "held" when the
+    payment arrived but an order waits for verification (the payer is not the buyer),
+    "paid" when every order is paid, else "waiting" (the notification has not come)."""
+    from shequn.orders.models import Order
+
+    states = {o.state for o in orders}
+    if Order.State.ON_HOLD in states:
+        return "held"
+    if states and Order.State.PENDING_PAYMENT not in states:
+        return "paid"
+    return "waiting"
 
 
 @login_required

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from shequn.core.money import q2
 
@@ -32,6 +33,15 @@ def yuan(value: object) -> str:
     return f"{sign}¥{abs(amount):,.2f}"
 
 
+TRADE_MODE_LABELS = {"1210": _("Bonded warehouse · 1210"), "9610": _("Direct mail · 9610")}
+
+
+@register.filter
+def trade_mode_label(code: str) -> str:
+    """How the goods travel, in the page's language."""
+    return str(TRADE_MODE_LABELS.get(str(code), code))
+
+
 @register.filter
 def trade_mode_zh(code: str) -> str:
     return TRADE_MODES.get(str(code), (str(code), ""))[0]
@@ -44,5 +54,6 @@ def trade_mode_en(code: str) -> str:
 
 @register.filter
 def trade_tag(code: str) -> str:
-    """Short tag for product cards: 保税 / 直邮."""
-    return {"1210": "保税", "9610": "直邮"}.get(str(code), "")
+    """Short tag for product cards: bonded (保税) / direct mail (直邮)."""
+    tags = {"1210": _("Bonded"), "9610": _("Direct mail")}
+    return str(tags.get(str(code), ""))

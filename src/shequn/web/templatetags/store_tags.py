@@ -57,3 +57,18 @@ def initial(text: str) -> str:
         if ch.isalnum() and not ch.isascii():
             return ch
     return (text or "?")[:1]
+
+
+@register.filter
+def option_name(sku: Any) -> str:
+    """The option a buyer picks, e.g. ``30ml/瓶``: the specification field of the
+    customs ``gmodel`` (brand|name|specification|…), not the whole declaration
+    string; without one, the net content (``30 ml``)."""
+    parts = [p.strip() for p in (getattr(sku, "gmodel", "") or "").split("|")]
+    if len(parts) >= 3 and parts[2]:
+        return parts[2]
+    content = getattr(sku, "net_content", None)
+    unit = getattr(sku, "net_content_unit", "")
+    if content is not None and unit in ("ml", "g"):
+        return f"{content.normalize():f} {unit}"
+    return parts[-1] if parts and parts[-1] else getattr(sku, "code", "")
