@@ -102,10 +102,12 @@ def test_buy_flow(server, browser_page, shot):
     form = page.locator("#address-form")
     form.locator("input[name=consignee]").fill("张三")
     form.locator("input[name=phone]").fill(BUYER_PHONE)
-    form.locator("input[name=province]").fill("北京市")
-    form.locator("input[name=city]").fill("北京市")
-    form.locator("input[name=district]").fill("朝阳区")
-    form.locator("input[name=district_code]").fill("110105")
+    # The province → city → district picker (GB/T 2260): a municipality's one
+    # city is chosen by itself; the hidden inputs carry names and code.
+    form.locator("select[data-level=province]").select_option(label="北京市")
+    form.locator("select[data-level=district]").select_option(label="朝阳区")
+    assert form.locator("input[name=district_code]").input_value() == "110105"
+    assert form.locator("input[name=city]").input_value() == "北京市"
     form.locator("input[name=detail]").fill("建国路 88 号 1 单元 101")
     page.click("#save-address")
     page.wait_for_load_state("load")

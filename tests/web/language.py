@@ -19,6 +19,8 @@ from django.test import Client
 # Codes and names that stay Latin in Chinese text.
 ALLOWED_LATIN = frozenset({
     "SKU", "GMV", "CNY", "CEB", "GTIN", "API", "UTC", "PDF", "CSV", "XLSX", "Shequn",
+    # File formats keep their names in Chinese text.
+    "JPG", "JPEG", "PNG", "WebP",
 })
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 HIDDEN_ELEMENTS = frozenset({"script", "style", "template"})

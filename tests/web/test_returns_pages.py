@@ -40,11 +40,24 @@ def test_return_request_and_approval_through_the_pages(client, operator):
     client.force_login(buyer)
     page = client.get(f"/orders/{order.number}/")
     assert "申请退货" in page.content.decode()
-    bad = client.post(f"/orders/{order.number}/return/", {f"qty_{line.pk}": "5", "reason": "x"})
+    form = client.get(f"/orders/{order.number}/return/").content.decode()
+    assert "CEB625" not in form and 'value="2" selected' in form  # all units by default
+    assert 'name="reason_code"' in form and 'type="file"' in form
+    bad = client.post(f"/orders/{order.number}/return/", {f"line_{line.pk}": "1",
+                                                          f"qty_{line.pk}": "5",
+                                                          "reason_code": "quality"})
     assert bad.status_code == 422 and 'data-code="bad_return_lines"' in bad.content.decode()
+    none = client.post(f"/orders/{order.number}/return/", {f"qty_{line.pk}": "1",
+                                                           "reason_code": "quality"})
+    assert none.status_code == 422 and 'data-code="no_return_lines"' in none.content.decode()
+    other = client.post(f"/orders/{order.number}/return/", {f"line_{line.pk}": "1",
+                                                            f"qty_{line.pk}": "1",
+                                                            "reason_code": "other"})
+    assert other.status_code == 422 and 'data-code="bad_return_reason"' in other.content.decode()
     assert not AfterSale.objects.exists()
     ok = client.post(f"/orders/{order.number}/return/",
-                     {f"qty_{line.pk}": "1", "reason": "<script>alert(1)</script>"})
+                     {f"line_{line.pk}": "1", f"qty_{line.pk}": "1", "reason_code": "other",
+                      "reason": "<script>alert(1)</script>"})
     assert ok.status_code == 302
     after_sale = AfterSale.objects.get()
 
@@ -69,3 +82,46 @@ def test_buyer_cannot_open_someone_elses_return_page(client, operator):
     order = place_paid_order(owner, sku)
     client.force_login(other)
     assert client.get(f"/orders/{order.number}/return/").status_code == 404
+
+
+def _photo_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 60, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_return_with_photos_seen_only_by_its_buyer(client, operator, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    buyer, stranger = make_buyer(), make_buyer()
+    sku = make_sku(price="20.00")
+    make_stock(make_warehouse(), sku, 5)
+    order = place_paid_order(buyer, sku)
+    services.mark_cleared(order.pk)
+    services.mark_shipped(order.pk, operator)
+    services.mark_delivered(order.pk, operator)
+    line = order.lines.get()
+    client.force_login(buyer)
+    bad = client.post(f"/orders/{order.number}/return/", {
+        f"line_{line.pk}": "1", f"qty_{line.pk}": "1", "reason_code": "damaged",
+        "photos": [SimpleUploadedFile("x.png", b"<svg/>", "image/png")]})
+    assert bad.status_code == 422 and 'data-code="bad_return_photo"' in bad.content.decode()
+    ok = client.post(f"/orders/{order.number}/return/", {
+        f"line_{line.pk}": "1", f"qty_{line.pk}": "1", "reason_code": "damaged",
+        "photos": [SimpleUploadedFile("a.png", _photo_bytes(), "image/png"),
+                   SimpleUploadedFile("b.png", _photo_bytes(), "image/png")]})
+    assert ok.status_code == 302
+    after_sale = AfterSale.objects.get()
+    assert after_sale.photos.count() == 2
+    photo = after_sale.photos.first()
+    page = client.get(f"/orders/{order.number}/return/").content.decode()
+    thumb = f"/orders/{order.number}/return/photos/{photo.pk}/thumb.jpg"
+    assert thumb in page and 'data-testid="not-returnable"' in page
+    got = client.get(thumb)
+    assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+    client.force_login(stranger)
+    assert client.get(thumb).status_code == 404

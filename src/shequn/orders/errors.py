@@ -11,6 +11,7 @@ class OrderError(CodedError):
     NOT_RETURNABLE = ("not_returnable",
                       _("This order cannot be returned "
                         "now (delivered, within the return period)"), 409)
+    NO_RETURN_LINES = ("no_return_lines", _("Choose at least one item to return"), 422)
     BAD_RETURN_LINES = ("bad_return_lines", _("Invalid return lines or quantities"), 422)
     AFTER_SALE_NOT_FOUND = ("after_sale_not_found", _("After-sales request not found"), 404)
     AFTER_SALE_DECIDED = ("after_sale_decided", _("This request has been decided already"), 409)

@@ -238,6 +238,13 @@ def _units_left(order: Order) -> int:
     return int(bought) - int(refunded)
 
 
+def returnable_quantities(order: Order) -> dict[int, int]:
+    """Per order line, how many units the buyer may still ask to return (lines
+    already returned or in a pending request count against it)."""
+    done = _already_returned(order)
+    return {line.pk: line.qty - done.get(line.pk, 0) for line in order.lines.all()}
+
+
 def can_request_return(order: Order) -> bool:
     """Whether the buyer may ask to return something now: the order is within the
     return period and some unit is neither returned nor in a pending request."""

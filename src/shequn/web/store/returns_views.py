@@ -1,34 +1,67 @@
-"""Buyer's return request (申请退货) for a delivered order."""
+"""Buyer's return request (申请退货) for a delivered order: items and quantities,
+a preset reason, up to six photos; and the photos themselves, shown only to the
+buyer who sent them (operators see them in the admin's order pages)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from shequn.core import images
 from shequn.core.errors import DomainError
 from shequn.orders import returns
+from shequn.orders.errors import OrderError
+from shequn.orders.models import AfterSale, AfterSalePhoto
 from shequn.orders.selectors import get_order_for_user
 from shequn.web.store.views import domain_errors
+
+
+def _chosen_lines(request: HttpRequest, left: dict[int, int]) -> list[tuple[int, int]]:
+    wanted = []
+    for pk, most in left.items():
+        if most <= 0 or not request.POST.get(f"line_{pk}"):
+            continue
+        raw = (request.POST.get(f"qty_{pk}") or "").strip()
+        wanted.append((pk, int(raw) if raw.isdigit() else -1))
+    if not wanted:
+        raise OrderError.NO_RETURN_LINES.error()
+    return wanted
+
+
+def _photos(files: list[UploadedFile]) -> list[bytes]:
+    if len(files) > returns.MAX_RETURN_PHOTOS:
+        raise OrderError.TOO_MANY_RETURN_PHOTOS.error(max=returns.MAX_RETURN_PHOTOS)
+    out = []
+    for i, upload in enumerate(files):
+        # Refuse by size before reading the file into memory.
+        if upload.size is not None and upload.size > images.MAX_UPLOAD_BYTES:
+            raise OrderError.RETURN_PHOTO_TOO_LARGE.error(photo=i + 1)
+        out.append(upload.read())
+    return out
 
 
 @login_required
 @domain_errors
 def order_return(request: HttpRequest, number: str) -> HttpResponse:
     order = get_order_for_user(request.user, number)
-    lines = list(order.lines.all())
+    left = returns.returnable_quantities(order)
+    lines = [{"line": line, "left": left.get(line.pk, 0),
+              "choices": range(1, left.get(line.pk, 0) + 1)} for line in order.lines.all()]
     error = None
+    posted: dict[str, Any] = {}
     if request.method == "POST":
-        wanted = []
-        for line in lines:
-            raw = request.POST.get(f"qty_{line.pk}", "0").strip() or "0"
-            if raw != "0":
-                wanted.append((line.pk, raw))
+        posted = {"reason_code": request.POST.get("reason_code", ""),
+                  "reason": request.POST.get("reason", "")}
         try:
-            returns.request_return(request.user, order.pk,
-                                   [(pk, int(n) if n.isdigit() else -1) for pk, n in wanted],
-                                   request.POST.get("reason", ""))
+            wanted = _chosen_lines(request, left)
+            photos = _photos(request.FILES.getlist("photos"))
+            returns.request_return(request.user, order.pk, wanted, posted["reason"],
+                                   reason_code=posted["reason_code"], photos=photos)
         except DomainError as err:
             if err.status >= 500:
                 raise
@@ -36,9 +69,33 @@ def order_return(request: HttpRequest, number: str) -> HttpResponse:
         else:
             return redirect("store:order", number=order.number)
     return render(request, "store/order_return.html", {
-        "order": order, "lines": lines, "error": error, "tab": "orders",
-        "requests": list(order.after_sales.all()),
+        "order": order, "lines": lines, "error": error, "tab": "orders", "posted": posted,
+        "reasons": AfterSale.Reason.choices, "max_photos": returns.MAX_RETURN_PHOTOS,
+        "requests": list(order.after_sales.prefetch_related("photos")),
+        "returnable": returns.can_request_return(order),
     }, status=error.status if error else 200)
 
 
-urlpatterns = [path("orders/<str:number>/return/", order_return, name="order_return")]
+@login_required
+@domain_errors
+def return_photo(request: HttpRequest, number: str, photo_id: int, size: str) -> HttpResponse:
+    order = get_order_for_user(request.user, number)  # another buyer's order: 404
+    photo = AfterSalePhoto.objects.filter(pk=photo_id, after_sale__order=order).first()
+    if photo is None:
+        raise Http404("no such photo")
+    field = photo.thumb if size == "thumb" else photo.image
+    try:
+        with field.open("rb") as fh:
+            data = fh.read()
+    except OSError:
+        raise Http404("photo file missing") from None
+    resp = HttpResponse(data, content_type="image/jpeg")
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+urlpatterns = [
+    path("orders/<str:number>/return/", order_return, name="order_return"),
+    path("orders/<str:number>/return/photos/<id:photo_id>/<str:size>.jpg", return_photo,
+         name="return_photo"),
+]

@@ -102,12 +102,31 @@
     }
   }
 
-  var boxes = document.querySelectorAll("[data-region-picker]");
-  if (!boxes.length) return;
-  fetch(boxes[0].dataset.src, { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (data) {
-      boxes.forEach(function (box) { setUp(box, data.provinces); });
-    })
-    .catch(function () { /* the plain inputs stay usable */ });
+  // Errors the server put beside the plain inputs move next to the selects.
+  function moveErrors(box, row) {
+    box.querySelectorAll("[data-region-plain] .field-error").forEach(function (err) {
+      row.after(err);
+    });
+  }
+
+  var data = null;
+  function init(root) {
+    var boxes = root.querySelectorAll("[data-region-picker]:not([data-ready])");
+    if (!boxes.length) return;
+    var ready = data ? Promise.resolve(data)
+      : fetch(boxes[0].dataset.src, { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (d) { data = d; return d; });
+    ready.then(function (d) {
+      boxes.forEach(function (box) {
+        box.dataset.ready = "1";
+        setUp(box, d.provinces);
+        var row = box.querySelector(".region-picker");
+        if (row) moveErrors(box, row);
+      });
+    }).catch(function () { /* the plain inputs stay usable */ });
+  }
+  init(document);
+  // Checkout parts are replaced by htmx; set up the new form too.
+  document.addEventListener("htmx:afterSettle", function (ev) { init(ev.target); });
 })();
