@@ -34,6 +34,8 @@
     ["province", "city", "district"].forEach(function (level) {
       var s = document.createElement("select");
       s.className = "region-select";
+      // Place names are data: addresses are written in Chinese whatever the page's language.
+      s.setAttribute("translate", "no");
       s.setAttribute("aria-label", box.dataset["label" + level[0].toUpperCase() + level.slice(1)]);
       s.dataset.level = level;
       selects[level] = s;
