@@ -56,9 +56,12 @@ def test_dashboard_shows_periods_commission_and_chart_data(net: Net):
     assert re.search(r'data-testid="visits-d7">2<', html)
     assert f'data-testid="pending-d30">¥{line.amount:,.2f}<' in html
     assert "50.0%" in html  # 1 order / 2 visits
-    data = json.loads(re.search(r'<script id="leader-series" type="application/json">(.*?)'
-                                r'</script>', html, re.S).group(1))
-    assert len(data["days"]) == 30 and data["orders"][-1] == 1 and data["visits"][-1] == 2
+    trend = json.loads(re.search(r'<script id="leader-trend" type="application/json">(.*?)'
+                                 r'</script>', html, re.S).group(1))
+    visits, orders = trend["series"]
+    assert len(trend["categories"]) == 30 and orders["data"][-1] == 1 and visits["data"][-1] == 2
+    # Drawn by the one chart module every console uses, not an inline script.
+    assert "js/charts.js" in html and 'data-chart="leader-trend"' in html
     assert "vendor/echarts.min.js" in html and "leader.css" in html
     assert not re.search(r'src="https?://', html)
 

@@ -169,7 +169,7 @@ def test_leader_pages_show_one_language(leader_client: Client, language: str) ->
 def test_the_leader_dashboard_names_its_chart_series_in_the_page_language(
         leader_client: Client, language: str) -> None:
     html = page(leader_client, reverse("leader:home"), language)
-    names = html[html.index('id="leader-chart-names"'):]
+    names = html[html.index('id="leader-trend"'):]
     names = names[:names.index("</script>")]
     assert ("Visits" in names) == (language == "en")
     assert ("\\u8bbf\\u95ee" in names or "访问" in names) == (language == "zh-hans")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from shequn.core import outbox
 from shequn.core.models import OutboxEvent
 from shequn.customs import events, services
+from shequn.orders import events as order_events
 
 
-@outbox.handler("order.paid")
+@outbox.handler(order_events.PAID)
 def declare_paid_order(event: OutboxEvent) -> None:
     services.declare(event.aggregate_id)
 
@@ -19,6 +20,6 @@ def send_message(event: OutboxEvent) -> None:
     services.send(int(events.MessageQueued.of(event).aggregate_id))
 
 
-@outbox.handler("order.return_approved")
+@outbox.handler(order_events.RETURN_APPROVED)
 def declare_return(event: OutboxEvent) -> None:
     services.declare_return(int(event.payload["return_id"]))

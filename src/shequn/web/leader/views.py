@@ -36,6 +36,7 @@ from shequn.orders.selectors import net_paid
 from shequn.shops import services as shop_services
 from shequn.shops.models import Listing, ShareVisit, Shop
 from shequn.shops.selectors import shop_listings, shops_of
+from shequn.web import charts
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.leader.invites import invite_for
 
@@ -107,8 +108,17 @@ def home(request: HttpRequest) -> HttpResponse:
     summary = leader_summary(request.user)
     series = daily_series(request.user, days=30)
     ctx = {"nav": "home", "shop": shop, "stats": shop_stats(shop, request.user),
-           "summary": summary, "series": series,
-           "chart_names": {"visits": _("Visits"), "orders": _("Orders"), "gmv": _("GMV")},
+           "summary": summary,
+           # Drawn by static/js/charts.js, the one ECharts set-up of every console.
+           "trend_chart": charts.spec(
+               [d[5:] for d in series["days"]],
+               charts.series(_("Visits"), series["visits"], kind="line", color=charts.GREY_BLUE),
+               charts.series(_("Orders"), series["orders"], kind="line", color=charts.RED),
+               integer=True),
+           "gmv_chart": charts.spec(
+               [d[5:] for d in series["days"]],
+               charts.series(_("GMV"), [str(v) for v in series["gmv"]], color=charts.ORANGE),
+               unit=_("CNY")),
            "series_rows": list(zip(series["days"], series["visits"], series["orders"],
                                    series["gmv"], strict=True))[::-1],
            "shop_url": request.build_absolute_uri(reverse("store:shop", args=[shop.slug]))}
