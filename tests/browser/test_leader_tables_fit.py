@@ -31,7 +31,7 @@ OVERFLOW = """() => {
 
 def _leader_with_everything() -> Any:
     from shequn.commission import services as commission
-    from shequn.distribution import services as network
+    from shequn.distribution import binding as network
     from tests.builders import Net, complete, make_buyer
 
     net = Net()
