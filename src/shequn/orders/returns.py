@@ -224,8 +224,7 @@ def record_refund(after_sale_id: Any, *, refund_no: str) -> bool:
                                                goods_refund=str(line.goods_refund))
                            for line in lines]).emit()
     if not _units_left(order):
-        _transition(order, S.REFUNDED, note=f"全部退货已退款 all items returned and refunded "
-                                            f"(return #{after_sale.pk})")
+        _transition(order, S.REFUNDED, note=gettext_noop("All items returned and refunded"))
     return True
 
 
