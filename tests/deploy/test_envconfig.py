@@ -120,3 +120,13 @@ def test_each_generation_is_fresh(tmp_path):
                  "SHEQUN_CUSTOMS_RECEIPT_TOKEN", "SHEQUN_METRICS_TOKEN"):
         assert a[name] != b[name]
     assert len(base64.urlsafe_b64decode(a["SHEQUN_PII_KEY"])) == 32
+
+
+def test_generated_tokens_never_read_as_command_line_options():
+    # A token starting with "-" made `shequn customs-sim --callback-token $TOKEN`
+    # fail to parse about once in 64 draws.
+    from shequn.core import envconfig
+
+    tokens = [envconfig._token(32) for _ in range(2000)]
+    assert not [t for t in tokens if t.startswith("-")]
+    assert len(set(tokens)) == len(tokens) and all(len(t) >= 40 for t in tokens)

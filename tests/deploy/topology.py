@@ -289,7 +289,7 @@ class Topology:
         self._spawn("sim", [SHEQUN, "customs-sim", "--host", "127.0.0.1", "--port",
                             str(sim_port), "--callback",
                             f"{self.proxy.url}/api/v1/customs/receipts",
-                            "--callback-token", self.env["SHEQUN_CUSTOMS_RECEIPT_TOKEN"],
+                            "--callback-token=" + self.env["SHEQUN_CUSTOMS_RECEIPT_TOKEN"],
                             "--trusted-cert", cert,
                             "--snapshot", str(self.workdir / "customs-sim.json")])
         self._spawn("worker", [SHEQUN, "worker", "--concurrency",

@@ -186,7 +186,12 @@ def check(env: Mapping[str, str]) -> str:
 
 
 def _token(nbytes: int = 32) -> str:
-    return secrets.token_urlsafe(nbytes)
+    # URL-safe base64 may begin with "-": such a value passed as a command-line
+    # argument ("--callback-token $TOKEN") reads as an option. Draw again.
+    while True:
+        token = secrets.token_urlsafe(nbytes)
+        if not token.startswith("-"):
+            return token
 
 
 def generate(mode: str, key_file: str, cert_file: str) -> str:
