@@ -12,10 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts import profile
-from shequn.accounts.roles import LEADER, role_required
 from shequn.core.errors import DomainError
-
-leader_only = role_required(LEADER)
+from shequn.web.leader.views import leader_only
 
 
 @require_POST
