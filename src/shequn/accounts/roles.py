@@ -15,14 +15,17 @@ from shequn.accounts.errors import AccountError
 from shequn.core.errors import CommonError
 
 LEADER = "leader"
-BRAND_STAFF = "brand_staff"
+BRAND_ADMIN = "brand_admin"  # manages a brand organization's staff, grants, keys
+BRAND_STAFF = "brand_staff"  # products, stock, sales of their organization
+WAREHOUSE_STAFF = "warehouse_staff"  # receiving, picking, packing at their warehouse
 OPERATOR = "operator"
-ROLES = (LEADER, BRAND_STAFF, OPERATOR)
+ROLES = (LEADER, BRAND_ADMIN, BRAND_STAFF, WAREHOUSE_STAFF, OPERATOR)
 
 
 # Operators may look at everything in the admin; changes go through services.
 _OPERATOR_VIEW_APPS = ("catalog", "inventory", "shops", "checkout", "orders", "payments",
-                       "core", "accounts", "distribution", "commission", "customs")
+                       "core", "accounts", "distribution", "commission", "customs", "brands",
+                       "logistics")
 
 
 def ensure_groups() -> None:

@@ -13,6 +13,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shequn.api import auth as auth_api
 from shequn.api import (
+    brand_catalog,
+    brand_grants,
+    brand_sales,
+    brand_stock,
     cart,
     catalog,
     checkout,
@@ -141,6 +145,10 @@ def register() -> None:
         ("/v1/leaders", distribution),
         ("/v1/commission", commission),
         ("/v1/customs", customs),
+        ("/v1/partner/catalog", brand_catalog),
+        ("/v1/partner/grants", brand_grants),
+        ("/v1/partner/stock", brand_stock),
+        ("/v1/partner/sales", brand_sales),
     ]:
         api.add_router(prefix, module.router)
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Organization(models.Model):
@@ -69,6 +70,12 @@ class Category(models.Model):
 
 
 class Product(models.Model):
+    class ReviewState(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", pgettext_lazy("review", "Rejected")
+
     brand = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="brand_products",
                               verbose_name=_("brand"))
     seller = models.ForeignKey(Organization, on_delete=models.PROTECT,
@@ -89,6 +96,11 @@ class Product(models.Model):
     image = models.CharField(max_length=200, blank=True, help_text=_("Static path of the picture"),
                              verbose_name=_("image"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
+    # New products wait for an operator's review before they are sold; changes to
+    # tax-relevant fields of an approved product wait as a change request.
+    review_state = models.CharField(max_length=10, choices=ReviewState.choices,
+                                    default=ReviewState.APPROVED, db_index=True,
+                                    verbose_name=_("review state"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

@@ -84,3 +84,28 @@ class Counter(models.Model):
     class Meta:
         verbose_name = _("counter")
         verbose_name_plural = _("counters")
+
+
+class Notice(models.Model):
+    """A message to one person, shown in their console (brand, warehouse, leader,
+    ops). ``message`` is an English msgid with ``{name}`` placeholders filled
+    from ``params`` when shown, so each reader sees it in their own language
+    (core.notices.text)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notices", verbose_name=_("user"))
+    kind = models.CharField(max_length=40, db_index=True, verbose_name=_("kind"))
+    message = models.CharField(max_length=300, verbose_name=_("message"))
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters"))
+    url = models.CharField(max_length=300, blank=True, verbose_name=_("link"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"

@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns: list = [
     path("ops/", include("shequn.web.ops.urls")),
     path("leader/", include("shequn.web.leader.urls")),
+    path("brand/", include("shequn.web.brand.urls")),
+    path("warehouse/", include("shequn.web.warehouse.urls")),
     path("", include("shequn.web.account.urls")),
     path("", include("shequn.web.store.urls")),
 ]

@@ -13,7 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shequn.accounts import services
-from shequn.accounts.roles import LEADER, OPERATOR, has_role
+from shequn.accounts.roles import (
+    BRAND_ADMIN,
+    BRAND_STAFF,
+    LEADER,
+    OPERATOR,
+    WAREHOUSE_STAFF,
+    has_role,
+)
 from shequn.accounts.sms import SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
 from shequn.core.netaddr import client_ip
@@ -35,6 +42,10 @@ def home_of(user: Any) -> str:
     """Where a sign-in without a ``next`` lands: each role on its console."""
     if has_role(user, OPERATOR):
         return reverse("ops:dashboard")
+    if has_role(user, BRAND_ADMIN) or has_role(user, BRAND_STAFF):
+        return "/brand/"
+    if has_role(user, WAREHOUSE_STAFF):
+        return "/warehouse/"
     if has_role(user, LEADER):
         return reverse("leader:home")
     if getattr(user, "is_staff", False):

@@ -1,0 +1,5 @@
+"""Partner API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["partner"])

@@ -1,0 +1,70 @@
+"""Organization API keys for the partner API.
+
+A key looks like ``shq_<prefix>_<secret>``; only SHA-256 of the whole key is
+stored, the prefix finds the row. A key with no organization is the platform's
+and sees every organization's objects."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from shequn.brands.errors import BrandError
+from shequn.brands.models import ApiKey
+from shequn.catalog.models import Organization
+from shequn.core import audit, clock
+
+SCOPES = ("catalog", "stock", "asn", "sales", "grants", "epcis")
+_PREFIX = "shq"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_key(organization: Organization | None, scopes: list[str], *, name: str = "",
+               actor: Any = None) -> tuple[ApiKey, str]:
+    """A new key: returns the row and the key itself, shown only this once."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise BrandError.UNKNOWN_SCOPE.error(scope=",".join(unknown) or "-")
+    prefix = secrets.token_hex(6)
+    key = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiKey.objects.create(organization=organization, name=name[:60], prefix=prefix,
+                                key_hash=_hash(key), scopes=sorted(set(scopes)),
+                                created_by=actor if getattr(actor, "pk", None) else None)
+    audit.record(actor, "apikey.create", row, organization=getattr(organization, "pk", None),
+                 scopes=row.scopes)
+    return row, key
+
+
+def verify(key: str, scope: str) -> ApiKey:
+    """The active key ``key`` with ``scope``; BAD_API_KEY or SCOPE_MISSING otherwise."""
+    parts = (key or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != _PREFIX:
+        raise BrandError.BAD_API_KEY.error()
+    row = (ApiKey.objects.select_related("organization")
+           .filter(prefix=parts[1], revoked_at__isnull=True).first())
+    if row is None or not hmac.compare_digest(row.key_hash, _hash(key.strip())):
+        raise BrandError.BAD_API_KEY.error()
+    if scope not in row.scopes:
+        raise BrandError.SCOPE_MISSING.error(scope=scope)
+    now = clock.now()
+    # A write per call would make every API read a write; once a minute is enough.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
+@transaction.atomic
+def revoke(row: ApiKey, actor: Any = None) -> bool:
+    if row.revoked_at is not None:
+        return False
+    ApiKey.objects.filter(pk=row.pk).update(revoked_at=clock.now())
+    audit.record(actor, "apikey.revoke", row)
+    return True

@@ -1,0 +1,64 @@
+"""Notices: short messages to people, shown in their console.
+
+Domains call :func:`notify` inside their own transaction (a notice exists only if
+what it tells about happened). The message is an English msgid marked with
+``gettext_noop`` by the caller; it is translated when shown (:func:`text`), in the
+reader's language, with ``params`` filled in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+
+from shequn.core import clock
+from shequn.core.models import Notice
+
+
+def notify(users: Iterable[Any], kind: str, message: str, url: str = "",
+           **params: Any) -> int:
+    """One notice per distinct user; returns how many were written."""
+    seen: set[int] = set()
+    rows = []
+    for user in users:
+        uid = user if isinstance(user, int) else user.pk
+        if uid in seen:
+            continue
+        seen.add(uid)
+        rows.append(Notice(user_id=uid, kind=kind, message=message[:300], url=url[:300],
+                           params={k: str(v) for k, v in params.items()}))
+    Notice.objects.bulk_create(rows)
+    return len(rows)
+
+
+def for_user(user: Any, unread_only: bool = False, limit: int = 50) -> QuerySet[Notice]:
+    qs = Notice.objects.filter(user=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs[:limit]
+
+
+def unread_count(user: Any) -> int:
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@transaction.atomic
+def mark_read(user: Any, notice_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notices read (all of them when ``notice_ids`` is None);
+    another user's ids are ignored."""
+    qs = Notice.objects.filter(user=user, read_at__isnull=True)
+    if notice_ids is not None:
+        qs = qs.filter(pk__in=list(notice_ids))
+    return qs.update(read_at=clock.now())
+
+
+def text(notice: Notice) -> str:
+    """The notice in the active language."""
+    message = gettext(notice.message)
+    try:
+        return message.format(**notice.params)
+    except (KeyError, IndexError, ValueError):
+        return message

@@ -1,0 +1,1 @@
+"""Inbound: advance shipping notices, receiving, transfers, adjustments."""

@@ -1,0 +1,1 @@
+"""Outbound: pick lists, packing, zone exit, carrier waybills, tracking."""
