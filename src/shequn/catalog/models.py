@@ -18,6 +18,9 @@ class Organization(models.Model):
         LOGISTICS = "logistics", _("Logistics enterprise")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    # A short stable handle (`shequn apikey create --org <code>`, spreadsheets, the API).
+    code = models.SlugField(max_length=40, unique=True, null=True, blank=True,
+                            verbose_name=_("code"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
     name_en = models.CharField(max_length=100, blank=True, verbose_name=_("English name"))
     customs_code = models.CharField(max_length=18, blank=True,
