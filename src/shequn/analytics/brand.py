@@ -150,10 +150,10 @@ def stock_health(org: Organization | None, days: int = DAYS,
                                    batch__expiry__lte=now + dt.timedelta(days=expiry_days))
               .values("sku_id", "batch__lot", "batch__expiry")
               .annotate(units=Sum("on_hand")).order_by("batch__expiry")):
-        expiry: dt.date = s["batch__expiry"]
+        expiry = s["batch__expiry"]
         near.setdefault(s["sku_id"], []).append(
             {"lot": s["batch__lot"], "expiry": expiry, "units": s["units"],
-             "days_left": (expiry - now).days})
+             "days_left": (expiry - now).days if expiry else None})
     out = []
     for sku in skus:
         avail = int(available.get(sku.pk) or 0)

@@ -44,7 +44,7 @@ def _org(code: str) -> Any:
         return None
     org = Organization.objects.filter(code=code).first()
     if org is None:
-        raise BrandError.UNKNOWN_ORGANIZATION.error(code=code)
+        raise BrandError.UNKNOWN_ORGANIZATION.error(org_code=code)
     return org
 
 

@@ -81,19 +81,19 @@ def create_organization(actor: Any, *, kind: str, name: str, code: str, name_en:
     roles.require_role(actor, roles.OPERATOR)
     name, code = (name or "").strip(), (code or "").strip().lower()
     if kind not in ORG_KINDS or not name or len(name) > 100 or not _CODE_RE.match(code):
-        raise BrandError.BAD_ORGANIZATION.error(kind=kind, code=code)
+        raise BrandError.BAD_ORGANIZATION.error(kind=kind, org_code=code)
     customs_code, country = (customs_code or "").strip(), (country or "").strip()
     if len(customs_code) > 18 or len(country) > 3 or len(name_en or "") > 100:
-        raise BrandError.BAD_ORGANIZATION.error(kind=kind, code=code)
+        raise BrandError.BAD_ORGANIZATION.error(kind=kind, org_code=code)
     if Organization.objects.filter(code=code).exists():
-        raise BrandError.ORG_CODE_TAKEN.error(code=code)
+        raise BrandError.ORG_CODE_TAKEN.error(org_code=code)
     try:
         with transaction.atomic():
             org = Organization.objects.create(kind=kind, name=name, code=code,
                                               name_en=(name_en or "").strip(),
                                               customs_code=customs_code, country=country)
     except IntegrityError:  # the same code created in parallel
-        raise BrandError.ORG_CODE_TAKEN.error(code=code) from None
+        raise BrandError.ORG_CODE_TAKEN.error(org_code=code) from None
     audit.record(actor, "brands.org_create", org, kind=kind, code=code)
     return org
 
