@@ -14,6 +14,7 @@ No buyer's personal data; leaders by display name only.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -28,6 +29,8 @@ router = Router(tags=["partner"])
 SALES = ApiKeyAuth("sales")
 MAX_DAYS = 366
 MAX_LINES = 1000
+Limit = Annotated[int, Field(ge=1, le=MAX_LINES)]
+Offset = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class OrganizationOut(Schema):
@@ -105,8 +108,8 @@ def daily(request: HttpRequest, date_from: dt.date | None = None,
 @router.get("/lines", auth=SALES, response={200: list[LineOut], 401: Error, 403: Error,
                                               422: Error})
 def lines(request: HttpRequest, date_from: dt.date | None = None,
-          date_to: dt.date | None = None, limit: int = Field(200, ge=1, le=MAX_LINES),
-          offset: int = Field(0, ge=0, le=10_000_000)) -> list[LineOut]:
+          date_to: dt.date | None = None, limit: Limit = 200,
+          offset: Offset = 0) -> list[LineOut]:
     """The organization's sold lines paid from ``date_from`` to ``date_to``, oldest
     first (page with ``limit`` / ``offset``)."""
     since, until = _range(date_from, date_to)
