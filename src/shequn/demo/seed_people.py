@@ -48,12 +48,12 @@ def seed(data: DemoData, say: Callable[[str], None],
 
     logins: list[str] = []
     for key, username, password in BRAND_ADMINS:
-        brand = data.brands.get(key)
-        if brand is None:
+        found = data.brands.get(key)
+        if found is None:
             continue
-        label = brand.name_en or brand.name
+        label = found.name_en or found.name
         user = _user(username, staff_password or password, display_name=f"{label} 管理员")
-        _member(operator, brand, user, Membership.Role.ADMIN)
+        _member(operator, found, user, Membership.Role.ADMIN)
         logins.append(f"品牌登录 Brand login {label}: {username} / "
                       f"{'(--staff-password)' if staff_password else password}")
     sakura = data.brands.get("sakura")
