@@ -6,6 +6,7 @@
     shequn worker ...              Celery worker + outbox relay (production runtime)
     shequn commission ...          settle now, quarterly income report, ledger check
     shequn secrets generate ...    a complete env file with fresh secrets (staging/production)
+    shequn apikey create|list|revoke partner API keys (the new key on the last line)
     shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
 
 Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
@@ -25,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "commission": "shequn.commission.cli",
     "worker": "shequn.core.worker_cli",
     "secrets": "shequn.secrets_cli",
+    "apikey": "shequn.brands.cli",
 }
 
 

@@ -19,7 +19,8 @@ from shequn.catalog.models import Organization
 class ApiKeyAuth(APIKeyHeader):
     param_name = "X-Api-Key"
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: str | None) -> None:
+        # ``None``: any active key (e.g. "who am I"), whatever its scopes.
         self.scope = scope
         super().__init__()
 

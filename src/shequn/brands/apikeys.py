@@ -43,8 +43,9 @@ def create_key(organization: Organization | None, scopes: list[str], *, name: st
     return row, key
 
 
-def verify(key: str, scope: str) -> ApiKey:
-    """The active key ``key`` with ``scope``; BAD_API_KEY or SCOPE_MISSING otherwise."""
+def verify(key: str, scope: str | None) -> ApiKey:
+    """The active key ``key`` with ``scope`` (any scope when None); BAD_API_KEY or
+    SCOPE_MISSING otherwise."""
     parts = (key or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != _PREFIX:
         raise BrandError.BAD_API_KEY.error()
@@ -52,7 +53,7 @@ def verify(key: str, scope: str) -> ApiKey:
            .filter(prefix=parts[1], revoked_at__isnull=True).first())
     if row is None or not hmac.compare_digest(row.key_hash, _hash(key.strip())):
         raise BrandError.BAD_API_KEY.error()
-    if scope not in row.scopes:
+    if scope is not None and scope not in row.scopes:
         raise BrandError.SCOPE_MISSING.error(scope=scope)
     now = clock.now()
     # A write per call would make every API read a write; once a minute is enough.

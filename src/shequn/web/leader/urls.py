@@ -1,7 +1,7 @@
 from django.urls import path
 
 import shequn.core.converters  # noqa: F401  (registers <id:...>)
-from shequn.web.leader import money, network, poster_views, profile_views, views
+from shequn.web.leader import money, network, notices_views, poster_views, profile_views, views
 
 app_name = "leader"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("team/<id:profile_id>/children/", network.team_children, name="team_children"),
     path("earnings/", money.earnings, name="earnings"),
     path("earnings/withdraw/", money.withdraw, name="withdraw"),
+    path("notices/", notices_views.notices, name="notices"),
 ]

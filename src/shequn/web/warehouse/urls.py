@@ -9,4 +9,5 @@ app_name = "warehouse"
 urlpatterns = [
     path("", include("shequn.web.warehouse.inbound_views")),  # home, ASNs, receiving, stock
     path("out/", include("shequn.web.warehouse.outbound_views")),  # pick, pack, ship
+    path("", include("shequn.web.warehouse.notices_views")),  # /warehouse/notices/
 ]
