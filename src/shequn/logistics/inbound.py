@@ -148,7 +148,7 @@ def _lock_asn(asn_id: Any) -> ASN:
 def submit_asn(actor: Any, asn_id: Any) -> ASN:
     asn = _lock_asn(asn_id)
     if asn.status != ASN.Status.DRAFT:
-        raise InboundError.ASN_CLOSED.error(status=asn.status)
+        raise InboundError.ASN_CLOSED.error(asn_status=asn.status)
     asn.status, asn.submitted_at = ASN.Status.SUBMITTED, clock.now()
     asn.save(update_fields=["status", "submitted_at"])
     audit.record(actor, "asn.submit", asn, number=asn.number)
@@ -159,7 +159,7 @@ def submit_asn(actor: Any, asn_id: Any) -> ASN:
 def cancel_asn(actor: Any, asn_id: Any) -> ASN:
     asn = _lock_asn(asn_id)
     if asn.status not in (ASN.Status.DRAFT, ASN.Status.SUBMITTED):
-        raise InboundError.ASN_CLOSED.error(status=asn.status)
+        raise InboundError.ASN_CLOSED.error(asn_status=asn.status)
     asn.status, asn.cancelled_at = ASN.Status.CANCELLED, clock.now()
     asn.save(update_fields=["status", "cancelled_at"])
     audit.record(actor, "asn.cancel", asn, number=asn.number)
@@ -169,7 +169,7 @@ def cancel_asn(actor: Any, asn_id: Any) -> ASN:
 def _receiving(asn_id: Any) -> ASN:
     asn = _lock_asn(asn_id)
     if asn.status not in (ASN.Status.SUBMITTED, ASN.Status.RECEIVING):
-        raise InboundError.ASN_CLOSED.error(status=asn.status)
+        raise InboundError.ASN_CLOSED.error(asn_status=asn.status)
     if asn.status == ASN.Status.SUBMITTED:
         asn.status = ASN.Status.RECEIVING
         asn.save(update_fields=["status"])
@@ -185,7 +185,7 @@ def scan(actor: Any, asn_id: Any, code: str) -> ASNLine:
     lines = [ln for ln in asn.lines.select_related("sku").order_by("line_no")
              if code and code in (ln.sku.code, ln.sku.gtin)]
     if not lines:
-        raise InboundError.CODE_NOT_ON_ASN.error(code=code)
+        raise InboundError.CODE_NOT_ON_ASN.error(scanned=code)
     line = next((ln for ln in lines if ln.counted < ln.qty_expected), lines[-1])
     done = ASNLine.objects.filter(pk=line.pk, counted__lt=MAX_QTY).update(
         counted=F("counted") + 1)
@@ -380,7 +380,7 @@ def inspect_return(actor: Any, *, warehouses: Any, line_id: Any, sellable: Any,
         raise InboundError.RETURN_NOT_FOUND.error()
     after_sale = AfterSale.objects.select_for_update().get(pk=line.after_sale_id)
     if after_sale.state not in INSPECTABLE:
-        raise InboundError.RETURN_NOT_APPROVED.error(state=after_sale.state)
+        raise InboundError.RETURN_NOT_APPROVED.error(return_state=after_sale.state)
     sellable = _qty(sellable, InboundError.BAD_COUNT, low=0)
     damaged = _qty(damaged, InboundError.BAD_COUNT, low=0)
     if sellable + damaged == 0:
