@@ -21,7 +21,7 @@ from tests.builders import (
     make_warehouse,
     paid_order,
 )
-from tests.builders.inbound import brand_sku, make_asn, operated_warehouse, soon, staff
+from tests.builders.inbound import brand_sku, make_asn, operated_warehouse, soon
 
 pytestmark = pytest.mark.django_db
 
