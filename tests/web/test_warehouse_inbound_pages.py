@@ -32,7 +32,8 @@ def test_receive_by_scanning_and_complete(client, setup):
     page = client.get(f"/warehouse/asn/{asn.pk}/")
     assert page.status_code == 200 and 'name="code"' in page.content.decode()
     for _ in range(2):
-        r = client.post(f"/warehouse/asn/{asn.pk}/scan/", {"code": sku.gtin}, HTTP_HX_REQUEST="true")
+        r = client.post(f"/warehouse/asn/{asn.pk}/scan/", {"code": sku.gtin},
+                        HTTP_HX_REQUEST="true")
         assert r.status_code == 200
     assert 'id="asn-lines"' in r.content.decode()
     bad = client.post(f"/warehouse/asn/{asn.pk}/scan/", {"code": "000"}, HTTP_HX_REQUEST="true")

@@ -129,8 +129,9 @@ def create_asn(request: HttpRequest, payload: ASNIn) -> tuple[int, ASNOut]:
     org = partner_org(request)
     if org is None:  # the platform's key announces no goods of its own
         raise CommonError.FORBIDDEN.error()
+    key = request.auth  # type: ignore[attr-defined]
     asn = inbound.create_asn(
-        request.auth, org, warehouse_id=payload.warehouse,
+        key, org, warehouse_id=payload.warehouse,
         expected_date=payload.expected_date, ems_no=payload.ems_no,
         bond_invt_no=payload.bond_invt_no, reference=payload.reference, note=payload.note,
         lines=[inbound.LineIn(sku=ln.sku, lot=ln.lot, expiry=ln.expiry, qty=ln.qty)

@@ -69,7 +69,7 @@ def _lines_response(request: HttpRequest, asn: ASN, *, error: DomainError | None
                   status=error.status if error else 200)
 
 
-def _act(request: HttpRequest, asn: ASN, work: Any, ok: str = "") -> HttpResponse:
+def _act(request: HttpRequest, asn: ASN, work: Any, ok: Any = "") -> HttpResponse:
     error = None
     try:
         result = work()
@@ -145,7 +145,7 @@ def stock(request: HttpRequest) -> HttpResponse:
 def _own_warehouse(request: HttpRequest, stock_id: int | None) -> Any:
     from shequn.inventory.models import Stock
 
-    row = (Stock.objects.filter(pk=stock_id, warehouse__in=warehouses_for(request))
+    row = (Stock.objects.filter(pk=stock_id or 0, warehouse__in=warehouses_for(request))
            .select_related("warehouse").first())
     if row is None:
         raise Http404("no such stock here")
