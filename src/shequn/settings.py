@@ -315,4 +315,7 @@ SHEQUN: dict[str, Any] = {
     # after-sales request is open; returns are accepted within RETURN_DAYS.
     "AFTER_SALES_DAYS": int(_env("SHEQUN_AFTER_SALES_DAYS", "7")),
     "RETURN_DAYS": 30,
+    # Batches expiring within this many days cannot be sold, unless the product's
+    # category has its own inventory.ShelfLifeRule (formula and food are stricter).
+    "SHELF_LIFE_MIN_DAYS": int(_env("SHEQUN_SHELF_LIFE_MIN_DAYS", "30")),
 }

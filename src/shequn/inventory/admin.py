@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from shequn.inventory.models import Batch, Reservation, Stock, StockMove, Warehouse
+from shequn.inventory.models import (
+    Batch,
+    Reservation,
+    ShelfLifeRule,
+    Stock,
+    StockMove,
+    Warehouse,
+)
 
 
 @admin.register(Warehouse)
@@ -68,3 +75,10 @@ class StockMoveAdmin(_ReadOnly):
     list_filter = ("kind",)
     search_fields = ("ref", "stock__sku__code", "note")
     list_select_related = ("stock__warehouse", "stock__batch__sku")
+
+
+@admin.register(ShelfLifeRule)
+class ShelfLifeRuleAdmin(admin.ModelAdmin):
+    """Per-category minimum remaining shelf life (a setting, not stock)."""
+
+    list_display = ("category", "min_days")

@@ -67,6 +67,9 @@ class Stock(models.Model):
                               verbose_name=_("batch"))
     on_hand = models.IntegerField(default=0, verbose_name=_("on hand"))
     reserved = models.IntegerField(default=0, verbose_name=_("reserved"))
+    # Damaged or returned-damaged units of the batch, kept apart (残次): not part
+    # of on_hand, so never reservable or sold.
+    quarantine = models.IntegerField(default=0, db_default=0, verbose_name=_("quarantine"))
 
     class Meta:
         verbose_name = _("stock")
@@ -75,6 +78,8 @@ class Stock(models.Model):
             models.UniqueConstraint(fields=["warehouse", "batch"], name="uniq_stock_wh_batch"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_nonneg"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_nonneg"),
+            models.CheckConstraint(condition=Q(quarantine__gte=0),
+                                   name="stock_quarantine_nonneg"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")),
                                    name="stock_reserved_le_on_hand"),
         ]
@@ -119,12 +124,18 @@ class StockMove(models.Model):
         COMMIT = "commit", _("Commit (paid)")
         SHIP = "ship", pgettext_lazy("stock", "Ship")
         ADJUST = "adjust", _("Adjust")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        QUARANTINE = "quarantine", _("Quarantine")
+        RETURN = "return", _("Customer return")
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="moves",
                               verbose_name=_("stock"))
-    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     on_hand_delta = models.IntegerField(default=0, verbose_name=_("on hand delta"))
     reserved_delta = models.IntegerField(default=0, verbose_name=_("reserved delta"))
+    quarantine_delta = models.IntegerField(default=0, db_default=0,
+                                           verbose_name=_("quarantine delta"))
     ref = models.CharField(max_length=40, blank=True, db_index=True, verbose_name=_("reference"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
@@ -132,3 +143,24 @@ class StockMove(models.Model):
     class Meta:
         verbose_name = _("stock move")
         verbose_name_plural = _("stock moves")
+
+
+class ShelfLifeRule(models.Model):
+    """Batches of this category that expire within ``min_days`` days cannot be
+    sold (reserved); categories without a rule use SHEQUN["SHELF_LIFE_MIN_DAYS"].
+    A category with a rule also shows the buyer the expiry date on its product
+    page (food, formula)."""
+
+    category = models.OneToOneField("catalog.Category", on_delete=models.CASCADE,
+                                    related_name="shelf_life_rule",
+                                    verbose_name=_("category"))
+    min_days = models.PositiveIntegerField(
+        verbose_name=_("minimum remaining shelf life (days)"),
+        help_text=_("Batches expiring sooner than this cannot be sold"))
+
+    class Meta:
+        verbose_name = _("shelf-life rule")
+        verbose_name_plural = _("shelf-life rules")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.min_days}"

@@ -24,11 +24,19 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from shequn.catalog.models import SKU
+from shequn.catalog.models import SKU, Product
 from shequn.core import clock
 from shequn.core.rawrows import build, columns, width
+from shequn.inventory import shelf_life
 from shequn.inventory.errors import InventoryError
-from shequn.inventory.models import Batch, Reservation, Stock, StockMove, Warehouse
+from shequn.inventory.models import (
+    Batch,
+    Reservation,
+    ShelfLifeRule,
+    Stock,
+    StockMove,
+    Warehouse,
+)
 
 RESTOCK_NOTE = "restock"
 
@@ -45,11 +53,7 @@ def _check_qty(qty: object) -> int:
     return qty
 
 
-@transaction.atomic
-def receive(*, warehouse: Warehouse, sku: SKU, lot: str, expiry: dt.date | None, qty: int,
-            note: str = "") -> Stock:
-    """Put ``qty`` units of ``sku`` (lot ``lot``) into ``warehouse``."""
-    _check_qty(qty)
+def _batch_stock(warehouse: Warehouse, sku: SKU, lot: str, expiry: dt.date | None) -> Stock:
     batch, created = Batch.objects.get_or_create(sku=sku, lot=lot,
                                                  defaults={"expiry": expiry})
     if not created and expiry is not None and batch.expiry != expiry:
@@ -57,20 +61,131 @@ def receive(*, warehouse: Warehouse, sku: SKU, lot: str, expiry: dt.date | None,
         raise InventoryError.BATCH_MISMATCH.error(lot=lot, expiry=batch.expiry, given=expiry)
     stock, _ = Stock.objects.get_or_create(warehouse=warehouse, batch=batch,
                                            defaults={"sku": sku})
-    Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + qty)
-    StockMove.objects.create(stock=stock, kind=StockMove.Kind.RECEIVE, on_hand_delta=qty,
-                             note=note[:200])
+    return stock
+
+
+@transaction.atomic
+def receive(*, warehouse: Warehouse, sku: SKU, lot: str, expiry: dt.date | None, qty: int,
+            note: str = "", ref: str = "", quarantine: bool = False) -> Stock:
+    """Put ``qty`` units of ``sku`` (lot ``lot``) into ``warehouse``: sellable
+    stock, or the batch's quarantine (damaged, never sellable) when ``quarantine``.
+    ``ref`` names the document (an ASN number)."""
+    _check_qty(qty)
+    stock = _batch_stock(warehouse, sku, lot, expiry)
+    if quarantine:
+        Stock.objects.filter(pk=stock.pk).update(quarantine=F("quarantine") + qty)
+        StockMove.objects.create(stock=stock, kind=StockMove.Kind.QUARANTINE,
+                                 quarantine_delta=qty, ref=ref[:40], note=note[:200])
+    else:
+        Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + qty)
+        StockMove.objects.create(stock=stock, kind=StockMove.Kind.RECEIVE, on_hand_delta=qty,
+                                 ref=ref[:40], note=note[:200])
     stock.refresh_from_db()
     return stock
+
+
+MAX_UNITS = 1_000_000  # larger counts in one act are refused as absurd
+
+
+def _check_delta(delta: object) -> int:
+    if (isinstance(delta, bool) or not isinstance(delta, int) or delta == 0
+            or abs(delta) > MAX_UNITS):
+        raise InventoryError.INVALID_QTY.error(qty=delta)
+    return delta
+
+
+@transaction.atomic
+def adjust(*, stock_id: int, delta: int, ref: str = "", note: str = "",
+           quarantine: bool = False) -> Stock:
+    """Correct a stock row by ``delta`` units (stocktake, damage written off,
+    found units, expired units destroyed): its sellable units, or its
+    quarantine when ``quarantine``. A conditional UPDATE: sellable units can go
+    down only by what is not held for orders, quarantine only to zero, so stock
+    never goes negative even under concurrent changes (``negative_stock``)."""
+    _check_delta(delta)
+    qs = Stock.objects.filter(pk=stock_id)
+    if quarantine:
+        done = qs.filter(quarantine__gte=-delta).update(quarantine=F("quarantine") + delta)
+    else:
+        done = qs.filter(on_hand__gte=F("reserved") - delta).update(on_hand=F("on_hand") + delta)
+    if not done:
+        if not Stock.objects.filter(pk=stock_id).exists():
+            raise InventoryError.UNKNOWN_STOCK.error(stock=stock_id)
+        raise InventoryError.NEGATIVE_STOCK.error(stock=stock_id, delta=delta)
+    StockMove.objects.create(stock_id=stock_id, kind=StockMove.Kind.ADJUST,
+                             on_hand_delta=0 if quarantine else delta,
+                             quarantine_delta=delta if quarantine else 0,
+                             ref=ref[:40], note=note[:200])
+    return Stock.objects.select_related("batch", "warehouse").get(pk=stock_id)
+
+
+@transaction.atomic
+def transfer(*, stock_id: int, to_warehouse: Warehouse, qty: int, ref: str = "",
+             note: str = "") -> tuple[Stock, Stock]:
+    """Move ``qty`` sellable units of one batch from its warehouse to
+    ``to_warehouse`` (same batch: lot and expiry travel with the goods). Both rows
+    are locked in the global lock order (same SKU and batch: by warehouse id)
+    before either changes, so opposite transfers never deadlock."""
+    _check_qty(qty)
+    if qty > MAX_UNITS:
+        raise InventoryError.INVALID_QTY.error(qty=qty)
+    source = Stock.objects.filter(pk=stock_id).select_related("batch", "sku").first()
+    if source is None:
+        raise InventoryError.UNKNOWN_STOCK.error(stock=stock_id)
+    if source.warehouse_id == to_warehouse.pk:
+        raise InventoryError.SAME_WAREHOUSE.error(warehouse=to_warehouse.code)
+    target, _ = Stock.objects.get_or_create(warehouse=to_warehouse, batch=source.batch,
+                                            defaults={"sku": source.sku})
+    list(Stock.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+         .order_by("warehouse_id"))
+    taken = (Stock.objects.filter(pk=source.pk, on_hand__gte=F("reserved") + qty)
+             .update(on_hand=F("on_hand") - qty))
+    if not taken:
+        raise InventoryError.NEGATIVE_STOCK.error(stock=source.pk, delta=-qty)
+    Stock.objects.filter(pk=target.pk).update(on_hand=F("on_hand") + qty)
+    StockMove.objects.bulk_create([
+        StockMove(stock_id=source.pk, kind=StockMove.Kind.TRANSFER_OUT, on_hand_delta=-qty,
+                  ref=ref[:40], note=note[:200]),
+        StockMove(stock_id=target.pk, kind=StockMove.Kind.TRANSFER_IN, on_hand_delta=qty,
+                  ref=ref[:40], note=note[:200])])
+    source.refresh_from_db()
+    target.refresh_from_db()
+    return source, target
+
+
+@transaction.atomic
+def put_back(*, stock_id: int, qty: int, ref: str, note: str = "",
+             quarantine: bool = False) -> Stock:
+    """Returned units come back to their batch's stock row: sellable, or to
+    quarantine (damaged)."""
+    _check_qty(qty)
+    qs = Stock.objects.filter(pk=stock_id)
+    if quarantine:
+        done = qs.update(quarantine=F("quarantine") + qty)
+    else:
+        done = qs.update(on_hand=F("on_hand") + qty)
+    if not done:
+        raise InventoryError.UNKNOWN_STOCK.error(stock=stock_id)
+    StockMove.objects.create(stock_id=stock_id,
+                             kind=StockMove.Kind.QUARANTINE if quarantine
+                             else StockMove.Kind.RETURN,
+                             on_hand_delta=0 if quarantine else qty,
+                             quarantine_delta=qty if quarantine else 0,
+                             ref=ref[:40], note=note[:200])
+    return Stock.objects.get(pk=stock_id)
 
 
 def _lock_sql(n: int) -> str:
     marks = ", ".join(["%s"] * n)
     lock = " FOR UPDATE OF st" if connection.vendor == "postgresql" else ""
-    return (f"SELECT {columns(Stock, 'st')}, {columns(Batch, 'b')}, {columns(Warehouse, 'w')}"
+    return (f"SELECT {columns(Stock, 'st')}, {columns(Batch, 'b')}, {columns(Warehouse, 'w')},"
+            " r.min_days"
             f" FROM {Stock._meta.db_table} st"
             f" JOIN {Batch._meta.db_table} b ON b.id = st.batch_id"
             f" JOIN {Warehouse._meta.db_table} w ON w.id = st.warehouse_id"
+            f" JOIN {SKU._meta.db_table} s ON s.id = st.sku_id"
+            f" JOIN {Product._meta.db_table} p ON p.id = s.product_id"
+            f" LEFT JOIN {ShelfLifeRule._meta.db_table} r ON r.category_id = p.category_id"
             f" WHERE st.sku_id IN ({marks})"
             " ORDER BY st.sku_id, b.expiry ASC NULLS LAST, st.batch_id, st.warehouse_id"
             + lock)
@@ -78,7 +193,9 @@ def _lock_sql(n: int) -> str:
 
 def lock_stock(sku_ids: list[int]) -> list[Stock]:
     """Lock every stock row of these SKUs (all warehouses) in the global lock
-    order and return them with batch and warehouse. Checkout reads availability
+    order and return the sellable ones with batch and warehouse: rows whose
+    batch expires within the shelf-life limit of its category are locked but
+    left out (never reserved). Checkout reads availability
     from these rows and reserves from them in the same transaction, so the
     plan cannot go stale and no retry loop is needed. Hand-written SQL: this is
     on the checkout hot path (see shequn.core.rawrows)."""
@@ -89,10 +206,15 @@ def lock_stock(sku_ids: list[int]) -> list[Stock]:
         cur.execute(_lock_sql(len(ids)), ids)
         rows = cur.fetchall()
     a, b = width(Stock), width(Stock) + width(Batch)
+    today = shelf_life.today()
+    default = shelf_life.default_days()
     stocks = []
     for row in rows:
+        batch = build(Batch, row, a)
+        if not shelf_life.sellable(batch.expiry, row[-1], today, default):
+            continue
         stock = build(Stock, row, 0)
-        stock.batch = build(Batch, row, a)
+        stock.batch = batch
         stock.warehouse = build(Warehouse, row, b)
         stocks.append(stock)
     return stocks

@@ -1,3 +1,113 @@
-"""(being built)"""
+"""Brand console, stock: the organization's stock by warehouse and batch (SKUs
+whose product's brand or seller it is), its ASNs (create, status, cancel), the
+receipts and their discrepancies, the expiry report."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shequn.core.errors import DomainError
+from shequn.inventory import selectors as stock_selectors
+from shequn.inventory.models import Warehouse
+from shequn.logistics import inbound
+from shequn.logistics import inbound_selectors as reads
+from shequn.logistics.inbound_errors import InboundError
+from shequn.web.brand.access import brand_staff_only
+
+
+@require_GET
+@brand_staff_only
+def stock(request: HttpRequest) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    return render(request, "brand/stock.html", {
+        "nav": "stock", "rows": stock_selectors.stock_rows(owner_id=org.pk),
+        "expiring": stock_selectors.expiry_report(within_days=90, owner_id=org.pk),
+        "asns": reads.asns_of(org.pk)[:50]})
+
+
+def parse_lines(text: str) -> list[inbound.LineIn]:
+    """One line per row: ``SKU code or GTIN, lot, expiry (YYYY-MM-DD or empty), quantity``."""
+    out = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.replace("\t", ",").replace("，", ",").split(",")]
+        if len(parts) != 4:
+            raise InboundError.BAD_LINE.error(line=n)
+        code, lot, expiry, qty = parts
+        try:
+            when = dt.date.fromisoformat(expiry) if expiry else None
+            units: Any = int(qty)
+        except ValueError:
+            raise InboundError.BAD_LINE.error(line=n) from None
+        out.append(inbound.LineIn(sku=code, lot=lot, expiry=when, qty=units))
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@brand_staff_only
+def asn_new(request: HttpRequest) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    form = request.POST if request.method == "POST" else {}
+    error = None
+    if request.method == "POST":
+        try:
+            try:
+                expected = dt.date.fromisoformat(form.get("expected_date", ""))
+            except ValueError:
+                raise InboundError.BAD_DATE.error() from None
+            asn = inbound.create_asn(
+                request.user, org, warehouse_id=form.get("warehouse"), expected_date=expected,
+                lines=parse_lines(form.get("lines", "")), ems_no=form.get("ems_no", ""),
+                bond_invt_no=form.get("bond_invt_no", ""),
+                reference=form.get("reference", ""), note=form.get("note", ""))
+            return redirect("brand:asn", asn_id=asn.pk)
+        except DomainError as err:
+            error = err
+    return render(request, "brand/stock_asn_new.html", {
+        "nav": "stock", "form": form, "error": error,
+        "warehouses": Warehouse.objects.order_by("code")},
+        status=error.status if error else 200)
+
+
+def _asn_or_404(request: HttpRequest, asn_id: int) -> Any:
+    asn = reads.asn_of(request.org.pk, pk=asn_id)  # type: ignore[attr-defined]
+    if asn is None:
+        raise Http404("no such ASN")
+    return asn
+
+
+@require_GET
+@brand_staff_only
+def asn_detail(request: HttpRequest, asn_id: int) -> HttpResponse:
+    asn = _asn_or_404(request, asn_id)
+    return render(request, "brand/stock_asn.html", {
+        "nav": "stock", "asn": asn,
+        "lines": list(asn.lines.select_related("sku__product").order_by("line_no")),
+        "discrepancies": list(asn.discrepancies.select_related("line__sku"))})
+
+
+@require_POST
+@brand_staff_only
+def asn_cancel(request: HttpRequest, asn_id: int) -> HttpResponse:
+    asn = _asn_or_404(request, asn_id)
+    try:
+        inbound.cancel_asn(request.user, asn.pk)
+    except DomainError as err:
+        messages.error(request, err.message)
+    return redirect("brand:asn", asn_id=asn.pk)
+
+
+urlpatterns = [
+    path("", stock, name="stock"),
+    path("asns/new/", asn_new, name="asn_new"),
+    path("asns/<int:asn_id>/", asn_detail, name="asn"),
+    path("asns/<int:asn_id>/cancel/", asn_cancel, name="asn_cancel"),
+]

@@ -113,8 +113,22 @@ def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpRespon
     ctx = {
         "shop": shop, "listing": listing, "product": product, "skus": skus, "sku": sku,
         "offer": offers.sku_offer(sku), "tab": "home",
+        "fefo_expiry": _fefo_expiry(product, sku),
     }
     return render(request, "store/product.html", ctx)
+
+
+def _fefo_expiry(product: Any, sku: Any) -> Any:
+    """Food and formula (a category with a shelf-life rule): the expiry date of
+    the batch the buyer would get now (the one FEFO reserves first)."""
+    from shequn.inventory.models import ShelfLifeRule
+    from shequn.inventory.selectors import fefo_batch
+
+    if not product.category_id or not ShelfLifeRule.objects.filter(
+            category_id=product.category_id).exists():
+        return None
+    batch = fefo_batch(sku.pk)
+    return batch.expiry if batch else None
 
 
 def share_link(request: HttpRequest, token: str) -> HttpResponse:
