@@ -30,6 +30,7 @@ from shequn.core.errors import DomainError
 from shequn.core.ids import next_order_number
 from shequn.core.money import ZERO
 from shequn.inventory import services as stock_services
+from shequn.inventory import shelf_life
 from shequn.inventory.models import Stock, Warehouse
 from shequn.orders.models import Order, OrderLine
 from shequn.quota import selectors as quota_reads
@@ -162,7 +163,11 @@ def quote_lines(lines: list[CartLine], annual_used: Decimal, stocks: list[Stock]
 
 
 def _stocks(lines: list[CartLine]) -> list[Stock]:
-    return list(Stock.objects.filter(sku_id__in={line.sku_id for line in lines})
+    # The same batches placement may reserve (inventory.lock_stock): near-expiry
+    # batches under the shelf-life rule are not offered, so the quote and the
+    # placement agree on where (and whether) the goods ship from.
+    return list(Stock.objects.filter(shelf_life.sellable_q(),
+                                     sku_id__in={line.sku_id for line in lines})
                 .select_related("warehouse"))
 
 
