@@ -150,9 +150,16 @@ def create_grant(actor: Any, *, grantor: Organization, grantee: Organization,
                  brand: Organization, valid_from: Any, valid_to: Any,
                  document: bytes, document_name: str, scope: str = Grant.Scope.ALL,
                  category_ids: Iterable[Any] = (), sku_ids: Iterable[Any] = (),
-                 channel: str = Grant.Channel.CBEC_RETAIL, note: str = "") -> Grant:
-    """A new grant, pending an operator's review. Bad input changes nothing."""
-    if not (is_operator(actor) or _admin_of(actor, grantor.pk)):
+                 channel: str = Grant.Channel.CBEC_RETAIL, note: str = "",
+                 api_key: Any = None) -> Grant:
+    """A new grant, pending an operator's review. Bad input changes nothing.
+    Through the partner API ``api_key`` stands for the actor: the platform's
+    key, or a key of the grantor organization."""
+    if api_key is not None:
+        allowed = api_key.organization_id in (None, grantor.pk)
+    else:
+        allowed = is_operator(actor) or _admin_of(actor, grantor.pk)
+    if not allowed:
         raise BrandError.GRANT_NOT_ALLOWED.error()
     if brand.kind != Organization.Kind.BRAND:
         raise BrandError.UNKNOWN_ORGANIZATION.error(brand=brand.pk)
@@ -195,7 +202,8 @@ def create_grant(actor: Any, *, grantor: Organization, grantee: Organization,
     # Last, so a refusal above leaves no file behind.
     grant.document.save(digest, ContentFile(document), save=False)
     Grant.objects.filter(pk=grant.pk).update(document=grant.document.name)
-    _log(grant, actor, "create", "", S.PENDING, note)
+    _log(grant, actor, "create", "", S.PENDING,
+         note or (f"API key {api_key.prefix}" if api_key is not None else ""))
     operators = chain._operators()
     notices.notify(operators, "grant_pending",
                    gettext_noop("A new authorization grant of {brand} to {grantee} awaits "
