@@ -13,10 +13,12 @@ from typing import Any
 import factory
 from factory.django import DjangoModelFactory
 
+from shequn.brands import chain
 from shequn.catalog import services as catalog_services
 from shequn.catalog.models import SKU, Organization, PositiveListLine, Product
 from shequn.inventory import services as inventory_services
 from shequn.inventory.models import Stock, Warehouse
+from tests.builders.chain import authorize
 from tests.builders.ids import make_gtin
 
 _lots = itertools.count(1)
@@ -53,7 +55,8 @@ class WarehouseFactory(DjangoModelFactory):
 
 
 class ProductFactory(factory.Factory):
-    """A product through ``catalog.services.create_product``."""
+    """A product through ``catalog.services.create_product``, with an active
+    brand → seller authorization grant (brands.chain) unless ``chain=False``."""
 
     class Meta:
         model = Product
@@ -64,10 +67,15 @@ class ProductFactory(factory.Factory):
     name_en = factory.Sequence(lambda n: f"Test product {n}")
     origin_country = "116"
     origin_country_name = "日本"
+    chain = True
 
     @classmethod
     def _create(cls, model_class: type, *args: Any, **kwargs: Any) -> Product:
-        return catalog_services.create_product(**kwargs)
+        with_chain = kwargs.pop("chain")
+        product = catalog_services.create_product(**kwargs)
+        if with_chain:
+            authorize(product)
+        return product
 
 
 class SKUFactory(factory.Factory):
@@ -94,7 +102,10 @@ class SKUFactory(factory.Factory):
         if on_list:
             make_positive_line(kwargs["hs_code"][:8], bonded_only=bonded_only,
                                per_order_qty_cap=cap)
-        return catalog_services.create_sku(**kwargs)
+        sku = catalog_services.create_sku(**kwargs)
+        # The new SKU gets its covers when its product has a chain (brands.chain).
+        chain.recompute_for_products([sku.product_id])
+        return sku
 
 
 def make_org(kind: str = Organization.Kind.BRAND, name: str | None = None,

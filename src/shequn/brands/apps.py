@@ -7,3 +7,9 @@ class BrandsConfig(AppConfig):
     label = "brands"
     verbose_name = _("Brands")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from shequn.brands import grants
+        from shequn.core import worker
+
+        worker.periodic(grants.expire_due)

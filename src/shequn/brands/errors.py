@@ -26,3 +26,28 @@ class BrandError(CodedError):
                               403)
     MEMBER_NOT_FOUND = ("member_not_found", _("No such member of this organization"), 404)
     CANNOT_REMOVE_SELF = ("cannot_remove_self", _("You cannot deactivate yourself"), 409)
+    # Authorization grants (品牌授权) and the chain check.
+    GRANT_NOT_FOUND = ("grant_not_found", _("Authorization grant not found"), 404)
+    GRANT_DATES_REVERSED = ("grant_dates_reversed",
+                            _("The grant's end date is before its start date"), 422)
+    GRANT_DATES_INVALID = ("grant_dates_invalid", _("Invalid grant dates"), 422)
+    GRANTOR_NOT_HOLDER = ("grantor_not_holder",
+                          _("The grantor neither owns the brand nor holds an active grant "
+                            "of it"), 422)
+    GRANT_TO_SELF = ("grant_to_self", _("An organization cannot authorize itself"), 422)
+    GRANT_SCOPE_INVALID = ("grant_scope_invalid",
+                           _("The grant's scope is missing or names goods of another brand"),
+                           422)
+    GRANT_CHANNEL_INVALID = ("grant_channel_invalid", _("Unknown sales channel"), 422)
+    DOCUMENT_MISSING = ("document_missing", _("Upload the authorization document"), 422)
+    DOCUMENT_NOT_ALLOWED = ("document_not_allowed",
+                            _("The authorization document must be a PDF or an image"), 415)
+    DOCUMENT_TOO_LARGE = ("document_too_large", _("The authorization document is too large"),
+                          413)
+    GRANT_STATE = ("grant_state", _("The grant cannot change this way in its current state"),
+                   409)
+    GRANT_NOT_ALLOWED = ("grant_not_allowed",
+                         _("Only the grantor's brand admins or an operator may do this"), 403)
+    NO_AUTHORIZATION = ("no_authorization",
+                        _("Sales paused: this product has no valid brand authorization "
+                          "chain to its seller right now"), 422)

@@ -12,6 +12,7 @@ from typing import Any, Literal, overload
 from django.conf import settings
 from django.db import transaction
 
+from shequn.brands import chain
 from shequn.catalog.models import SKU, Product
 from shequn.checkout import reads
 from shequn.checkout.errors import CheckoutError, ListingError
@@ -32,6 +33,8 @@ class CartLineView:
     subtotal: Decimal
     stale: bool
     listing_id: int | None = None
+    # No authorization chain to its seller today: sales paused (brands.chain).
+    paused: bool = False
 
 
 @dataclass
@@ -44,6 +47,10 @@ class CartSummary:
     @property
     def has_stale(self) -> bool:
         return any(line.stale for line in self.lines)
+
+    @property
+    def paused_lines(self) -> list[CartLineView]:
+        return [line for line in self.lines if line.paused]
 
 
 def _user(user: Any) -> Any:
@@ -133,6 +140,7 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *
         raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
     if not (sku.active and sku.product.active):
         raise CheckoutError.NOT_SELLABLE.error(sku=sku.code)
+    chain.require_covered([sku.pk])  # no_authorization: sales paused
     listing_id = _checked_listing(cart, sku, listing_id, refuse_other_shop)
     _bump(cart)
     line = CartLine.objects.select_for_update().filter(cart=cart, sku=sku).first()
@@ -176,13 +184,15 @@ def clear(cart: Cart) -> None:
 
 def summary(cart: Cart) -> CartSummary:
     result = CartSummary(cart=cart)
-    for line in cart.lines.select_related("sku__product").order_by("id"):
+    rows = list(cart.lines.select_related("sku__product").order_by("id"))
+    covered = chain.covered_sku_ids([line.sku_id for line in rows])
+    for line in rows:
         price = line.sku.price
         subtotal = q2(price * line.qty)
         result.lines.append(CartLineView(
             sku=line.sku, product=line.sku.product, qty=line.qty, unit_price=line.unit_price,
             current_price=price, subtotal=subtotal, stale=line.unit_price != price,
-            listing_id=line.listing_id))
+            listing_id=line.listing_id, paused=line.sku_id not in covered))
         result.goods_total += subtotal
         result.count += line.qty
     return result

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection
 
+from shequn.brands import chain
 from shequn.catalog.models import SKU, PositiveListLine, Product
 from shequn.checkout.errors import CheckoutError
 from shequn.checkout.models import Address, BuyerIdentity, Cart, CartLine
@@ -20,25 +21,28 @@ from shequn.core.rawrows import build, columns, width
 from shequn.quota.models import QuotaAccount
 
 
-def _cart_lines_sql() -> str:
+def _cart_lines_sql() -> tuple[str, list[Any]]:
+    covered, params = chain.covered_sql("s.id", "p.seller_id")
     return (f"SELECT {columns(CartLine, 'cl')}, {columns(SKU, 's')}, {columns(Product, 'p')},"
-            " pl.id, pl.bonded_only, pl.per_order_qty_cap"
+            f" pl.id, pl.bonded_only, pl.per_order_qty_cap, {covered}"
             f" FROM {CartLine._meta.db_table} cl"
             f" JOIN {SKU._meta.db_table} s ON s.id = cl.sku_id"
             f" JOIN {Product._meta.db_table} p ON p.id = s.product_id"
             f" LEFT JOIN {PositiveListLine._meta.db_table} pl"
             " ON pl.tariff_line = substr(s.hs_code, 1, 8)"
-            " WHERE cl.cart_id = %s ORDER BY cl.sku_id, cl.id")
+            " WHERE cl.cart_id = %s ORDER BY cl.sku_id, cl.id"), params
 
 
 def cart_lines(cart_id: Any) -> list[CartLine]:
-    """The cart's lines with SKU, product and the SKU's positive-list entry
-    (``pl_found``, ``pl_bonded_only``, ``pl_cap``), in one query."""
+    """The cart's lines with SKU, product, the SKU's positive-list entry
+    (``pl_found``, ``pl_bonded_only``, ``pl_cap``) and whether an authorization
+    chain covers it today (``chain_ok``, brands.chain), in one query."""
     a, b = width(CartLine), width(CartLine) + width(SKU)
     c = b + width(Product)
     with connection.cursor() as cur:
         key = CartLine._meta.get_field("cart").get_db_prep_value(cart_id, connection)
-        cur.execute(_cart_lines_sql(), [key])
+        sql, params = _cart_lines_sql()
+        cur.execute(sql, [*params, key])
         rows = cur.fetchall()
     lines = []
     for row in rows:
@@ -49,6 +53,7 @@ def cart_lines(cart_id: Any) -> list[CartLine]:
         line.pl_found = row[c] is not None  # type: ignore[attr-defined]
         line.pl_bonded_only = bool(row[c + 1])  # type: ignore[attr-defined]
         line.pl_cap = row[c + 2]  # type: ignore[attr-defined]
+        line.chain_ok = bool(row[c + 3])  # type: ignore[attr-defined]
         lines.append(line)
     return lines
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from shequn.brands.errors import BrandError
 from shequn.catalog.models import SKU, PositiveListLine
 from shequn.catalog.services import check_sellable
 from shequn.checkout import events, reads
@@ -134,6 +135,11 @@ def _positive_line(line: CartLine) -> PositiveListLine | None:
 def quote_lines(lines: list[CartLine], annual_used: Decimal, stocks: list[Stock]
                 ) -> CheckoutQuote:
     result = CheckoutQuote(annual_used=annual_used)
+    # The authorization chain, as read with the lines (reads.cart_lines): no
+    # extra query on the placement path.
+    paused = [line.sku.code for line in lines if not getattr(line, "chain_ok", False)]
+    if paused:
+        raise BrandError.NO_AUTHORIZATION.error(sku=",".join(paused))
     used = annual_used
     max_lines = settings.SHEQUN["MAX_LINES_PER_ORDER"]
     for (warehouse, seller_id, includes_tax), group in _group_lines(lines, stocks).items():

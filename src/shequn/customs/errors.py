@@ -10,6 +10,10 @@ class CustomsError(CodedError):
     DECLARED = ("declared_use_cancel",
                 _("The order is declared to customs: cancel "
                   "the declaration first (the refund follows customs' approval)"), 409)
+    NO_AUTHORIZATION = ("customs_no_authorization",
+                        _("Declaration held: goods of this order have no valid brand "
+                          "authorization chain to the seller of record; an operator resends "
+                          "it once the chain is restored (or refunds the order)"), 409)
     BAD_RECEIPT = ("bad_receipt", _("Malformed or non-CEB receipt"), 400)
     NOT_OPERATOR = ("not_operator", _("Operators only"), 403)
     CANCEL_PENDING = (

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 from lxml import etree
 
+from shequn.brands import chain
 from shequn.core import audit, clock
 from shequn.core.models import OutboxEvent
 from shequn.customs import events, gateway, mapping, states
@@ -132,6 +133,21 @@ def _check(o: ceb.Order, p: ceb.PaymentHead, w: ceb.LogisticsHead, inv: ceb.Inve
         raise CustomsError.NOT_DECLARABLE.error(problems=[str(x) for x in problems[:10]])
 
 
+def _check_chain(order: Order) -> None:
+    """The seller of record must still hold an authorization chain for every
+    line on the day of the declaration (brands.chain). If the chain broke after
+    payment the declaration is held: the refusal leaves the order.paid event a
+    dead letter with this code, which an operator resends once the chain is
+    back, or the order is refunded."""
+    sku_ids = list(order.lines.values_list("sku_id", flat=True))
+    missing = sorted(set(sku_ids) - chain.covered_sku_ids(sku_ids))
+    if missing:
+        log.warning("order %s declaration held: no authorization chain for SKUs %s",
+                    order.number, missing)
+        raise CustomsError.NO_AUTHORIZATION.error(number=order.number,
+                                                  skus=",".join(map(str, missing)))
+
+
 @transaction.atomic
 def declare(order_id: Any) -> Declaration | None:
     """Declare a paid order: the three documents and the signed inventory list,
@@ -146,6 +162,7 @@ def declare(order_id: Any) -> Declaration | None:
     payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
     if payment is None:
         return None
+    _check_chain(order)
     now = clock.now()
     declaration = Declaration.objects.create(
         order=order, cop_no=f"I{order.number}", logistics_no=f"SQ{order.number}",

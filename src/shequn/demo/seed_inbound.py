@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from shequn.catalog.models import Category
 from shequn.core import clock
-from shequn.demo.seeding import BONDED_WH, DemoData
+from shequn.demo.base import BONDED_WH, DemoData
 from shequn.inventory.models import ShelfLifeRule
 from shequn.logistics import inbound
 from shequn.logistics.models import ASN

@@ -12,7 +12,7 @@ from shequn.accounts.models import User
 from shequn.brands import people
 from shequn.brands.models import Membership
 from shequn.catalog.models import Organization
-from shequn.demo.seeding import BRAND_LOGIN, DemoData, _user
+from shequn.demo.base import BRAND_LOGIN, DemoData, _user
 
 # (brand key in the demo data set, username, password)
 BRAND_ADMINS = (("koala", "koala-admin", "koala-demo-2026"),

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from shequn.accounts.roles import LEADER, OPERATOR, has_role
+from shequn.brands import chain
+from shequn.brands.errors import BrandError
 from shequn.catalog.models import Product
 from shequn.catalog.services import check_sellable
 from shequn.core import audit, clock
@@ -98,8 +100,15 @@ def set_shop_active(shop: Shop, actor: Any, active: bool) -> Shop:
 def _check_sellable(product: Product) -> None:
     if not product.active:
         raise ShopError.PRODUCT_INACTIVE.error()
-    # Listable when at least one SKU can be sold under at least one trade mode.
-    for sku in product.skus.filter(active=True).select_related("product"):
+    # Listable when at least one SKU with an authorization chain to its seller
+    # (brands.chain) can be sold under at least one trade mode.
+    skus = list(product.skus.filter(active=True).select_related("product"))
+    covered = chain.covered_sku_ids([s.pk for s in skus])
+    if skus and not covered:
+        raise BrandError.NO_AUTHORIZATION.error(product=product.pk)
+    for sku in skus:
+        if sku.pk not in covered:
+            continue
         for mode in _TRADE_MODES:
             try:
                 check_sellable(sku, 1, mode)

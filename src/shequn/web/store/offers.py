@@ -81,6 +81,8 @@ class ProductCard:
     trade_mode: str
     tax_included: bool
     in_stock: bool
+    # No authorization chain today (brands.chain): shown as 暂停销售.
+    paused: bool = False
 
 
 def product_cards(listings: list[Any]) -> list[ProductCard]:
@@ -93,12 +95,18 @@ def product_cards(listings: list[Any]) -> list[ProductCard]:
         skus = sorted(listing.product.skus.all(), key=lambda s: (s.price, s.pk))
         if skus:
             picked.append((listing, skus[0]))
+    from shequn.brands import chain
+
     stock = availability_by_trade_mode([sku.pk for _, sku in picked])
+    covered = chain.covered_sku_ids(
+        [s.pk for listing, _ in picked for s in listing.product.skus.all()])
     cards = []
     for listing, sku in picked:
         modes = {m: n for m, n in stock.get(sku.pk, {}).items() if n > 0}
         mode = "1210" if "1210" in modes else next(iter(sorted(modes)), "")
         cards.append(ProductCard(listing=listing, product=listing.product, sku=sku,
                                  price=sku.price, trade_mode=mode,
-                                 tax_included=sku.price_includes_tax, in_stock=bool(modes)))
+                                 tax_included=sku.price_includes_tax, in_stock=bool(modes),
+                                 paused=not any(s.pk in covered
+                                                for s in listing.product.skus.all())))
     return cards

@@ -110,9 +110,14 @@ def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpRespon
     wanted = parse_int(request.GET.get("sku"), default=0)
     sku = next((s for s in skus if s.pk == wanted), skus[0])
     request.session[SHOP_SESSION_KEY] = shop.slug
+    from shequn.brands import chain
+
+    # The authorization chain the buyer is shown (brand owner → importer →
+    # platform); without one the item is not sold (暂停销售).
+    view = chain.chain_for_product(product, sku)
     ctx = {
         "shop": shop, "listing": listing, "product": product, "skus": skus, "sku": sku,
-        "offer": offers.sku_offer(sku), "tab": "home",
+        "offer": offers.sku_offer(sku), "tab": "home", "chain": view, "paused": view is None,
         "fefo_expiry": _fefo_expiry(product, sku),
     }
     return render(request, "store/product.html", ctx)
