@@ -9,9 +9,25 @@ from __future__ import annotations
 from django.db import transaction
 
 from shequn.demo import base, seed_grants, seed_inbound, seed_people
-from shequn.demo.base import BASE_URL, BRAND_LOGIN, DemoData, Writer, share_token, summary
+from shequn.demo.base import (
+    ADMIN_LOGIN,
+    BASE_URL,
+    BRAND_LOGIN,
+    BUYER_PHONE,
+    LEADER_LOGIN,
+    OPS_LOGIN,
+    SHOP_NAME,
+    SHOP_SLUG,
+    DemoData,
+    Writer,
+    share_token,
+    summary,
+)
+from shequn.demo.dataset import BATCHES, BONDED_WH, DIRECT_WH, PRODUCTS
 
-__all__ = ["BASE_URL", "BRAND_LOGIN", "DemoData", "seed", "share_token", "summary"]
+__all__ = ["ADMIN_LOGIN", "BASE_URL", "BATCHES", "BONDED_WH", "BRAND_LOGIN", "BUYER_PHONE",
+           "DIRECT_WH", "LEADER_LOGIN", "OPS_LOGIN", "PRODUCTS", "SHOP_NAME", "SHOP_SLUG",
+           "DemoData", "seed", "share_token", "summary"]
 
 
 @transaction.atomic
