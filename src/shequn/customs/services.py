@@ -29,6 +29,7 @@ from shequn.customs.ceb.receipts import receipt_key
 from shequn.customs.ceb.schema import NotCebMessage
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
+from shequn.logistics import outbound
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order
 from shequn.payments.models import Payment
@@ -132,11 +133,21 @@ def _check(o: ceb.Order, p: ceb.PaymentHead, w: ceb.LogisticsHead, inv: ceb.Inve
         raise CustomsError.NOT_DECLARABLE.error(problems=[str(x) for x in problems[:10]])
 
 
-@transaction.atomic
 def declare(order_id: Any) -> Declaration | None:
     """Declare a paid order: the three documents and the signed inventory list,
     queued in order. Idempotent (one declaration per order); orders that are not
-    paid (on hold, refunded) are not declared."""
+    paid (on hold, refunded) are not declared.
+
+    The waybill (CEB511, and logisticsNo on CEB621) is the carrier's: it is
+    asked for first (取号), outside any lock, then the declaration is written
+    in one transaction."""
+    if not Declaration.objects.filter(order_id=order_id).exists():
+        outbound.ensure_waybill(order_id)
+    return _declare(order_id)
+
+
+@transaction.atomic
+def _declare(order_id: Any) -> Declaration | None:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None or order.state != Order.State.PAID:
         return None
@@ -147,8 +158,11 @@ def declare(order_id: Any) -> Declaration | None:
     if payment is None:
         return None
     now = clock.now()
+    logistics_no = outbound.waybill_no(order.pk)
+    if not logistics_no:
+        raise CustomsError.NOT_DECLARABLE.error(reason="no carrier waybill")
     declaration = Declaration.objects.create(
-        order=order, cop_no=f"I{order.number}", logistics_no=f"SQ{order.number}",
+        order=order, cop_no=f"I{order.number}", logistics_no=logistics_no,
         created_at=now, changed_at=now)
     o, p, w, inv = _documents(order, payment, declaration)
     # The messages carry the buyer's ID number and phone in clear (customs needs
