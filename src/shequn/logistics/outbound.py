@@ -8,6 +8,7 @@ they make short transactions around the call and hold no lock across it."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Iterable
@@ -25,8 +26,9 @@ from shequn.brands import selectors as brand_selectors
 from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
 from shequn.inventory.models import Reservation
+from shequn.logistics import carrier as registry
 from shequn.logistics import labels
-from shequn.logistics.carriers import port, registry
+from shequn.logistics.carriers import port
 from shequn.logistics.carriers.port import CarrierRefused, RouteEvent
 from shequn.logistics.models import (
     PickLine,
@@ -39,11 +41,12 @@ from shequn.logistics.models import (
 from shequn.logistics.models.outbound import ParcelState
 from shequn.logistics.outbound_errors import OutboundError as E
 from shequn.orders import services as order_services
+from shequn.orders.errors import OrderError
 from shequn.orders.models import Order
 
 log = logging.getLogger("shequn.logistics")
 P = ParcelState
-O = Order.State
+OS = Order.State
 MAX_WEIGHT = Decimal("30")
 
 
@@ -94,7 +97,7 @@ def ensure_waybill(order_id: Any) -> Shipment | None:
     will not take the parcel (address not served…), ``CarrierError`` when it did
     not answer (try again later)."""
     order = (Order.objects.select_related("warehouse").filter(pk=order_id).first())
-    if order is None or order.state not in (O.PAID, O.SHIPPED, O.DELIVERED, O.COMPLETED):
+    if order is None or order.state not in (OS.PAID, OS.SHIPPED, OS.DELIVERED, OS.COMPLETED):
         return None
     with transaction.atomic():
         shipment, _ = Shipment.objects.get_or_create(
@@ -149,7 +152,7 @@ def cancel_waybill(order_id: Any) -> bool:
 # --------------------------------------------------------------------- picking
 def released(warehouses: QuerySet[Any] | Iterable[Any]) -> QuerySet[Shipment]:
     """Parcels whose order customs released and that have not left yet."""
-    return (Shipment.objects.filter(warehouse__in=warehouses, order__state=O.PAID,
+    return (Shipment.objects.filter(warehouse__in=warehouses, order__state=OS.PAID,
                                     order__cleared_at__isnull=False)
             .exclude(waybill_no="").select_related("order", "warehouse", "pick_list",
                                                    "zone_exit")
@@ -188,7 +191,7 @@ def create_pick_list(actor: Any, warehouse: Any, order_ids: Iterable[Any]) -> Pi
     for s in shipments:
         if s.warehouse_id != warehouse.pk:
             raise E.NOT_ALLOWED.error()
-        if s.order.state != O.PAID or s.order.cleared_at is None:
+        if s.order.state != OS.PAID or s.order.cleared_at is None:
             raise E.NOT_RELEASED.error(number=s.order.number)
         if not s.waybill_no:
             raise E.NO_WAYBILL.error(number=s.order.number)
@@ -262,7 +265,7 @@ def pack(actor: Any, order_id: Any, weight: Any) -> Shipment:
         raise E.ORDER_NOT_FOUND.error()
     _require(actor, shipment.warehouse)
     kg = parse_weight(weight)
-    if shipment.order.state != O.PAID or shipment.order.cleared_at is None:
+    if shipment.order.state != OS.PAID or shipment.order.cleared_at is None:
         raise E.NOT_RELEASED.error(number=shipment.order.number)
     if shipment.pick_list is None or shipment.pick_list.picked_at is None:
         raise E.NOT_PICKED.error(number=shipment.order.number)
@@ -305,7 +308,7 @@ def create_exit(actor: Any, warehouse: Any, order_ids: Iterable[Any], vehicle_no
     for s in shipments:
         if s.warehouse_id != warehouse.pk:
             raise E.NOT_ALLOWED.error()
-        if s.order.state != O.PAID or s.order.cleared_at is None:
+        if s.order.state != OS.PAID or s.order.cleared_at is None:
             raise E.NOT_RELEASED.error(number=s.order.number)
         if s.packed_at is None:
             raise E.NOT_PACKED.error(number=s.order.number)
@@ -384,8 +387,10 @@ def ship_order(actor: Any, order_id: Any, *, vehicle_no: str = "") -> Shipment:
     if order is None:
         raise E.ORDER_NOT_FOUND.error()
     _require(actor, order.warehouse)
-    if order.state != O.PAID or order.cleared_at is None:
-        raise E.NOT_RELEASED.error(number=order.number)
+    if order.state == OS.PAID and order.cleared_at is None:
+        raise OrderError.NOT_CLEARED.error(number=order.number)
+    if order.state != OS.PAID:
+        raise OrderError.INVALID_TRANSITION.error(state=order.state, to=OS.SHIPPED)
     shipment = ensure_waybill(order.pk)
     assert shipment is not None
     if shipment.pick_list_id is None:
@@ -473,7 +478,7 @@ def confirm_received(user: Any, order_id: Any) -> bool:
     order = Order.objects.filter(pk=order_id, user=user).first()
     if order is None:
         raise E.ORDER_NOT_FOUND.error()
-    if order.state != O.SHIPPED:
+    if order.state != OS.SHIPPED:
         raise E.NOT_SHIPPED.error(state=order.state)
     done = order_services.record_delivery(order.pk, note=BUYER_NOTE, actor=user)
     if done:
@@ -486,7 +491,7 @@ def auto_deliver_due(limit: int = 500) -> int:
     """Periodic job: orders shipped ``AUTO_DELIVER_DAYS`` ago count as delivered."""
     days = int(settings.SHEQUN.get("AUTO_DELIVER_DAYS", 15))
     cutoff = clock.now() - dt.timedelta(days=days)
-    due = list(Order.objects.filter(state=O.SHIPPED, shipped_at__lte=cutoff)
+    due = list(Order.objects.filter(state=OS.SHIPPED, shipped_at__lte=cutoff)
                .order_by("shipped_at").values_list("pk", flat=True)[:limit])
     done = 0
     for pk in due:
@@ -506,6 +511,10 @@ def pump_embedded() -> int:
     return flush(everything=False)
 
 
+def _acked(batch_id: int, ack: bytes, sim: Any) -> bool:
+    return bool(sim.acked(batch_id, ack))
+
+
 def flush(*, everything: bool) -> int:
     """Deliver the embedded simulator's due pushes (all of them: ``everything``)."""
     batches = registry.with_sim(lambda sim: sim.due(clock.now(), everything=everything))
@@ -514,7 +523,7 @@ def flush(*, everything: bool) -> int:
             ack, _ = receive_push(body)
         except DomainError:
             ack = b""
-        registry.with_sim(lambda sim, b=batch_id, a=ack: sim.acked(b, a))
+        registry.with_sim(functools.partial(_acked, batch_id, ack))
     return len(batches)
 
 
@@ -522,3 +531,7 @@ def timeline(order: Order) -> list[TrackingEvent]:
     return list(TrackingEvent.objects.filter(shipment__order=order).order_by("-at", "-id"))
 
 
+
+
+def shipment_of(order: Order) -> Shipment | None:
+    return Shipment.objects.filter(order=order).first()

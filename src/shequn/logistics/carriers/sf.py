@@ -54,7 +54,8 @@ def digest(msg_data: str, timestamp: str, check_word: str, *, java: bool = True)
     SDK's plain ``quote_plus``)."""
     raw = msg_data + timestamp + check_word
     encoded = java_urlencode(raw) if java else quote_plus(raw)
-    return base64.b64encode(hashlib.md5(encoded.encode("utf-8")).digest()).decode("ascii")
+    md5 = hashlib.md5(encoded.encode("utf-8"), usedforsecurity=False).digest()
+    return base64.b64encode(md5).decode("ascii")
 
 
 def envelope(partner_id: str, check_word: str, service_code: str, msg_data: dict[str, Any],

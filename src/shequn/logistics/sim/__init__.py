@@ -3,7 +3,7 @@
 waybills, and pushes route events back (RoutePushService JSON) on its clock,
 with duplicates, reordering, exceptions and lost parcels on demand.
 
-Embedded (demo, tests): ``logistics.carriers.registry`` runs it in process with
+Embedded (demo, tests): ``logistics.carrier`` runs it in process with
 its state in the database. Process: ``shequn carrier-sim --port 8791 --push URL``.
 """
 

@@ -178,7 +178,7 @@ class SfSim:
         origin = CITY_CODES.get(self.config.origin_city, "574")
         dept = f"{dest}{'WZ'[self.state['seq'] % 2]}{self.state['seq'] % 1000:03d}"
         team = f"{self.state['seq'] % 100:03d}"
-        k7 = "%08x" % self.rng.getrandbits(32)
+        k7 = f"{self.rng.getrandbits(32):08x}"
         label = {"waybillNo": waybill, "sourceTransferCode": f"{origin}W",
                  "sourceCityCode": origin, "destDeptCode": dept, "destTeamCode": team,
                  "destRouteLabel": f"{origin}W-{dept[len(dest):]}-{team}",
