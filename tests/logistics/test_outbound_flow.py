@@ -258,3 +258,19 @@ def test_production_refuses_the_carrier_simulator():
     assert any("SHEQUN_CARRIER_PROVIDER" in p for p in envconfig.problems(env))  # default
     found = envconfig.problems({**env, "SHEQUN_CARRIER_PROVIDER": "sf"})
     assert not any("SHEQUN_CARRIER_PROVIDER" in p for p in found)
+
+
+def test_after_sales_window_counts_from_the_carriers_signing_time(paid, operator):
+    from zoneinfo import ZoneInfo
+
+    order = released(paid)
+    _ship_all(operator, order)
+    signed = (order.shipped_at + dt.timedelta(days=1)).replace(microsecond=0)
+    clock.advance(dt.timedelta(days=3))
+    push = {"Body": {"WaybillRoute": [{
+        "id": "S1", "mailno": Shipment.objects.get(order=order).waybill_no, "opCode": "80",
+        "acceptTime": signed.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S"),
+        "remark": "已签收"}]}}
+    outbound.receive_push(json.dumps(push).encode())
+    order.refresh_from_db()
+    assert order.state == S.DELIVERED and order.delivered_at == signed

@@ -36,7 +36,8 @@ def order_msg(order_id="26112500000000011", **over):
            "isReturnRoutelabel": 1, "isOneselfPickup": 0,
            "contactInfoList": [
                {"contactType": 1, "contact": "社群保税仓", "mobile": "13800000000",
-                "province": "浙江省", "city": "宁波市", "county": "北仑区", "address": "港东大道 1 号"},
+                "province": "浙江省", "city": "宁波市", "county": "北仑区",
+                "address": "港东大道 1 号"},
                {"contactType": 2, "contact": "张三", "mobile": "13912345678",
                 "province": "浙江省", "city": "杭州市", "county": "西湖区",
                 "address": "文三路 100 号"}],
@@ -148,8 +149,9 @@ def test_adapter_against_simulator_retries_with_same_order_id():
     carrier = sf.SfCarrier(flaky, partner_id=PARTNER, check_word=CHECK,
                            monthly_card="7551234567", sleep=lambda s: None,
                            now=lambda: NOW.timestamp())
-    from shequn.logistics.carriers.port import Cargo, Contact, ShipmentRequest
     from decimal import Decimal
+
+    from shequn.logistics.carriers.port import Cargo, Contact, ShipmentRequest
     req = ShipmentRequest(
         order_id="O-1", weight_kg=Decimal("1.2"), cargo=(Cargo("奶粉", 1),),
         sender=Contact("仓", "13800000000", "浙江省", "宁波市", "北仑区", "港东大道"),

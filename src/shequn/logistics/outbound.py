@@ -464,7 +464,7 @@ def apply_event(ev: RouteEvent) -> int:
             fields["delivered_at"] = ev.at
         Shipment.objects.filter(pk=shipment.pk).update(**fields)
         if ev.state == port.State.DELIVERED:
-            order_services.record_delivery(shipment.order_id, note=DELIVERED_NOTE)
+            order_services.record_delivery(shipment.order_id, note=DELIVERED_NOTE, at=ev.at)
     return 1
 
 

@@ -13,6 +13,7 @@ and outbox event in the same transaction (invariants 4 and 6).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -222,14 +223,21 @@ def mark_delivered(order_id: Any, actor: Any) -> Order:
 
 
 @transaction.atomic
-def record_delivery(order_id: Any, *, note: str, actor: Any = None) -> bool:
-    """The parcel arrived: the carrier's delivered event, the buyer's
-    confirmation (``actor`` the buyer) or the automatic confirmation some days
-    after shipping. Idempotent: False when the order is not shipped (any more)."""
+def record_delivery(order_id: Any, *, note: str, actor: Any = None,
+                    at: dt.datetime | None = None) -> bool:
+    """The parcel arrived: the carrier's delivered event (``at`` its signing
+    time, from which the after-sales window counts), the buyer's confirmation
+    (``actor`` the buyer) or the automatic confirmation some days after
+    shipping. Idempotent: False when the order is not shipped (any more)."""
     order = _lock(order_id)
     if order.state != S.SHIPPED:
         return False
-    return _transition(order, S.DELIVERED, actor=actor, note=note)
+    if not _transition(order, S.DELIVERED, actor=actor, note=note):
+        return False
+    if at is not None and order.shipped_at is not None and order.shipped_at <= at < clock.now():
+        order.delivered_at = at
+        Order.objects.filter(pk=order.pk).update(delivered_at=at)
+    return True
 
 
 @transaction.atomic

@@ -51,6 +51,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "exits": ZoneExit.objects.filter(warehouse__in=houses,
                                          gate_status=ZoneExit.Gate.WAITING)[:50],
         "bind_types": ZoneExit.Bind.choices,
+        "carrier_sim": bool(settings.SHEQUN.get("SIMULATORS_MOUNTED")) and registry.is_embedded(),
     })
 
 
