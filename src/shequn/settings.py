@@ -320,8 +320,10 @@ SHEQUN: dict[str, Any] = {
                    "partner_id": _env("SHEQUN_SF_PARTNER_ID", "SQDEMO"),
                    "check_word": _env("SHEQUN_SF_CHECK_WORD", "SQDEMOCHECKWORD"),
                    "monthly_card": _env("SHEQUN_SF_MONTHLY_CARD", "7551234567")},
-    # SimConfig overrides of the embedded carrier simulator (route delays, limits).
-    "CARRIER_SIM": {},
+    # SimConfig overrides of the embedded carrier simulator (route delays in
+    # seconds after handover, limits). The demo runs a parcel's route in 90 s.
+    "CARRIER_SIM": ({"transit_delay": 20, "arrive_delay": 40, "out_delay": 60,
+                     "deliver_delay": 90} if DEMO else {}),
     # Route pushes are accepted at /carrier/push/<token>/ only (SF signs nothing).
     "CARRIER_PUSH_TOKEN": _env("SHEQUN_CARRIER_PUSH_TOKEN",
                                "demo-carrier-push-token" if DEMO else ""),

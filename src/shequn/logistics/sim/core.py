@@ -303,7 +303,8 @@ class SfSim:
             (c.pickup_delay, "54", "顺丰速运 已收取快件", origin, {}),
             (c.pickup_delay + 1, "50", "顺丰速运 已收取快件", origin, {}),
             (c.transit_delay, "30", f"快件完成分拣，准备发往【{dest}】", origin, {}),
-            (c.transit_delay + 60, "36", f"快件已发车，离开【{origin}】", origin, {}),
+            (c.transit_delay + max(c.arrive_delay - c.transit_delay, 0) / 3, "36",
+             f"快件已发车，离开【{origin}】", origin, {}),
         ]
         if kind != "lost":
             script.append((c.arrive_delay, "31", f"快件到达【{dest}】", dest, {}))
