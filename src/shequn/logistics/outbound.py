@@ -48,6 +48,9 @@ log = logging.getLogger("shequn.logistics")
 P = ParcelState
 OS = Order.State
 MAX_WEIGHT = Decimal("30")
+# Lock the named table's rows only (PostgreSQL refuses FOR UPDATE on the
+# nullable side of the outer joins select_related adds).
+SELF = ("self",)
 
 
 # --------------------------------------------------------------------- access
@@ -184,7 +187,7 @@ def create_pick_list(actor: Any, warehouse: Any, order_ids: Iterable[Any]) -> Pi
     ids = list(dict.fromkeys(order_ids))
     if not ids:
         raise E.NOTHING_TO_PICK.error()
-    shipments = list(Shipment.objects.select_for_update(of=("self",)).filter(order_id__in=ids)
+    shipments = list(Shipment.objects.select_for_update(of=SELF).filter(order_id__in=ids)
                      .select_related("order").order_by("pk"))
     if len(shipments) != len(ids):
         raise E.ORDER_NOT_FOUND.error()
@@ -214,7 +217,7 @@ def create_pick_list(actor: Any, warehouse: Any, order_ids: Iterable[Any]) -> Pi
 
 @transaction.atomic
 def confirm_picked(actor: Any, pick_id: Any) -> PickList:
-    pick = PickList.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=pick_id)
+    pick = PickList.objects.select_for_update(of=SELF).select_related("warehouse").get(pk=pick_id)
     _require(actor, pick.warehouse)
     if pick.picked_at is not None:
         raise E.ALREADY_PICKED.error()
@@ -258,7 +261,7 @@ def labels_tz() -> Any:
 @transaction.atomic
 def pack(actor: Any, order_id: Any, weight: Any) -> Shipment:
     """Weigh the picked parcel and print its label (打单: only after release)."""
-    shipment = (Shipment.objects.select_for_update(of=("self",)).select_related("order", "warehouse",
+    shipment = (Shipment.objects.select_for_update(of=SELF).select_related("order", "warehouse",
                                                                      "pick_list")
                 .filter(order_id=order_id).first())
     if shipment is None:
@@ -301,7 +304,7 @@ def create_exit(actor: Any, warehouse: Any, order_ids: Iterable[Any], vehicle_no
     if bind_type not in ZoneExit.Bind.values:
         bind_type = ZoneExit.Bind.ONE_TRUCK_MANY
     ids = list(dict.fromkeys(order_ids))
-    shipments = list(Shipment.objects.select_for_update(of=("self",)).filter(order_id__in=ids)
+    shipments = list(Shipment.objects.select_for_update(of=SELF).filter(order_id__in=ids)
                      .select_related("order").order_by("pk"))
     if not ids or len(shipments) != len(ids):
         raise E.NOTHING_TO_PICK.error()
@@ -336,7 +339,7 @@ def create_exit(actor: Any, warehouse: Any, order_ids: Iterable[Any], vehicle_no
 
 @transaction.atomic
 def _pass_gate(actor: Any, exit_id: Any) -> list[str]:
-    exit_ = ZoneExit.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=exit_id)
+    exit_ = ZoneExit.objects.select_for_update(of=SELF).select_related("warehouse").get(pk=exit_id)
     _require(actor, exit_.warehouse)
     if exit_.gate_status == ZoneExit.Gate.PASSED:
         raise E.GATE_PASSED.error()
@@ -443,7 +446,7 @@ def apply_event(ev: RouteEvent) -> int:
     """One route event: kept once per (waybill, id); moves the parcel forward
     only (or into exception/return); delivered delivers the order. Returns 1
     when it was new."""
-    shipment = (Shipment.objects.select_for_update(of=("self",)).filter(waybill_no=ev.waybill_no)
+    shipment = (Shipment.objects.select_for_update(of=SELF).filter(waybill_no=ev.waybill_no)
                 .exclude(waybill_no="").first())
     if shipment is None:
         log.warning("route event for unknown waybill %s", ev.waybill_no)
