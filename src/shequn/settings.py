@@ -311,6 +311,29 @@ SHEQUN: dict[str, Any] = {
     "CEB_CARRIER_NAME": "社群物流（模拟）",
     "CEB_KEY_FILE": _env("SHEQUN_CEB_KEY_FILE", ""),
     "CEB_CERT_FILE": _env("SHEQUN_CEB_CERT_FILE", ""),
+    # Carrier port (SHEQUN_CARRIER_PROVIDER): "simulator" = the SF simulator, in
+    # this process (demo) or at CARRIER_SIM_URL (`shequn carrier-sim`, staging);
+    # "sf" = SF Express at CARRIER_SF["url"] (production).
+    "CARRIER_PROVIDER": _env("SHEQUN_CARRIER_PROVIDER", "simulator"),
+    "CARRIER_SIM_URL": _env("SHEQUN_CARRIER_SIM_URL", ""),
+    "CARRIER_SF": {"url": _env("SHEQUN_SF_URL", "https://sfapi.sf-express.com/std/service"),
+                   "partner_id": _env("SHEQUN_SF_PARTNER_ID", "SQDEMO"),
+                   "check_word": _env("SHEQUN_SF_CHECK_WORD", "SQDEMOCHECKWORD"),
+                   "monthly_card": _env("SHEQUN_SF_MONTHLY_CARD", "7551234567")},
+    # SimConfig overrides of the embedded carrier simulator (route delays in
+    # seconds after handover, limits). The demo runs a parcel's route in 90 s.
+    "CARRIER_SIM": ({"transit_delay": 20, "arrive_delay": 40, "out_delay": 60,
+                     "deliver_delay": 90} if DEMO else {}),
+    # Route pushes are accepted at /carrier/push/<token>/ only (SF signs nothing).
+    "CARRIER_PUSH_TOKEN": _env("SHEQUN_CARRIER_PUSH_TOKEN",
+                               "demo-carrier-push-token" if DEMO else ""),
+    # The sender printed on labels and sent to the carrier (the bonded warehouse).
+    "CARRIER_SENDER": {"name": "社群保税仓", "mobile": "13800000000", "province": "浙江省",
+                       "city": "宁波市", "county": "北仑区",
+                       "address": "保税区港东大道 1 号"},
+    # A shipped order counts as delivered this many days after shipping when
+    # neither the carrier nor the buyer said so before.
+    "AUTO_DELIVER_DAYS": int(_env("SHEQUN_AUTO_DELIVER_DAYS", "15")),
     # After-sales: an order completes this many days after delivery when no
     # after-sales request is open; returns are accepted within RETURN_DAYS.
     "AFTER_SALES_DAYS": int(_env("SHEQUN_AFTER_SALES_DAYS", "7")),

@@ -94,3 +94,20 @@ def resolve(province: str, city: str, district: str, code: str) -> Region:
         if name and name != want and not (want == "" and name == region.city):
             raise RegionError(f"{name} is not part of {region.label()}")
     return region
+
+
+@cache
+def _by_names() -> dict[tuple[str, str, str], Region]:
+    return {(r.province, r.city, r.district): r for r in _index().values()}
+
+
+def find(province: str, city: str, district: str) -> Region | None:
+    """The region named by its three names (as a carrier receives them), or None.
+    A city without districts may be given with an empty district or the city
+    repeated; a municipality's city may be given as the province."""
+    p, c, d = ((province or "").strip(), (city or "").strip(), (district or "").strip())
+    names = _by_names()
+    for key in ((p, c, d), (p, c, ""), (p, p, d)):
+        if key in names and (key[2] or not d or d == c):
+            return names[key]
+    return None

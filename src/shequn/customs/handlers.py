@@ -8,7 +8,8 @@ from shequn.customs import events, services
 from shequn.orders import events as order_events
 
 
-@outbox.handler(order_events.PAID)
+# Outside the event's transaction: the carrier is asked for the waybill first.
+@outbox.handler(order_events.PAID, in_transaction=False)
 def declare_paid_order(event: OutboxEvent) -> None:
     services.declare(event.aggregate_id)
 

@@ -30,8 +30,9 @@ from shequn.customs.ceb.receipts import receipt_key
 from shequn.customs.ceb.schema import NotCebMessage
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
+from shequn.logistics import outbound
 from shequn.orders import services as order_services
-from shequn.orders.models import AfterSale, Order
+from shequn.orders.models import AfterSale, Order, OrderLine
 from shequn.payments.models import Payment
 
 log = logging.getLogger("shequn.customs")
@@ -133,26 +134,41 @@ def _check(o: ceb.Order, p: ceb.PaymentHead, w: ceb.LogisticsHead, inv: ceb.Inve
         raise CustomsError.NOT_DECLARABLE.error(problems=[str(x) for x in problems[:10]])
 
 
-def _check_chain(order: Order) -> None:
+def _check_chain(order: Order | Any) -> None:
     """The seller of record must still hold an authorization chain for every
     line on the day of the declaration (brands.chain). If the chain broke after
     payment the declaration is held: the refusal leaves the order.paid event a
     dead letter with this code, which an operator resends once the chain is
     back, or the order is refunded."""
-    sku_ids = list(order.lines.values_list("sku_id", flat=True))
+    order_id = getattr(order, "pk", order)
+    number = getattr(order, "number", order_id)
+    sku_ids = list(OrderLine.objects.filter(order_id=order_id).values_list("sku_id", flat=True))
     missing = sorted(set(sku_ids) - chain.covered_sku_ids(sku_ids))
     if missing:
         log.warning("order %s declaration held: no authorization chain for SKUs %s",
-                    order.number, missing)
-        raise CustomsError.NO_AUTHORIZATION.error(number=order.number,
+                    number, missing)
+        raise CustomsError.NO_AUTHORIZATION.error(number=number,
                                                   skus=",".join(map(str, missing)))
 
 
-@transaction.atomic
 def declare(order_id: Any) -> Declaration | None:
     """Declare a paid order: the three documents and the signed inventory list,
     queued in order. Idempotent (one declaration per order); orders that are not
-    paid (on hold, refunded) are not declared."""
+    paid (on hold, refunded) are not declared.
+
+    The waybill (CEB511, and logisticsNo on CEB621) is the carrier's: it is
+    asked for first (取号), outside any lock, then the declaration is written
+    in one transaction."""
+    if not Declaration.objects.filter(order_id=order_id).exists():
+        # No waybill is taken for goods that may no longer be sold (checked again
+        # under the lock in _declare: the chain may break in between).
+        _check_chain(order_id)
+        outbound.ensure_waybill(order_id)
+    return _declare(order_id)
+
+
+@transaction.atomic
+def _declare(order_id: Any) -> Declaration | None:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None or order.state != Order.State.PAID:
         return None
@@ -164,8 +180,11 @@ def declare(order_id: Any) -> Declaration | None:
         return None
     _check_chain(order)
     now = clock.now()
+    logistics_no = outbound.waybill_no(order.pk)
+    if not logistics_no:
+        raise CustomsError.NOT_DECLARABLE.error(reason="no carrier waybill")
     declaration = Declaration.objects.create(
-        order=order, cop_no=f"I{order.number}", logistics_no=f"SQ{order.number}",
+        order=order, cop_no=f"I{order.number}", logistics_no=logistics_no,
         created_at=now, changed_at=now)
     o, p, w, inv = _documents(order, payment, declaration)
     # The messages carry the buyer's ID number and phone in clear (customs needs

@@ -13,6 +13,7 @@ and outbox event in the same transaction (invariants 4 and 6).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from shequn.accounts.roles import WAREHOUSE_STAFF
+from shequn.brands import selectors as brand_selectors
 from shequn.core import audit, clock
 from shequn.inventory import services as stock_services
 from shequn.orders import events
@@ -175,24 +178,66 @@ def add_ship_check(check: ShipCheck) -> None:
         _ship_checks.append(check)
 
 
+def _is_operator(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False)
+                and (actor.is_superuser or actor.groups.filter(name="operator").exists()))
+
+
+def _may_ship(actor: Any, order: Order) -> bool:
+    """Operators, and warehouse staff of the organization running the order's warehouse."""
+    if _is_operator(actor):
+        return True
+    if not getattr(actor, "is_authenticated", False) or order.warehouse.operator_id is None:
+        return False
+    if not actor.groups.filter(name=WAREHOUSE_STAFF).exists():
+        return False
+    membership = brand_selectors.membership_of(actor, order.warehouse.operator_id)
+    return membership is not None and membership.role == WAREHOUSE_STAFF
+
+
 @transaction.atomic
-def mark_shipped(order_id: Any, actor: Any) -> Order:
-    """The warehouse (an operator) ships a paid order, only after customs
-    released it (invariant: nothing leaves a bonded warehouse uncleared)."""
-    _require_operator(actor)
+def mark_shipped(order_id: Any, actor: Any, *, note: str = "") -> Order:
+    """The warehouse (an operator, or staff of the order's warehouse) ships a paid
+    order, only after customs released it (invariant: nothing leaves a bonded
+    warehouse uncleared)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise OrderError.NOT_OPERATOR.error()
     order = _lock(order_id)
+    if not _may_ship(actor, order):
+        raise OrderError.NOT_OPERATOR.error()
     if order.state == S.PAID and order.cleared_at is None:
         raise OrderError.NOT_CLEARED.error(number=order.number)
     if order.state == S.PAID:
         for check in _ship_checks:
             check(order)
-    return _operator_move(order_id, S.SHIPPED, actor, "order.ship", gettext_noop("Shipped"))
+    if not _transition(order, S.SHIPPED, actor=actor, note=note or gettext_noop("Shipped")):
+        raise OrderError.INVALID_TRANSITION.error(state=order.state, to=S.SHIPPED)
+    audit.record(actor, "order.ship", order, number=order.number)
+    return order
 
 
 @transaction.atomic
 def mark_delivered(order_id: Any, actor: Any) -> Order:
     return _operator_move(order_id, S.DELIVERED, actor, "order.deliver",
                           gettext_noop("Delivered"))
+
+
+@transaction.atomic
+def record_delivery(order_id: Any, *, note: str, actor: Any = None,
+                    at: dt.datetime | None = None) -> bool:
+    """The parcel arrived: the carrier's delivered event (``at`` its signing
+    time, from which the after-sales window counts), the buyer's confirmation
+    (``actor`` the buyer) or the automatic confirmation some days after
+    shipping. Idempotent: False when the order is not shipped (any more)."""
+    order = _lock(order_id)
+    if order.state != S.SHIPPED:
+        return False
+    if not _transition(order, S.DELIVERED, actor=actor, note=note):
+        return False
+    if at is not None and order.shipped_at is not None and order.shipped_at <= at < clock.now():
+        order.delivered_at = at
+        Order.objects.filter(pk=order.pk).update(delivered_at=at)
+    return True
 
 
 @transaction.atomic

@@ -188,7 +188,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _ship(order: Order, request: HttpRequest) -> str:
-    order_services.mark_shipped(order.pk, request.user)
+    # The warehouse's flow in one step: waybill, pick, pack, exit record, gate.
+    from shequn.logistics import outbound
+
+    outbound.ship_order(request.user, order.pk)
     return _("Shipped")
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
     path("", include("shequn.web.store.returns_views")),  # /orders/<number>/return/
+    path("", include("shequn.web.store.logistics_views")),  # /orders/<number>/received/
     path("me/", views.me_page, name="me"),
     path("", include("shequn.web.store.apply_views")),  # /apply/, /join/<token>/
 ]

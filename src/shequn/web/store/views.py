@@ -430,13 +430,16 @@ def _payment_outcome(orders: list[Any]) -> str:
 @login_required
 @domain_errors
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    from shequn.logistics import outbound
     from shequn.orders.returns import can_request_return
     from shequn.orders.selectors import get_order_for_user, timeline
 
     order = get_order_for_user(request.user, number)
+    shipment = outbound.shipment_of(order)
     return render(request, "store/order_detail.html", {
         "order": order, "lines": list(order.lines.all()), "steps": timeline(order),
         "tab": "orders", "can_return": can_request_return(order),
+        "shipment": shipment, "tracking": outbound.timeline(order),
     })
 
 

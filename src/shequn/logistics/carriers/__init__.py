@@ -1,0 +1,1 @@
+"""Carrier ports: ``port.Carrier`` and its adapters (``sf``: SF Express open platform)."""
