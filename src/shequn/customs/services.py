@@ -140,7 +140,7 @@ def _check_chain(order: Order | Any) -> None:
     payment the declaration is held: the refusal leaves the order.paid event a
     dead letter with this code, which an operator resends once the chain is
     back, or the order is refunded."""
-    order_id = getattr(order, "pk", order)
+    order_id: Any = getattr(order, "pk", order)
     number = getattr(order, "number", order_id)
     sku_ids = list(OrderLine.objects.filter(order_id=order_id).values_list("sku_id", flat=True))
     missing = sorted(set(sku_ids) - chain.covered_sku_ids(sku_ids))
