@@ -124,6 +124,9 @@ def check_sellable(sku: SKU, qty: int, trade_mode: str,
         raise CatalogError.INVALID_QTY.error(sku=sku.code, qty=qty)
     if not sku.active or not sku.product.active:
         raise CatalogError.SKU_INACTIVE.error(sku=sku.code)
+    if sku.product.review_state != Product.ReviewState.APPROVED:
+        # A brand's new product is sold only once an operator approved it.
+        raise CatalogError.REVIEW_PENDING.error(sku=sku.code, state=sku.product.review_state)
     if line is _LOOK_UP:  # callers checking many SKUs pass the line they fetched
         line = positive_list_line(sku.hs_code)
     if not isinstance(line, PositiveListLine):
