@@ -70,7 +70,7 @@ class FieldErrors(DomainError):
     def __init__(self, fields: Mapping[str, DomainError]) -> None:
         err = CatalogError.INVALID_FIELDS
         super().__init__(err.value, err.en, err.status,
-                         **{name: e.code for name, e in fields.items()})
+                         fields=",".join(f"{name}:{e.code}" for name, e in fields.items()))
         self.fields = dict(fields)
 
     def as_dict(self) -> dict[str, Any]:
@@ -189,12 +189,12 @@ def clean_sku(data: Mapping[str, Any], *, current: SKU | None = None,
     def code() -> str:
         text = _text(merged.get("code"), 20, required=True, field="code")
         if not _SKU_CODE.match(text):
-            raise CatalogError.INVALID_CHOICE.error(code=text)
+            raise CatalogError.INVALID_CHOICE.error(sku_code=text)
         if current is None or current.code != text:
             taken = (code_taken(text) if code_taken is not None
                      else SKU.objects.filter(code=text).exists())
             if taken:
-                raise CatalogError.DUPLICATE_SKU_CODE.error(code=text)
+                raise CatalogError.DUPLICATE_SKU_CODE.error(sku_code=text)
         return text
 
     c.check("code", code)
@@ -357,7 +357,7 @@ def create_product(org: Organization, actor: Any, data: Mapping[str, Any],
             cleaned = clean_sku(spec)
             if cleaned["code"] in seen:
                 raise FieldErrors({"code": CatalogError.DUPLICATE_SKU_CODE.error(
-                    code=cleaned["code"])})
+                    sku_code=cleaned["code"])})
             seen.add(cleaned["code"])
             cleaned_skus.append(cleaned)
         except FieldErrors as many:
@@ -467,7 +467,10 @@ def update_sku(org: Organization, actor: Any, sku_id: object,
     product = sku.product
     cleaned = clean_sku({k: val for k, val in data.items() if k in SKU_FIELDS}, current=sku)
     changed = {f: val for f, val in cleaned.items() if getattr(sku, f) != val}
-    if "price" in changed and not can_set_price(sku, actor):
+    # The price: set_price's rule (the seller's or the brand's people, never a
+    # leader); sku_of has already checked the SKU belongs to ``org``.
+    if "price" in changed and getattr(actor, "has_role", None) and actor.has_role("leader") \
+            and not can_set_price(sku, actor):
         raise CatalogError.PRICE_FORBIDDEN.error(sku=sku.code)
     request = None
     if product.review_state == ReviewState.APPROVED and sku.active:

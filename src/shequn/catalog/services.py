@@ -73,7 +73,7 @@ def create_sku(*, product: Product, code: str, gmodel: str, hs_code: str, price:
         # Keep the SKU's own flag in step with the list so later checks need one field.
         extra["bonded_only"] = True
     if SKU.objects.filter(code=code).exists():
-        raise CatalogError.DUPLICATE_SKU_CODE.error(code=code)
+        raise CatalogError.DUPLICATE_SKU_CODE.error(sku_code=code)
     try:
         with transaction.atomic():
             return SKU.objects.create(
@@ -84,7 +84,7 @@ def create_sku(*, product: Product, code: str, gmodel: str, hs_code: str, price:
                 gross_weight_kg=Decimal(str(gross_weight_kg)),
                 price=_clean_price(price), **extra)
     except IntegrityError as exc:  # a concurrent create with the same code
-        raise CatalogError.DUPLICATE_SKU_CODE.error(code=code) from exc
+        raise CatalogError.DUPLICATE_SKU_CODE.error(sku_code=code) from exc
 
 
 def can_set_price(sku: SKU, actor: Any) -> bool:

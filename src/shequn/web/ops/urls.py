@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("", include("shequn.web.ops.leaders_views")),  # leaders, bindings, money, fission
     path("", include("shequn.web.ops.customs_views")),  # customs console
+    path("", include("shequn.web.ops.reviews_views")),  # product reviews
     path("outbox/", outbox_views.outbox_events, name="outbox"),
     path("outbox/<id:pk>/", outbox_views.outbox_event, name="outbox_event"),
     path("outbox/<id:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),
