@@ -73,7 +73,7 @@ def jpeg_with_exif(size: tuple[int, int] = (900, 600)) -> bytes:
     img = Image.new("RGB", size, (200, 60, 60))
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8825] = {2: ((31, 1), (14, 1), (0, 1))}  # GPS info
+    exif[0x0131] = "GeoTagger 31N 121E"  # Software
     out = io.BytesIO()
     img.save(out, "JPEG", exif=exif.tobytes())
     return out.getvalue()
