@@ -166,6 +166,10 @@ def _org(request: HttpRequest) -> Organization:
     return org
 
 
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)  # the ApiKey (audit: no user)
+
+
 def _sku(s: SKU) -> dict[str, Any]:
     return {f: getattr(s, f) for f in SkuOut.model_fields if f != "id"} | {"id": s.pk}
 
@@ -211,7 +215,7 @@ def get_product(request: HttpRequest, product_id: Id) -> dict:
 def create_product(request: HttpRequest, body: ProductIn) -> tuple[int, dict]:
     org = _org(request)
     data = body.model_dump(exclude={"skus", "submit"})
-    product = editing.create_product(org, request.auth, data,
+    product = editing.create_product(org, _actor(request), data,
                                      [s.model_dump() for s in body.skus], submit=body.submit)
     return 201, _product(_products(org).get(pk=product.pk))
 
@@ -220,7 +224,7 @@ def create_product(request: HttpRequest, body: ProductIn) -> tuple[int, dict]:
                                                   404: Error, 422: FieldsError})
 def update_product(request: HttpRequest, product_id: Id, body: ProductPatch) -> dict:
     org = _org(request)
-    product, change = editing.update_product(org, request.auth, product_id,
+    product, change = editing.update_product(org, _actor(request), product_id,
                                              body.model_dump(exclude_none=True))
     return {"product": _product(_products(org).get(pk=product.pk)), "change_request":
             _change(change)}
@@ -231,7 +235,7 @@ def update_product(request: HttpRequest, product_id: Id, body: ProductPatch) -> 
                                                         422: FieldsError})
 def submit_product(request: HttpRequest, product_id: Id) -> dict:
     org = _org(request)
-    product = editing.submit(org, request.auth, product_id)
+    product = editing.submit(org, _actor(request), product_id)
     return _product(_products(org).get(pk=product.pk))
 
 
@@ -239,7 +243,7 @@ def submit_product(request: HttpRequest, product_id: Id) -> dict:
                                                       404: Error, 409: Error,
                                                       422: FieldsError})
 def create_sku(request: HttpRequest, product_id: Id, body: SkuIn) -> tuple[int, dict]:
-    sku, change = editing.create_sku(_org(request), request.auth, product_id,
+    sku, change = editing.create_sku(_org(request), _actor(request), product_id,
                                      body.model_dump())
     return 201, {"sku": _sku(sku), "change_request": _change(change)}
 
@@ -253,6 +257,6 @@ def get_sku(request: HttpRequest, sku_id: Id) -> dict:
 @router.patch("/skus/{sku_id}", response={200: SkuSaved, 401: Error, 403: Error, 404: Error,
                                           409: Error, 422: FieldsError})
 def update_sku(request: HttpRequest, sku_id: Id, body: SkuPatch) -> dict:
-    sku, change = editing.update_sku(_org(request), request.auth, sku_id,
+    sku, change = editing.update_sku(_org(request), _actor(request), sku_id,
                                      body.model_dump(exclude_none=True))
     return {"sku": _sku(sku), "change_request": _change(change)}

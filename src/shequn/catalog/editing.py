@@ -617,7 +617,7 @@ def delete_image(org: Organization, actor: Any, product_id: object, image_id: ob
     row = product.images.filter(pk=int(str(image_id)) if str(image_id).isdigit() else 0).first()
     if row is None:
         raise CatalogError.UNKNOWN_IMAGE.error(image_id=image_id)
-    names = [row.image.name, row.thumb.name]
+    names = [n for n in (row.image.name, row.thumb.name) if n]
     row.delete()
     audit.record(actor, "catalog.image_delete", product, sha256=row.sha256)
     storage = ProductImage._meta.get_field("image").storage  # type: ignore[attr-defined]

@@ -188,7 +188,7 @@ class SKU(models.Model):
 
 class _ProductImageStorage(LazyObject):
     def _setup(self) -> None:
-        self._wrapped = storages["product_images"]
+        self._wrapped = storages["product_images"]  # type: ignore[assignment]
 
 
 product_images = _ProductImageStorage()
@@ -196,7 +196,7 @@ product_images = _ProductImageStorage()
 
 def _storages_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in ("STORAGES", "MEDIA_ROOT"):
-        product_images._wrapped = empty
+        product_images._wrapped = empty  # type: ignore[assignment]
 
 
 setting_changed.connect(_storages_changed)
@@ -231,7 +231,25 @@ class ProductImage(models.Model):
         indexes = [models.Index(fields=["product", "position"])]
 
     def __str__(self) -> str:
-        return f"{self.product_id}#{self.position}"
+        return f"{self.product_id}#{self.position}"  # type: ignore[attr-defined]
+
+    def url(self, *, thumb: bool = False) -> str:
+        """Its public address (web/store/product_images.py); the SHA-256 prefix in it
+        makes the answer cacheable for ever."""
+        from django.urls import reverse
+
+        return reverse("product_image", kwargs={
+            "image_id": self.pk, "digest": self.sha256[:16],
+            "size": "thumb" if thumb else "full"})
+
+    def read(self, *, thumb: bool = False) -> bytes | None:
+        """The stored JPEG (or its thumbnail), None when the storage lacks it."""
+        field = self.thumb if thumb else self.image
+        try:
+            with product_images.open(field.name, "rb") as fh:
+                return bytes(fh.read())
+        except (OSError, ValueError):
+            return None
 
 
 class ChangeRequest(models.Model):

@@ -90,6 +90,7 @@ class SheetRefused(DomainError):
 @dataclass
 class Sheet:
     rows: list[tuple[int, dict[str, Any]]]   # (row number, column → value)
+    total: int = 0                            # data rows (a quick check reads none)
 
 
 # --------------------------------------------------------------------------- export
@@ -152,9 +153,31 @@ def _is_formula(cell: Any) -> bool:
     return isinstance(value, str) and value.lstrip()[:1] in FORMULA_START
 
 
-def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Sheet:
+def _scan(ws: Any, max_rows: int) -> tuple[int, bool]:
+    """Stream the sheet's XML once without parsing cells: (rows seen, any formula
+    element). Stops as soon as more than ``max_rows`` data rows are seen."""
+    rows, formula, tail = 0, False, b""
+    with ws.parent._archive.open(ws._worksheet_path) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            block = tail + chunk
+            # count "<row" only in the new part (the tail is re-scanned for formulas)
+            rows += block.count(b"<row ") + block.count(b"<row>") - (
+                tail.count(b"<row ") + tail.count(b"<row>"))
+            formula = formula or b"<f>" in block or b"<f " in block or b"<f/>" in block
+            if rows - 1 > max_rows:
+                break
+            tail = block[-8:]
+    return rows, formula
+
+
+def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS, check_only: bool = False) -> Sheet:
     """The sheet's data rows, or SheetRefused (not XLSX, too many rows, wrong
-    header, formulas, no rows). Reads at most ``max_rows`` + 1 rows."""
+    header, formulas, no rows). The row count and formula elements are found by a
+    streaming scan first, so a huge file is refused without parsing its cells.
+    ``check_only``: stop after the header and the scan (the upload's quick check)."""
     if len(data) > MAX_BYTES:
         raise SheetRefused(CatalogError.SHEET_TOO_LARGE, size=len(data))
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
@@ -171,6 +194,12 @@ def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Sheet:
         declared = ws.max_row  # from the <dimension> element: no reading needed
         if declared is not None and declared - 1 > max_rows:
             raise SheetRefused(CatalogError.SHEET_TOO_LARGE, rows=declared - 1, max=max_rows)
+        try:
+            scanned, has_formula = _scan(ws, max_rows)
+        except (KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise SheetRefused(CatalogError.NOT_XLSX) from exc
+        if scanned - 1 > max_rows:
+            raise SheetRefused(CatalogError.SHEET_TOO_LARGE, max=max_rows)
         rows_iter = ws.iter_rows()
         header_cells = next(rows_iter, None)
         if header_cells is None:
@@ -189,6 +218,8 @@ def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Sheet:
                          for c in dupes])
             raise SheetRefused(CatalogError.SHEET_COLUMNS, errors,
                                missing=",".join(missing), unknown=",".join(unknown))
+        if check_only and not has_formula:
+            return Sheet(rows=[], total=max(0, scanned - 1))
         rows: list[tuple[int, dict[str, Any]]] = []
         formulas: list[RowError] = []
         number = 1
@@ -216,7 +247,7 @@ def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Sheet:
                                cells=len(formulas))
         if not rows:
             raise SheetRefused(CatalogError.SHEET_EMPTY)
-        return Sheet(rows=rows)
+        return Sheet(rows=rows, total=len(rows))
     finally:
         wb.close()
 
@@ -417,9 +448,11 @@ def start_import(org: Organization, actor: Any, data: bytes, filename: str) -> I
 
     from shequn.core import outbox
 
-    sheet = read_sheet(data)
+    sheet = read_sheet(data, check_only=True)
+    if not sheet.total:
+        raise SheetRefused(CatalogError.SHEET_EMPTY)
     job = ImportJob(organization=org, created_by=editing._user(actor),
-                    filename=(filename or "import.xlsx")[:200], total_rows=len(sheet.rows))
+                    filename=(filename or "import.xlsx")[:200], total_rows=sheet.total)
     job.file.save(f"{org.pk}-{clock.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
     job.save()
     outbox.emit(IMPORT_TOPIC, "import", job.pk, job_id=job.pk)

@@ -325,9 +325,9 @@ def price_label(prices: list[Decimal]) -> str:
 
 def product_poster(*, product: Any, shop_name: str, url: str,
                    prices: list[Decimal] | None = None, leader_name: str = "",
-                   avatar: bytes | None = None, picture: bytes | None = None) -> bytes:
+                   avatar: bytes | None = None, photo: bytes | None = None) -> bytes:
     """PNG poster for one product of a shop; ``url`` (absolute) goes into the QR code.
-    ``picture`` (the product's first uploaded picture, JPEG) wins over the static
+    ``photo`` (the product's first uploaded picture, JPEG) wins over the static
     illustration (Product.image), which wins over a generated card.
     ``prices`` are the active SKUs' seller prices (read from the product if omitted);
     the leader's avatar (or initial) leads the header."""
@@ -335,7 +335,7 @@ def product_poster(*, product: Any, shop_name: str, url: str,
         prices = [sku.price for sku in product.skus.filter(active=True)]
     img, draw = _canvas(shop_name, avatar=avatar, person=leader_name or shop_name)
     side = 630
-    pic = _bytes_image(picture) if picture else None
+    pic = _bytes_image(photo) if photo else None
     if pic is None:
         pic = _static_image(getattr(product, "image", "") or "", side)
     brand = getattr(getattr(product, "brand", None), "name", "") or ""

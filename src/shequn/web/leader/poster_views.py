@@ -20,7 +20,6 @@ from shequn.distribution import posters
 from shequn.shops.models import Listing
 from shequn.web.leader.invites import invite_for
 from shequn.web.leader.views import _my_shop, leader_only
-from shequn.web.store.product_images import picture_bytes
 
 MAX_AGE = 3600
 
@@ -67,7 +66,7 @@ def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
         return posters.product_poster(product=product, shop_name=shop.name, url=url,
                                       prices=prices, leader_name=leader.display_name or "",
                                       avatar=profile.avatar_bytes(leader),
-                                      picture=picture_bytes(first) if first else None)
+                                      photo=first.read() if first else None)
 
     key = (f"product|{shop.pk}|{listing.pk}|{shop.name}|{product.name}|{product.image}|"
            f"{first.sha256 if first else ''}|"

@@ -5,26 +5,16 @@ changes and may be cached by browsers and CDNs for a year."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_GET
 
-from shequn.catalog.models import ProductImage, product_images
+from shequn.catalog.models import ProductImage
 
 MAX_AGE = 365 * 24 * 3600
 
 
 def picture_url(image: ProductImage, *, thumb: bool = False) -> str:
-    return reverse("product_image", kwargs={
-        "image_id": image.pk, "digest": image.sha256[:16], "size": "thumb" if thumb else "full"})
-
-
-def picture_bytes(image: ProductImage, *, thumb: bool = False) -> bytes | None:
-    field = image.thumb if thumb else image.image
-    try:
-        with product_images.open(field.name, "rb") as fh:
-            return bytes(fh.read())
-    except (OSError, ValueError):
-        return None
+    return image.url(thumb=thumb)
 
 
 @require_GET
@@ -37,7 +27,7 @@ def product_image(request: HttpRequest, image_id: int, digest: str, size: str) -
     if request.headers.get("If-None-Match") == etag:
         resp = HttpResponse(status=304)
     else:
-        data = picture_bytes(image, thumb=size == "thumb")
+        data = image.read(thumb=size == "thumb")
         if data is None:
             raise Http404("picture missing from storage")
         resp = HttpResponse(data, content_type="image/jpeg")

@@ -55,13 +55,12 @@ def picture_src(product: Any, big: bool = False) -> str:
     """The product's first uploaded picture (its thumbnail unless ``big``), else its
     static illustration (Product.image), else "" (the initial placeholder)."""
     from shequn.catalog.selectors import cover
-    from shequn.web.store.product_images import picture_url
 
     if product is None:
         return ""
     first = cover(product) if getattr(product, "pk", None) else None
     if first is not None:
-        return picture_url(first, thumb=not big)
+        return first.url(thumb=not big)
     return static_src(getattr(product, "image", "") or "")
 
 
