@@ -7,6 +7,7 @@ PostgreSQL, Redis, RabbitMQ; production refuses simulators). The checks live in
 configuration stops ``manage.py``, gunicorn and the workers alike.
 """
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,16 @@ STATIC_ROOT = Path(_env("SHEQUN_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(_env("SHEQUN_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Product pictures are public (served by a cacheable view): their own storage, so
+    # object storage can replace it (SHEQUN_PRODUCT_IMAGES_STORAGE = a backend path,
+    # SHEQUN_PRODUCT_IMAGES_OPTIONS = its OPTIONS as JSON).
+    "product_images": {
+        "BACKEND": _env("SHEQUN_PRODUCT_IMAGES_STORAGE",
+                        "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": (json.loads(_env("SHEQUN_PRODUCT_IMAGES_OPTIONS", "{}"))
+                    if _env("SHEQUN_PRODUCT_IMAGES_STORAGE", "") else
+                    {"location": str(Path(MEDIA_ROOT) / "products")}),
+    },
     "staticfiles": {"BACKEND": (
         "django.contrib.staticfiles.storage.StaticFilesStorage" if DEMO
         else "whitenoise.storage.CompressedManifestStaticFilesStorage")},

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -180,3 +184,151 @@ class SKU(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.product.name} {self.gmodel}"
+
+
+class _ProductImageStorage(LazyObject):
+    def _setup(self) -> None:
+        self._wrapped = storages["product_images"]  # type: ignore[assignment]
+
+
+product_images = _ProductImageStorage()
+
+
+def _storages_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("STORAGES", "MEDIA_ROOT"):
+        product_images._wrapped = empty  # type: ignore[assignment]
+
+
+setting_changed.connect(_storages_changed)
+
+
+def product_image_storage() -> Any:
+    """The storage alias "product_images" (settings.STORAGES): local files under
+    MEDIA_ROOT/products by default; object storage by configuration."""
+    return product_images
+
+
+class ProductImage(models.Model):
+    """A picture of a product, re-encoded (EXIF gone) with its thumbnail. The
+    first by ``position`` is the product's picture in the store and on posters."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images",
+                                verbose_name=_("product"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    image = models.FileField(storage=product_image_storage, max_length=200,
+                             verbose_name=_("image"))
+    thumb = models.FileField(storage=product_image_storage, max_length=200,
+                             verbose_name=_("thumbnail"))
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+        ordering = ("position", "id")
+        indexes = [models.Index(fields=["product", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}#{self.position}"  # type: ignore[attr-defined]
+
+    def url(self, *, thumb: bool = False) -> str:
+        """Its public address (web/store/product_images.py); the SHA-256 prefix in it
+        makes the answer cacheable for ever."""
+        from django.urls import reverse
+
+        return reverse("product_image", kwargs={
+            "image_id": self.pk, "digest": self.sha256[:16],
+            "size": "thumb" if thumb else "full"})
+
+    def read(self, *, thumb: bool = False) -> bytes | None:
+        """The stored JPEG (or its thumbnail), None when the storage lacks it."""
+        field = self.thumb if thumb else self.image
+        try:
+            with product_images.open(field.name, "rb") as fh:
+                return bytes(fh.read())
+        except (OSError, ValueError):
+            return None
+
+
+class ChangeRequest(models.Model):
+    """A change of tax-relevant fields of an approved product's SKU (or the product's
+    origin) waiting for an operator: approved → applied, rejected → kept as it was."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", pgettext_lazy("review", "Rejected")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE,
+                                related_name="change_requests", verbose_name=_("product"))
+    sku = models.ForeignKey(SKU, null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="change_requests", verbose_name=_("SKU"))
+    # field → [old, new] as text (Decimals kept exact).
+    changes = models.JSONField(default=dict, verbose_name=_("changes"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING,
+                             db_index=True, verbose_name=_("state"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ("-requested_at", "-id")
+
+    def __str__(self) -> str:
+        return f"CR{self.pk} {self.product_id}"
+
+
+class ImportJob(models.Model):
+    """One XLSX import of an organization's products: validated row by row in the
+    background (progress for the page), then applied all-or-nothing."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        VALIDATING = "validating", _("Checking rows")
+        APPLYING = "applying", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Refused")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="import_jobs",
+                                     verbose_name=_("organization"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    file = models.FileField(upload_to="imports/", max_length=200, verbose_name=_("file"))
+    filename = models.CharField(max_length=200, blank=True, verbose_name=_("file name"))
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED,
+                             verbose_name=_("state"))
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
+    done_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows checked"))
+    created_products = models.PositiveIntegerField(default=0,
+                                                   verbose_name=_("products created"))
+    created_skus = models.PositiveIntegerField(default=0, verbose_name=_("SKUs created"))
+    updated_skus = models.PositiveIntegerField(default=0, verbose_name=_("SKUs updated"))
+    # [{"row": n, "column": "hs_code", "code": "...", "message": "English"}]
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ("-created_at", "-id")
+
+    @property
+    def percent(self) -> int:
+        if self.state in (self.State.DONE, self.State.FAILED):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.done_rows * 100 / self.total_rows))

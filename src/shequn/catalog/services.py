@@ -73,7 +73,7 @@ def create_sku(*, product: Product, code: str, gmodel: str, hs_code: str, price:
         # Keep the SKU's own flag in step with the list so later checks need one field.
         extra["bonded_only"] = True
     if SKU.objects.filter(code=code).exists():
-        raise CatalogError.DUPLICATE_SKU_CODE.error(code=code)
+        raise CatalogError.DUPLICATE_SKU_CODE.error(sku_code=code)
     try:
         with transaction.atomic():
             return SKU.objects.create(
@@ -84,7 +84,7 @@ def create_sku(*, product: Product, code: str, gmodel: str, hs_code: str, price:
                 gross_weight_kg=Decimal(str(gross_weight_kg)),
                 price=_clean_price(price), **extra)
     except IntegrityError as exc:  # a concurrent create with the same code
-        raise CatalogError.DUPLICATE_SKU_CODE.error(code=code) from exc
+        raise CatalogError.DUPLICATE_SKU_CODE.error(sku_code=code) from exc
 
 
 def can_set_price(sku: SKU, actor: Any) -> bool:
@@ -124,6 +124,9 @@ def check_sellable(sku: SKU, qty: int, trade_mode: str,
         raise CatalogError.INVALID_QTY.error(sku=sku.code, qty=qty)
     if not sku.active or not sku.product.active:
         raise CatalogError.SKU_INACTIVE.error(sku=sku.code)
+    if sku.product.review_state != Product.ReviewState.APPROVED:
+        # A brand's new product is sold only once an operator approved it.
+        raise CatalogError.REVIEW_PENDING.error(sku=sku.code, state=sku.product.review_state)
     if line is _LOOK_UP:  # callers checking many SKUs pass the line they fetched
         line = positive_list_line(sku.hs_code)
     if not isinstance(line, PositiveListLine):

@@ -204,6 +204,15 @@ def _static_image(path: str, side: int = 630) -> Image.Image | None:
         return None
 
 
+def _bytes_image(data: bytes) -> Image.Image | None:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return _flatten(im)
+    except (OSError, ValueError):
+        log.warning("uploaded product picture cannot be read; using the illustration")
+        return None
+
+
 def _flatten(im: Image.Image) -> Image.Image:
     """RGB on white (transparent PNG/SVG corners must not turn black)."""
     if im.mode in ("RGBA", "LA", "P"):
@@ -316,15 +325,19 @@ def price_label(prices: list[Decimal]) -> str:
 
 def product_poster(*, product: Any, shop_name: str, url: str,
                    prices: list[Decimal] | None = None, leader_name: str = "",
-                   avatar: bytes | None = None) -> bytes:
+                   avatar: bytes | None = None, photo: bytes | None = None) -> bytes:
     """PNG poster for one product of a shop; ``url`` (absolute) goes into the QR code.
+    ``photo`` (the product's first uploaded picture, JPEG) wins over the static
+    illustration (Product.image), which wins over a generated card.
     ``prices`` are the active SKUs' seller prices (read from the product if omitted);
     the leader's avatar (or initial) leads the header."""
     if prices is None:
         prices = [sku.price for sku in product.skus.filter(active=True)]
     img, draw = _canvas(shop_name, avatar=avatar, person=leader_name or shop_name)
     side = 630
-    pic = _static_image(getattr(product, "image", "") or "", side)
+    pic = _bytes_image(photo) if photo else None
+    if pic is None:
+        pic = _static_image(getattr(product, "image", "") or "", side)
     brand = getattr(getattr(product, "brand", None), "name", "") or ""
     picture = _fit(pic, side) if pic is not None else _generated_card(side, product.name, brand)
     draw.rounded_rectangle((50, 140, 50 + side + 20, 140 + side + 20), 18, fill=WHITE)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from shequn.catalog.models import SKU
+from shequn.catalog.models import SKU, Product, ProductImage
 from shequn.shops.errors import ShopError
 from shequn.shops.models import Listing, Shop
 
@@ -19,11 +19,15 @@ def get_shop_by_slug(slug: str) -> Shop:
 
 
 def shop_listings(shop: Shop) -> QuerySet[Listing]:
-    """Active listings of active products, with product and active SKUs (2 queries)."""
-    return (Listing.objects.filter(shop=shop, active=True, product__active=True)
+    """Active listings of approved active products, with product, active SKUs and
+    pictures (3 queries)."""
+    return (Listing.objects.filter(shop=shop, active=True, product__active=True,
+                                   product__review_state=Product.ReviewState.APPROVED)
             .select_related("product")
             .prefetch_related(Prefetch("product__skus",
-                                       queryset=SKU.objects.filter(active=True).order_by("id")))
+                                       queryset=SKU.objects.filter(active=True).order_by("id")),
+                              Prefetch("product__images",
+                                       queryset=ProductImage.objects.order_by("position", "id")))
             .order_by("position", "id"))
 
 

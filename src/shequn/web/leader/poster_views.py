@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from shequn.accounts import profile
+from shequn.catalog.selectors import cover
 from shequn.distribution import posters
 from shequn.shops.models import Listing
 from shequn.web.leader.invites import invite_for
@@ -57,16 +58,18 @@ def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
         raise Http404("no such listing")
     product = listing.product
     prices = [sku.price for sku in product.skus.filter(active=True)]
-
+    first = cover(product)
     leader: Any = request.user
 
     def draw() -> bytes:
         url = request.build_absolute_uri(posters.poster_path(shop, listing))
         return posters.product_poster(product=product, shop_name=shop.name, url=url,
                                       prices=prices, leader_name=leader.display_name or "",
-                                      avatar=profile.avatar_bytes(leader))
+                                      avatar=profile.avatar_bytes(leader),
+                                      photo=first.read() if first else None)
 
     key = (f"product|{shop.pk}|{listing.pk}|{shop.name}|{product.name}|{product.image}|"
+           f"{first.sha256 if first else ''}|"
            f"{sorted(prices)}|{leader.display_name}|{leader.avatar.name}")
     return _png_response(request, key, draw, f"poster-{listing.pk}.png")
 

@@ -51,6 +51,20 @@ def static_src(path: str) -> str:
 
 
 @register.filter
+def picture_src(product: Any, big: bool = False) -> str:
+    """The product's first uploaded picture (its thumbnail unless ``big``), else its
+    static illustration (Product.image), else "" (the initial placeholder)."""
+    from shequn.catalog.selectors import cover
+
+    if product is None:
+        return ""
+    first = cover(product) if getattr(product, "pk", None) else None
+    if first is not None:
+        return first.url(thumb=not big)
+    return static_src(getattr(product, "image", "") or "")
+
+
+@register.filter
 def initial(text: str) -> str:
     """First meaningful character, for a picture placeholder."""
     for ch in text or "":
