@@ -9,7 +9,10 @@ class BrandsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from shequn.brands import grants
+        from shequn.brands import chain, grants
+        from shequn.catalog import hooks
         from shequn.core import worker
 
         worker.periodic(grants.expire_due)
+        # New SKUs, approvals, another brand/seller/category: covers follow at once.
+        hooks.on_products_changed(chain.recompute_for_products)

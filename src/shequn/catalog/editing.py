@@ -27,6 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 
+from shequn.catalog import hooks
 from shequn.catalog import validators as v
 from shequn.catalog.errors import CatalogError
 from shequn.catalog.models import (
@@ -372,6 +373,7 @@ def create_product(org: Organization, actor: Any, data: Mapping[str, Any],
         SKU.objects.create(product=product, **cleaned)
     audit.record(actor, "catalog.product_create", product, org=org.pk,
                  skus=len(cleaned_skus), submit=submit)
+    hooks.products_changed([product.pk])
     return product
 
 
@@ -436,6 +438,7 @@ def update_product(org: Organization, actor: Any, product_id: object,
     if changed:
         product.save(update_fields=changed)
         audit.record(actor, "catalog.product_update", product, fields=",".join(changed))
+        hooks.products_changed([product.pk])
     return product, request
 
 
@@ -455,6 +458,7 @@ def create_sku(org: Organization, actor: Any, product_id: object,
         changes["active"] = ["false", "true"]
         request = _request_change(product, sku, changes, actor)
     audit.record(actor, "catalog.sku_create", sku, product=product.pk)
+    hooks.products_changed([product.pk])
     return sku, request
 
 
@@ -537,6 +541,7 @@ def decide_product(product_id: int, actor: Any, approve: bool, note: str) -> Pro
     product.save(update_fields=["review_state"])
     audit.record(actor, "catalog.product_approve" if approve else "catalog.product_reject",
                  product, note=text)
+    hooks.products_changed([product.pk])
     return product
 
 
@@ -583,6 +588,8 @@ def decide_change(request_id: int, actor: Any, approve: bool, note: str) -> Chan
     audit.record(actor, "catalog.change_approve" if approve else "catalog.change_reject",
                  request, product=request.product_id, note=text,
                  fields=",".join(sorted(request.changes)))
+    if approve:
+        hooks.products_changed([request.product_id])
     return request
 
 

@@ -10,7 +10,7 @@ from shequn.catalog import editing
 from shequn.catalog.models import Organization, Product
 
 if TYPE_CHECKING:
-    from shequn.demo.seeding import DemoData
+    from shequn.demo.base import DemoData
 
 NAME_EN = "Sakura night serum (new, awaiting review)"
 

@@ -1,14 +1,15 @@
 """``manage.py seed_demo``: the base data set (``base``: catalog, stock, leader,
 shop, plans) and then the supply side on top of it: brand and warehouse people
 (``seed_people``), the authorization chains that let the goods be sold
-(``seed_grants``) and inbound stock (``seed_inbound``). Safe to run any number
+(``seed_grants``), inbound stock (``seed_inbound``) and a product awaiting
+review (``seed_products``). Safe to run any number
 of times; tests and the benchmarks call :func:`seed`."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from shequn.demo import base, seed_grants, seed_inbound, seed_people
+from shequn.demo import base, seed_grants, seed_inbound, seed_people, seed_products
 from shequn.demo.base import (
     ADMIN_LOGIN,
     BASE_URL,
@@ -40,4 +41,5 @@ def seed(stdout: Writer | None = None, staff_password: str | None = None) -> Dem
     seed_people.seed(data, say, staff_password=staff_password)
     seed_grants.seed(data, say)
     seed_inbound.seed(data, say)
+    seed_products.seed(data, say)
     return data

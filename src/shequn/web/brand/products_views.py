@@ -24,7 +24,6 @@ from shequn.catalog.models import SKU, Category, ChangeRequest, ImportJob, Produ
 from shequn.catalog.validators import country_codes, unit_codes
 from shequn.core.errors import DomainError
 from shequn.web.brand.access import brand_staff_only
-from shequn.web.store.product_images import picture_url
 
 log = logging.getLogger("shequn.web.brand")
 
@@ -150,8 +149,8 @@ def product_create(request: HttpRequest) -> HttpResponse:
 def _detail_ctx(request: HttpRequest, product: Product, **extra: Any) -> dict[str, Any]:
     images = list(product.images.all())
     return {"nav": "products", "p": product, "skus": list(product.skus.order_by("id")),
-            "images": [{"row": im, "thumb": picture_url(im, thumb=True),
-                        "full": picture_url(im)} for im in images],
+            "images": [{"row": im, "thumb": im.url(thumb=True),
+                        "full": im.url()} for im in images],
             "changes": list(product.change_requests.select_related("sku")
                             .order_by("-requested_at")[:20]),
             "can_submit": product.review_state in (Product.ReviewState.DRAFT,

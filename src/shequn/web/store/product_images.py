@@ -13,10 +13,6 @@ from shequn.catalog.models import ProductImage
 MAX_AGE = 365 * 24 * 3600
 
 
-def picture_url(image: ProductImage, *, thumb: bool = False) -> str:
-    return image.url(thumb=thumb)
-
-
 @require_GET
 def product_image(request: HttpRequest, image_id: int, digest: str, size: str) -> HttpResponse:
     image = ProductImage.objects.filter(pk=image_id).first()
