@@ -261,13 +261,27 @@ def _pk(value: Any) -> int:
         return 0
 
 
+# The English labels of Grant.Status and their msgctxt, for notices shown later
+# in each reader's language (core.notices.term).
+_STATUS_TERMS: dict[str, tuple[str, str]] = {
+    Grant.Status.PENDING: ("Pending review", ""), Grant.Status.ACTIVE: ("Active", "grant"),
+    Grant.Status.SUSPENDED: ("Suspended", ""), Grant.Status.REVOKED: ("Revoked", ""),
+    Grant.Status.EXPIRED: ("Expired", "grant"), Grant.Status.REJECTED: ("Rejected", "grant"),
+}
+
+
+def _status_term(status: str) -> str:
+    msgid, context = _STATUS_TERMS.get(status, (status, ""))
+    return notices.term(msgid, context)
+
+
 def _tell_parties(grant: Grant, action: str, note: str) -> None:
     people = [*selectors.staff_of(grant.grantor), *selectors.staff_of(grant.grantee)]
     notices.notify(people, f"grant_{action}",
                    gettext_noop("Authorization grant of {brand} from {grantor} to {grantee}: "
                                 "{status}."), f"/brand/grants/{grant.pk}/",
                    brand=grant.brand.name, grantor=grant.grantor.name,
-                   grantee=grant.grantee.name, status=grant.status)
+                   grantee=grant.grantee.name, status=_status_term(grant.status))
 
 
 @transaction.atomic

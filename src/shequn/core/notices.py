@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from shequn.core import clock
 from shequn.core.models import Notice
@@ -55,10 +55,27 @@ def mark_read(user: Any, notice_ids: Iterable[int] | None = None) -> int:
     return qs.update(read_at=clock.now())
 
 
+_TERM = "\u0004"
+
+
+def term(msgid: str, context: str = "") -> str:
+    """A parameter that is interface text (a status, a kind), not data: kept as
+    its English msgid and translated when the notice is shown, in the reader's
+    language. Data (names, numbers) is passed as is and never translated."""
+    return f"{context}{_TERM}{msgid}"
+
+
+def _param(value: str) -> str:
+    if _TERM not in value:
+        return value
+    context, msgid = value.split(_TERM, 1)
+    return pgettext(context, msgid) if context else gettext(msgid)
+
+
 def text(notice: Notice) -> str:
     """The notice in the active language."""
     message = gettext(notice.message)
     try:
-        return message.format(**notice.params)
+        return message.format(**{k: _param(str(v)) for k, v in notice.params.items()})
     except (KeyError, IndexError, ValueError):
         return message

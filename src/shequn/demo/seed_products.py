@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shequn.catalog import editing
-from shequn.catalog.models import Organization, Product
+from shequn.catalog.models import Product
 
 if TYPE_CHECKING:
     from shequn.demo.base import DemoData
@@ -16,14 +16,17 @@ NAME_EN = "Sakura night serum (new, awaiting review)"
 
 
 def seed(data: DemoData, say: Callable[[str], None]) -> None:
-    brand = next((o for o in data.brands.values() if o.kind == Organization.Kind.BRAND), None)
-    template = next(iter(data.skus.values()), None)
+    # Sakura's new serum: the brand login of the demo (BRAND_LOGIN) is Sakura's,
+    # and its serum is the template of the new SKU's customs and tax fields.
+    brand = data.brands.get("sakura")
+    template = data.skus.get("SB-SERUM-30")
     if brand is None or template is None:
         return
     existing = Product.objects.filter(brand=brand, name_en=NAME_EN).first()
     if existing is None:
         fields = {f: getattr(template, f) for f in editing.SKU_FIELDS}
-        fields.update(code="DEMO-NEW-01", gtin="", gmodel="樱花|夜间精华|30ml",
+        fields.update(code="DEMO-NEW-01", gtin="4512345000776",
+                      gmodel="Sakura Beauty|夜间精华|30ml/瓶|烟酰胺、透明质酸",
                       price="259.00")
         existing = editing.create_product(
             brand, data.brand_user,

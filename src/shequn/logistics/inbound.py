@@ -18,6 +18,7 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_noop
 
 from shequn.brands import selectors as brand_selectors
+from shequn.brands.models import Grant
 from shequn.catalog.models import SKU, Organization
 from shequn.core import audit, clock, ids, notices
 from shequn.core.errors import DomainError
@@ -62,8 +63,13 @@ def _number(prefix: str, sequence: str) -> str:
 
 def owns_sku(org: Organization | None, sku: SKU) -> bool:
     """An organization's goods: SKUs of products it owns as brand or sells as
-    seller of record. ``None`` (the platform) owns every SKU."""
-    return org is None or org.pk in (sku.product.brand_id, sku.product.seller_id)
+    seller of record, or of a brand that authorized it (an importer in the
+    brand's chain ships the brand's goods in). ``None`` (the platform) owns
+    every SKU."""
+    if org is None or org.pk in (sku.product.brand_id, sku.product.seller_id):
+        return True
+    return Grant.objects.filter(brand_id=sku.product.brand_id, grantee=org,
+                                status=Grant.Status.ACTIVE).exists()
 
 
 def _find_sku(code: str) -> SKU | None:

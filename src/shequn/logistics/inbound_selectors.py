@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from shequn.logistics.models import ASN, ReturnInspection
 from shequn.orders.models import AfterSale, AfterSaleLine
@@ -25,9 +25,15 @@ def asn_for_warehouses(warehouses: Any, asn_id: Any) -> ASN | None:
 
 
 def asns_of(owner_id: int | None) -> QuerySet[ASN]:
-    """An organization's ASNs (``None``: all, the platform)."""
+    """The ASNs an organization sees (``None``: all, the platform): its own, and
+    those carrying its goods (the brand owner or seller of record sees its
+    importer's ASNs, their receipts and discrepancies)."""
     qs = ASN.objects.select_related("owner", "warehouse").order_by("-created_at", "-pk")
-    return qs if owner_id is None else qs.filter(owner_id=owner_id)
+    if owner_id is None:
+        return qs
+    goods = ASN.objects.filter(Q(lines__sku__product__brand_id=owner_id)
+                               | Q(lines__sku__product__seller_id=owner_id)).values("pk")
+    return qs.filter(Q(owner_id=owner_id) | Q(pk__in=goods))
 
 
 def asn_of(owner_id: int | None, *, pk: Any = None, number: str | None = None) -> ASN | None:

@@ -98,6 +98,8 @@ def asn_detail(request: HttpRequest, asn_id: int) -> HttpResponse:
 @brand_staff_only
 def asn_cancel(request: HttpRequest, asn_id: int) -> HttpResponse:
     asn = _asn_or_404(request, asn_id)
+    if asn.owner_id != request.org.pk:  # type: ignore[attr-defined]
+        raise Http404("only the sender cancels an ASN")
     try:
         inbound.cancel_asn(request.user, asn.pk)
     except DomainError as err:

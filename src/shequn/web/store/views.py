@@ -97,10 +97,12 @@ def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 @domain_errors
 def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpResponse:
+    from shequn.brands import chain
     from shequn.catalog.selectors import product_detail
 
     shop = _shop(slug)
-    listing = Listing.objects.filter(shop=shop, product_id=product_id, active=True).first()
+    listing = (Listing.objects.filter(shop=shop, product_id=product_id)
+               .order_by("-active").first())
     if listing is None:
         raise _not_found()
     product = product_detail(product_id)
@@ -109,12 +111,14 @@ def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpRespon
         raise CheckoutError.NOT_SELLABLE.error(product=product_id)
     wanted = parse_int(request.GET.get("sku"), default=0)
     sku = next((s for s in skus if s.pk == wanted), skus[0])
-    request.session[SHOP_SESSION_KEY] = shop.slug
-    from shequn.brands import chain
-
     # The authorization chain the buyer is shown (brand owner → importer →
-    # platform); without one the item is not sold (暂停销售).
+    # platform); without one the item is not sold (暂停销售). A listing taken
+    # down because the chain broke still answers links already shared, with
+    # 暂停销售 instead of a dead page; one the leader removed is gone.
     view = chain.chain_for_product(product, sku)
+    if not listing.active and view is not None:
+        raise _not_found()
+    request.session[SHOP_SESSION_KEY] = shop.slug
     ctx = {
         "shop": shop, "listing": listing, "product": product, "skus": skus, "sku": sku,
         "offer": offers.sku_offer(sku), "tab": "home", "chain": view, "paused": view is None,
