@@ -41,7 +41,7 @@ def _placed(price: str = "298.00", qty: int = 1, lots: int = 1):
     sku = make_buyable(price, 10)
     wh = Stock.objects.filter(sku=sku).first().warehouse
     for i in range(1, lots):  # more batches, so the order spans several stock rows
-        make_stock(wh, sku, 1, expiry=dt.date(2020 + i, 1, 1))
+        make_stock(wh, sku, 1, expiry=dt.date(2028, i, 1))
     cart = cart_with(buyer.user, (sku, qty))
     [order] = place_order(user=buyer.user, cart=cart, identity_id=buyer.identity_id,
                           address_id=buyer.address_id, expected_version=cart.version)

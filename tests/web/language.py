@@ -19,8 +19,10 @@ from django.test import Client
 # Codes and names that stay Latin in Chinese text.
 ALLOWED_LATIN = frozenset({
     "SKU", "GMV", "CNY", "CEB", "GTIN", "API", "UTC", "PDF", "CSV", "XLSX", "Shequn",
-    # File formats keep their names in Chinese text.
-    "JPG", "JPEG", "PNG", "WebP",
+    # File formats and programs keep their names in Chinese text.
+    "JPG", "JPEG", "PNG", "WebP", "GIF", "Excel", "SHA", "xlsx",
+    # Field names of the customs messages, shown beside their Chinese names.
+    "emsNo", "bondInvtNo", "itemNo", "gmodel",
 })
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 HIDDEN_ELEMENTS = frozenset({"script", "style", "template"})

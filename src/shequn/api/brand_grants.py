@@ -102,7 +102,7 @@ def list_grants(request: HttpRequest, status: str | None = None) -> list[dict[st
     return [_out(g) for g in qs[:500]]
 
 
-@router.get("/{grant_id}", response={200: GrantOut, 401: Error, 403: Error, 404: Error},
+@router.get("/{int:grant_id}", response={200: GrantOut, 401: Error, 403: Error, 404: Error},
             url_name="partner_grant")
 def get_grant(request: HttpRequest, grant_id: Id) -> dict[str, Any]:
     return _out(_mine(request, grant_id))

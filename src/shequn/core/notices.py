@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from shequn.core import clock
@@ -70,6 +72,24 @@ def _param(value: str) -> str:
         return value
     context, msgid = value.split(_TERM, 1)
     return pgettext(context, msgid) if context else gettext(msgid)
+
+
+def html(notice: Notice) -> SafeString:
+    """The notice in the active language as HTML: the data in it (names,
+    numbers) wrapped as ``<span translate="no">`` and escaped, so the page keeps
+    one interface language (issue 9) while names stay as entered."""
+    message = gettext(notice.message)
+    params = {}
+    for key, value in notice.params.items():
+        value = str(value)
+        if _TERM in value:
+            params[key] = escape(_param(value))
+        else:
+            params[key] = format_html('<span translate="no">{}</span>', value)
+    try:
+        return mark_safe(escape(message).format(**params))  # noqa: S308 (escaped above)
+    except (KeyError, IndexError, ValueError):
+        return escape(message)
 
 
 def text(notice: Notice) -> str:

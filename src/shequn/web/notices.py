@@ -16,7 +16,7 @@ LIMIT = 100
 
 
 def items(user: Any, limit: int = LIMIT) -> list[dict[str, Any]]:
-    return [{"id": n.pk, "text": notices.text(n), "url": n.url, "kind": n.kind,
+    return [{"id": n.pk, "text": notices.html(n), "url": n.url, "kind": n.kind,
              "created_at": n.created_at, "unread": n.read_at is None}
             for n in notices.for_user(user, limit=limit)]
 

@@ -82,9 +82,10 @@ def _form_choices(org: Organization) -> dict[str, Any]:
     brands = held_brands(org)
     return {
         "brands": brands,
-        "grantees": list(Organization.objects.filter(
-            kind__in=(Organization.Kind.EBC, Organization.Kind.BRAND))
-            .exclude(pk=org.pk).order_by("name")),
+        # Importers and e-commerce enterprises: who a brand authorizes to sell
+        # (other brands are not listed to a brand).
+        "grantees": list(Organization.objects.filter(kind=Organization.Kind.EBC)
+                         .exclude(pk=org.pk).order_by("name")),
         "categories": list(Category.objects.order_by("name")),
         "skus": list(SKU.objects.filter(product__brand__in=brands, active=True)
                      .select_related("product").order_by("product__name", "code")[:500]),
