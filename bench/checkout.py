@@ -54,6 +54,22 @@ def _resident_id(n: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+def _authorize(brand: Organization, seller: Organization) -> None:
+    """The brand authorizes the seller (one active grant) and the chain covers are
+    written, as on a real platform; before issue 10 there were no grants (the
+    import fails and nothing is done, so this file also benchmarks older code)."""
+    try:
+        from shequn.brands import chain
+        from shequn.brands.models import Grant
+    except ImportError:
+        return
+    today = chain.today()
+    Grant.objects.create(brand=brand, grantor=brand, grantee=seller, valid_from=today,
+                         valid_to=today.replace(year=today.year + 1),
+                         status=Grant.Status.ACTIVE)
+    chain.rebuild_brand(brand.pk)
+
+
 def setup(orders: int, stock: int, skus: int = 1
           ) -> tuple[list[SKU], list[tuple[User, Cart, int, int]]]:
     tag = uuid.uuid4().hex[:8]
@@ -78,6 +94,7 @@ def setup(orders: int, stock: int, skus: int = 1
         inventory.receive(warehouse=wh, sku=sku, lot=f"L{tag}{k}", expiry=None,
                           qty=stock // skus + (1 if k < stock % skus else 0))
         all_skus.append(sku)
+    _authorize(brand, seller)
     people = []
     for i in range(orders):
         user = User.objects.create(username=f"bench{tag}{i}")

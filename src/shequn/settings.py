@@ -328,16 +328,19 @@ SHEQUN: dict[str, Any] = {
     "CARRIER_PROVIDER": _env("SHEQUN_CARRIER_PROVIDER", "simulator"),
     "CARRIER_SIM_URL": _env("SHEQUN_CARRIER_SIM_URL", ""),
     "CARRIER_SF": {"url": _env("SHEQUN_SF_URL", "https://sfapi.sf-express.com/std/service"),
-                   "partner_id": _env("SHEQUN_SF_PARTNER_ID", "SQDEMO"),
-                   "check_word": _env("SHEQUN_SF_CHECK_WORD", "SQDEMOCHECKWORD"),
-                   "monthly_card": _env("SHEQUN_SF_MONTHLY_CARD", "7551234567")},
+                   # Demo values in demo only (envconfig requires real ones for "sf").
+                   "partner_id": _env("SHEQUN_SF_PARTNER_ID", "SQDEMO" if DEMO else ""),
+                   "check_word": _env("SHEQUN_SF_CHECK_WORD",
+                                      envconfig.DEMO_SF_CHECK_WORD if DEMO else ""),
+                   "monthly_card": _env("SHEQUN_SF_MONTHLY_CARD",
+                                        "7551234567" if DEMO else "")},
     # SimConfig overrides of the embedded carrier simulator (route delays in
     # seconds after handover, limits). The demo runs a parcel's route in 90 s.
     "CARRIER_SIM": ({"transit_delay": 20, "arrive_delay": 40, "out_delay": 60,
                      "deliver_delay": 90} if DEMO else {}),
     # Route pushes are accepted at /carrier/push/<token>/ only (SF signs nothing).
     "CARRIER_PUSH_TOKEN": _env("SHEQUN_CARRIER_PUSH_TOKEN",
-                               "demo-carrier-push-token" if DEMO else ""),
+                               envconfig.DEMO_CARRIER_PUSH_TOKEN if DEMO else ""),
     # The sender printed on labels and sent to the carrier (the bonded warehouse).
     "CARRIER_SENDER": {"name": "社群保税仓", "mobile": "13800000000", "province": "浙江省",
                        "city": "宁波市", "county": "北仑区",

@@ -33,7 +33,8 @@ def test_unknown_mode_is_refused():
 
 
 REQUIRED = ["SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY", "SHEQUN_ALLOWED_HOSTS", "DATABASE_URL",
-            "REDIS_URL", "BROKER_URL", "SHEQUN_CUSTOMS_RECEIPT_TOKEN", "SHEQUN_CEB_KEY_FILE",
+            "REDIS_URL", "BROKER_URL", "SHEQUN_CUSTOMS_RECEIPT_TOKEN",
+            "SHEQUN_CARRIER_PUSH_TOKEN", "SHEQUN_CEB_KEY_FILE",
             "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET"]
 
 
@@ -51,6 +52,7 @@ def test_each_missing_variable_is_named(env, mode, name):
     ("SHEQUN_PII_KEY", envconfig.DEMO_PII_KEY),
     ("SHEQUN_PAYMENT_SECRET", envconfig.DEMO_PAYMENT_SECRET),
     ("SHEQUN_CUSTOMS_RECEIPT_TOKEN", envconfig.DEMO_CUSTOMS_RECEIPT_TOKEN),
+    ("SHEQUN_CARRIER_PUSH_TOKEN", envconfig.DEMO_CARRIER_PUSH_TOKEN),
 ])
 def test_demo_values_are_refused(env, name, demo):
     env[name] = demo
@@ -98,7 +100,30 @@ def test_production_with_real_adapters_passes(env):
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb")
     del env["SHEQUN_PAYMENT_SECRET"]  # the simulator's secret; a real provider has its own
+    env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
+               SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
     assert envconfig.problems(env) == []
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("SHEQUN_SF_CHECK_WORD", None, "missing"),
+    ("SHEQUN_SF_CHECK_WORD", envconfig.DEMO_SF_CHECK_WORD, "demo value"),
+    ("SHEQUN_SF_PARTNER_ID", None, "missing"),
+    ("SHEQUN_SF_MONTHLY_CARD", "", "missing"),
+])
+def test_the_sf_carrier_needs_its_own_account(env, name, value, words):
+    env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
+               SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
+               SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
+               SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    found = envconfig.problems(env)
+    assert len(found) == 1 and found[0].startswith(name) and words in found[0], found
 
 
 def test_generated_production_env_is_refused_until_filled(tmp_path):

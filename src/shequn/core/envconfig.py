@@ -25,8 +25,11 @@ DEMO_SECRET_KEY = "shequn-demo-secret-key-not-for-production-000000000000"
 DEMO_PII_KEY = "ZGVtby1waWkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
 DEMO_PAYMENT_SECRET = "demo-payment-hmac-secret"
 DEMO_CUSTOMS_RECEIPT_TOKEN = "demo-customs-receipt-token"
+DEMO_CARRIER_PUSH_TOKEN = "demo-carrier-push-token"
+DEMO_SF_CHECK_WORD = "SQDEMOCHECKWORD"
 DEMO_VALUES = frozenset({DEMO_SECRET_KEY, DEMO_PII_KEY, DEMO_PAYMENT_SECRET,
-                         DEMO_CUSTOMS_RECEIPT_TOKEN})
+                         DEMO_CUSTOMS_RECEIPT_TOKEN, DEMO_CARRIER_PUSH_TOKEN,
+                         DEMO_SF_CHECK_WORD})
 
 # What `secrets generate` writes where only the operator can fill in a value.
 PLACEHOLDER = "CHANGE-ME"
@@ -159,6 +162,9 @@ def problems(env: Mapping[str, str]) -> list[str]:
         _url(env, "BROKER_URL", ("amqp", "amqps", "pyamqp"), "RabbitMQ for the job workers"),
         # Secrets of the adapters; every mode outside demo has them all.
         _secret(env, "SHEQUN_CUSTOMS_RECEIPT_TOKEN", MIN_TOKEN),
+        # The carrier's route pushes come to a path holding this token (SF signs
+        # nothing), in every mode: the simulator pushes there too.
+        _secret(env, "SHEQUN_CARRIER_PUSH_TOKEN", MIN_TOKEN),
         _file(env, "SHEQUN_CEB_KEY_FILE", "the customs signing key, PEM"),
         _file(env, "SHEQUN_CEB_CERT_FILE", "the customs signing certificate, PEM"),
     ]
@@ -168,6 +174,13 @@ def problems(env: Mapping[str, str]) -> list[str]:
     if payment == SIMULATOR:
         # The simulator signs its notifications with this shared secret.
         found.append(_secret(env, "SHEQUN_PAYMENT_SECRET", MIN_TOKEN))
+    if port_value(env, PORTS[4]) == "sf":
+        # SF Express's open platform: the account and its check word (校验码) that
+        # signs every request; no demo values outside demo.
+        found.append(_secret(env, "SHEQUN_SF_CHECK_WORD", 16))
+        for name in ("SHEQUN_SF_PARTNER_ID", "SHEQUN_SF_MONTHLY_CARD"):
+            if not env.get(name, "").strip() or PLACEHOLDER in env.get(name, ""):
+                found.append(f"{name}: missing (the SF Express account of the warehouse)")
     if env.get("SHEQUN_METRICS_TOKEN"):
         found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
     if mode == "production":
@@ -222,6 +235,7 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
                          else "amqp://guest:guest@127.0.0.1:5672//"),
         f"SHEQUN_METRICS_TOKEN={_token(32)}",
         f"SHEQUN_CUSTOMS_RECEIPT_TOKEN={_token(32)}",
+        f"SHEQUN_CARRIER_PUSH_TOKEN={_token(32)}",
         "# Customs signing key and certificate (the E-port certificate in production).",
         f"SHEQUN_CEB_KEY_FILE={key_file}",
         f"SHEQUN_CEB_CERT_FILE={cert_file}",
@@ -234,6 +248,10 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
             f"SHEQUN_CUSTOMS_GATEWAY=https://{PLACEHOLDER}.example.com/ceb",
             f"SHEQUN_PAYOUT_PROVIDER={PLACEHOLDER}",
             f"SHEQUN_CARRIER_PROVIDER={PLACEHOLDER}",
+            "# With SHEQUN_CARRIER_PROVIDER=sf: the SF Express open-platform account.",
+            f"SHEQUN_SF_PARTNER_ID={PLACEHOLDER}",
+            f"SHEQUN_SF_CHECK_WORD={PLACEHOLDER}",
+            f"SHEQUN_SF_MONTHLY_CARD={PLACEHOLDER}",
         ]
     else:
         lines += [
