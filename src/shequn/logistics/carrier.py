@@ -35,15 +35,30 @@ def is_simulator() -> bool:
     return provider() == "simulator"
 
 
+# The simulator's own account when no SF account is configured (staging runs the
+# simulator without one). It opens nothing real: the simulator exists only where
+# envconfig allows it (never in production), and "sf" requires a real account.
+SIM_ACCOUNT = {"partner_id": "SHEQUNSIM", "check_word": "shequn-carrier-simulator-word",
+               "monthly_card": "7550000000"}
+
+
+def account() -> dict[str, str]:
+    """The SF account this process signs with: the configured one, or the
+    simulator's own when the simulator runs without one."""
+    conf = {k: str(v or "") for k, v in settings.SHEQUN.get("CARRIER_SF", {}).items()}
+    if is_simulator() and not (conf.get("partner_id") and conf.get("check_word")):
+        return {**conf, **SIM_ACCOUNT}
+    return conf
+
+
 def is_embedded() -> bool:
     return is_simulator() and not settings.SHEQUN.get("CARRIER_SIM_URL")
 
 
 def sim_config() -> SimConfig:
-    sf_conf = settings.SHEQUN.get("CARRIER_SF", {})
-    base = SimConfig(partners={sf_conf.get("partner_id", "SQDEMO"):
-                               sf_conf.get("check_word", "SQDEMOCHECKWORD")},
-                     monthly_card=sf_conf.get("monthly_card", "7551234567"))
+    sf_conf = account()
+    base = SimConfig(partners={sf_conf["partner_id"]: sf_conf["check_word"]},
+                     monthly_card=sf_conf.get("monthly_card", "") or SIM_ACCOUNT["monthly_card"])
     return config_from(dict(settings.SHEQUN.get("CARRIER_SIM", {})), base)
 
 
@@ -75,7 +90,7 @@ def transport() -> Transport:
 
 
 def get_carrier() -> Carrier:
-    conf = settings.SHEQUN.get("CARRIER_SF", {})
+    conf = account()
     return SfCarrier(transport(), partner_id=conf.get("partner_id", ""),
                      check_word=conf.get("check_word", ""),
                      monthly_card=conf.get("monthly_card", ""),
