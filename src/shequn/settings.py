@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shequn.logistics",
     "shequn.commission",
     "shequn.customs",
+    "shequn.trace",
     "shequn.demo",
     "shequn.web",
 ]
@@ -355,4 +356,9 @@ SHEQUN: dict[str, Any] = {
     # Batches expiring within this many days cannot be sold, unless the product's
     # category has its own inventory.ShelfLifeRule (formula and food are stricter).
     "SHELF_LIFE_MIN_DAYS": int(_env("SHEQUN_SHELF_LIFE_MIN_DAYS", "30")),
+    # Printed into every unit's QR code (GS1 Digital Link): the public site that
+    # answers /01/<gtin>/10/<lot>/21/<serial>. Printed codes outlive deployments,
+    # so outside demo it is set deliberately (envconfig requires it).
+    "VERIFY_BASE_URL": _env("SHEQUN_VERIFY_BASE_URL",
+                            "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
 }

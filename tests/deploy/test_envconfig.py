@@ -35,7 +35,7 @@ def test_unknown_mode_is_refused():
 REQUIRED = ["SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY", "SHEQUN_ALLOWED_HOSTS", "DATABASE_URL",
             "REDIS_URL", "BROKER_URL", "SHEQUN_CUSTOMS_RECEIPT_TOKEN",
             "SHEQUN_CARRIER_PUSH_TOKEN", "SHEQUN_CEB_KEY_FILE",
-            "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET"]
+            "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET", "SHEQUN_VERIFY_BASE_URL"]
 
 
 @pytest.mark.parametrize("mode", ["staging", "production"])
@@ -155,3 +155,10 @@ def test_generated_tokens_never_read_as_command_line_options():
     tokens = [envconfig._token(32) for _ in range(2000)]
     assert not [t for t in tokens if t.startswith("-")]
     assert len(set(tokens)) == len(tokens) and all(len(t) >= 40 for t in tokens)
+
+
+def test_production_prints_codes_with_https_only(env):
+    env["SHEQUN_ENV"] = "production"
+    env["SHEQUN_VERIFY_BASE_URL"] = "http://verify.example.com"
+    found = envconfig.problems(env)
+    assert any(line.startswith("SHEQUN_VERIFY_BASE_URL: scheme 'http'") for line in found), found

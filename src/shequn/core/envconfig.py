@@ -167,6 +167,10 @@ def problems(env: Mapping[str, str]) -> list[str]:
         _secret(env, "SHEQUN_CARRIER_PUSH_TOKEN", MIN_TOKEN),
         _file(env, "SHEQUN_CEB_KEY_FILE", "the customs signing key, PEM"),
         _file(env, "SHEQUN_CEB_CERT_FILE", "the customs signing certificate, PEM"),
+        # Printed into every unit's QR code: https in production (buyers' phones open it).
+        _url(env, "SHEQUN_VERIFY_BASE_URL",
+             ("https",) if mode == "production" else ("http", "https"),
+             "the public address printed in unit QR codes"),
     ]
     if env.get("SHEQUN_DEBUG", "0") not in ("", "0"):
         found.append(f"SHEQUN_DEBUG: DEBUG cannot be on in {mode}")
@@ -236,6 +240,9 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
         f"SHEQUN_METRICS_TOKEN={_token(32)}",
         f"SHEQUN_CUSTOMS_RECEIPT_TOKEN={_token(32)}",
         f"SHEQUN_CARRIER_PUSH_TOKEN={_token(32)}",
+        "# The public address printed in every unit's QR code (GS1 Digital Link).",
+        "SHEQUN_VERIFY_BASE_URL=" + (f"https://{PLACEHOLDER}.example.com" if prod
+                                     else "http://127.0.0.1:8000"),
         "# Customs signing key and certificate (the E-port certificate in production).",
         f"SHEQUN_CEB_KEY_FILE={key_file}",
         f"SHEQUN_CEB_CERT_FILE={cert_file}",

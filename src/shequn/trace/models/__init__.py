@@ -1,0 +1,4 @@
+from shequn.trace.models.codes import Carton, CodeBatch, UnitCode
+from shequn.trace.models.epcis import CaptureJob, EpcIndex, EpcisEvent
+
+__all__ = ["CaptureJob", "Carton", "CodeBatch", "EpcIndex", "EpcisEvent", "UnitCode"]
