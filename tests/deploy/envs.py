@@ -22,6 +22,8 @@ def staging_env(tmp: Path) -> dict[str, str]:
         if line and not line.startswith("#"):
             name, _, value = line.partition("=")
             env[name] = value
+    # Tests switch this env to production, where printed QR codes must be https.
+    env["SHEQUN_VERIFY_BASE_URL"] = "https://verify.staging.example.com"
     return env
 
 
