@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("brand/", include("shequn.web.brand.urls")),
     path("warehouse/", include("shequn.web.warehouse.urls")),
     path("media/products/", include("shequn.web.store.product_images")),  # public pictures
+    path("", include("shequn.web.verify.urls")),
     path("", include("shequn.web.account.urls")),
     path("", include("shequn.web.store.urls")),
 ]

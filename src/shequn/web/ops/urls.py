@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("shequn.web.ops.orgs_views")),  # organizations, people, API keys, notices
     path("", include("shequn.web.ops.grants_views")),  # authorization grant review
     path("", include("shequn.web.ops.reviews_views")),  # product reviews
+    path("", include("shequn.web.ops.risk_views")),  # traceability and resale signals
     path("outbox/", outbox_views.outbox_events, name="outbox"),
     path("outbox/<id:pk>/", outbox_views.outbox_event, name="outbox_event"),
     path("outbox/<id:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),

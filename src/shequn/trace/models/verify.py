@@ -1,0 +1,92 @@
+"""What the public verify page records: each consumer scan (a scan log, not an
+EPCIS event: consumer data never goes into documents shared with partners),
+counterfeit reports, and the signals brands and operators review."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shequn.catalog.models import Organization
+from shequn.trace.models.codes import UnitCode
+
+
+class Scan(models.Model):
+    """One look at a code's verify page. ``device`` is a keyed hash of a cookie
+    (never the IP); ``city`` is set only when the person consented, at city level
+    (PIPL Art. 28: whereabouts are sensitive personal information)."""
+
+    unit = models.ForeignKey(UnitCode, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="scans", verbose_name=_("unit code"))
+    gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
+    serial = models.CharField(max_length=20, verbose_name=_("serial"))
+    at = models.DateTimeField(verbose_name=_("time"))
+    device = models.CharField(max_length=32, blank=True, verbose_name=_("device"))
+    city = models.CharField(max_length=40, blank=True, verbose_name=_("city"))
+
+    class Meta:
+        verbose_name = _("verification scan")
+        verbose_name_plural = _("verification scans")
+        indexes = [models.Index(fields=["unit", "at"], name="scan_unit_idx"),
+                   models.Index(fields=["gtin", "at"], name="scan_gtin_idx")]
+
+
+class CounterfeitReport(models.Model):
+    gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
+    serial = models.CharField(max_length=20, verbose_name=_("serial"))
+    lot = models.CharField(max_length=20, blank=True, verbose_name=_("lot"))
+    brand = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("brand"))
+    where = models.CharField(max_length=100, blank=True, verbose_name=_("where it was bought"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    device = models.CharField(max_length=32, blank=True, verbose_name=_("device"))
+    at = models.DateTimeField(verbose_name=_("time"))
+
+    class Meta:
+        verbose_name = _("counterfeit report")
+        verbose_name_plural = _("counterfeit reports")
+
+
+class Signal(models.Model):
+    """A pattern worth a look, explained by its evidence; never a penalty. One
+    open signal per (kind, subject): new evidence updates it."""
+
+    class Kind(models.TextChoices):
+        REPEAT_SCANS = "repeat_scans", _("Unit checked many times")
+        MANY_DEVICES = "many_devices", _("Unit checked from many devices")
+        PROBES = "probes", _("Unknown codes probed")
+        FAR_SCAN = "far_scan", _("First checked far from its buyer")
+        ID_VOLUME = "id_volume", _("One buyer ID, unusual quantities")
+        SHARED_ADDRESS = "shared_address", _("Many buyer IDs, one address")
+        LEADER_ADDRESSES = "leader_addresses", _("A leader's buyers on few addresses")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    # The brand whose goods it concerns; null for platform-level signals (resale).
+    org = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="+", verbose_name=_("brand"))
+    subject = models.CharField(max_length=120, verbose_name=_("subject"))
+    evidence = models.JSONField(default=dict, verbose_name=_("evidence"))
+    units = models.ManyToManyField(UnitCode, blank=True, related_name="+",
+                                   verbose_name=_("units"))
+    order_numbers = models.JSONField(default=list, blank=True, verbose_name=_("orders"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN,
+                              verbose_name=_("status"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("dismissed by"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    updated_at = models.DateTimeField(verbose_name=_("updated"))
+
+    class Meta:
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        indexes = [models.Index(fields=["org", "status", "created_at"], name="signal_org_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["kind", "subject"], condition=models.Q(status="open"),
+            name="uniq_open_signal")]

@@ -1,0 +1,236 @@
+"""Signals for brands and operators: patterns worth a look, each explained by
+its evidence and linked to the units and orders behind it. A signal is never a
+penalty: people dismiss it with a reason (audited) or act on it themselves.
+
+Scan patterns are raised as scans arrive (verify.record_scan); resale and order
+splitting of CBEC goods (which may not be resold) by a periodic job over recent
+orders (``scan_orders``). Thresholds come from settings.SHEQUN["TRACE_SIGNALS"]."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+
+from shequn.catalog.models import Organization
+from shequn.core import audit, clock
+from shequn.trace.models import Scan, Signal, UnitCode
+
+DEFAULTS = {
+    "repeat_scans": 5,  # checks of one unit
+    "devices": 3,  # distinct devices checking one unit
+    "probes": 3,  # unknown serials of one GTIN within probe_hours
+    "probe_hours": 24,
+    "id_units": 12,  # units of one SKU bought by one resident ID within id_days
+    "id_days": 30,
+    "ids_per_address": 3,  # distinct resident IDs shipping to one address within 90 days
+    "leader_buyers": 5,  # a leader's distinct buyer IDs …
+    "leader_addresses": 2,  # … on at most this many addresses (90 days)
+    "order_days": 90,
+    "scan_every_seconds": 3600,
+}
+
+
+def limit(name: str) -> int:
+    return int(settings.SHEQUN.get("TRACE_SIGNALS", {}).get(name, DEFAULTS[name]))
+
+
+def _raise(kind: str, subject: str, org: Organization | None, evidence: dict[str, Any],
+           *, units: Iterable[UnitCode] = (), orders: Iterable[str] = ()) -> Signal:
+    """Open a signal, or bring the open one of (kind, subject) up to date."""
+    now = clock.now()
+    row = (Signal.objects.select_for_update()
+           .filter(kind=kind, subject=subject, status=Signal.Status.OPEN).first())
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = Signal.objects.create(kind=kind, subject=subject[:120], org=org,
+                                            evidence=evidence, created_at=now,
+                                            updated_at=now, order_numbers=sorted(set(orders)))
+        except IntegrityError:  # opened by a concurrent scan: update that one
+            row = Signal.objects.select_for_update().get(
+                kind=kind, subject=subject, status=Signal.Status.OPEN)
+    if row.evidence != evidence or set(orders) - set(row.order_numbers):
+        row.evidence = evidence
+        row.order_numbers = sorted(set(row.order_numbers) | set(orders))[:200]
+        row.updated_at = now
+        row.save(update_fields=["evidence", "order_numbers", "updated_at"])
+    unit_list = list(units)
+    if unit_list:
+        row.units.add(*unit_list)
+    return row
+
+
+def _brand_of_unit(unit: UnitCode) -> Organization | None:
+    return unit.batch.sku.product.brand
+
+
+def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str,
+                 now: dt.datetime) -> None:
+    brand = _brand_of_unit(unit)
+    line = unit.order_line
+    orders = [line.order.number] if line is not None else []
+    if count >= limit("repeat_scans"):
+        _raise(Signal.Kind.REPEAT_SCANS, f"unit:{unit.pk}", brand,
+               {"count": count, "devices": devices}, units=[unit], orders=orders)
+    if devices >= limit("devices"):
+        _raise(Signal.Kind.MANY_DEVICES, f"unit:{unit.pk}", brand,
+               {"count": count, "devices": devices}, units=[unit], orders=orders)
+    if city and line is not None:
+        consignee = line.order.city or line.order.province
+        first_city = not Scan.objects.filter(unit=unit).exclude(city="").exclude(
+            at=now).exists()
+        if first_city and consignee and city != consignee:
+            _raise(Signal.Kind.FAR_SCAN, f"unit:{unit.pk}", brand,
+                   {"scan_city": city, "consignee_city": consignee}, units=[unit],
+                   orders=orders)
+
+
+def on_unknown_code(gtin: str, now: dt.datetime) -> None:
+    from shequn.trace.gtins import sku_of_gtin
+
+    since = now - dt.timedelta(hours=limit("probe_hours"))
+    n = Scan.objects.filter(gtin=gtin, unit__isnull=True, at__gte=since).count()
+    if n >= limit("probes"):
+        sku = sku_of_gtin(gtin)
+        _raise(Signal.Kind.PROBES, f"probe:{gtin}", sku.product.brand if sku else None,
+               {"gtin": gtin, "unknown_codes": n, "hours": limit("probe_hours")})
+
+
+@transaction.atomic
+def scan_orders(now: dt.datetime | None = None) -> int:
+    """Resale and order-splitting patterns over recent paid orders; returns how
+    many signals were opened or updated. Only hashes and masked values are kept."""
+    from shequn.orders.models import Order, OrderLine
+
+    now = now or clock.now()
+    paid = ~Q(order__state__in=["pending_payment", "cancelled", "refunded"])
+    raised = 0
+    since = now - dt.timedelta(days=limit("id_days"))
+    heavy = (OrderLine.objects.filter(paid, order__created_at__gte=since)
+             .values("order__buyer_id_hash", "sku_id", "sku__product__brand_id")
+             .annotate(units=Sum("qty")).filter(units__gt=limit("id_units")))
+    for row in heavy:
+        lines = OrderLine.objects.filter(paid, order__created_at__gte=since,
+                                         order__buyer_id_hash=row["order__buyer_id_hash"],
+                                         sku_id=row["sku_id"]).select_related("order", "sku")
+        orders = sorted({ln.order.number for ln in lines})
+        first = lines[0]
+        _raise(Signal.Kind.ID_VOLUME, f"id:{row['order__buyer_id_hash'][:24]}:{row['sku_id']}",
+               Organization.objects.filter(pk=row["sku__product__brand_id"]).first(),
+               {"buyer_id": first.order.buyer_id_masked, "sku": first.sku.code,
+                "units": row["units"], "days": limit("id_days")}, orders=orders)
+        raised += 1
+    window = Order.objects.filter(created_at__gte=now - dt.timedelta(days=limit("order_days"))
+                                  ).exclude(state__in=["pending_payment", "cancelled"])
+    shared = (window.values("district_code", "address_detail")
+              .annotate(ids=Count("buyer_id_hash", distinct=True))
+              .filter(ids__gte=limit("ids_per_address")))
+    for place in shared:
+        orders_at = window.filter(district_code=place["district_code"],
+                                  address_detail=place["address_detail"])
+        sample = orders_at.first()
+        assert sample is not None
+        _raise(Signal.Kind.SHARED_ADDRESS,
+               f"addr:{place['district_code']}:{hash_text(place['address_detail'])}", None,
+               {"district": f"{sample.province}{sample.city}{sample.district}",
+                "address": mask_address(place["address_detail"]), "ids": place["ids"]},
+               orders=[o.number for o in orders_at[:200]])
+        raised += 1
+    leaders = (window.exclude(leader=None).values("leader_id")
+               .annotate(buyers=Count("buyer_id_hash", distinct=True),
+                         addresses=Count("address_detail", distinct=True))
+               .filter(buyers__gte=limit("leader_buyers"),
+                       addresses__lte=limit("leader_addresses")))
+    for lead in leaders:
+        orders_of = window.filter(leader_id=lead["leader_id"])
+        _raise(Signal.Kind.LEADER_ADDRESSES, f"leader:{lead['leader_id']}", None,
+               {"leader": lead["leader_id"], "buyers": lead["buyers"],
+                "addresses": lead["addresses"]},
+               orders=[o.number for o in orders_of[:200]])
+        raised += 1
+    return raised
+
+
+def hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def mask_address(detail: str) -> str:
+    """The first characters of a street address and stars: enough to see that
+    orders share it, not enough to find the door."""
+    return detail[:4] + "****" if len(detail) > 4 else "****"
+
+
+@transaction.atomic
+def dismiss(signal_id: int, actor: Any, note: str, *, org: Organization | None = None
+            ) -> Signal:
+    """Close a signal with the reviewer's reason. ``org``: a brand may dismiss
+    only its own signals (None = an operator, any)."""
+    from shequn.trace.errors_verify import VerifyError
+
+    qs = Signal.objects.select_for_update().filter(pk=signal_id)
+    if org is not None:
+        qs = qs.filter(org=org)
+    row = qs.first()
+    if row is None:
+        raise VerifyError.SIGNAL_NOT_FOUND.error()
+    if row.status != Signal.Status.OPEN:
+        raise VerifyError.SIGNAL_CLOSED.error()
+    if not note.strip():
+        raise VerifyError.NOTE_REQUIRED.error()
+    row.status = Signal.Status.DISMISSED
+    row.note = note.strip()[:300]
+    row.dismissed_by = actor
+    row.updated_at = clock.now()
+    row.save(update_fields=["status", "note", "dismissed_by", "updated_at"])
+    audit.record(actor, "trace.signal_dismissed", row, kind=row.kind, note=row.note)
+    return row
+
+
+def listing(org: Organization | None, *, status: str = "open", kind: str = "") -> Any:
+    """Signals a console shows: a brand's own (``org``), or all (None, operators)."""
+    qs = Signal.objects.all().select_related("org").prefetch_related("units")
+    if org is not None:
+        qs = qs.filter(org=org)
+    if status in (Signal.Status.OPEN, Signal.Status.DISMISSED):
+        qs = qs.filter(status=status)
+    if kind in Signal.Kind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-updated_at", "-pk")
+
+
+def per_day(org: Organization | None, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
+    """Signals opened per day and kind over the last ``days`` days (the chart)."""
+    from django.db.models.functions import TruncDate
+
+    today = clock.now().date()
+    first = today - dt.timedelta(days=days - 1)
+    qs = Signal.objects.filter(created_at__date__gte=first)
+    if org is not None:
+        qs = qs.filter(org=org)
+    rows = qs.annotate(day=TruncDate("created_at")).values("day", "kind").annotate(n=Count("pk"))
+    labels = [(first + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    out: dict[str, list[int]] = {}
+    for row in rows:
+        series = out.setdefault(row["kind"], [0] * days)
+        i = (row["day"] - first).days
+        if 0 <= i < days:
+            series[i] += row["n"]
+    return labels, out
+
+
+def scan_orders_job() -> int:
+    """The periodic job: ``scan_orders`` at most once an hour across all workers
+    (the job runner calls every job every few seconds; the scan reads 90 days)."""
+    from django.core.cache import cache
+
+    if not cache.add("trace:scan_orders", 1, limit("scan_every_seconds")):
+        return 0
+    return scan_orders()

@@ -1,0 +1,85 @@
+"""The risk page of the brand console (/brand/risk/: the brand's own signals)
+and of ops (/ops/risk/: all): signals per day by kind (chart), the list with
+each signal's evidence, the units and orders behind it, dismissal with a reason,
+and a CSV export of what the filters show."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shequn.catalog.models import Organization
+from shequn.core.errors import DomainError
+from shequn.trace import signals
+from shequn.trace.models import Signal
+from shequn.web import charts
+
+COLORS = [charts.RED, charts.BLUE, charts.ORANGE, charts.GREY_BLUE, "#52c41a", "#722ed1",
+          "#13c2c2"]
+CSV_LIMIT = 50_000
+
+
+def page(request: HttpRequest, org: Organization | None, template: str, *,
+         unit_orders: bool) -> HttpResponseBase:
+    status = request.GET.get("status", "open")
+    kind = request.GET.get("kind", "")
+    rows = signals.listing(org, status=status, kind=kind)
+    if request.GET.get("format") == "csv":
+        return _csv(rows)
+    labels, by_kind = signals.per_day(org)
+    names = dict(Signal.Kind.choices)
+    chart = charts.spec([d[5:] for d in labels], *[
+        charts.series(str(names.get(k, k)), v, color=COLORS[i % len(COLORS)])
+        for i, (k, v) in enumerate(sorted(by_kind.items()))], integer=True)
+    return render(request, template, {
+        "nav": "risk", "signals": rows[:200], "total": rows.count(), "status": status,
+        "kind": kind, "kinds": Signal.Kind.choices, "chart": chart,
+        "unit_orders": unit_orders})
+
+
+def dismiss(request: HttpRequest, org: Organization | None, pk: int, back: str
+            ) -> HttpResponse:
+    try:
+        signals.dismiss(pk, request.user, request.POST.get("note", ""), org=org)
+    except DomainError as err:
+        if err.status == 404:
+            from django.http import Http404
+
+            raise Http404("signal not found") from err
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Signal dismissed."))
+    return redirect(back)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(rows: Any) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    names = dict(Signal.Kind.choices)
+
+    def lines() -> Any:
+        yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
+        yield writer.writerow([_("Signal"), _("Kind"), _("Brand"), _("Status"), _("Opened"),
+                               _("Updated"), _("Evidence"), _("Units"), _("Orders"),
+                               _("Note")])
+        for s in rows[:CSV_LIMIT]:
+            units = " ".join(f"{u.gtin}/{u.serial}" for u in s.units.all())
+            evidence = "; ".join(f"{k}={v}" for k, v in sorted(s.evidence.items()))
+            yield writer.writerow([s.pk, names.get(s.kind, s.kind),
+                                   s.org.name if s.org else "", s.get_status_display(),
+                                   s.created_at.isoformat(), s.updated_at.isoformat(),
+                                   evidence, units, " ".join(s.order_numbers), s.note])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="signals.csv"'
+    return response

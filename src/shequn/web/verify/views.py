@@ -1,0 +1,165 @@
+"""What a buyer sees when scanning a unit's QR code (GS1 Digital Link): the
+product, its brand, lot and expiry, the authorization chain, the journey and
+how often this code was checked before. An unknown serial is said plainly to
+be no genuine code, with a report form.
+
+Every view of the page counts as a check (as 一物一码 systems count queries):
+a code checked again and again, or from many phones, is what a copied label
+looks like."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shequn.core import netaddr, ratelimit
+from shequn.trace import geo, gs1, verify
+from shequn.trace.models import Carton, UnitCode
+
+DEVICE_COOKIE = "sq_dev"
+CONSENT_COOKIE = "sq_geo"
+YEAR = 365 * 24 * 3600
+
+
+def _device(request: HttpRequest) -> tuple[str, str]:
+    """(cookie token, its keyed hash). A new token when the browser has none."""
+    token = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not (16 <= len(token) <= 64 and token.isalnum()):
+        token = secrets.token_hex(16)
+    return token, verify.device_hash(token)
+
+
+def _with_device(request: HttpRequest, response: HttpResponse, token: str) -> HttpResponse:
+    response.set_cookie(DEVICE_COOKIE, token, max_age=YEAR, httponly=True, samesite="Lax",
+                        secure=request.is_secure())
+    return response
+
+
+def _allowed(request: HttpRequest, what: str, per_minute: int) -> bool:
+    ip = netaddr.client_ip(request) or "-"
+    return ratelimit.hit(f"verify:{what}:{ip}", per_minute, 60)
+
+
+def _invalid(request: HttpRequest, status: int = 400) -> HttpResponse:
+    return render(request, "verify/invalid.html", {}, status=status)
+
+
+def entry(request: HttpRequest) -> HttpResponse:
+    """Type or paste what is printed under the QR code (or the whole link)."""
+    text = request.GET.get("code", "").strip()
+    if not text:
+        return render(request, "verify/entry.html", {})
+    try:
+        scan = gs1.read(text)
+    except gs1.CodeError:
+        return render(request, "verify/entry.html", {"code": text, "error": True}, status=400)
+    if scan.sscc:
+        return redirect("verify:carton", sscc=scan.sscc)
+    if scan.lot:
+        return redirect("verify:unit", gtin=scan.gtin, lot=scan.lot, serial=scan.serial)
+    return redirect("verify:unit_nolot", gtin=scan.gtin, serial=scan.serial)
+
+
+def _code(gtin: str, serial: str, lot: str) -> tuple[str, str, str] | None:
+    try:
+        g = gs1.gtin14(gtin)
+    except gs1.CodeError:
+        return None
+    if not gs1.valid_serial(serial) or (lot and len(lot) > 20):
+        return None
+    return g, serial, lot
+
+
+def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpResponse:
+    code = _code(gtin, serial, lot)
+    if code is None:
+        return _invalid(request)
+    gtin, serial, lot = code
+    if not _allowed(request, "scan", 60):
+        return render(request, "verify/invalid.html", {"limited": True}, status=429)
+    token, device = _device(request)
+    found = verify.find_unit(gtin, serial)
+    # A unit whose printed lot differs from its own is not that unit (a copied
+    # serial on another lot's label).
+    if found is not None and lot and lot != found.batch.lot:
+        found = None
+    city = ""
+    if found is not None and request.COOKIES.get(CONSENT_COOKIE) == "1":
+        city = geo.city_of(netaddr.client_ip(request))
+    result = verify.record_scan(gtin, serial, unit=found, device=device, city=city)
+    if found is None:
+        sku = verify.sku_of_gtin(gtin)
+        context: dict[str, Any] = {"gtin": gtin, "serial": serial, "lot": lot, "sku": sku,
+                                   "product": sku.product if sku else None}
+        return _with_device(request, render(request, "verify/unknown.html", context, status=404),
+                            token)
+    return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
+                               | {"consented": request.COOKIES.get(CONSENT_COOKIE) == "1"}),
+                        token)
+
+
+def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
+    from shequn.brands import chain
+
+    sku = found.batch.sku
+    product = sku.product
+    return {
+        "unit": found, "sku": sku, "product": product, "brand": product.brand,
+        "batch": found.batch, "scan": result, "repeat": result.count > 1,
+        "withdrawn": found.state in verify.WITHDRAWN,
+        "chain": chain.chain_for_product(product, sku),
+        "journey": verify.journey(found),
+        "link": gs1.digital_link(settings.SHEQUN["VERIFY_BASE_URL"], found.gtin,
+                                 found.batch.lot, found.serial),
+    }
+
+
+def carton(request: HttpRequest, sscc: str) -> HttpResponse:
+    if not gs1.valid_sscc(sscc):
+        return _invalid(request)
+    row = (Carton.objects.filter(sscc=sscc).select_related("batch__sku__product__brand")
+           .first())
+    if row is None:
+        return render(request, "verify/unknown.html", {"sscc": sscc}, status=404)
+    return render(request, "verify/carton.html",
+                  {"carton": row, "units": row.units.count(),
+                   "product": row.batch.sku.product if row.batch else None})
+
+
+@require_POST
+def report(request: HttpRequest) -> HttpResponse:
+    gtin, serial, lot = (request.POST.get(k, "").strip() for k in ("gtin", "serial", "lot"))
+    code = _code(gtin, serial, lot)
+    if code is None:
+        return _invalid(request)
+    if not _allowed(request, "report", 5):
+        return render(request, "verify/invalid.html", {"limited": True}, status=429)
+    token, device = _device(request)
+    verify.report_counterfeit(*code, where=request.POST.get("where", "").strip(),
+                              note=request.POST.get("note", "").strip(), device=device)
+    return _with_device(request, render(request, "verify/reported.html", {}), token)
+
+
+@require_http_methods(["POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    """Turn the city check on or off for this browser (a cookie: the choice is
+    the person's, not an account setting)."""
+    back = request.POST.get("next", "/verify/")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/verify/"
+    response = redirect(back)
+    if request.POST.get("consent") == "1":
+        response.set_cookie(CONSENT_COOKIE, "1", max_age=YEAR, httponly=True, samesite="Lax")
+    else:
+        response.delete_cookie(CONSENT_COOKIE)
+    return response
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "verify/privacy.html", {"title": _("Privacy notice")})

@@ -1,0 +1,143 @@
+"""The verify page behind a unit's QR code: product, chain, journey, checks;
+unknown serials and malformed links; counterfeit reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from shequn.core.models import Notice
+from shequn.trace.models import CounterfeitReport, Scan, Signal, UnitCode
+from tests.builders.console import operator
+from tests.builders.trace_verify import coded_units, link, write_journey
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_check_shows_product_and_journey(client):
+    unit = coded_units(1)[0]
+    write_journey(unit, waybill="SF1234567890123")
+    resp = client.get(link(unit))
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert 'data-testid="first-check"' in html and "repeat-warning" not in html
+    assert unit.batch.sku.product.name in html and unit.batch.lot in html
+    steps = [s for s in ("coded", "packed", "shipped_in", "received", "cleared", "picked",
+                         "shipped_out", "delivered") if f'data-step="{s}"' in html]
+    assert steps == ["coded", "packed", "shipped_in", "received", "cleared", "picked",
+                     "shipped_out", "delivered"]
+    # The carton's events after the unit left it are not the unit's.
+    assert 'data-step="destroyed"' not in html
+    assert "SF1234567890123" not in html and "SF****0123" in html  # waybill masked
+    assert Scan.objects.filter(unit=unit).count() == 1
+
+
+def test_second_check_warns_with_count_and_first_time(client):
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    resp = client.get(link(unit, lot=False))
+    html = resp.content.decode()
+    assert 'data-testid="repeat-warning" data-count="2"' in html
+    assert "此码已被查询 2 次，首次于" in html
+
+
+def test_english_page_is_english(client):
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    html = client.get(link(unit), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This code has been checked 2 times, first on" in html
+
+
+def test_unknown_serial_is_not_genuine_and_can_be_reported(client):
+    unit = coded_units(1)[0]
+    brand = unit.batch.org
+    ops = operator()
+    url = f"/01/{unit.gtin}/10/{unit.batch.lot}/21/FAKE0000001"
+    resp = client.get(url)
+    assert resp.status_code == 404
+    assert 'data-testid="counterfeit-warning"' in resp.content.decode()
+    assert Scan.objects.filter(unit=None, gtin=unit.gtin).count() == 1
+    resp = client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001",
+                                           "lot": unit.batch.lot, "where": "某微信群"})
+    assert resp.status_code == 200
+    report = CounterfeitReport.objects.get()
+    assert report.brand == brand and report.where == "某微信群"
+    kinds = set(Notice.objects.values_list("user_id", "kind"))
+    assert (ops.pk, "trace.counterfeit_report") in kinds
+    from shequn.brands.selectors import staff_of
+    assert all((u.pk, "trace.counterfeit_report") in kinds for u in staff_of(brand))
+
+
+def test_a_serial_on_another_lots_label_is_not_genuine(client):
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{unit.gtin}/10/OTHERLOT/21/{unit.serial}")
+    assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/01/12345/21/ABC",  # not a GTIN
+    "/01/04512345000777/21/ABC",  # wrong check digit
+    "/01/04512345000776/21/" + "A" * 25,  # serial too long
+    "/01/04512345000776/21/%20%20",  # not a serial
+    "/00/123456789012345678",  # SSCC with a wrong check digit
+])
+def test_malformed_links_get_a_friendly_page_and_store_nothing(client, path):
+    resp = client.get(path)
+    assert resp.status_code in (400, 404)
+    assert 'data-testid="invalid-code"' in resp.content.decode()
+    assert Scan.objects.count() == 0
+
+
+def test_entry_page_reads_any_form(client):
+    unit = coded_units(1)[0]
+    resp = client.get("/verify/", {"code": f"(01){unit.gtin}(10){unit.batch.lot}"
+                                           f"(21){unit.serial}"})
+    assert (resp.status_code == 302 and resp["Location"] == link(unit) + "/") or \
+        resp["Location"].rstrip("/") == link(unit)
+    assert client.get("/verify/", {"code": "not a code"}).status_code == 400
+
+
+def test_recalled_unit_says_so(client):
+    unit = coded_units(1)[0]
+    UnitCode.objects.filter(pk=unit.pk).update(state=UnitCode.State.RECALLED)
+    assert 'data-testid="withdrawn"' in client.get(link(unit)).content.decode()
+
+
+def test_repeat_checks_from_many_devices_raise_signals(client, settings):
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 2}}
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    client.cookies.clear()
+    client.get(link(unit))
+    assert Signal.objects.filter(kind="many_devices", org=unit.batch.org).count() == 1
+    client.get(link(unit))
+    client.get(link(unit))
+    sig = Signal.objects.get(kind="repeat_scans")
+    assert sig.evidence["count"] == 4 and list(sig.units.all()) == [unit]
+
+
+def test_probing_unknown_serials_raises_a_counterfeit_signal(client):
+    unit = coded_units(1)[0]
+    for n in range(3):
+        client.get(f"/01/{unit.gtin}/21/PROBE{n:05d}")
+    sig = Signal.objects.get(kind="probes")
+    assert sig.org == unit.batch.org and sig.evidence["unknown_codes"] == 3
+
+
+def test_city_is_kept_only_with_consent(client, settings, tmp_path):
+    table = tmp_path / "geo.csv"
+    table.write_text("127.0.0.0,127.255.255.255,浙江省,杭州市\n", encoding="utf-8")
+    settings.SHEQUN = {**settings.SHEQUN, "GEOIP_CSV": str(table)}
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    assert Scan.objects.get().city == ""
+    client.post("/verify/consent/", {"consent": "1", "next": link(unit)})
+    client.get(link(unit))
+    assert list(Scan.objects.order_by("pk").values_list("city", flat=True)) == ["", "杭州市"]
+
+
+def test_verify_page_query_count(client, django_assert_max_num_queries):
+    unit = coded_units(1)[0]
+    write_journey(unit)
+    client.get(link(unit))
+    with django_assert_max_num_queries(30):
+        client.get(link(unit))
