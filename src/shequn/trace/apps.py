@@ -7,3 +7,9 @@ class TraceConfig(AppConfig):
     label = "trace"
     verbose_name = _("Traceability")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from shequn.core import worker
+        from shequn.trace import codes, handlers  # noqa: F401  (registers handlers)
+
+        worker.periodic(codes.resume_stale)

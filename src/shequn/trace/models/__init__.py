@@ -1,4 +1,5 @@
-from shequn.trace.models.codes import Carton, CodeBatch, UnitCode
+from shequn.trace.models.codes import Carton, CodeBatch, JourneyMark, UnitCode
 from shequn.trace.models.epcis import CaptureJob, EpcIndex, EpcisEvent
 
-__all__ = ["CaptureJob", "Carton", "CodeBatch", "EpcIndex", "EpcisEvent", "UnitCode"]
+__all__ = ["CaptureJob", "Carton", "CodeBatch", "EpcIndex", "EpcisEvent", "JourneyMark",
+           "UnitCode"]
