@@ -10,6 +10,7 @@ class TraceConfig(AppConfig):
 
     def ready(self) -> None:
         from shequn.core import worker
-        from shequn.trace import signals
+        from shequn.trace import codes, handlers, signals  # noqa: F401  (registers handlers)
 
+        worker.periodic(codes.resume_stale)
         worker.periodic(signals.scan_orders_job)

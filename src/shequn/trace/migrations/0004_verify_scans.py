@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0005_products_images_reviews_imports'),
-        ('trace', '0001_initial'),
+        ('trace', '0003_codes_journey'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

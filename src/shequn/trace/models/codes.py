@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequn.catalog.models import SKU, Organization
+from shequn.inventory.models import Warehouse
 
 
 class CodeBatch(models.Model):
@@ -47,6 +48,9 @@ class CodeBatch(models.Model):
                                    verbose_name=_("created by"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
+    # Last committed chunk: a batch queued or generating with no progress for a
+    # while is resumed by the periodic job (its worker died).
+    progressed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
 
     class Meta:
         verbose_name = _("code batch")
@@ -72,6 +76,9 @@ class Carton(models.Model):
                                related_name="children", verbose_name=_("pallet"))
     state = models.CharField(max_length=10, choices=State.choices, default=State.PACKED,
                              verbose_name=_("state"))
+    # Where it was received (bonded warehouse).
+    warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("warehouse"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
@@ -105,6 +112,9 @@ class UnitCode(models.Model):
                                    on_delete=models.PROTECT, related_name="unit_codes",
                                    verbose_name=_("order line"))
     sold_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sold"))
+    # The warehouse holding it since it was received there (binding checks it).
+    warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("warehouse"))
 
     class Meta:
         verbose_name = _("unit code")
@@ -112,3 +122,18 @@ class UnitCode(models.Model):
         constraints = [models.UniqueConstraint(fields=["gtin", "serial"],
                                                name="uniq_unit_code")]
         indexes = [models.Index(fields=["batch", "id"], name="unit_batch_idx")]
+
+
+class JourneyMark(models.Model):
+    """A journey step already written for one business document (``step`` +
+    ``ref``, e.g. ``shipped`` + the order number): an outbox event delivered
+    twice finds its mark and writes nothing again."""
+
+    step = models.CharField(max_length=20, verbose_name=_("step"))
+    ref = models.CharField(max_length=80, verbose_name=_("reference"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
+
+    class Meta:
+        verbose_name = _("journey step written")
+        verbose_name_plural = _("journey steps written")
+        constraints = [models.UniqueConstraint(fields=["step", "ref"], name="uniq_journey_mark")]
