@@ -13,5 +13,6 @@ urlpatterns = [
     path("grants/", include("shequn.web.brand.grants_views")),
     path("stock/", include("shequn.web.brand.stock_views")),  # stock, ASNs, receipts
     path("team/", include("shequn.web.brand.team_views")),  # staff, invitations, API keys
+    path("codes/", include("shequn.web.brand.codes_views")),  # unit codes, labels
     path("risk/", include("shequn.web.brand.risk_views")),  # traceability signals
 ]

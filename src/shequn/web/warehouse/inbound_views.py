@@ -21,6 +21,7 @@ from shequn.inventory import selectors as stock_selectors
 from shequn.logistics import inbound
 from shequn.logistics import inbound_selectors as reads
 from shequn.logistics.models import ASN, Adjustment
+from shequn.trace import gs1, receiving
 from shequn.web.warehouse.access import warehouse_only, warehouses_for
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,25 @@ def _act(request: HttpRequest, asn: ASN, work: Any, ok: Any = "") -> HttpRespons
 def asn_scan(request: HttpRequest, asn_id: int) -> HttpResponse:
     asn = _asn_or_404(request, asn_id)
     code = request.POST.get("code", "")
+    if _serialized(code):
+        # A carton (SSCC) receives every unit inside; a unit code receives that unit.
+        return _act(request, asn, lambda: receiving.scan(request.user, asn.pk, code),
+                    ok=lambda got: f"+{got.units} {got.line.sku.code} · {got.line.lot} → "
+                                   f"{got.line.counted}")
     return _act(request, asn, lambda: inbound.scan(request.user, asn.pk, code),
                 ok=lambda line: f"+1 {line.sku.code} · {line.lot} → {line.counted}")
+
+
+def _serialized(code: str) -> bool:
+    """A carton or unit code (Shequn's traceability), not a bare product barcode."""
+    try:
+        read = gs1.read(code)
+    except gs1.CodeError:
+        # Malformed serialized codes go to the trace path for its clear refusal.
+        text = code.strip()
+        return text.startswith(("http", "urn:epc", "(00)", "(01)")) or (
+            text.isdigit() and len(text) == 18)
+    return bool(read.sscc or read.is_unit)
 
 
 @require_POST

@@ -9,6 +9,7 @@ import hmac
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -22,6 +23,7 @@ from shequn.logistics import carrier as registry
 from shequn.logistics import outbound
 from shequn.logistics.models import PickList, Shipment, ZoneExit
 from shequn.logistics.sim.core import SCENARIOS
+from shequn.trace import packing
 from shequn.web.sim.gate import simulator_page
 from shequn.web.warehouse.access import warehouse_only, warehouses_for
 
@@ -71,10 +73,15 @@ def create_pick(request: HttpRequest) -> HttpResponse:
 def pick_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pick = get_object_or_404(PickList.objects.select_related("warehouse"), pk=pk,
                              warehouse__in=warehouses_for(request))
+    shipments = list(pick.shipments.select_related("order").order_by("pk"))
+    for s in shipments:
+        # Coded goods are packed by scanning each unit into the parcel (order
+        # line ↔ units); lines without codes in this warehouse pack as before.
+        s.trace_lines = [p for p in packing.progress(s.order) if p.coded]  # type: ignore[attr-defined]
     return render(request, "warehouse/out_pick.html", {
         "nav": "outbound", "pick": pick,
         "lines": pick.lines.select_related("order", "sku", "batch"),
-        "shipments": pick.shipments.select_related("order").order_by("pk")})
+        "shipments": shipments})
 
 
 @warehouse_only
@@ -94,9 +101,26 @@ def pack(request: HttpRequest, order_id: str) -> HttpResponse:
     shipment = get_object_or_404(Shipment, order_id=order_id,
                                  warehouse__in=warehouses_for(request))
     try:
-        outbound.pack(request.user, shipment.order_id, request.POST.get("weight", ""))
+        packing.pack(request.user, shipment.order_id, request.POST.get("weight", ""))
     except DomainError as err:
         return _error(request, err)
+    if shipment.pick_list_id:
+        return redirect("warehouse:out_pick", pk=shipment.pick_list_id)
+    return redirect("warehouse:out_index")
+
+
+@warehouse_only
+@require_POST
+def pack_scan(request: HttpRequest, order_id: str) -> HttpResponse:
+    """One unit scanned into the order's parcel (a unit sold, recalled, destroyed,
+    of another SKU or another warehouse is refused; nothing is written)."""
+    shipment = get_object_or_404(Shipment, order_id=order_id,
+                                 warehouse__in=warehouses_for(request))
+    try:
+        unit = packing.scan_unit(request.user, shipment.order_id, request.POST.get("code", ""))
+    except DomainError as err:
+        return _error(request, err)
+    messages.success(request, f"+1 {unit.serial}")
     if shipment.pick_list_id:
         return redirect("warehouse:out_pick", pk=shipment.pick_list_id)
     return redirect("warehouse:out_index")
@@ -195,6 +219,7 @@ urlpatterns = [
     path("pick/<int:pk>/", pick_detail, name="out_pick"),
     path("pick/<int:pk>/done/", pick_done, name="out_pick_done"),
     path("pack/<uuid:order_id>/", pack, name="out_pack"),
+    path("pack/<uuid:order_id>/scan/", pack_scan, name="out_pack_scan"),
     path("label/<uuid:order_id>.pdf", label, name="out_label"),
     path("exit/", create_exit, name="out_exit_create"),
     path("exit/<int:pk>/", exit_detail, name="out_exit"),

@@ -1,0 +1,66 @@
+"""The brand's codes pages: a batch generated from the form (job + progress),
+its CSV and label sheets; another brand gets 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from shequn.core import outbox
+from shequn.trace import gs1
+from shequn.trace.models import CodeBatch, UnitCode
+from tests.builders.catalog import make_gtin, make_product, make_sku
+from tests.builders.console import make_brand
+
+pytestmark = pytest.mark.django_db
+
+
+def test_brand_generates_codes_and_downloads_them(client):
+    brand, other = make_brand(), make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    resp = client.post("/brand/codes/", {"sku": sku.pk, "lot": "L2701", "expiry": "2028-01-31",
+                                         "quantity": "30", "per_carton": "12"})
+    assert resp.status_code == 302
+    batch = CodeBatch.objects.get()
+    page = client.get(resp["Location"]).content.decode()
+    assert 'id="codes-progress"' in page
+    outbox.drain()
+    batch.refresh_from_db()
+    assert batch.state == "done" and UnitCode.objects.filter(batch=batch).count() == 30
+    assert batch.cartons.count() == 3
+    body = b"".join(client.get(f"/brand/codes/{batch.pk}/codes.csv").streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert len(rows) == 31 and rows[0][0] == "serial"
+    scan = gs1.read(rows[1][4])
+    assert (scan.gtin, scan.lot, scan.serial) == (gs1.gtin14(sku.gtin), "L2701", rows[1][0])
+    pdf = client.get(f"/brand/codes/{batch.pk}/labels.pdf?first=0&count=24")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    client.force_login(other.staff)
+    for path in (f"/brand/codes/{batch.pk}/", f"/brand/codes/{batch.pk}/codes.csv",
+                 f"/brand/codes/{batch.pk}/labels.pdf"):
+        assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("data", [
+    {"quantity": "0"}, {"quantity": "1000001"}, {"quantity": "abc"},
+    {"lot": "bad lot/x"}, {"expiry": "2028-13-01"}, {"per_carton": "-1"},
+])
+def test_bad_batches_are_refused_and_nothing_is_stored(client, data):
+    brand = make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    form = {"sku": sku.pk, "lot": "L1", "quantity": "5", "per_carton": "0", **data}
+    resp = client.post("/brand/codes/", form)
+    assert resp.status_code in (400, 409, 422)
+    assert CodeBatch.objects.count() == 0
+
+
+def test_another_brands_sku_is_refused(client):
+    brand, other = make_brand(), make_brand()
+    sku = make_sku(product=make_product(brand=other.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    resp = client.post("/brand/codes/", {"sku": sku.pk, "lot": "L1", "quantity": "5"})
+    assert resp.status_code in (403, 404, 422) and CodeBatch.objects.count() == 0
