@@ -16,5 +16,7 @@ urlpatterns = [
     # set_language: the footer's language switch posts here (a cookie remembers it).
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    # The GS1 EPCIS 2.0 REST binding (API keys with the epcis scope).
+    path("epcis/", include("shequn.api.epcis.views")),
     path("", include("shequn.web.urls")),
 ]

@@ -11,6 +11,7 @@ class TraceConfig(AppConfig):
     def ready(self) -> None:
         from shequn.core import worker
         from shequn.trace import codes, handlers, signals  # noqa: F401  (registers handlers)
+        from shequn.trace.epcis import capture  # noqa: F401  (registers its job)
 
         worker.periodic(codes.resume_stale)
         worker.periodic(signals.scan_orders_job)

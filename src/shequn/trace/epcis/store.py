@@ -45,6 +45,32 @@ def epcs_of(event: dict[str, Any]) -> Iterable[tuple[str, str]]:
                 yield q["epcClass"], EpcIndex.Role.CLASS
 
 
+CBV_WEB = "https://ref.gs1.org/cbv/"
+_URN_KINDS = {"bizstep": "BizStep", "disp": "Disp", "btt": "BTT", "sdt": "SDT"}
+
+
+def vocab(value: Any) -> str:
+    """A CBV term as its bare word ("shipping"), whichever spelling a document
+    used (bare, ``urn:epcglobal:cbv:bizstep:…``, ``https://ref.gs1.org/cbv/BizStep-…``);
+    any other value (a custom vocabulary URI) unchanged."""
+    text = str(value or "")
+    if text.startswith(CBV_WEB) and "-" in text:
+        return text.split("-", 1)[1]
+    if text.startswith("urn:epcglobal:cbv:"):
+        parts = text.split(":")
+        if len(parts) == 5 and parts[3] in _URN_KINDS:
+            return parts[4]
+    if text.startswith("cbv:") and "-" in text:
+        return text.split("-", 1)[1]
+    return text
+
+
+def transactions_text(event: dict[str, Any]) -> str:
+    lines = [f"{vocab(t.get('type', ''))}={t.get('bizTransaction', '')}"
+             for t in event.get("bizTransactionList") or [] if isinstance(t, dict)]
+    return "".join(f"\n{line}" for line in lines) + ("\n" if lines else "")
+
+
 def _id(value: Any) -> str:
     return value.get("id", "") if isinstance(value, dict) else ""
 
@@ -65,8 +91,9 @@ def record(events: Sequence[dict[str, Any]], *, org: Organization | None = None,
         rows.append(EpcisEvent(
             event_id=doc["eventID"], event_type=doc.get("type", ""),
             event_time=parse_time(doc["eventTime"]), record_time=now,
-            action=doc.get("action", ""), biz_step=doc.get("bizStep", ""),
-            disposition=doc.get("disposition", ""), read_point=_id(doc.get("readPoint")),
+            action=doc.get("action", ""), biz_step=vocab(doc.get("bizStep", "")),
+            disposition=vocab(doc.get("disposition", "")), read_point=_id(doc.get("readPoint")),
+            biz_transactions=transactions_text(doc),
             biz_location=_id(doc.get("bizLocation")), doc=doc, context=context or [],
             org=org, capture_id=capture_id))
     EpcisEvent.objects.bulk_create(rows)

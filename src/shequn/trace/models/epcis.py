@@ -51,6 +51,10 @@ class EpcisEvent(models.Model):
     read_point = models.CharField(max_length=512, blank=True, verbose_name=_("read point"))
     biz_location = models.CharField(max_length=512, blank=True,
                                     verbose_name=_("business location"))
+    # "type=value" lines of the bizTransactionList, with a leading newline, so
+    # that EQ_bizTransaction_<type> is a portable substring match.
+    biz_transactions = models.TextField(blank=True, default="",
+                                        verbose_name=_("business transactions"))
     # The event as captured (compact JSON-LD) and the document's @context.
     doc = models.JSONField(verbose_name=_("event"))
     context = models.JSONField(default=list, blank=True, verbose_name=_("context"))

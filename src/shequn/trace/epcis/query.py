@@ -1,0 +1,161 @@
+"""The REST binding's event queries (GET /epcis/events and the resource
+shortcuts): the standard parameters as filters on the stored events and the
+EPC index, keyset pagination with an opaque token, and the visibility rule
+(an organization sees events naming its own GTINs or captured by itself; the
+platform sees all)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shequn.catalog.models import Organization
+from shequn.trace import gs1
+from shequn.trace.epcis import capture
+from shequn.trace.epcis.errors import EpcisError
+from shequn.trace.epcis.store import vocab
+from shequn.trace.models import EpcIndex, EpcisEvent
+
+EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
+               "AssociationEvent")
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 1000
+PAGING = {"perPage", "nextPageToken"}
+SIMPLE = {"eventType", "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime",
+          "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
+          "EQ_eventID", "MATCH_epc", "MATCH_anyEPC", "MATCH_parentID", "MATCH_inputEPC",
+          "MATCH_outputEPC", "MATCH_epcClass", "MATCH_anyEPCClass", "orderDirection",
+          "eventCountLimit", "maxEventCount"}
+_ROLES = {"MATCH_epc": ["epc"], "MATCH_parentID": ["parent"], "MATCH_inputEPC": ["input"],
+          "MATCH_outputEPC": ["output"], "MATCH_epcClass": ["class"],
+          "MATCH_anyEPCClass": ["class"], "MATCH_anyEPC": ["epc", "parent", "input", "output"]}
+
+
+def _values(raw: str) -> list[str]:
+    return [v for v in raw.split("|") if v]
+
+
+def _time(name: str, raw: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise EpcisError.BAD_PARAMETER.error(parameter=name) from None
+    if value.tzinfo is None:
+        raise EpcisError.BAD_PARAMETER.error(parameter=name)
+    return value
+
+
+def visible(org: Organization | None) -> QuerySet[EpcisEvent]:
+    qs = EpcisEvent.objects.all()
+    if org is None:
+        return qs
+    gtins = capture.org_gtins(org)
+    naming = EpcIndex.objects.filter(gtin__in=gtins).values("event_id")
+    return qs.filter(Q(pk__in=naming) | Q(org=org))
+
+
+def events(params: Mapping[str, str], org: Organization | None, *,
+           fixed: Mapping[str, str] | None = None) -> tuple[list[EpcisEvent], str]:
+    """One page of events and the token of the next ('' on the last page)."""
+    names = set(params) | set(fixed or {})
+    unknown = sorted(n for n in names if n not in SIMPLE and n not in PAGING
+                     and not n.startswith("EQ_bizTransaction_"))
+    if unknown:
+        raise EpcisError.UNKNOWN_PARAMETER.error(parameter=unknown[0])
+    merged = {**{k: params[k] for k in params}, **dict(fixed or {})}
+    qs = visible(org)
+    for name, raw in merged.items():
+        if name in PAGING or name in ("orderDirection",):
+            continue
+        qs = _filter(qs, name, raw, org)
+    per_page = DEFAULT_PER_PAGE
+    if merged.get("perPage"):
+        try:
+            per_page = int(merged["perPage"])
+        except ValueError:
+            raise EpcisError.BAD_PARAMETER.error(parameter="perPage") from None
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise EpcisError.BAD_PARAMETER.error(parameter="perPage")
+    for cap in ("eventCountLimit", "maxEventCount"):
+        if merged.get(cap):
+            try:
+                per_page = min(per_page, max(1, int(merged[cap])))
+            except ValueError:
+                raise EpcisError.BAD_PARAMETER.error(parameter=cap) from None
+    descending = merged.get("orderDirection", "ASC").upper() == "DESC"
+    if merged.get("nextPageToken"):
+        after = _decode(merged["nextPageToken"])
+        qs = qs.filter(pk__lt=after) if descending else qs.filter(pk__gt=after)
+    rows = list(qs.order_by("-pk" if descending else "pk")[:per_page + 1])
+    token = _encode(rows[per_page - 1].pk) if len(rows) > per_page else ""
+    return rows[:per_page], token
+
+
+def _filter(qs: QuerySet[EpcisEvent], name: str, raw: str,
+            org: Organization | None) -> QuerySet[EpcisEvent]:
+    values = _values(raw)
+    if not values and name not in ("eventCountLimit", "maxEventCount"):
+        raise EpcisError.BAD_PARAMETER.error(parameter=name)
+    if name == "eventType":
+        return qs.filter(event_type__in=values)
+    if name in ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime"):
+        field = "event_time" if "event" in name else "record_time"
+        op = "gte" if name.startswith("GE_") else "lt"
+        return qs.filter(**{f"{field}__{op}": _time(name, raw)})
+    if name == "EQ_action":
+        return qs.filter(action__in=values)
+    if name == "EQ_bizStep":
+        return qs.filter(biz_step__in=[vocab(v) for v in values])
+    if name == "EQ_disposition":
+        return qs.filter(disposition__in=[vocab(v) for v in values])
+    if name == "EQ_readPoint":
+        return qs.filter(read_point__in=values)
+    if name == "EQ_bizLocation":
+        return qs.filter(biz_location__in=values)
+    if name == "EQ_eventID":
+        return qs.filter(event_id__in=values)
+    if name.startswith("EQ_bizTransaction_"):
+        kind = vocab(name.removeprefix("EQ_bizTransaction_"))
+        cond = Q()
+        for v in values:
+            cond |= Q(biz_transactions__contains=f"\n{kind}={v}\n")
+        return qs.filter(cond)
+    if name in _ROLES:
+        epcs = [gs1.canonical_epc(v)[0] for v in values]
+        ids = EpcIndex.objects.filter(epc__in=epcs, role__in=_ROLES[name]).values("event_id")
+        return qs.filter(pk__in=ids)
+    return qs
+
+
+def _encode(pk: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return int(data["after"])
+    except (ValueError, KeyError, TypeError):
+        raise EpcisError.BAD_TOKEN.error() from None
+
+
+def query_document(rows: list[EpcisEvent], context: list[Any] | None = None) -> dict[str, Any]:
+    """An EPCISQueryDocument of these events; the events' own namespace
+    prefixes are merged into the @context."""
+    ctx: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+    extra: dict[str, str] = {}
+    for row in rows:
+        for part in row.context or []:
+            if isinstance(part, dict):
+                extra.update({k: v for k, v in part.items() if isinstance(v, str)})
+    if extra:
+        ctx.append(extra)
+    return {"@context": context or ctx, "type": "EPCISQueryDocument", "schemaVersion": "2.0",
+            "creationDate": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery",
+                                           "resultsBody": {"eventList": [r.doc for r in rows]}}}}

@@ -1,0 +1,76 @@
+"""Validation of captured EPCIS 2.0 documents against GS1's JSON schema
+(data/EPCIS-JSON-Schema.json, gs1/EPCIS @ 2b888be, 2023-05-16) with URI and
+date-time formats checked (rfc3986-validator and rfc3339-validator: without
+them jsonschema lets non-standard bizSteps, dispositions and un-namespaced ILMD
+keys through) and the CBV 2.0 vocabularies the schema enumerates.
+
+Three reasoned deviations from that 2023 schema, which lags vocabulary the
+standard's own test documents use (OpenEPCIS test resources, Apache-2.0):
+``persistentDisposition`` on AggregationEvent, the measurement types
+``Molar_concentration`` and ``EffectiveDoseRate``, and a sensor report that
+carries only an ``exception`` (an alarm) without a measurement ``type``. All
+three are accepted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator, FormatChecker
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "EPCIS-JSON-Schema.json"
+EXTRA_MEASUREMENT_TYPES = ("Molar_concentration", "EffectiveDoseRate")
+MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # JSON pointer of the offending value
+    message: str
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft7Validator:
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text("utf-8"))
+    defs = schema["definitions"]
+    aggregation = next(part for part in defs["AggregationEvent"]["allOf"]
+                       if isinstance(part, dict) and "properties" in part)
+    aggregation["properties"]["persistentDisposition"] = {
+        "$ref": "#/definitions/persistentDisposition"}
+    for option in aggregation["propertyNames"]["anyOf"]:
+        if "enum" in option:
+            option["enum"] = [*option["enum"], "persistentDisposition"]
+    report = defs["sensorReport"]
+    if "type" in report.get("required", []):
+        # An alarm (exception) without a measurement type.
+        report["required"] = [r for r in report["required"] if r != "type"]
+        report["anyOf"] = [{"required": ["type"]}, {"required": ["exception"]}]
+    for option in defs["measurementType"]["anyOf"]:
+        if "enum" in option:
+            option["enum"] = [*option["enum"], *EXTRA_MEASUREMENT_TYPES]
+    return Draft7Validator(schema, format_checker=FormatChecker())
+
+
+def problems(document: Any) -> list[Problem]:
+    """Every reason ``document`` is not a valid EPCIS 2.0 document (empty when it is)."""
+    if not isinstance(document, dict):
+        return [Problem("", "the document must be a JSON object")]
+    found = []
+    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        found.append(Problem(pointer, _message(error)))
+        if len(found) >= MAX_ERRORS:
+            break
+    return found
+
+
+def _message(error: Any) -> str:
+    # anyOf/oneOf failures say little on their own: name the deepest cause.
+    best = error
+    while best.context:
+        best = min(best.context, key=lambda e: (-len(e.absolute_path), str(e.message)))
+    text = best.message if best is not error else error.message
+    return text[:300]

@@ -1,0 +1,165 @@
+"""The /epcis/ REST binding: queries by the standard parameters (an EPC in
+either form), pagination, who sees what, and the refusals (unknown parameters,
+other organizations' goods, oversized documents, bad keys)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shequn.core import outbox
+from shequn.trace import gs1
+from shequn.trace.epcis import capture
+from shequn.trace.models import EpcisEvent
+from tests.builders.catalog import make_gtin, make_product, make_sku
+from tests.builders.console import key_for, make_brand
+
+pytestmark = pytest.mark.django_db
+CTX = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+
+
+def _doc(*events: dict) -> dict:
+    return {"@context": CTX, "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-12-01T08:00:00.000Z", "epcisBody": {"eventList": list(events)}}
+
+
+def _event(epc: str, step: str = "shipping", when: str = "2026-12-01T09:00:00.000+08:00",
+           **extra) -> dict:
+    return {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": when,
+            "eventTimeZoneOffset": "+08:00", "epcList": [epc], "bizStep": step, **extra}
+
+
+def _auth(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def _post(client, key: str, doc: dict):
+    resp = client.post("/epcis/capture", data=json.dumps(doc), content_type="application/json",
+                       **_auth(key))
+    outbox.drain()
+    return resp
+
+
+def _events(resp) -> list[dict]:
+    return resp.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+
+
+@pytest.fixture
+def brand_goods():
+    brand = make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    gtin = gs1.gtin14(sku.gtin)
+    return brand, gtin
+
+
+def test_capture_then_query_by_urn_or_digital_link(client, brand_goods):
+    brand, gtin = brand_goods
+    _, key = key_for(brand.org, "epcis")
+    urn = gs1.sgtin_urn(gtin, "S1")
+    resp = _post(client, key, _doc(_event(urn), _event(urn, "receiving",
+                                                      "2026-12-02T09:00:00.000+08:00")))
+    assert resp.status_code == 202 and resp["Location"].startswith("/epcis/capture/")
+    job = client.get(resp["Location"], **_auth(key)).json()
+    assert job["success"] and not job["running"]
+    by_urn = _events(client.get("/epcis/events", {"MATCH_epc": urn}, **_auth(key)))
+    link = f"https://anyhost.example/01/{gtin}/21/S1"
+    by_link = _events(client.get("/epcis/events", {"MATCH_epc": link}, **_auth(key)))
+    assert len(by_urn) == 2 and by_urn == by_link
+    only = _events(client.get("/epcis/events", {"EQ_bizStep": "receiving"}, **_auth(key)))
+    assert [e["bizStep"] for e in only] == ["receiving"]
+    web = _events(client.get("/epcis/events", {
+        "EQ_bizStep": "https://ref.gs1.org/cbv/BizStep-shipping"}, **_auth(key)))
+    assert [e["bizStep"] for e in web] == ["shipping"]
+    late = _events(client.get("/epcis/events", {"GE_eventTime": "2026-12-02T00:00:00+08:00"},
+                              **_auth(key)))
+    assert len(late) == 1
+    per_epc = client.get(f"/epcis/epcs/{urn}/events", **_auth(key))
+    assert len(_events(per_epc)) == 2
+    assert client.get("/epcis/eventTypes", **_auth(key)).json()["@set"][0] == "ObjectEvent"
+
+
+def test_business_transactions_and_pagination(client, brand_goods):
+    brand, gtin = brand_goods
+    _, key = key_for(None, "epcis")
+    events = [_event(gs1.sgtin_urn(gtin, f"P{i}"), bizTransactionList=[
+        {"type": "po", "bizTransaction": f"urn:shequn:order:{i % 2}"}]) for i in range(5)]
+    _post(client, key, _doc(*events))
+    resp = client.get("/epcis/events", {"EQ_bizTransaction_po": "urn:shequn:order:1"},
+                      **_auth(key))
+    assert len(_events(resp)) == 2
+    seen, url, params = [], "/epcis/events", {"perPage": "2"}
+    while True:
+        resp = client.get(url, params, **_auth(key))
+        seen += [e["eventID"] for e in _events(resp)]
+        if "Link" not in resp:
+            break
+        link = resp["Link"]
+        assert link.endswith('>; rel="next"')
+        url, _, query = link[1:link.index(">")].partition("?")
+        params = dict(p.split("=", 1) for p in query.split("&"))
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_unknown_parameter_is_400_problem(client):
+    _, key = key_for(None, "epcis")
+    resp = client.get("/epcis/events", {"EQ_colour": "red"}, **_auth(key))
+    assert resp.status_code == 400
+    assert resp.json()["type"] == "epcisException:QueryParameterException"
+    assert resp["Content-Type"] == "application/problem+json"
+    assert client.get("/epcis/events", {"GE_eventTime": "yesterday"},
+                      **_auth(key)).status_code == 400
+    assert client.get("/epcis/events", {"nextPageToken": "@@"}, **_auth(key)).status_code == 400
+
+
+def test_a_brand_sees_its_own_goods_and_cannot_capture_anothers(client, brand_goods):
+    brand, gtin = brand_goods
+    other = make_brand()
+    other_gtin = gs1.gtin14(make_sku(product=make_product(brand=other.org),
+                                     gtin=make_gtin()).gtin)
+    _, platform = key_for(None, "epcis")
+    _post(client, platform, _doc(_event(gs1.sgtin_urn(gtin, "A1")),
+                                 _event(gs1.sgtin_urn(other_gtin, "B1"))))
+    _, mine = key_for(brand.org, "epcis")
+    _, theirs = key_for(other.org, "epcis")
+    all_mine = _events(client.get("/epcis/events", **_auth(mine)))
+    assert [e["epcList"][0] for e in all_mine] == [gs1.sgtin_urn(gtin, "A1")]
+    # Querying another organization's unit answers nothing of it.
+    assert _events(client.get("/epcis/events", {"MATCH_epc": gs1.sgtin_urn(gtin, "A1")},
+                              **_auth(theirs))) == []
+    before = EpcisEvent.objects.count()
+    resp = _post(client, theirs, _doc(_event(gs1.sgtin_urn(gtin, "A2"))))
+    assert resp.status_code == 403
+    assert resp.json()["type"] == "epcisException:SecurityException"
+    assert EpcisEvent.objects.count() == before
+
+
+def test_keys_are_checked(client):
+    assert client.get("/epcis/events").status_code == 401
+    _, key = key_for(None, "catalog")
+    assert client.get("/epcis/events", **_auth(key)).status_code == 403
+    assert client.get("/epcis/events", HTTP_AUTHORIZATION="Bearer shq_nope_x").status_code \
+        == 401
+
+
+def test_oversized_and_malformed_documents_are_refused(client, monkeypatch):
+    _, key = key_for(None, "epcis")
+    monkeypatch.setattr(capture, "MAX_BYTES", 1000)
+    big = _doc(*[_event(f"urn:epc:id:sgtin:0614141.107346.{i}") for i in range(20)])
+    resp = client.post("/epcis/capture", data=json.dumps(big),
+                       content_type="application/json", **_auth(key))
+    assert resp.status_code == 413
+    resp = client.post("/epcis/capture", data=b"{not json", content_type="application/json",
+                       **_auth(key))
+    assert resp.status_code == 400
+    assert EpcisEvent.objects.count() == 0
+
+
+def test_duplicate_event_ids_fail_the_whole_job(client):
+    _, key = key_for(None, "epcis")
+    e = _event("urn:epc:id:sgtin:0614141.107346.1", eventID="urn:uuid:1")
+    _post(client, key, _doc(e))
+    resp = _post(client, key, _doc(_event("urn:epc:id:sgtin:0614141.107346.2"), e))
+    job = client.get(resp["Location"], **_auth(key)).json()
+    assert job["success"] is False and job["errors"][0]["detail"] == "urn:uuid:1"
+    assert EpcisEvent.objects.count() == 1
