@@ -15,3 +15,6 @@ class TraceConfig(AppConfig):
 
         worker.periodic(codes.resume_stale)
         worker.periodic(signals.scan_orders_job)
+        from shequn.trace import partitions
+
+        worker.periodic(partitions.ensure_job)
