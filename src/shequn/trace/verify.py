@@ -101,8 +101,8 @@ def journey(unit: UnitCode) -> Journey:
     seen: set[tuple[str, str]] = set()
     for e in events:
         name = _step_of(e)
-        if name == "packed" and e.action != "ADD":
-            continue  # leaving a carton is not a step a buyer needs
+        if e.event_type == "AggregationEvent" and e.action != "ADD":
+            continue  # leaving a carton (unpacking) is not a step a buyer needs
         key = (name, e.doc.get("eventTime", ""))
         if key in seen:
             continue

@@ -37,8 +37,10 @@ def page(request: HttpRequest, org: Organization | None, template: str, *,
     chart = charts.spec([d[5:] for d in labels], *[
         charts.series(str(names.get(k, k)), v, color=COLORS[i % len(COLORS)])
         for i, (k, v) in enumerate(sorted(by_kind.items()))], integer=True)
+    series = [line["data"] for line in chart["series"]]
+    day_rows = [(day, [values[i] for values in series]) for i, day in enumerate(labels)]
     return render(request, template, {
-        "nav": "risk", "signals": rows[:200], "total": rows.count(), "status": status,
+        "nav": "risk", "day_rows": day_rows, "signals": rows[:200], "total": rows.count(), "status": status,
         "kind": kind, "kinds": Signal.Kind.choices, "chart": chart,
         "unit_orders": unit_orders})
 
