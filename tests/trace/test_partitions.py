@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 def _partition_of(table: str, pk: int) -> str:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        cur.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])
         return str(cur.fetchone()[0])
 
 

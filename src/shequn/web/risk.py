@@ -40,7 +40,8 @@ def page(request: HttpRequest, org: Organization | None, template: str, *,
     series = [line["data"] for line in chart["series"]]
     day_rows = [(day, [values[i] for values in series]) for i, day in enumerate(labels)]
     return render(request, template, {
-        "nav": "risk", "day_rows": day_rows, "signals": rows[:200], "total": rows.count(), "status": status,
+        "nav": "risk", "day_rows": day_rows, "signals": rows[:200], "total": rows.count(),
+        "status": status,
         "kind": kind, "kinds": Signal.Kind.choices, "chart": chart,
         "unit_orders": unit_orders})
 
