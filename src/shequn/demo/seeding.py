@@ -2,14 +2,21 @@
 shop, plans) and then the supply side on top of it: brand and warehouse people
 (``seed_people``), the authorization chains that let the goods be sold
 (``seed_grants``), inbound stock (``seed_inbound``) and a product awaiting
-review (``seed_products``). Safe to run any number
-of times; tests and the benchmarks call :func:`seed`."""
+review (``seed_products``), and coded goods with a risk signal
+(``seed_trace``). Safe to run any number of times; tests and the benchmarks call :func:`seed`."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from shequn.demo import base, seed_grants, seed_inbound, seed_people, seed_products
+from shequn.demo import (
+    base,
+    seed_grants,
+    seed_inbound,
+    seed_people,
+    seed_products,
+    seed_trace,
+)
 from shequn.demo.base import (
     ADMIN_LOGIN,
     BASE_URL,
@@ -42,4 +49,5 @@ def seed(stdout: Writer | None = None, staff_password: str | None = None) -> Dem
     seed_grants.seed(data, say)
     seed_inbound.seed(data, say)
     seed_products.seed(data, say)
+    seed_trace.seed(data, say)
     return data
