@@ -69,10 +69,11 @@ test: install services browser
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_catalogues.py
 	@# The two passes use separate databases and run side by side (the PostgreSQL
-	@# pass waits on the database much of the time); the SQLite pass's output is
-	@# kept in test-artifacts/sqlite.log and printed after. Either failing fails.
-	mkdir -p test-artifacts
-	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" \
+	@# pass waits on the database much of the time); the SQLite pass has its own
+	@# var/ (demo signing keys, media) and its output is kept in
+	@# test-artifacts/sqlite.log and printed after. Either failing fails.
+	mkdir -p test-artifacts var/test-sqlite
+	SHEQUN_VAR_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not postgres and not browser and not rabbitmq" \
 	  --junitxml=test-artifacts/junit-sqlite.xml > test-artifacts/sqlite.log 2>&1 & sqlite=$$!; \
 	SHEQUN_TEST_REQUIRE_SERVICES=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider \
 	  --junitxml=test-artifacts/junit-pg.xml; pg=$$?; \
