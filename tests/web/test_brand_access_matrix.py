@@ -106,7 +106,21 @@ def _job_a(w: World) -> Any:
     return job
 
 
+def _batch_a(w: World) -> Any:
+    """Brand A's code batch (made on first use, generated at once)."""
+    from shequn.trace import codes
+    from shequn.trace.models import CodeBatch
+
+    found = CodeBatch.objects.filter(org=w.a.org).first()
+    if found is None:
+        found = codes.create_batch(w.a.admin, w.a.org, sku_id=w.sku_a.pk, lot="MATRIX",
+                                   quantity=3)
+        codes.generate(found.pk)
+    return found
+
+
 PATH_KWARGS: dict[str, Callable[[World], Any]] = {
+    "batch_id": lambda w: _batch_a(w).pk,
     "pk": lambda w: w.grant_a.pk,  # /brand/grants/<pk>/…
     "asn_id": lambda w: _asn_a(w).pk,
     "image_id": lambda w: _image_a(w).pk,

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +25,7 @@ from shequn.core import clock, notices
 from shequn.trace import gs1, signals
 from shequn.trace.epcis import store
 from shequn.trace.gtins import sku_of_gtin
-from shequn.trace.models import CounterfeitReport, EpcisEvent, Scan, UnitCode
+from shequn.trace.models import CounterfeitReport, Scan, UnitCode
 
 VOC = "https://shequn.org/voc"
 # bizStep (+ the kind of business transaction that tells two shipping steps
@@ -61,78 +62,113 @@ def _urn_tail(uri: str, prefix: str) -> str:
     return uri.removeprefix(prefix) if uri.startswith(prefix) else ""
 
 
-def _step_of(event: EpcisEvent) -> str:
-    doc = event.doc
-    step = doc.get("bizStep", "")
-    if step == "shipping":
-        types = {t.get("type") for t in doc.get("bizTransactionList") or []}
-        return "shipped_out" if "po" in types else "shipped_in"
-    if step == "receiving" and doc.get("disposition") == "returned":
+@dataclass(frozen=True)
+class _Row:
+    """What the page needs of an event: its columns and two small JSON members,
+    never the whole document (a commissioning event names every unit of its
+    chunk: thousands of EPCs)."""
+
+    pk: int
+    event_type: str
+    action: str
+    event_time: dt.datetime
+    biz_step: str
+    disposition: str
+    location: str
+    transactions: str
+    parent: str
+
+
+def _rows(epc: str, roles: list[str] | None = None) -> list[_Row]:
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+
+    qs = store.events_for_epc(epc, roles=roles).annotate(
+        parent=KeyTextTransform("parentID", "doc"),
+        dests=KeyTransform("destinationList", "doc"))
+    out = []
+    for r in qs.values("pk", "event_type", "action", "event_time", "biz_step", "disposition",
+                       "biz_location", "read_point", "biz_transactions", "parent", "dests"):
+        dests = r["dests"] if isinstance(r["dests"], list) else []
+        location = (r["biz_location"] or r["read_point"]
+                    or next((d.get("destination", "") for d in dests
+                             if isinstance(d, dict) and d.get("type") == "location"), ""))
+        out.append(_Row(r["pk"], r["event_type"], r["action"], r["event_time"], r["biz_step"],
+                        r["disposition"], location, r["biz_transactions"], r["parent"] or ""))
+    return out
+
+
+def _transactions(row: _Row) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in row.transactions.split("\n") if "=" in line)
+
+
+def _step_of(row: _Row) -> str:
+    if row.biz_step == "shipping":
+        return "shipped_out" if "po" in _transactions(row) else "shipped_in"
+    if row.biz_step == "receiving" and row.disposition == "returned":
         return "returned"
-    return STEPS.get(step, "other")
+    return STEPS.get(row.biz_step, "other")
 
 
-def _carton_spans(unit_events: list[EpcisEvent]) -> list[tuple[str, dt.datetime, dt.datetime]]:
+def _carton_spans(unit_rows: list[_Row]) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """(carton EPC, packed at, unpacked at or far future) from the unit's
     aggregation events: carton events count for the unit only in between."""
     spans: dict[str, list[dt.datetime]] = {}
-    for e in unit_events:
-        if e.event_type != "AggregationEvent" or not e.doc.get("parentID"):
+    for e in unit_rows:
+        if e.event_type != "AggregationEvent" or not e.parent:
             continue
-        parent = e.doc["parentID"]
         if e.action == "ADD":
-            spans[parent] = [e.event_time, dt.datetime.max.replace(tzinfo=dt.UTC)]
-        elif e.action == "DELETE" and parent in spans:
-            spans[parent][1] = e.event_time
+            spans[e.parent] = [e.event_time, dt.datetime.max.replace(tzinfo=dt.UTC)]
+        elif e.action == "DELETE" and e.parent in spans:
+            spans[e.parent][1] = e.event_time
     return [(p, a, b) for p, (a, b) in spans.items()]
 
 
 def journey(unit: UnitCode) -> Journey:
     epc = gs1.sgtin_urn(unit.gtin, unit.serial)
-    own = list(store.events_for_epc(epc))
+    own = _rows(epc)
     events = list(own)
     for carton, start, end in _carton_spans(own):
-        events += [e for e in store.events_for_epc(carton, roles=["epc"])
-                   if start <= e.event_time <= end]
+        events += [e for e in _rows(carton, roles=["epc"]) if start <= e.event_time <= end]
     events.sort(key=lambda e: (e.event_time, e.pk))
-    places = _place_names(events)
+    places = _place_names({e.location for e in events})
     out = Journey()
     city = _delivery_city(unit)
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, dt.datetime]] = set()
     for e in events:
-        name = _step_of(e)
         if e.event_type == "AggregationEvent" and e.action != "ADD":
             continue  # leaving a carton (unpacking) is not a step a buyer needs
-        key = (name, e.doc.get("eventTime", ""))
-        if key in seen:
+        name = _step_of(e)
+        if (name, e.event_time) in seen:
             continue
-        seen.add(key)
-        location = (e.biz_location or e.read_point
-                    or next((d.get("destination", "") for d in e.doc.get("destinationList") or []
-                             if d.get("type") == "location"), ""))
-        waybill = next((_urn_tail(t.get("bizTransaction", ""), "urn:shequn:waybill:")
-                        for t in e.doc.get("bizTransactionList") or [] if t.get("type") == "bol"),
-                       "")
-        out.steps.append(Step(name=name, at=e.event_time, place=places.get(location, ""),
+        seen.add((name, e.event_time))
+        waybill = _urn_tail(_transactions(e).get("bol", ""), "urn:shequn:waybill:")
+        out.steps.append(Step(name=name, at=e.event_time, place=places.get(e.location, ""),
                               waybill=mask_waybill(waybill),
                               city=city if name == "delivered" else ""))
     return out
 
 
-def _place_names(events: list[EpcisEvent]) -> dict[str, str]:
+def _place_names(uris: set[str]) -> dict[str, str]:
+    """Names of the warehouses and organizations events name (cached: they change
+    rarely and every check of a code asks)."""
+    from django.core.cache import cache
+
     from shequn.inventory.models import Warehouse
 
-    uris: set[str] = set()
-    for e in events:
-        uris.update({e.biz_location, e.read_point})
-        uris.update(d.get("destination", "") for d in e.doc.get("destinationList") or [])
+    uris = {u for u in uris if u}
+    key = "verify:places:" + hashlib.sha256("|".join(sorted(uris)).encode()).hexdigest()[:32]
+    names: dict[str, str] | None = cache.get(key)
+    if names is not None:
+        return names
     codes = {u.removeprefix("urn:shequn:warehouse:") for u in uris
              if u.startswith("urn:shequn:warehouse:")}
     orgs = {u.removeprefix("urn:shequn:org:") for u in uris if u.startswith("urn:shequn:org:")}
     names = {f"urn:shequn:warehouse:{w.code}": w.name
-             for w in Warehouse.objects.filter(code__in=codes)}
-    names.update({f"urn:shequn:org:{o.code}": o.name
-                  for o in Organization.objects.filter(code__in=orgs)})
+             for w in Warehouse.objects.filter(code__in=codes)} if codes else {}
+    if orgs:
+        names.update({f"urn:shequn:org:{o.code}": o.name
+                      for o in Organization.objects.filter(code__in=orgs)})
+    cache.set(key, names, 300)
     return names
 
 
@@ -211,3 +247,18 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     operators = get_user_model().objects.filter(groups__name=OPERATOR, is_active=True)
     notices.notify(operators, "trace.counterfeit_report", message, "/ops/risk/", code=code)
     return row
+
+
+def chain_of(product: Any, sku: Any) -> Any:
+    """The authorization chain shown on the page, cached for a few minutes per
+    SKU and day (it changes when grants change, rarely; scans are many)."""
+    from django.core.cache import cache
+
+    from shequn.brands import chain
+
+    key = f"verify:chain:{sku.pk}:{chain.today().isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = chain.chain_for_product(product, sku) or False
+        cache.set(key, found, 120)
+    return found or None

@@ -105,15 +105,13 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
 
 
 def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
-    from shequn.brands import chain
-
     sku = found.batch.sku
     product = sku.product
     return {
         "unit": found, "sku": sku, "product": product, "brand": product.brand,
         "batch": found.batch, "scan": result, "repeat": result.count > 1,
         "withdrawn": found.state in verify.WITHDRAWN,
-        "chain": chain.chain_for_product(product, sku),
+        "chain": verify.chain_of(product, sku),
         "journey": verify.journey(found),
         "link": gs1.digital_link(settings.SHEQUN["VERIFY_BASE_URL"], found.gtin,
                                  found.batch.lot, found.serial),

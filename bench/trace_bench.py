@@ -1,0 +1,119 @@
+"""Unit codes and the verify page (not a test), PostgreSQL.
+
+1. Generate N unit codes (default 1,000,000) in cartons of 24 through the real
+   job (trace.codes.generate: chunks of units, cartons, commissioning and packing
+   EPCIS events, each chunk one transaction); codes per second.
+2. The verify page: GET of random units' Digital Links through Django's full
+   request handling (middleware, view, template, the scan write) with the test
+   client in T threads for S seconds; server time per request p50/p99 and the
+   scans per second achieved.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequn_bench \\
+        .venv/bin/python bench/trace_bench.py --codes 1000000 --threads 4 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
+os.environ.setdefault("SHEQUN_LOG", "WARNING")
+os.environ.setdefault("SHEQUN_DEBUG", "0")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from shequn.demo.seeding import seed  # noqa: E402
+from shequn.trace import codes  # noqa: E402
+from shequn.trace.models import CodeBatch, UnitCode  # noqa: E402
+
+
+def generate(n: int, per_carton: int) -> tuple[CodeBatch, dict[str, float]]:
+    data = seed()
+    koala = data.brands["koala"]
+    sku = data.skus["KD-IF3-900"]
+    lot = f"B{int(time.time()) % 10**8}"
+    batch = codes.create_batch(None, koala, sku_id=sku.pk, lot=lot, quantity=n,
+                               per_carton=per_carton)
+    start = time.perf_counter()
+    codes.generate(batch.pk)
+    seconds = time.perf_counter() - start
+    batch.refresh_from_db()
+    assert batch.generated == n
+    return batch, {"codes": n, "seconds": round(seconds, 1),
+                   "codes_per_s": round(n / seconds, 1)}
+
+
+def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, float]:
+    ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
+    samples: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker(seed_: int) -> None:
+        rng = random.Random(seed_)
+        client = Client()
+        mine = []
+        while time.perf_counter() < stop:
+            serial = rng.choice(ids)
+            t = time.perf_counter()
+            resp = client.get(f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}")
+            mine.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200, resp.status_code
+        connection.close()
+        with lock:
+            samples.extend(mine)
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    began = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - began
+    ordered = sorted(samples)
+    return {"requests": len(samples), "threads": threads,
+            "scans_per_s": round(len(samples) / elapsed, 1),
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--codes", type=int, default=1_000_000)
+    parser.add_argument("--per-carton", type=int, default=24)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("PostgreSQL only: set DATABASE_URL")
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    # The verify page is rate-limited per address; the load comes from one.
+    settings.SHEQUN = {**settings.SHEQUN}
+    from shequn.core import ratelimit
+
+    ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
+    batch, gen = generate(args.codes, args.per_carton)
+    result = {"generate": gen, "verify": verify_load(batch, args.threads, args.seconds)}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
