@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.conf import settings
-
 from shequn.core import clock
 from shequn.demo.base import BONDED_WH, DemoData
 from shequn.logistics import inbound
@@ -42,7 +40,8 @@ def seed(data: DemoData, say: Callable[[str], None]) -> None:
             verify.record_scan(batch.gtin, f"GUESS{n:07d}", unit=None, device=f"demo-{n}")
     unit = UnitCode.objects.filter(batch=batch).order_by("pk").first()
     if unit is not None:
-        link = gs1.digital_link(settings.SHEQUN["VERIFY_BASE_URL"], unit.gtin, batch.lot,
-                                unit.serial, batch.expiry)
+        # The path only: the demo may serve on another port than the configured
+        # verify address (printed labels use SHEQUN_VERIFY_BASE_URL).
+        link = gs1.digital_link("", unit.gtin, batch.lot, unit.serial, batch.expiry)
         say(f"一物一码 Unit codes: {batch.generated} tins of KD-IF3-900 in 2 cartons on "
             f"{asn.number}; verify one: {link}")
