@@ -38,9 +38,11 @@ def test_brand_generates_codes_and_downloads_them(client):
     assert (scan.gtin, scan.lot, scan.serial) == (gs1.gtin14(sku.gtin), "L2701", rows[1][0])
     pdf = client.get(f"/brand/codes/{batch.pk}/labels.pdf?first=0&count=24")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    cartons = client.get(f"/brand/codes/{batch.pk}/cartons.pdf")
+    assert cartons.status_code == 200 and cartons.content.count(b"/Type /Page\n") >= 1
     client.force_login(other.staff)
     for path in (f"/brand/codes/{batch.pk}/", f"/brand/codes/{batch.pk}/codes.csv",
-                 f"/brand/codes/{batch.pk}/labels.pdf"):
+                 f"/brand/codes/{batch.pk}/labels.pdf", f"/brand/codes/{batch.pk}/cartons.pdf"):
         assert client.get(path).status_code == 404, path
 
 

@@ -5,6 +5,8 @@ domain's export uses it without importing analytics."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 # What makes a spreadsheet read a cell as a formula: = + - @, a tab or a carriage
@@ -25,3 +27,18 @@ def formula_safe(value: str) -> str:
 def safe_cell(value: Any) -> Any:
     """A cell for any export: text made formula-safe, numbers and the rest as they are."""
     return formula_safe(value) if isinstance(value, str) else value
+
+
+class _Echo:
+    """A file that hands back what is written (csv.writer writes one row)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """Rows as CSV lines, one at a time (for streaming responses), cells made
+    formula-safe."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([safe_cell(v) for v in row])

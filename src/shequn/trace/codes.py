@@ -302,6 +302,27 @@ def batch_of(org: Organization, batch_id: Any) -> CodeBatch:
     return batch
 
 
+def batches_at(warehouses: Any) -> QuerySet[CodeBatch]:
+    """Batches coded at inbound for ASNs arriving at these warehouses (what
+    warehouse staff may see and print)."""
+    return (CodeBatch.objects.filter(asn__warehouse__in=warehouses)
+            .select_related("sku__product", "asn"))
+
+
+def batches_of_asn(asn_id: Any) -> QuerySet[CodeBatch]:
+    return CodeBatch.objects.filter(asn_id=asn_id).select_related("sku").order_by("-created_at")
+
+
+def batch_at(warehouses: Any, batch_id: Any) -> CodeBatch:
+    try:
+        batch = batches_at(warehouses).filter(pk=uuid.UUID(str(batch_id))).first()
+    except ValueError:
+        batch = None
+    if batch is None:
+        raise TraceError.BATCH_NOT_FOUND.error()
+    return batch
+
+
 def percent(batch: CodeBatch) -> int:
     return int(batch.generated * 100 // batch.quantity) if batch.quantity else 100
 

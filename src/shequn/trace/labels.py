@@ -5,10 +5,10 @@ CSV of the same codes. Big batches are printed a page range at a time (a
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
+from django.db.models import Count
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import qr
 from reportlab.graphics.shapes import Drawing
@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from shequn.core import spreadsheet
 from shequn.trace import gs1
 from shequn.trace.models import CodeBatch, UnitCode
 
@@ -71,6 +72,47 @@ def pdf(batch: CodeBatch, base_url: str, first: int = 0, count: int = PER_PAGE *
     return buf.getvalue()
 
 
+CARTON_COLS, CARTON_ROWS = 2, 4
+CARTONS_PER_PAGE = CARTON_COLS * CARTON_ROWS
+MAX_CARTON_LABELS = 800
+
+
+def carton_pdf(batch: CodeBatch, base_url: str, first: int = 0,
+               count: int = MAX_CARTON_LABELS) -> bytes:
+    """A4 pages of 2 × 4 carton labels: QR of the carton's Digital Link
+    (/00/<SSCC>, what the warehouse scans to receive all its units), the SSCC
+    in GS1 element string form, GTIN, lot, expiry and the unit count."""
+    count = max(1, min(count, MAX_CARTON_LABELS))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setTitle(f"SSCC {batch.gtin} {batch.lot}")
+    w, h = A4
+    cell_w, cell_h = (w - 20 * mm) / CARTON_COLS, (h - 20 * mm) / CARTON_ROWS
+    expiry = batch.expiry.isoformat() if batch.expiry else ""
+    cartons = (batch.cartons.order_by("pk").annotate(n=Count("units"))
+               .only("sscc")[first:first + count])
+    for n, carton in enumerate(cartons):
+        if n and n % CARTONS_PER_PAGE == 0:
+            c.showPage()
+        i = n % CARTONS_PER_PAGE
+        x = 10 * mm + (i % CARTON_COLS) * cell_w
+        y = h - 10 * mm - (i // CARTON_COLS + 1) * cell_h
+        c.rect(x + 1 * mm, y + 1 * mm, cell_w - 2 * mm, cell_h - 2 * mm)
+        _qr(c, gs1.sscc_link(base_url, carton.sscc), x + 4 * mm, y + 16 * mm, cell_h - 22 * mm)
+        c.setFont("Helvetica-Bold", 10)
+        c.drawString(x + 5 * mm, y + 10 * mm, f"(00){carton.sscc}")
+        tx = x + cell_h - 14 * mm
+        c.setFont("Helvetica", 8)
+        c.drawString(tx, y + cell_h - 12 * mm, f"(02){batch.gtin}")
+        c.drawString(tx, y + cell_h - 17 * mm, f"(10){batch.lot}")
+        if expiry:
+            c.drawString(tx, y + cell_h - 22 * mm, f"EXP {expiry}")
+        c.drawString(tx, y + cell_h - 27 * mm, f"(37){carton.n}")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def csv_rows(batch: CodeBatch, base_url: str) -> Iterator[list[str]]:
     yield ["serial", "gtin", "lot", "expiry", "digital_link", "epc", "carton_sscc"]
     expiry = batch.expiry.isoformat() if batch.expiry else ""
@@ -81,12 +123,5 @@ def csv_rows(batch: CodeBatch, base_url: str) -> Iterator[list[str]]:
                unit.carton.sscc if unit.carton is not None else ""]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_stream(batch: CodeBatch, base_url: str) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in csv_rows(batch, base_url):
-        yield writer.writerow(row)
+    return spreadsheet.csv_lines(csv_rows(batch, base_url))

@@ -5,7 +5,6 @@ and a CSV export of what the filters show."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shequn.catalog.models import Organization
+from shequn.core import spreadsheet
 from shequn.core.errors import DomainError
 from shequn.trace import signals
 from shequn.trace.models import Signal
@@ -61,27 +61,22 @@ def dismiss(request: HttpRequest, org: Organization | None, pk: int, back: str
     return redirect(back)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(rows: Any) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
     names = dict(Signal.Kind.choices)
 
-    def lines() -> Any:
-        yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
-        yield writer.writerow([_("Signal"), _("Kind"), _("Brand"), _("Status"), _("Opened"),
-                               _("Updated"), _("Evidence"), _("Units"), _("Orders"),
-                               _("Note")])
+    def table() -> Any:
+        yield [_("Signal"), _("Kind"), _("Brand"), _("Status"), _("Opened"), _("Updated"),
+               _("Evidence"), _("Units"), _("Orders"), _("Note")]
         for s in rows[:CSV_LIMIT]:
             units = " ".join(f"{u.gtin}/{u.serial}" for u in s.units.all())
             evidence = "; ".join(f"{k}={v}" for k, v in sorted(s.evidence.items()))
-            yield writer.writerow([s.pk, names.get(s.kind, s.kind),
-                                   s.org.name if s.org else "", s.get_status_display(),
-                                   s.created_at.isoformat(), s.updated_at.isoformat(),
-                                   evidence, units, " ".join(s.order_numbers), s.note])
+            yield [s.pk, names.get(s.kind, s.kind), s.org.name if s.org else "",
+                   s.get_status_display(), s.created_at.isoformat(), s.updated_at.isoformat(),
+                   evidence, units, " ".join(s.order_numbers), s.note]
+
+    def lines() -> Any:
+        yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
+        yield from spreadsheet.csv_lines(table())
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="signals.csv"'

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequn.core.errors import DomainError
-from shequn.trace import codes, labels
+from shequn.trace import codes
+from shequn.trace.models import CodeBatch
+from shequn.web import codes_pages
 from shequn.web.brand.access import brand_staff_only
-
-
-def _base_url() -> str:
-    return str(settings.SHEQUN["VERIFY_BASE_URL"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,53 +52,33 @@ def codes_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @brand_staff_only
 def codes_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
-    try:
-        batch = codes.batch_of(request.org, batch_id)  # type: ignore[attr-defined]
-    except DomainError as err:
-        from django.http import Http404
-
-        raise Http404(err.code) from err
-    ctx = {"nav": "codes", "batch": batch, "percent": codes.percent(batch),
-           "running": batch.state in ("queued", "running"),
-           "pages": -(-batch.generated // labels.PER_PAGE), "per_file": labels.MAX_LABELS}
-    if request.headers.get("HX-Request"):
-        return render(request, "brand/codes_progress.html", ctx)
-    return render(request, "brand/codes_detail.html", ctx)
+    return codes_pages.detail(request, _own(request, batch_id), "brand",
+                              "brand/codes_detail.html", nav="codes")
 
 
 @require_GET
 @brand_staff_only
 def codes_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
-    batch = _own(request, batch_id)
-    response = StreamingHttpResponse(labels.csv_stream(batch, _base_url()),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="codes-{batch.gtin}-{batch.lot}.csv"'
-    return response  # type: ignore[return-value]
+    return codes_pages.csv_download(_own(request, batch_id))
 
 
 @require_GET
 @brand_staff_only
 def codes_pdf(request: HttpRequest, batch_id: str) -> HttpResponse:
-    batch = _own(request, batch_id)
-    try:
-        first = max(0, int(request.GET.get("first", "0")))
-        count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
-    except ValueError:
-        first, count = 0, labels.PER_PAGE * 10
-    body = labels.pdf(batch, _base_url(), first, count)
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = (f'attachment; filename="labels-{batch.gtin}-{batch.lot}-'
-                                       f'{first + 1}.pdf"')
-    return response
+    return codes_pages.pdf_download(request, _own(request, batch_id))
 
 
-def _own(request: HttpRequest, batch_id: str):  # type: ignore[no-untyped-def]
-    from django.http import Http404
-
+def _own(request: HttpRequest, batch_id: str) -> CodeBatch:
     try:
         return codes.batch_of(request.org, batch_id)  # type: ignore[attr-defined]
     except DomainError as err:
         raise Http404(err.code) from err
+
+
+@require_GET
+@brand_staff_only
+def codes_cartons(request: HttpRequest, batch_id: str) -> HttpResponse:
+    return codes_pages.cartons_download(_own(request, batch_id))
 
 
 urlpatterns = [
@@ -109,4 +86,5 @@ urlpatterns = [
     path("<str:batch_id>/", codes_detail, name="codes_detail"),
     path("<str:batch_id>/codes.csv", codes_csv, name="codes_csv"),
     path("<str:batch_id>/labels.pdf", codes_pdf, name="codes_pdf"),
+    path("<str:batch_id>/cartons.pdf", codes_cartons, name="codes_cartons"),
 ]

@@ -21,7 +21,7 @@ from shequn.inventory import selectors as stock_selectors
 from shequn.logistics import inbound
 from shequn.logistics import inbound_selectors as reads
 from shequn.logistics.models import ASN, Adjustment
-from shequn.trace import gs1, receiving
+from shequn.trace import codes, gs1, receiving
 from shequn.web.warehouse.access import warehouse_only, warehouses_for
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def _asn_or_404(request: HttpRequest, asn_id: int) -> ASN:
 def _asn_context(asn: ASN, **extra: Any) -> dict[str, Any]:
     return {"nav": "inbound", "asn": asn,
             "lines": list(asn.lines.select_related("sku__product").order_by("line_no")),
-            "discrepancies": list(asn.discrepancies.select_related("line__sku")), **extra}
+            "discrepancies": list(asn.discrepancies.select_related("line__sku")),
+            "code_batches": list(codes.batches_of_asn(asn.pk)), **extra}
 
 
 @require_GET

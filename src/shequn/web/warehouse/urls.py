@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("shequn.web.warehouse.inbound_views")),  # home, ASNs, receiving, stock
     path("out/", include("shequn.web.warehouse.outbound_views")),  # pick, pack, ship
     path("", include("shequn.web.warehouse.notices_views")),  # /warehouse/notices/
+    path("", include("shequn.web.warehouse.codes_views")),  # coding units at inbound
 ]

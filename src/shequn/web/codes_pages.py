@@ -1,0 +1,64 @@
+"""What the brand's and the warehouse's code-batch pages share: the progress
+context and the CSV and label-sheet downloads (each console checks who may see
+the batch before calling these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from shequn.trace import codes, labels
+from shequn.trace.models import CodeBatch
+
+
+def base_url() -> str:
+    return str(settings.SHEQUN["VERIFY_BASE_URL"])
+
+
+def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
+           **extra: Any) -> HttpResponse:
+    """The batch page, or only its progress block for htmx polling. ``ns`` is
+    the console's URL namespace (brand, warehouse)."""
+    ctx = {"batch": batch, "percent": codes.percent(batch),
+           "running": batch.state in ("queued", "running"),
+           "pages": -(-batch.generated // labels.PER_PAGE), "per_file": labels.MAX_LABELS,
+           "progress_url": reverse(f"{ns}:codes_detail", kwargs={"batch_id": batch.pk}),
+           "csv_url": reverse(f"{ns}:codes_csv", kwargs={"batch_id": batch.pk}),
+           "pdf_url": reverse(f"{ns}:codes_pdf", kwargs={"batch_id": batch.pk}),
+           "cartons_url": reverse(f"{ns}:codes_cartons", kwargs={"batch_id": batch.pk}),
+           **extra}
+    if request.headers.get("HX-Request"):
+        return render(request, "codes/_progress.html", ctx)
+    return render(request, template, ctx)
+
+
+def csv_download(batch: CodeBatch) -> HttpResponse:
+    response = StreamingHttpResponse(labels.csv_stream(batch, base_url()),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="codes-{batch.gtin}-{batch.lot}.csv"'
+    return response  # type: ignore[return-value]
+
+
+def pdf_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
+    """Label sheets, a range at a time (?first=&count=)."""
+    try:
+        first = max(0, int(request.GET.get("first", "0")))
+        count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
+    except ValueError:
+        first, count = 0, labels.PER_PAGE * 10
+    body = labels.pdf(batch, base_url(), first, count)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="labels-{batch.gtin}-{batch.lot}-'
+                                       f'{first + 1}.pdf"')
+    return response
+
+
+def cartons_download(batch: CodeBatch) -> HttpResponse:
+    response = HttpResponse(labels.carton_pdf(batch, base_url()), content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="cartons-{batch.gtin}-'
+                                       f'{batch.lot}.pdf"')
+    return response
