@@ -134,3 +134,22 @@ def test_goods_without_codes_pack_as_before(setup):
     Carton.objects.all().delete()
     order = setup.order(qty=1)
     assert packing.pack(setup.staff, order.pk, "0.5").packed_at is not None
+
+
+def test_no_way_to_pack_skips_the_unit_scans(setup, client):
+    """The operator's one-step ship and logistics' own pack are refused too
+    until the coded units are scanned; then the one-step ship goes through."""
+    from shequn.logistics import outbound
+    from tests.builders.people import make_operator
+
+    order = setup.order(qty=1)
+    operator = make_operator()
+    for attempt in (lambda: outbound.pack(setup.staff, order.pk, "1.0"),
+                    lambda: outbound.ship_order(operator, order.pk)):
+        with pytest.raises(DomainError) as err:
+            attempt()
+        assert err.value.code == TraceError.PACK_INCOMPLETE
+    assert Shipment.objects.get(order=order).packed_at is None
+    packing.scan_unit(setup.staff, order.pk, code(setup.units()[0]))
+    shipment = outbound.ship_order(operator, order.pk)
+    assert shipment.packed_at is not None and shipment.shipped_at is not None

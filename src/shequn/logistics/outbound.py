@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -258,6 +258,19 @@ def labels_tz() -> Any:
     return ZoneInfo("Asia/Shanghai")
 
 
+PackCheck = Callable[[Order], None]
+_pack_checks: list[PackCheck] = []
+
+
+def add_pack_check(check: PackCheck) -> None:
+    """Layers above register what must hold before a parcel is packed (trace:
+    every unit of a coded SKU scanned into it); a check raises a DomainError to
+    refuse. Every way to pack goes through ``pack``, the operator's one-step
+    ``ship_order`` too, so none of them skips the unit scans."""
+    if check not in _pack_checks:
+        _pack_checks.append(check)
+
+
 @transaction.atomic
 def pack(actor: Any, order_id: Any, weight: Any) -> Shipment:
     """Weigh the picked parcel and print its label (打单: only after release)."""
@@ -274,6 +287,8 @@ def pack(actor: Any, order_id: Any, weight: Any) -> Shipment:
         raise E.NOT_PICKED.error(number=shipment.order.number)
     if shipment.zone_exit_id is not None:
         raise E.ON_EXIT.error(number=shipment.order.number)
+    for check in _pack_checks:
+        check(shipment.order)
     shipment.weight_kg = kg
     shipment.packed_at = clock.now()
     pdf = labels.render(label_data(shipment))

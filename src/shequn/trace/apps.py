@@ -18,3 +18,7 @@ class TraceConfig(AppConfig):
         from shequn.trace import partitions
 
         worker.periodic(partitions.ensure_job)
+        from shequn.logistics import outbound
+        from shequn.trace import packing
+
+        outbound.add_pack_check(packing.require_scanned)

@@ -150,12 +150,18 @@ def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
     return unit
 
 
+def require_scanned(order: Order) -> None:
+    """The pack check (registered with logistics.outbound.add_pack_check): every
+    line of a coded SKU has all its units scanned, else PACK_INCOMPLETE."""
+    missing = [p.line.gnum for p in progress(order) if not p.complete]
+    if missing:
+        raise TraceError.PACK_INCOMPLETE.error(lines=",".join(map(str, missing)))
+
+
 @transaction.atomic
 def pack(actor: Any, order_id: Any, weight: Any) -> Shipment:
     """Weigh and print the label (logistics' pack) once every coded line has
-    all its units scanned; otherwise refused and nothing is written."""
-    shipment = _locked_shipment(actor, order_id)
-    missing = [p.line.gnum for p in progress(shipment.order) if not p.complete]
-    if missing:
-        raise TraceError.PACK_INCOMPLETE.error(lines=",".join(map(str, missing)))
+    all its units scanned (``require_scanned``, run by logistics' pack);
+    otherwise refused and nothing is written."""
+    _locked_shipment(actor, order_id)
     return outbound.pack(actor, order_id, weight)
