@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _today() -> dt.date:
-    return clock.now().astimezone().date()
+    return clock.today()
 
 
 def _formula_sku():

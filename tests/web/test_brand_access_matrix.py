@@ -166,7 +166,7 @@ def world() -> World:
     _leader, shop = leader_and_shop(user=make_user(display_name="矩阵团长甲"))
     order_a = paid_order(shop, sku_a, qty=1)
     importer = make_brand(kind=Organization.Kind.EBC)
-    today = clock.now().date()
+    today = clock.today()
     grant_a = Grant.objects.create(brand=a.org, grantor=a.org, grantee=importer.org,
                                    valid_from=today, valid_to=today + dt.timedelta(days=60),
                                    status=Grant.Status.ACTIVE)

@@ -54,7 +54,7 @@ def validate_resident_id(number: str) -> tuple[str, list[str]]:
         born = ric.get_birth_date(n)
     except StdnumError:
         raise CheckoutError.ID_BIRTHDATE_INVALID.error() from None
-    today = clock.now().date()
+    today = clock.today()
     if born.year < 1900 or born > today:
         raise CheckoutError.ID_BIRTHDATE_INVALID.error()
     warnings: list[str] = []

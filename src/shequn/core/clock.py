@@ -21,3 +21,10 @@ def advance(delta: dt.timedelta) -> None:
 def reset() -> None:
     global _offset
     _offset = dt.timedelta(0)
+
+
+def today() -> dt.date:
+    """Today's date where the business runs (settings.TIME_ZONE, Asia/Shanghai):
+    between 00:00 and 08:00 there it is still yesterday in UTC, and dates such
+    as expiry, birth and 'today's signals' are China dates."""
+    return timezone.localdate(now())

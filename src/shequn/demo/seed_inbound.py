@@ -27,7 +27,7 @@ def _asn(data: DemoData, brand: str, ref: str, lines: list[tuple[str, str, int]]
     found = ASN.objects.filter(owner=owner, reference=ref).first()
     if found is not None:
         return found, False
-    expected = clock.now().astimezone().date() + dt.timedelta(days=days)
+    expected = clock.today() + dt.timedelta(days=days)
     asn = inbound.create_asn(
         None, owner, warehouse_id=data.warehouses[BONDED_WH].pk, expected_date=expected,
         reference=ref, bond_invt_no=f"QD2991{ref[-4:]}0001",

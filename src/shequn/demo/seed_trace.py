@@ -25,7 +25,7 @@ def seed(data: DemoData, say: Callable[[str], None]) -> None:
     if asn is None:
         asn = inbound.create_asn(
             None, koala, warehouse_id=data.warehouses[BONDED_WH].pk,
-            expected_date=clock.now().date(), reference=REF, bond_invt_no="QD29912603T001",
+            expected_date=clock.today(), reference=REF, bond_invt_no="QD29912603T001",
             lines=[inbound.LineIn(sku="KD-IF3-900", lot=LOT, qty=12,
                                   expiry=dt.date(2028, 9, 30))])
     batch = CodeBatch.objects.filter(asn=asn).first()

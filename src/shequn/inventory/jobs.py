@@ -10,7 +10,7 @@ from shequn.inventory.selectors import expiring
 
 def expiry_report(days: int = 30) -> list[dict[str, object]]:
     """Batches with units on hand that expire within ``days`` days."""
-    limit = clock.now().date() + dt.timedelta(days=days)
+    limit = clock.today() + dt.timedelta(days=days)
     return [{"warehouse": s.warehouse.code, "sku": s.sku.code, "lot": s.batch.lot,
              "expiry": s.batch.expiry, "on_hand": s.on_hand, "reserved": s.reserved}
             for s in expiring(limit)]

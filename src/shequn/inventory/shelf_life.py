@@ -25,7 +25,7 @@ from shequn.core import clock
 
 
 def today() -> dt.date:
-    return clock.now().astimezone().date()
+    return clock.today()
 
 
 def default_days() -> int:

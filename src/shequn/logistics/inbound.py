@@ -94,7 +94,7 @@ def create_asn(actor: Any, owner: Organization, *, warehouse_id: Any,
         warehouse = Warehouse.objects.get(pk=int(warehouse_id))
     except (Warehouse.DoesNotExist, TypeError, ValueError):
         raise InboundError.UNKNOWN_WAREHOUSE.error(warehouse=str(warehouse_id)[:20]) from None
-    today = clock.now().astimezone().date()
+    today = clock.today()
     if not isinstance(expected_date, dt.date) or not (
             today - dt.timedelta(days=90) <= expected_date <= today + dt.timedelta(days=366)):
         raise InboundError.BAD_DATE.error(expected_date=str(expected_date)[:20])

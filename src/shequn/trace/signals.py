@@ -210,7 +210,7 @@ def per_day(org: Organization | None, days: int = 30) -> tuple[list[str], dict[s
     """Signals opened per day and kind over the last ``days`` days (the chart)."""
     from django.db.models.functions import TruncDate
 
-    today = clock.now().date()
+    today = clock.today()
     first = today - dt.timedelta(days=days - 1)
     qs = Signal.objects.filter(created_at__date__gte=first)
     if org is not None:
