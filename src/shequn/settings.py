@@ -362,3 +362,17 @@ SHEQUN: dict[str, Any] = {
     "VERIFY_BASE_URL": _env("SHEQUN_VERIFY_BASE_URL",
                             "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
 }
+
+# WeChat Pay API v3 (payments/wechatpay; used when SHEQUN_PAYMENT_PROVIDER=wechatpay).
+# Paths name PEM files; BASE_URL "demo" is the in-process simulator (/wxpaysim/), whose
+# demo keys are generated into VAR_DIR/wechatpay-demo/ on first use (envconfig checks
+# the real values outside demo). NOTIFY_BASE is the public https base of notify_url.
+SHEQUN["WECHATPAY"] = {
+    name: _env(f"SHEQUN_WECHATPAY_{name}", "")
+    for name in ("MCHID", "APPID", "MERCHANT_KEY", "MERCHANT_SERIAL", "APIV3_KEY",
+                 "PLATFORM_CERT", "PUBLIC_KEY", "PUBLIC_KEY_ID", "NOTIFY_BASE")}
+SHEQUN["WECHATPAY"]["BASE_URL"] = _env("SHEQUN_WECHATPAY_BASE_URL",
+                                       "demo" if DEMO else "https://api.mch.weixin.qq.com")
+# The simulator: notification retry schedule in seconds (None = WeChat's documented
+# 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h); tests compress it.
+SHEQUN["WECHATPAY_SIM"] = {"RETRY_SCHEDULE": None, "SIGN_WITH": "certificate"}

@@ -9,7 +9,7 @@ import pytest
 
 from shequn.core import envconfig
 
-from .envs import staging_env
+from .envs import staging_env, wechatpay_env
 
 
 @pytest.fixture
@@ -95,7 +95,8 @@ def test_production_names_every_simulated_port(env):
     assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
-def test_production_with_real_adapters_passes(env):
+def test_production_with_real_adapters_passes(env, tmp_path):
+    env.update(wechatpay_env(tmp_path))
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb")
@@ -111,7 +112,8 @@ def test_production_with_real_adapters_passes(env):
     ("SHEQUN_SF_PARTNER_ID", None, "missing"),
     ("SHEQUN_SF_MONTHLY_CARD", "", "missing"),
 ])
-def test_the_sf_carrier_needs_its_own_account(env, name, value, words):
+def test_the_sf_carrier_needs_its_own_account(env, name, value, words, tmp_path):
+    env.update(wechatpay_env(tmp_path))
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
@@ -162,3 +164,64 @@ def test_production_prints_codes_with_https_only(env):
     env["SHEQUN_VERIFY_BASE_URL"] = "http://verify.example.com"
     found = envconfig.problems(env)
     assert any(line.startswith("SHEQUN_VERIFY_BASE_URL: scheme 'http'") for line in found), found
+
+
+# ------------------------------------------------------------ WeChat Pay
+
+
+@pytest.mark.parametrize("mode", ["staging", "production"])
+def test_wechatpay_complete_configuration_passes(env, tmp_path, mode):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV=mode)
+    if mode == "production":
+        env.update(SHEQUN_SMS_PROVIDER="aliyun", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
+                   SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
+                   SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
+                   SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    assert envconfig.problems(env) == []
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("SHEQUN_WECHATPAY_MCHID", None, "MCHID"),
+    ("SHEQUN_WECHATPAY_APPID", "abc", "AppID"),
+    ("SHEQUN_WECHATPAY_MERCHANT_KEY", "/nonexistent.pem", "no such file"),
+    ("SHEQUN_WECHATPAY_MERCHANT_SERIAL", "not-hex", "serial"),
+    ("SHEQUN_WECHATPAY_APIV3_KEY", "short", "32-character"),
+    ("SHEQUN_WECHATPAY_APIV3_KEY", "a" * 32, "distinct"),
+    ("SHEQUN_WECHATPAY_PLATFORM_CERT", None, "missing"),
+    ("SHEQUN_WECHATPAY_NOTIFY_BASE", None, "missing"),
+    ("SHEQUN_WECHATPAY_NOTIFY_BASE", "http://shop.example.com", "scheme"),
+    ("SHEQUN_WECHATPAY_BASE_URL", "https://wxpaysim.staging.example.com/wxpaysim",
+     "production talks to"),
+    ("SHEQUN_WECHATPAY_BASE_URL", "demo", "production talks to"),
+])
+def test_wechatpay_each_problem_is_named_in_production(env, tmp_path, name, value, words):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_PAYOUT_PROVIDER="bank.Payout", SHEQUN_CARRIER_PROVIDER="sf",
+               SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb", SHEQUN_SF_PARTNER_ID="HZSQWMS",
+               SHEQUN_SF_MONTHLY_CARD="5712345678", SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    found = envconfig.problems(env)
+    assert len(found) == 1 and words in found[0], found
+
+
+def test_wechatpay_public_key_mode_needs_its_id(env, tmp_path):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="staging")
+    env["SHEQUN_WECHATPAY_PUBLIC_KEY"] = env.pop("SHEQUN_WECHATPAY_PLATFORM_CERT")
+    found = envconfig.problems(env)
+    assert len(found) == 1 and "PUBLIC_KEY_ID" in found[0], found
+    env["SHEQUN_WECHATPAY_PUBLIC_KEY_ID"] = "PUB_KEY_ID_0119000001092026"
+    assert envconfig.problems(env) == []
+
+
+def test_wechatpay_staging_may_use_the_simulator_over_http_but_not_in_process(env, tmp_path):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="staging",
+               SHEQUN_WECHATPAY_BASE_URL="http://127.0.0.1:8000/wxpaysim",
+               SHEQUN_WECHATPAY_NOTIFY_BASE="http://127.0.0.1:8000")
+    assert envconfig.problems(env) == []
+    env["SHEQUN_WECHATPAY_BASE_URL"] = "demo"
+    assert any("demo only" in p for p in envconfig.problems(env))

@@ -178,6 +178,8 @@ def problems(env: Mapping[str, str]) -> list[str]:
     if payment == SIMULATOR:
         # The simulator signs its notifications with this shared secret.
         found.append(_secret(env, "SHEQUN_PAYMENT_SECRET", MIN_TOKEN))
+    if payment == "wechatpay":
+        found.extend(_wechatpay(env, mode))
     if port_value(env, PORTS[4]) == "sf":
         # SF Express's open platform: the account and its check word (校验码) that
         # signs every request; no demo values outside demo.
@@ -192,6 +194,58 @@ def problems(env: Mapping[str, str]) -> list[str]:
             found.append(f"{port.variable}: the {port.name} port is configured to a simulator "
                          f"({port_value(env, port)!r}); production uses real adapters only")
     return [p for p in found if p]
+
+
+WECHATPAY_OFFICIAL = ("https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com")
+
+
+def _wechatpay(env: Mapping[str, str], mode: str) -> list[str | None]:
+    """SHEQUN_PAYMENT_PROVIDER=wechatpay: the merchant's account, keys and URLs
+    (payments/wechatpay/config.py). Production talks to WeChat itself; staging
+    may point BASE_URL at the simulator (/wxpaysim) of a staging host."""
+    p = "SHEQUN_WECHATPAY_"
+    found: list[str | None] = []
+    mchid, appid = env.get(p + "MCHID", "").strip(), env.get(p + "APPID", "").strip()
+    if not mchid.isdigit():
+        found.append(f"{p}MCHID: missing or not the digits of the merchant number")
+    if not (appid.startswith("wx") and 3 < len(appid) <= 32):
+        found.append(f"{p}APPID: missing or not an AppID (wx…) bound to the merchant")
+    found.append(_file(env, p + "MERCHANT_KEY", "the merchant API private key, apiclient_key.pem"))
+    serial = env.get(p + "MERCHANT_SERIAL", "").strip()
+    try:
+        int(serial, 16)
+    except ValueError:
+        found.append(f"{p}MERCHANT_SERIAL: missing or not the hex serial of the merchant "
+                     "certificate")
+    apiv3 = env.get(p + "APIV3_KEY", "")
+    if len(apiv3.encode()) != 32 or PLACEHOLDER in apiv3:
+        found.append(f"{p}APIV3_KEY: must be the 32-character APIv3 key")
+    elif len(set(apiv3)) < 8:
+        found.append(f"{p}APIV3_KEY: too few distinct characters")
+    if env.get(p + "PLATFORM_CERT"):
+        found.append(_file(env, p + "PLATFORM_CERT", "the WeChat Pay platform certificate"))
+    elif env.get(p + "PUBLIC_KEY"):
+        found.append(_file(env, p + "PUBLIC_KEY", "the WeChat Pay public key"))
+        if not env.get(p + "PUBLIC_KEY_ID", "").startswith("PUB_KEY_ID_"):
+            found.append(f"{p}PUBLIC_KEY_ID: missing (PUB_KEY_ID_… of the public key)")
+    else:
+        found.append(f"{p}PLATFORM_CERT or {p}PUBLIC_KEY: missing (what verifies WeChat's "
+                     "signatures)")
+    base = env.get(p + "BASE_URL", "").rstrip("/")
+    if mode == "production" and base and base not in WECHATPAY_OFFICIAL:
+        found.append(f"{p}BASE_URL: production talks to {WECHATPAY_OFFICIAL[0]} only "
+                     f"(not {base!r})")
+    elif base == "demo":
+        found.append(f"{p}BASE_URL: the in-process simulator is for the demo only")
+    elif base:
+        found.append(_url(env, p + "BASE_URL", ("https",) if mode == "production"
+                          else ("http", "https"), "WeChat Pay API base"))
+    # WeChat notifies only https addresses without a query string.
+    found.append(_url(env, p + "NOTIFY_BASE", ("https",) if mode == "production"
+                      else ("http", "https"), "the public base URL of /pay/wechat/notify"))
+    if env.get(p + "NOTIFY_BASE") and urlsplit(env[p + "NOTIFY_BASE"]).query:
+        found.append(f"{p}NOTIFY_BASE: no query string allowed")
+    return found
 
 
 def check(env: Mapping[str, str]) -> str:
