@@ -3,10 +3,20 @@
 from django.urls import path
 
 from shequn.payments import sim_views
+from shequn.payments.wechatpay.sim import views as wxpaysim
 from shequn.web.sim import views
 from shequn.web.sim.gate import simulator_page
 
 urlpatterns = [
     path("sim/sms/", views.sms_inbox, name="sim_sms"),
     path("paysim/<uuid:checkout_id>/", simulator_page(sim_views.pay_page), name="paysim"),
+    # WeChat Pay v3 simulator: the API (signed, like WeChat's), the payer's side, controls.
+    path("wxpaysim/v3/<path:rest>", wxpaysim.v3, name="wxpaysim_v3"),
+    path("wxpaysim/bridge.js", wxpaysim.bridge_js, name="wxpaysim_bridge_js"),
+    path("wxpaysim/bridge/pay", wxpaysim.bridge_pay, name="wxpaysim_bridge_pay"),
+    path("wxpaysim/h5/<str:prepay_id>/", simulator_page(wxpaysim.h5_page), name="wxpaysim_h5"),
+    path("wxpaysim/scan/<str:code>/", simulator_page(wxpaysim.scan_page),
+         name="wxpaysim_scan"),
+    path("wxpaysim/_sim/faults", simulator_page(wxpaysim.faults), name="wxpaysim_faults"),
+    path("wxpaysim/_sim/deliver", simulator_page(wxpaysim.deliver), name="wxpaysim_deliver"),
 ]
