@@ -101,3 +101,16 @@ def test_each_bad_notification_exits_1_with_reason(tmp_path, pki, case, word):
     assert done.returncode == 1
     assert word in done.stderr.decode()
     assert done.stdout == b""
+
+
+def test_sim_keys_prints_a_configuration_that_verifies(tmp_path):
+    done = subprocess.run([*_command(), "wechatpay", "sim-keys", "--dir", str(tmp_path / "m")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    env = dict(line.split("=", 1) for line in done.stdout.splitlines())
+    assert Path(env["SHEQUN_WECHATPAY_PLATFORM_CERT"]).is_file()
+    assert len(env["SHEQUN_WECHATPAY_APIV3_KEY"]) == 32
+    assert env["SHEQUN_WECHATPAY_PUBLIC_KEY_ID"].startswith("PUB_KEY_ID_")
+    again = subprocess.run([*_command(), "wechatpay", "sim-keys", "--dir", str(tmp_path / "m")],
+                           capture_output=True, text=True, timeout=60)
+    assert again.stdout == done.stdout  # made once

@@ -15,6 +15,11 @@ on stderr when the signature, the serial (Wechatpay-Serial is the certificate's
 serial number in hex, case-insensitive), the timestamp (5 minutes or more off
 now) or the decryption is wrong; exit 2 for usage and configuration errors.
 No Django, no database.
+
+``shequn wechatpay sim-keys --dir DIR`` makes (once) the simulator's key material
+in DIR and prints the SHEQUN_WECHATPAY_* lines that point Shequn at it (staging
+with the simulator at ``SHEQUN_WECHATPAY_BASE_URL=https://<host>/wxpaysim``, and
+``SHEQUN_VAR_DIR`` such that DIR is ``$SHEQUN_VAR_DIR/wechatpay-demo``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="verify and decrypt one received notification")
     verify.add_argument("--headers", required=True, help="JSON object: header name → value")
     verify.add_argument("--body", required=True, help="the raw body as received")
+    keys = sub.add_parser("sim-keys", help="make the simulator's key material, print env lines")
+    keys.add_argument("--dir", required=True)
     return parser
 
 
@@ -98,6 +105,13 @@ def main(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) and 2
+    if args.command == "sim-keys":
+        from pathlib import Path
+
+        from shequn.payments.wechatpay.config import demo_material, material_env
+
+        sys.stdout.write(material_env(demo_material(Path(args.dir).resolve())))
+        return 0
     if args.command != "verify-notification":
         sys.stderr.write(USAGE)
         return 2

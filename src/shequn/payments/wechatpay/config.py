@@ -53,9 +53,9 @@ def demo_dir() -> Path:
     return Path(settings.VAR_DIR) / DEMO_DIR_NAME
 
 
-def demo_material() -> dict[str, Any]:
+def demo_material(target: Path | None = None) -> dict[str, Any]:
     """The demo key files (made once, then read): paths and identifiers."""
-    target = demo_dir()
+    target = target or demo_dir()
     if not (target / "material.json").exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".wxpay-", dir=target.parent))
@@ -82,6 +82,20 @@ def demo_material() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((target / "material.json").read_text())
     data["dir"] = target
     return data
+
+
+def material_env(data: dict[str, Any]) -> str:
+    """SHEQUN_WECHATPAY_* lines pointing a merchant at the simulator's material
+    (staging: BASE_URL is then the /wxpaysim of a staging host)."""
+    d = Path(data["dir"])
+    return "\n".join([
+        f"SHEQUN_WECHATPAY_MCHID={data['mchid']}", f"SHEQUN_WECHATPAY_APPID={data['appid']}",
+        f"SHEQUN_WECHATPAY_MERCHANT_KEY={d / 'apiclient_key.pem'}",
+        f"SHEQUN_WECHATPAY_MERCHANT_SERIAL={data['merchant_serial']}",
+        f"SHEQUN_WECHATPAY_APIV3_KEY={data['apiv3_key']}",
+        f"SHEQUN_WECHATPAY_PLATFORM_CERT={d / 'platform_cert.pem'}",
+        f"SHEQUN_WECHATPAY_PUBLIC_KEY={d / 'pub_key.pem'}",
+        f"SHEQUN_WECHATPAY_PUBLIC_KEY_ID={data['public_key_id']}"]) + "\n"
 
 
 def _read(path: str) -> bytes:
