@@ -241,3 +241,19 @@ def test_refund_above_paid_is_refused_before_calling_out(client, wxpay):
     services.refund_amount(order.pk, rest, actor=None, reason="the rest")
     assert sum(r.amount for r in WxSimRefund.objects.all()) == int(payment.amount * 100)
     assert Refund.objects.filter(payment=payment, state="succeeded").count() == 2
+
+
+def test_cancelled_order_closes_its_wechat_order(client, wxpay):
+    from shequn.core import outbox
+    from shequn.orders import services as order_services
+
+    buyer, order, payment = _placed()
+    params = _jsapi_params(client, buyer, order)
+    order_services.cancel_unpaid(order.pk, reason="timeout")
+    outbox.drain()
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.CLOSED
+    assert WxSimTransaction.objects.get(out_trade_no=order.number).state == "CLOSED"
+    assert _bridge_pay(client, params) == "get_brand_wcpay_request:fail"
+    order.refresh_from_db()
+    assert order.state == Order.State.CANCELLED

@@ -103,3 +103,22 @@ def prepay(payment: Payment, scene: str, *, openid: str = "", client_ip: str = "
             return {"scene": scene, "paid": True}
         log.warning("wechatpay prepay %s refused: %s", payment.out_trade_no, exc.code)
         raise PaymentError.PROVIDER_ERROR.error(code=exc.code) from exc
+
+
+def close_open_payments(order_id: Any) -> int:
+    """Close the order's open WeChat payments at WeChat, then here; returns how
+    many. Idempotent (an order WeChat does not know is closed already)."""
+    closed = 0
+    for payment in Payment.objects.filter(order_id=order_id, provider=NAME,
+                                          state=Payment.State.CREATED):
+        try:
+            client().close(payment.out_trade_no)
+        except WeChatPayError as exc:
+            if exc.code == "ORDERPAID":
+                continue  # its notification will come; the late payment is refunded
+            if exc.code != "ORDER_NOT_EXIST":
+                raise  # the outbox retries
+        Payment.objects.filter(pk=payment.pk, state=Payment.State.CREATED).update(
+            state=Payment.State.CLOSED)
+        closed += 1
+    return closed
