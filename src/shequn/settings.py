@@ -362,3 +362,17 @@ SHEQUN: dict[str, Any] = {
     "VERIFY_BASE_URL": _env("SHEQUN_VERIFY_BASE_URL",
                             "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
 }
+
+# WeChat official account (specs/wechat-channel.md §1, §2): OAuth sign-in and the
+# JS-SDK share cards. API_BASE_URL starting with "/" is the simulator mounted on
+# this site (the demo's /_sim/wechat, called in process). JS_DOMAIN: the JS安全域名
+# (comma-separated, no scheme or port); pages on another host get no wx.config.
+# (The OAuth work adds the same block; the lead merges the two.)
+SHEQUN["WECHAT"] = {
+    "APPID": _env("SHEQUN_WECHAT_APPID", "wx5348455155440de0" if DEMO else ""),
+    "APPSECRET": _env("SHEQUN_WECHAT_APPSECRET",
+                      "demo-wechat-appsecret-not-for-prod" if DEMO else ""),
+    "API_BASE_URL": _env("SHEQUN_WECHAT_API_BASE_URL",
+                         "/_sim/wechat" if DEMO else "https://api.weixin.qq.com"),
+    "JS_DOMAIN": _env("SHEQUN_WECHAT_JS_DOMAIN", ""),
+}
