@@ -239,3 +239,27 @@ def _get(path, **params):
     from django.test import RequestFactory
 
     return RequestFactory().get(path, params)
+
+
+@pytest.mark.django_db
+def test_simulator_is_not_mounted_in_production(settings, client):
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import shequn.urls
+    import shequn.web.urls
+
+    def reload(mounted: bool) -> None:
+        settings.SHEQUN = {**settings.SHEQUN, "SIMULATORS_MOUNTED": mounted}
+        importlib.reload(shequn.web.urls)
+        importlib.reload(shequn.urls)
+        clear_url_caches()
+
+    settings.SHEQUN_ENV = "production"
+    reload(False)
+    try:
+        for path in ("/_sim/wechat/cgi-bin/token", "/_sim/wechat/cgi-bin/ticket/getticket"):
+            assert client.get(path).status_code == 404, path
+    finally:
+        reload(True)
