@@ -108,7 +108,19 @@ def test_retry_happens_once_only():
     assert exc.value.errcode == 40001
     assert sim.calls("getticket") == 2
     assert cache.get(jssdk._cache_key("jsapi_ticket")) is None
+    clock.advance(dt.timedelta(seconds=jssdk.FAILURE_BACKOFF_SECONDS + 1))
     assert jssdk.get_jsapi_ticket()  # the fault is used up
+
+
+def test_after_a_failure_wechat_is_left_alone_for_a_while():
+    sim.inject_fault("token", -1)
+    for _ in range(3):
+        with pytest.raises(jssdk.WechatApiError):
+            jssdk.get_jsapi_ticket()
+    assert sim.calls("token") == 1 and sim.calls("getticket") == 0
+    clock.advance(dt.timedelta(seconds=jssdk.FAILURE_BACKOFF_SECONDS + 1))
+    assert jssdk.get_jsapi_ticket()
+    assert sim.calls("token") == 2 and sim.calls("getticket") == 1
 
 
 def test_other_errors_are_not_retried_and_nothing_is_cached():

@@ -4,6 +4,7 @@ share card for a MicroMessenger user agent only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from shequn.accounts import wechat_jssdk as jssdk
+from shequn.core import clock
 from shequn.demo.seeding import seed
 from shequn.shops.models import Listing
 from shequn.shops.tokens import read_share_token
@@ -149,7 +151,8 @@ def test_wechat_down_leaves_the_page_without_a_card(client, demo):
     resp = client.get(f"/s/{demo.shop.slug}/p/{sku.product_id}/", HTTP_USER_AGENT=WECHAT_UA)
     assert resp.status_code == 200
     assert _wx_data(resp.content.decode()) is None
-    # Nothing bad was cached: the next view gets its card.
+    # Nothing bad was cached: once the short back-off is over, the next view gets its card.
+    clock.advance(dt.timedelta(seconds=jssdk.FAILURE_BACKOFF_SECONDS + 1))
     resp = client.get(f"/s/{demo.shop.slug}/p/{sku.product_id}/", HTTP_USER_AGENT=WECHAT_UA)
     assert _wx_data(resp.content.decode()) is not None
 

@@ -7,7 +7,9 @@ for their ``expires_in`` minus a safety margin. A refresh takes a lock in the
 cache (an atomic ``add``), so many requests arriving on a cold cache cause one
 call to WeChat; the others wait for its result. A ``getticket`` answered with
 40001/42001 (token invalid/expired, e.g. rotated by another client of the same
-AppID) drops the cached token and tries once more with a fresh one.
+AppID) drops the cached token and tries once more with a fresh one. After a
+failed refresh the next attempt waits ``FAILURE_BACKOFF_SECONDS``: during a
+WeChat outage pages render at once, without a share card.
 
 Configuration: ``settings.SHEQUN["WECHAT"]`` with ``APPID``, ``APPSECRET`` and
 ``API_BASE_URL``. A base URL starting with ``/`` is a simulator mounted on this
@@ -45,8 +47,12 @@ TOKEN_ERRCODES = frozenset({40001, 42001})
 # Refresh this long before WeChat's expiry (a fetch elsewhere keeps the old
 # token valid for 5 more minutes only), at most half the lifetime.
 SAFETY_MARGIN_SECONDS = 300
-LOCK_SECONDS = 15  # a refresh holding the lock longer than this is presumed dead
+# A refresh is at most three calls (getticket, token, getticket) of 5 s each.
+LOCK_SECONDS = 30  # a refresh holding the lock longer than this is presumed dead
 LOCK_WAIT_SECONDS = 10.0
+# After a failed refresh, pages go without a share card for this long instead of
+# each waiting on WeChat again (an outage must not hold every web worker).
+FAILURE_BACKOFF_SECONDS = 30
 HTTP_TIMEOUT_SECONDS = 5.0
 SHARE_API_LIST = ("updateAppMessageShareData", "updateTimelineShareData")
 
@@ -193,12 +199,19 @@ def _fresh(entry: Any) -> str | None:
     return None
 
 
+def _check_backoff(key: str) -> None:
+    failed = cache.get(key + ":failed")
+    if isinstance(failed, dict) and float(failed.get("until", 0)) > clock.now().timestamp():
+        raise WechatApiError("a recent refresh failed; not retrying yet", failed.get("errcode"))
+
+
 def _cached(kind: str, fetch: Callable[[], tuple[str, int]]) -> str:
     """The cached ``kind`` value, or one refresh under a cache lock."""
     key = _cache_key(kind)
     value = _fresh(cache.get(key))
     if value:
         return value
+    _check_backoff(key)
     lock = key + ":lock"
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
@@ -207,10 +220,18 @@ def _cached(kind: str, fetch: Callable[[], tuple[str, int]]) -> str:
                 value = _fresh(cache.get(key))  # refreshed while we waited for the lock
                 if value:
                     return value
-                value, expires_in = fetch()
+                _check_backoff(key)  # or failed meanwhile
+                try:
+                    value, expires_in = fetch()
+                except WechatApiError as err:
+                    cache.set(key + ":failed", {
+                        "until": clock.now().timestamp() + FAILURE_BACKOFF_SECONDS,
+                        "errcode": err.errcode}, timeout=FAILURE_BACKOFF_SECONDS)
+                    raise
                 keep = max(1, expires_in - min(SAFETY_MARGIN_SECONDS, expires_in // 2))
                 cache.set(key, {"value": value,
                                 "refresh_at": clock.now().timestamp() + keep}, timeout=keep)
+                cache.delete(key + ":failed")
                 log.info("wechat %s refreshed (kept %ss)", kind, keep)
                 return value
             finally:
@@ -219,6 +240,7 @@ def _cached(kind: str, fetch: Callable[[], tuple[str, int]]) -> str:
         value = _fresh(cache.get(key))
         if value:
             return value
+        _check_backoff(key)
         if time.monotonic() > deadline:
             raise WechatApiError(f"timed out waiting for the {kind} refresh")
 
