@@ -364,10 +364,11 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.fake.handle(method, params)
         if answer.delay:
             time.sleep(answer.delay)
-        if params.get("Format", "XML").upper() == "JSON":
-            self._json(answer.status, answer.body)
-        else:
+        # Aliyun's default Format is XML; anything else unknown is answered in JSON.
+        if params.get("Format", "XML").upper() == "XML":
             self._reply(answer.status, _xml(answer.body), "text/xml;charset=utf-8")
+        else:
+            self._json(answer.status, answer.body)
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
