@@ -236,6 +236,16 @@ def test_a_server_error_is_busy_and_frees_the_local_slot(server, fake):
     assert _send(server, p) == sms.SENT  # the failed call did not use the minute's send
 
 
+def test_after_a_busy_provider_the_buyer_may_ask_again_at_once(aliyun):
+    p = phone(9207)
+    aliyun.inject("http500")
+    _refused("sms_busy", services.request_code, p, "203.0.113.9")
+    assert services.request_code(p, "203.0.113.9") == sms.SENT
+    assert services.verify_code(p, aliyun.last_code(p)).phone_hash == pii.lookup_hash(p)
+    # ...but not after a message that went out.
+    _refused("rate_limited", services.request_code, p, "203.0.113.9")
+
+
 def test_an_unreachable_endpoint_is_busy(server):
     import socket
 

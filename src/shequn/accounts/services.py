@@ -22,10 +22,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from shequn.accounts import sms
-from shequn.accounts.errors import AccountError
+from shequn.accounts.errors import AccountError, SmsError
 from shequn.accounts.models import OneTimeCode, User
 from shequn.accounts.phones import normalize_phone
 from shequn.core import clock, netaddr, pii, ratelimit
+from shequn.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,13 @@ def request_code(phone: str, ip: str | None) -> str:
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = max(1, _cfg("OTP_TTL_SECONDS") // 60)
     ref = "otp" + secrets.token_hex(8)  # the provider's OutId (de-duplication)
-    status = sms.send_code(sms.get_sender(), phone, code, minutes, ref=ref)
+    try:
+        status = sms.send_code(sms.get_sender(), phone, code, minutes, ref=ref)
+    except DomainError as err:
+        if err.code == SmsError.BUSY:
+            # Nothing went out: the buyer may ask again without waiting the interval.
+            cache.delete(f"otp:iv:{phone_hash}")
+        raise
     now = clock.now()
     with transaction.atomic():
         # A new code supersedes older unused ones: only the newest may sign in.
