@@ -471,13 +471,15 @@ def test_local_flow_control_refuses_before_calling_out(server, fake):
     fake.limits = {"minute": 100, "hour": 100, "day": 100}
     p = phone(9400)
     assert _send(server, p) == sms.SENT
-    _refused("sms_wait_minute", _send, server, p)
+    err = _refused("sms_wait_minute", _send, server, p)
+    assert 55 <= err.detail["retry_after"] <= 60
     assert fake.requests == 1
     for _ in range(4):
         clock.advance(dt.timedelta(seconds=61))
         assert _send(server, p) == sms.SENT
     clock.advance(dt.timedelta(seconds=61))
-    _refused("sms_wait_hour", _send, server, p)
+    err = _refused("sms_wait_hour", _send, server, p)
+    assert 3600 - 5 * 61 - 5 <= err.detail["retry_after"] <= 3600 - 5 * 61 + 1
     for _ in range(5):
         clock.advance(dt.timedelta(seconds=3601))
         assert _send(server, p) == sms.SENT

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import re
 import time
 import urllib.error
@@ -186,9 +187,12 @@ class AliyunSms:
             now = clock.now().timestamp()
             sent = [t for t in (cache.get(key) or []) if now - float(t) < _DAY]
             for window, limit, error in self._limits():
-                if sum(1 for t in sent if now - t < window) >= limit:
+                inside = sorted(t for t in sent if now - t < window)
+                if len(inside) >= limit:
+                    # The window has room again when the send that filled it leaves.
+                    frees = inside[len(inside) - limit] + window if limit > 0 else now + window
                     log.info("aliyun sms: local flow control (%s) for %s", error.value, masked)
-                    raise error.error()
+                    raise error.error(retry_after=max(1, math.ceil(frees - now)))
             cache.set(key, [*sent, now], _DAY + 60)
         finally:
             cache.delete(lock)
