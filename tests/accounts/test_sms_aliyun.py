@@ -283,7 +283,9 @@ def test_a_wrong_secret_is_refused_by_the_fake_and_logged_loudly_without_the_num
     with caplog.at_level(logging.DEBUG):
         _refused("sms_unavailable", _send, server, p, ACCESS_KEY_SECRET="wrong-secret")
     assert "SignatureDoesNotMatch" in caplog.text and "139****9206" in caplog.text
+    assert "server string to sign" in caplog.text and "******" in caplog.text
     assert p not in caplog.text and "wrong-secret" not in caplog.text
+    assert "123456" not in caplog.text  # the code quoted in the string to sign
 
 
 # -- the fake's gateway checks ---------------------------------------------------------

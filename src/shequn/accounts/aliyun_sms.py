@@ -80,7 +80,7 @@ _BUSY = frozenset({
 _MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86|0086)?(1\d{10})(?!\d)")
 
 
-def scrub(text: str, limit: int = 300) -> str:
+def scrub(text: str, limit: int = 1000) -> str:
     """``text`` (a provider message) with every mobile number masked, shortened."""
     return _MOBILE_RE.sub(lambda m: pii.mask_phone(m.group(1)), str(text))[:limit]
 
@@ -262,7 +262,8 @@ class AliyunSms:
         if not result and status >= 500:
             result = "ServiceUnavailable"
         err = error_for(result, str(body.get("Message") or ""))
-        message = scrub(str(body.get("Message") or ""))
+        # SignatureDoesNotMatch quotes the string to sign: the number and the code.
+        message = scrub(str(body.get("Message") or "")).replace(code, "******")
         if err.code == SmsError.UNAVAILABLE:
             log.error("aliyun sms: refused by configuration: HTTP %s %s %r (RequestId %s) "
                       "for %s: check SHEQUN_ALIYUN_SMS_* and the console",

@@ -221,7 +221,9 @@ class FakeAliyunSms:
         expected = aliyun_rpc.signature(secret, method, p)
         if not secrets.compare_digest(expected.encode(), p["Signature"].encode()):
             to_sign = aliyun_rpc.string_to_sign(method, p)
-            log.info("sms fake: signature mismatch; string to sign %s", mask_all(to_sign))
+            shown = aliyun_rpc.string_to_sign(method, {**p, "TemplateParam": "(hidden)"})
+            log.info("sms fake: signature mismatch; string to sign (numbers masked, "
+                     "TemplateParam hidden) %s", mask_all(shown))
             return _gateway_error(400, "SignatureDoesNotMatch",
                                   "Specified signature is not matched with our calculation. "
                                   f"server string to sign is:{to_sign}")
