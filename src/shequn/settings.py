@@ -376,3 +376,21 @@ SHEQUN["WECHAT"] = {
                          "/_sim/wechat" if DEMO else "https://api.weixin.qq.com"),
     "JS_DOMAIN": _env("SHEQUN_WECHAT_JS_DOMAIN", ""),
 }
+
+# Alibaba Cloud SMS (SHEQUN_SMS_PROVIDER=aliyun; shequn.accounts.aliyun_sms). The
+# sign-in code goes out by template: TEMPLATE_CODE must take one variable ${code}.
+# Staging may point ENDPOINT at the fake server (`shequn sms-fake --port 8025`).
+# MAX_PER_* are Aliyun's flow control for codes per number (console defaults),
+# enforced here before calling out; TIMEOUT is the seconds one request may take.
+SHEQUN["ALIYUN_SMS"] = {
+    "ACCESS_KEY_ID": _env("SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": _env("SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": _env("SHEQUN_ALIYUN_SMS_SIGN_NAME", ""),
+    "TEMPLATE_CODE": _env("SHEQUN_ALIYUN_SMS_TEMPLATE_CODE", ""),
+    "ENDPOINT": _env("SHEQUN_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "REGION": _env("SHEQUN_ALIYUN_SMS_REGION", "cn-hangzhou"),
+    "MAX_PER_MINUTE": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_MINUTE", "1")),
+    "MAX_PER_HOUR": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_HOUR", "5")),
+    "MAX_PER_DAY": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_DAY", "10")),
+    "TIMEOUT": float(_env("SHEQUN_ALIYUN_SMS_TIMEOUT", "5")),
+}
