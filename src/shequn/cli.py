@@ -8,6 +8,7 @@
     shequn secrets generate ...    a complete env file with fresh secrets (staging/production)
     shequn apikey create|list|revoke partner API keys (the new key on the last line)
     shequn wechatpay verify-notification --headers H.json --body B   check a WeChat Pay notification
+    shequn sms-fake --port 8025    a fake Alibaba Cloud SMS endpoint (staging, tests)
     shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
 
 Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
@@ -29,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "secrets": "shequn.secrets_cli",
     "apikey": "shequn.brands.cli",
     "wechatpay": "shequn.payments.wechatpay.cli",
+    "sms-fake": "shequn.accounts.smsfake",
 }
 
 

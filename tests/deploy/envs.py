@@ -49,3 +49,18 @@ def wechatpay_env(tmp: Path) -> dict[str, str]:
             "SHEQUN_WECHATPAY_APIV3_KEY": "k3Jd8sLq0Wm2Zx7Vb5Nc4Rt6Yh1Ug9Pe",
             "SHEQUN_WECHATPAY_PLATFORM_CERT": str(tmp / "platform_cert.pem"),
             "SHEQUN_WECHATPAY_NOTIFY_BASE": "https://shop.example.com"}
+
+
+def shared_wechatpay_env() -> dict[str, str]:
+    """wechatpay_env with key files made once per test session."""
+    global _WX_DIR
+    if _WX_DIR is None:
+        import tempfile
+
+        _WX_DIR = Path(tempfile.mkdtemp(prefix="shequn-wxpay-env-"))
+        _WX_ENV.update(wechatpay_env(_WX_DIR))
+    return dict(_WX_ENV)
+
+
+_WX_DIR: Path | None = None
+_WX_ENV: dict[str, str] = {}

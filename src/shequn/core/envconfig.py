@@ -39,6 +39,16 @@ MIN_TOKEN = 32
 
 SIMULATOR = "simulator"
 
+# SHEQUN_SMS_PROVIDER values (shequn.accounts.sms._PROVIDERS), and what the
+# Alibaba Cloud adapter needs (shequn.accounts.aliyun_sms).
+SMS_PROVIDERS = (SIMULATOR, "aliyun")
+ALIYUN_SMS_REQUIRED = {
+    "SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID": "AccessKey ID",
+    "SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET": "AccessKey secret",
+    "SHEQUN_ALIYUN_SMS_SIGN_NAME": "approved signature (签名)",
+    "SHEQUN_ALIYUN_SMS_TEMPLATE_CODE": "approved code template, e.g. SMS_123456789",
+}
+
 
 class ConfigurationRefused(Exception):
     """The environment does not satisfy the mode; ``lines`` says why, one per problem."""
@@ -145,6 +155,30 @@ def _file(env: Mapping[str, str], name: str, what: str) -> str | None:
     return None
 
 
+def _sms(env: Mapping[str, str], mode: str) -> list[str]:
+    """A known SMS provider and, for Alibaba Cloud, its account, signature and template."""
+    provider = port_value(env, PORTS[0])
+    if PLACEHOLDER in provider:
+        return [f"SHEQUN_SMS_PROVIDER: still the placeholder {PLACEHOLDER}"]
+    if provider not in SMS_PROVIDERS:
+        return [f"SHEQUN_SMS_PROVIDER: {provider!r} is not one of {', '.join(SMS_PROVIDERS)}"]
+    if provider != "aliyun":
+        return []
+    found: list[str | None] = []
+    for name, what in ALIYUN_SMS_REQUIRED.items():
+        value = env.get(name, "").strip()
+        if not value:
+            found.append(f"{name}: missing (SHEQUN_SMS_PROVIDER=aliyun needs the {what})")
+        elif PLACEHOLDER in value:
+            found.append(f"{name}: still the placeholder {PLACEHOLDER}")
+    if env.get("SHEQUN_ALIYUN_SMS_ENDPOINT"):
+        # Staging may point it at `shequn sms-fake`; production talks to Aliyun over TLS.
+        found.append(_url(env, "SHEQUN_ALIYUN_SMS_ENDPOINT",
+                          ("https",) if mode == "production" else ("http", "https"),
+                          "the Dysmsapi endpoint"))
+    return [p for p in found if p]
+
+
 def problems(env: Mapping[str, str]) -> list[str]:
     """Every reason the environment cannot run in its mode (empty when it can)."""
     mode = mode_of(env)
@@ -189,6 +223,7 @@ def problems(env: Mapping[str, str]) -> list[str]:
                 found.append(f"{name}: missing (the SF Express account of the warehouse)")
     if env.get("SHEQUN_METRICS_TOKEN"):
         found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
+    found += _sms(env, mode)
     if mode == "production":
         for port in simulated_ports(env):
             found.append(f"{port.variable}: the {port.name} port is configured to a simulator "
@@ -313,12 +348,21 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
             f"SHEQUN_SF_PARTNER_ID={PLACEHOLDER}",
             f"SHEQUN_SF_CHECK_WORD={PLACEHOLDER}",
             f"SHEQUN_SF_MONTHLY_CARD={PLACEHOLDER}",
+            "# With SHEQUN_SMS_PROVIDER=aliyun: the Alibaba Cloud SMS account (a RAM user",
+            "# allowed dysms:SendSms), the approved signature and code template (${code}).",
+            f"SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_SIGN_NAME={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_TEMPLATE_CODE={PLACEHOLDER}",
         ]
     else:
         lines += [
             "# Simulators (staging only; pages show a 模拟环境 banner). The customs",
             "# simulator runs as its own process: `shequn customs-sim --port 8701`.",
             "SHEQUN_SMS_PROVIDER=simulator",
+            "# Or Alibaba Cloud SMS against its fake (`shequn sms-fake --port 8025`):",
+            "# SHEQUN_SMS_PROVIDER=aliyun, SHEQUN_ALIYUN_SMS_ENDPOINT=http://127.0.0.1:8025/",
+            "# and SHEQUN_ALIYUN_SMS_{ACCESS_KEY_ID,ACCESS_KEY_SECRET,SIGN_NAME,TEMPLATE_CODE}.",
             "SHEQUN_PAYMENT_PROVIDER=simulator",
             f"SHEQUN_PAYMENT_SECRET={_token(32)}",
             "SHEQUN_CUSTOMS_GATEWAY=http://127.0.0.1:8701/ceb",

@@ -1,13 +1,13 @@
 """Simulator pages, mounted outside production only (shequn/web/urls.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from shequn.payments import sim_views
 from shequn.payments.wechatpay.sim import views as wxpaysim
 from shequn.web.sim import views
 from shequn.web.sim.gate import simulator_page
 
-urlpatterns = [
+urlpatterns: list = [
     path("sim/sms/", views.sms_inbox, name="sim_sms"),
     path("paysim/<uuid:checkout_id>/", simulator_page(sim_views.pay_page), name="paysim"),
     # WeChat Pay v3 simulator: the API (signed, like WeChat's), the payer's side, controls.
@@ -20,3 +20,5 @@ urlpatterns = [
     path("wxpaysim/_sim/faults", simulator_page(wxpaysim.faults), name="wxpaysim_faults"),
     path("wxpaysim/_sim/deliver", simulator_page(wxpaysim.deliver), name="wxpaysim_deliver"),
 ]
+# WeChat API simulators (server-to-server: credentials checked, no staff gate).
+urlpatterns.append(path("_sim/wechat/", include("shequn.web.sim.wechat_api")))
