@@ -240,11 +240,14 @@ def _wechatpay(env: Mapping[str, str], mode: str) -> list[str | None]:
     may point BASE_URL at the simulator (/wxpaysim) of a staging host."""
     p = "SHEQUN_WECHATPAY_"
     found: list[str | None] = []
-    mchid, appid = env.get(p + "MCHID", "").strip(), env.get(p + "APPID", "").strip()
+    mchid = env.get(p + "MCHID", "").strip()
+    # The official account's AppID (SHEQUN_WECHAT_APPID, OAuth) unless set apart.
+    appid = (env.get(p + "APPID", "") or env.get("SHEQUN_WECHAT_APPID", "")).strip()
     if not mchid.isdigit():
         found.append(f"{p}MCHID: missing or not the digits of the merchant number")
     if not (appid.startswith("wx") and 3 < len(appid) <= 32):
-        found.append(f"{p}APPID: missing or not an AppID (wx…) bound to the merchant")
+        found.append(f"{p}APPID: missing or not an AppID (wx…) bound to the merchant "
+                     "(defaults to SHEQUN_WECHAT_APPID)")
     found.append(_file(env, p + "MERCHANT_KEY", "the merchant API private key, apiclient_key.pem"))
     serial = env.get(p + "MERCHANT_SERIAL", "").strip()
     try:

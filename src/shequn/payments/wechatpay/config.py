@@ -133,7 +133,9 @@ def _load(raw: dict[str, str]) -> Config:
                            "is configured (SHEQUN_WECHATPAY_PLATFORM_CERT / _PUBLIC_KEY)")
     return Config(
         mchid=raw.get("MCHID") or demo.get("mchid", ""),
-        appid=raw.get("APPID") or demo.get("appid", ""),
+        # JSAPI needs the openid of this appid: the official account's (OAuth) by default.
+        appid=(raw.get("APPID") or (settings.SHEQUN.get("WECHAT") or {}).get("APPID")
+               or demo.get("appid", "")),
         merchant_key=crypto.load_private_key(_read(merchant_key_path)),
         merchant_serial=(raw.get("MERCHANT_SERIAL") or demo.get("merchant_serial", "")).upper(),
         apiv3_key=raw.get("APIV3_KEY") or demo.get("apiv3_key", ""),
