@@ -257,3 +257,31 @@ def test_cancelled_order_closes_its_wechat_order(client, wxpay):
     assert _bridge_pay(client, params) == "get_brand_wcpay_request:fail"
     order.refresh_from_db()
     assert order.state == Order.State.CANCELLED
+
+
+def test_periodic_jobs_retry_and_reconcile(client, wxpay):
+    from shequn.core import worker
+    from shequn.payments.wechatpay.notify import reconcile_job
+
+    jobs = worker.periodic_jobs()
+    assert any(name.endswith("reconcile_job") for name in jobs)
+    assert any(name.endswith("deliver_job") for name in jobs)
+    # A dropped push is retried by the periodic job once due.
+    b1, o1, _ = _placed()
+    _jsapi_params(client, b1, o1)
+    _pay_without_delivery(o1)
+    clock.advance(dt.timedelta(seconds=11))
+    assert delivery.deliver_job() == 1
+    o1.refresh_from_db()
+    assert o1.state == Order.State.PAID
+    # Never notified at all: reconciliation after 10 minutes finds it paid.
+    b2, o2, _ = _placed()
+    _jsapi_params(client, b2, o2)
+    delivery.queue_fault("drop", count=99, key=o2.number)
+    sim.pay(WxSimTransaction.objects.get(out_trade_no=o2.number).prepay_id)
+    assert reconcile_job() == 0  # too early
+    clock.advance(dt.timedelta(minutes=11))
+    assert reconcile_job() == 1
+    o2.refresh_from_db()
+    assert o2.state == Order.State.PAID
+    assert reconcile_job() == 0

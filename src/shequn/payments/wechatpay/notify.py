@@ -11,6 +11,7 @@ refused changes nothing, is logged, and answers 4xx/5xx with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -127,3 +128,36 @@ def reconcile(payment: Payment) -> str:
     if data.get("trade_state") != "SUCCESS":
         return str(data.get("trade_state", "unknown")).lower()
     return apply_transaction("QUERY-" + str(data.get("transaction_id", ""))[:57], data)
+
+
+RECONCILE_AFTER = dt.timedelta(minutes=10)
+RECONCILE_EVERY_SECONDS = 300
+
+
+def reconcile_job(limit: int = 50) -> int:
+    """Periodic (payments/apps.py): WeChat payments still open 10 minutes after
+    they were created are asked about, each at most every 5 minutes (the shared
+    cache keeps the pace across workers) — the backstop for notifications that
+    never came (reliability-security P3). Returns how many were applied."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from shequn.core import clock
+    from shequn.orders.models import Order
+
+    if settings.SHEQUN.get("PAYMENT_PROVIDER") != NAME:
+        return 0
+    due = (Payment.objects.filter(provider=NAME, state=Payment.State.CREATED,
+                                  created_at__lte=clock.now() - RECONCILE_AFTER,
+                                  order__state=Order.State.PENDING_PAYMENT)
+           .select_related("order").order_by("created_at")[:limit])
+    applied = 0
+    for payment in due:
+        if not cache.add(f"wxpay:reconcile:{payment.pk}", 1, RECONCILE_EVERY_SECONDS):
+            continue
+        outcome = reconcile(payment)
+        if outcome in ("paid", "on_hold", "refunded_late"):
+            applied += 1
+            log.warning("wechatpay payment %s applied by reconciliation (no notification)",
+                        payment.out_trade_no)
+    return applied

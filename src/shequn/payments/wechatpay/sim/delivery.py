@@ -211,3 +211,13 @@ def deliver_due(limit: int = 100) -> list[tuple[str, int]]:
             WxSimNotification.objects.filter(pk=note.pk).update(state="acked")
         log.info("wxpaysim: pushed %s to %s: %s", note.envelope_id, note.url, status)
     return sent
+
+
+def deliver_job() -> int:
+    """Periodic (payments/apps.py, outside production): push what is due, so
+    retries happen on schedule even when nobody calls the simulator."""
+    if not settings.SHEQUN.get("SIMULATORS_MOUNTED"):
+        return 0
+    if not WxSimNotification.objects.filter(state="pending", next_at__lte=clock.now()).exists():
+        return 0
+    return len(deliver_due())
