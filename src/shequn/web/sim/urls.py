@@ -19,6 +19,8 @@ urlpatterns: list = [
          name="wxpaysim_scan"),
     path("wxpaysim/_sim/faults", simulator_page(wxpaysim.faults), name="wxpaysim_faults"),
     path("wxpaysim/_sim/deliver", simulator_page(wxpaysim.deliver), name="wxpaysim_deliver"),
+    # WeChat web authorization (the authorize page and sns/*): web/sim/wechat_oauth.py
+    path("_sim/wechat/", include("shequn.web.sim.wechat_oauth")),
 ]
 # WeChat API simulators (server-to-server: credentials checked, no staff gate).
 urlpatterns.append(path("_sim/wechat/", include("shequn.web.sim.wechat_api")))
