@@ -39,8 +39,12 @@ class PhoneError(CodedError):
 
 
 def needs_phone(user: Any) -> bool:
-    """A signed-in buyer without a verified phone (WeChat sign-in) cannot order yet."""
-    return bool(getattr(user, "is_authenticated", False)) and not user.phone_hash
+    """A buyer signed in with WeChat who has no verified phone yet cannot order.
+    (Accounts made by the phone sign-in always have one; staff accounts made by
+    an operator are left as they are.)"""
+    if not getattr(user, "is_authenticated", False) or user.phone_hash:
+        return False
+    return WeChatAccount.objects.filter(user=user).exists()
 
 
 def require_phone(user: Any) -> None:
