@@ -27,19 +27,6 @@ UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.
 ORIGIN = "http://testserver"
 
 
-@pytest.fixture(autouse=True)
-def _sim_transport(monkeypatch):
-    """Server-to-server calls go to the simulator through Django's test client."""
-    sim = Client()
-
-    def transport(url: str) -> bytes:
-        parts = urlsplit(url)
-        assert parts.netloc == "testserver", url
-        return sim.get(f"{parts.path}?{parts.query}").content
-
-    monkeypatch.setattr(wechat, "default_transport", transport)
-
-
 def _client() -> WeChatOAuthClient:
     return wechat.client_from_settings(ORIGIN)
 
@@ -67,7 +54,7 @@ def test_authorize_url_has_the_documented_shape():
     url = _client().authorize_url("https://shop.example/wechat/oauth/callback?a=1",
                                   SCOPE_BASE, "abc123")
     assert url == ("/_sim/wechat/connect/oauth2/authorize".join([ORIGIN, ""])
-                   + "?appid=wxd0000000000de0"
+                   + "?appid=wx5348455155440de0"
                    "&redirect_uri=https%3A%2F%2Fshop.example%2Fwechat%2Foauth%2Fcallback%3Fa%3D1"
                    "&response_type=code&scope=snsapi_base&state=abc123#wechat_redirect")
 
@@ -123,16 +110,29 @@ def test_codes_are_single_use_and_expire():
 
 def test_wrong_secret_and_appid_are_refused(settings):
     code = _code(_authorize(Client(), _client().authorize_url(f"{ORIGIN}/cb", SCOPE_BASE, "s")))
-    bad = WeChatOAuthClient("wxd0000000000de0", "wrong", oauth_base=ORIGIN,
-                            api_base=f"{ORIGIN}/_sim/wechat")
+    bad = WeChatOAuthClient("wx5348455155440de0", "wrong", oauth_base=ORIGIN,
+                            api_base="/_sim/wechat")
     with pytest.raises(DomainError) as err:
         bad.exchange_code(code)
     assert err.value.code == "wechat_invalid_secret" and err.value.status == 502
     other = WeChatOAuthClient("wx1111111111111111", "x", oauth_base=ORIGIN,
-                              api_base=f"{ORIGIN}/_sim/wechat")
+                              api_base="/_sim/wechat")
     with pytest.raises(DomainError) as err:
         other.exchange_code(code)
     assert err.value.code == "wechat_invalid_appid"
+
+
+def test_urllib_transport_over_http(live_server):
+    """The real transport (urllib) against the simulator served over HTTP."""
+    c = WeChatOAuthClient("wx5348455155440de0", "demo-wechat-appsecret-not-for-prod",
+                          oauth_base=live_server.url + "/_sim/wechat",
+                          api_base=live_server.url + "/_sim/wechat")
+    back = _authorize(Client(), c.authorize_url("http://testserver/cb", SCOPE_USERINFO, "s"))
+    token = c.exchange_code(_code(back))
+    assert c.user_info(token).nickname == "测试昵称"
+    with pytest.raises(DomainError) as err:
+        c.exchange_code(_code(back))
+    assert err.value.code == "wechat_code_used"
 
 
 def test_errcodes_map_to_coded_errors():
@@ -156,15 +156,15 @@ def test_unreachable_wechat_is_a_clear_error(monkeypatch):
 
 def test_authorize_page_checks_the_link():
     b = Client()
-    ok = "/_sim/wechat/connect/oauth2/authorize?appid=wxd0000000000de0" \
+    ok = "/_sim/wechat/connect/oauth2/authorize?appid=wx5348455155440de0" \
          "&redirect_uri=http%3A%2F%2Ftestserver%2Fcb&response_type=code&scope=snsapi_base&state=x"
     assert b.get(ok, HTTP_USER_AGENT=UA).status_code == 302
     assert b.get(ok).status_code == 403  # outside WeChat
     assert b.get(ok.replace("testserver", "evil.example"), HTTP_USER_AGENT=UA).status_code == 400
-    assert b.get(ok.replace("wxd0", "wxd1"), HTTP_USER_AGENT=UA).status_code == 400
+    assert b.get(ok.replace("wx5348", "wx5349"), HTTP_USER_AGENT=UA).status_code == 400
     assert b.get(ok.replace("snsapi_base", "snsapi_login"), HTTP_USER_AGENT=UA).status_code == 400
     swapped = "/_sim/wechat/connect/oauth2/authorize?redirect_uri=http%3A%2F%2Ftestserver%2Fcb" \
-              "&appid=wxd0000000000de0&response_type=code&scope=snsapi_base&state=x"
+              "&appid=wx5348455155440de0&response_type=code&scope=snsapi_base&state=x"
     assert b.get(swapped, HTTP_USER_AGENT=UA).status_code == 400
 
 
@@ -194,7 +194,7 @@ def test_store_page_in_wechat_signs_in_silently_and_links_openid():
     _cb, landed = _sign_in(b)
     assert landed == "/me/"
     acct = WeChatAccount.objects.get()
-    assert acct.appid == "wxd0000000000de0" and acct.unionid == ""
+    assert acct.appid == "wx5348455155440de0" and acct.unionid == ""
     assert int(b.session["_auth_user_id"]) == acct.user_id
     assert b.session["wechat_openid"] == acct.openid
     assert not acct.user.phone_hash and not acct.user.has_usable_password()

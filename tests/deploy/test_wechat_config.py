@@ -99,7 +99,7 @@ def test_generated_production_env_leaves_wechat_to_the_operator():
     assert any(p.startswith("SHEQUN_WECHAT_APPSECRET") and "placeholder" in p for p in found)
 
 
-AUTHORIZE = ("/_sim/wechat/connect/oauth2/authorize?appid=wxd0000000000de0"
+AUTHORIZE = ("/_sim/wechat/connect/oauth2/authorize?appid=wx5348455155440de0"
              "&redirect_uri=http%3A%2F%2Ftestserver%2Fcb&response_type=code"
              "&scope=snsapi_base&state=x")
 UA = "Mozilla/5.0 MicroMessenger/8.0.49"

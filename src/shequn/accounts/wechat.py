@@ -100,8 +100,30 @@ def urllib_transport(url: str) -> bytes:
         return body
 
 
-# Replaced by tests (and only by them) to route calls to the simulator in process.
-default_transport: Transport = urllib_transport
+def local_transport(url: str) -> bytes:
+    """A simulator mounted on this site (a base URL that is a path, the demo's
+    ``/_sim/wechat``): its view is called in process through the URL resolver,
+    never over HTTP (a server calling itself can deadlock with one worker)."""
+    from django.http import HttpRequest, QueryDict
+    from django.urls import Resolver404, resolve
+
+    path, _sep, query = url.partition("?")
+    try:
+        match = resolve(path)
+    except Resolver404:
+        raise urllib.error.URLError(f"no simulator at {path}") from None
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    request.GET = QueryDict(query)
+    request.META = {"REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1",
+                    "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    response = match.func(request, *match.args, **match.kwargs)
+    return bytes(response.content)
+
+
+def default_transport(url: str) -> bytes:
+    return local_transport(url) if url.startswith("/") else urllib_transport(url)
 
 
 @dataclass(frozen=True)
@@ -134,8 +156,9 @@ def mask_openid(openid: str) -> str:
 
 class WeChatOAuthClient:
     """One Official Account's web authorization. ``oauth_base`` serves
-    ``/connect/oauth2/authorize`` (open.weixin.qq.com), ``api_base`` serves
-    ``/sns/*`` (api.weixin.qq.com); both absolute URLs."""
+    ``/connect/oauth2/authorize`` (open.weixin.qq.com; an absolute URL: the
+    browser goes there), ``api_base`` serves ``/sns/*`` (api.weixin.qq.com; a
+    bare path is the simulator on this site, called in process)."""
 
     def __init__(self, appid: str, secret: str, *, oauth_base: str, api_base: str,
                  transport: Transport | None = None) -> None:
@@ -219,8 +242,9 @@ class WeChatOAuthClient:
 
 
 def resolve_base(base: str, origin: str) -> str:
-    """A configured base URL; a bare path (the demo's ``/_sim/wechat``) is the
-    simulator on this site, resolved against ``origin`` (``scheme://host``)."""
+    """The authorize page's base URL for the browser; a bare path (the demo's
+    ``/_sim/wechat``) is the simulator on this site, put on ``origin``
+    (``scheme://host``)."""
     base = base.rstrip("/")
     if base.startswith("/"):
         return origin.rstrip("/") + base
@@ -234,5 +258,5 @@ def client_from_settings(origin: str, transport: Transport | None = None) -> WeC
     return WeChatOAuthClient(
         conf.get("APPID", ""), conf.get("APPSECRET", ""),
         oauth_base=resolve_base(conf.get("OAUTH_BASE_URL", "https://open.weixin.qq.com"), origin),
-        api_base=resolve_base(conf.get("API_BASE_URL", "https://api.weixin.qq.com"), origin),
+        api_base=str(conf.get("API_BASE_URL") or "https://api.weixin.qq.com"),
         transport=transport)
