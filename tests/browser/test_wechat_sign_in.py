@@ -90,3 +90,35 @@ def test_wechat_sign_in_then_phone_binding(server, browser_page, shot):
     assert acct.user.phone_masked == "138****8077"
     page.goto(f"{base}/checkout/")
     assert page.url == f"{base}/checkout/"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_wechat_profile_consent_and_a_forged_callback(server, browser_page, shot):
+    """The "use WeChat profile" round (snsapi_userinfo: the consent page), and what
+    a forged callback shows."""
+    from shequn.accounts.models import WeChatAccount
+
+    page = browser_page
+    page.context.new_cdp_session(page).send("Network.setUserAgentOverride",
+                                            {"userAgent": UA, "acceptLanguage": "zh-CN"})
+    base = server.url
+    page.goto(f"{base}/me/")
+    page.wait_for_url(re.compile(re.escape(f"{base}/me/") + r"(#wechat_redirect)?$"))
+    assert WeChatAccount.objects.get().nickname == ""
+
+    page.goto(f"{base}/wechat/profile/?next=/me/")
+    page.locator("#wechat-consent").wait_for(state="visible")
+    shot("wx-05-consent")
+    page.fill("#wechat-consent input[name=nickname]", "小林的邻居")
+    page.click("#wechat-allow")
+    page.wait_for_url(re.compile(re.escape(f"{base}/me/") + r"(#wechat_redirect)?$"))
+    acct = WeChatAccount.objects.get()
+    assert acct.nickname == "小林的邻居" and acct.unionid.startswith("o6_")
+    assert acct.user.display_name == "小林的邻居"
+
+    page.goto(f"{base}/wechat/oauth/callback?code=forged&state=forged")
+    page.locator("#wechat-refused").wait_for(state="visible")
+    assert page.locator("#wechat-refused").get_attribute("data-code") == "wechat_state_mismatch"
+    shot("wx-06-refused")
+    assert WeChatAccount.objects.count() == 1
