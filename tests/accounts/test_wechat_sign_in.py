@@ -370,3 +370,58 @@ def test_existing_phone_account_takes_the_wechat_identity_and_cart():
     b2 = _wechat_browser()
     _sign_in(b2)
     assert int(b2.session["_auth_user_id"]) == existing.pk
+
+
+# --------------------------------------------------------------------------- faults
+
+def _callback_with(b: Client) -> str:
+    start = b.get("/wechat/oauth/start", {"next": "/me/"})
+    cb = urlsplit(_authorize(b, start["Location"]))
+    return f"{cb.path}?{cb.query}"
+
+
+@pytest.mark.parametrize("errcode,code,status", [
+    (-1, "wechat_busy", 503), (45009, "wechat_quota", 503),
+    (40125, "wechat_invalid_secret", 502), (48001, "wechat_unauthorized_api", 502),
+])
+def test_wechat_errors_on_the_callback_change_nothing(errcode, code, status):
+    from shequn.web.sim import wechat_oauth as sim
+
+    b = _wechat_browser()
+    callback = _callback_with(b)
+    sim.inject_fault("access_token", errcode)
+    r = b.get(callback)
+    assert r.status_code == status and code.encode() in r.content
+    assert not WeChatAccount.objects.exists() and "_auth_user_id" not in b.session
+
+
+def test_a_snapshot_page_user_gets_no_account():
+    from shequn.web.sim import wechat_oauth as sim
+
+    b = _wechat_browser()
+    callback = _callback_with(b)
+    sim.inject_fault("access_token", sim.SNAPSHOT)
+    r = b.get(callback)
+    assert r.status_code == 403 and b"wechat_snapshot_user" in r.content
+    assert not WeChatAccount.objects.exists() and not User.objects.exists()
+    # No automatic sign-in loop afterwards in this session.
+    assert b.get("/me/").get("Location", "").startswith("/wechat/") is False
+
+
+def test_faults_endpoint_needs_the_secret():
+    c = Client()
+    body = {"endpoint": "userinfo", "errcode": 40001}
+    r = c.post("/_sim/wechat/sns/faults", {**body, "secret": "nope"},
+               content_type="application/json")
+    assert r.status_code == 403
+    r = c.post("/_sim/wechat/sns/faults",
+               {**body, "secret": "demo-wechat-appsecret-not-for-prod"},
+               content_type="application/json")
+    assert r.status_code == 200
+    client = _client()
+    token = client.exchange_code(_code(_authorize(
+        Client(), client.authorize_url(f"{ORIGIN}/cb", SCOPE_USERINFO, "s"))))
+    with pytest.raises(DomainError) as err:
+        client.user_info(token)
+    assert err.value.code == "wechat_invalid_token"
+    assert client.user_info(token).nickname == "测试昵称"  # the fault was used up

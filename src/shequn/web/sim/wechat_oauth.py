@@ -10,6 +10,8 @@ mounted under ``/_sim/wechat/`` outside production (web/urls.py).
   ``sns/auth``: the same JSON as WeChat, errors as HTTP 200 ``{errcode, errmsg}``.
   Codes are random, bound to (AppID, scope, user), single use (40163 on reuse),
   expire 5 minutes after issue (42003, by ``core.clock``); AppID/secret checked.
+- ``POST sns/faults`` (JSON with the AppSecret) or :func:`inject_fault` queues
+  errcodes per endpoint (-1, 45009, 40001, …) and the snapshot-page user.
 
 State lives in the cache (Redis outside demo), so several processes share it.
 The consent page is a simulator page (staff only in staging, web/sim/gate.py);
@@ -32,7 +34,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequn.core import clock
 from shequn.web.sim.gate import simulator_page
@@ -77,6 +80,66 @@ def _ok(data: dict[str, Any]) -> JsonResponse:
 
 def _now() -> float:
     return clock.now().timestamp()
+
+
+# --------------------------------------------------------------------------- faults
+
+FAULT_ENDPOINTS = ("access_token", "refresh_token", "userinfo", "auth")
+SNAPSHOT = 0  # as a queued "errcode" of access_token: answer as a 快照页 virtual user
+
+
+def inject_fault(endpoint: str, errcode: int, times: int = 1) -> None:
+    """The next ``times`` requests to ``endpoint`` answer ``errcode`` (spec §6);
+    ``SNAPSHOT`` on access_token answers a snapshot-page user (``is_snapshotuser``)."""
+    if endpoint not in FAULT_ENDPOINTS:
+        raise ValueError(endpoint)
+    key = f"wxsim:faults:{endpoint}"
+    cache.set(key, [*(cache.get(key) or []), *([int(errcode)] * times)], KEEP)
+
+
+def _take_fault(endpoint: str) -> int | None:
+    key = f"wxsim:faults:{endpoint}"
+    queue = cache.get(key) or []
+    if not queue:
+        return None
+    cache.set(key, queue[1:], KEEP)
+    return int(queue[0])
+
+
+FAULT_MESSAGES = {-1: "system error", 40029: "invalid code", 40163: "code been used",
+                  42003: "code expired", 40125: "invalid appsecret", 40013: "invalid appid",
+                  40001: "invalid credential", 45009: "reach max api daily quota limit",
+                  48001: "api unauthorized", 40030: "invalid refresh_token"}
+
+
+def _fault_answer(endpoint: str) -> JsonResponse | None:
+    fault = _take_fault(endpoint)
+    if fault is None or fault == SNAPSHOT:
+        if fault == SNAPSHOT:
+            cache.set(f"wxsim:faults:{endpoint}:snapshot", 1, KEEP)
+        return None
+    return _err(fault, FAULT_MESSAGES.get(fault, "simulated fault"))
+
+
+@csrf_exempt  # server-to-server JSON, authenticated with the AppSecret (no cookies)
+@never_cache
+@require_POST
+def faults(request: HttpRequest) -> JsonResponse:
+    """``{"secret", "endpoint": "access_token"|…, "errcode", "times"}`` queues faults
+    (errcode 0 on access_token: a snapshot-page user)."""
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+        if not secrets.compare_digest(str(body.get("secret", "")),
+                                      _conf().get("APPSECRET", "") or "\0"):
+            return JsonResponse({"code": "forbidden", "message": "wrong secret"}, status=403)
+        inject_fault(str(body.get("endpoint")), int(body.get("errcode", "")),
+                     max(1, min(int(body.get("times", 1)), 100)))
+    except (TypeError, ValueError):
+        return JsonResponse({"code": "bad_fault", "message": f"endpoint in {FAULT_ENDPOINTS}, "
+                             "errcode an integer"}, status=400)
+    return JsonResponse({"ok": True})
 
 
 # --------------------------------------------------------------------------- authorize
@@ -170,7 +233,7 @@ def _issue_token(appid: str, user: str, scope: str, nickname: str) -> dict[str, 
 @never_cache
 @require_GET
 def access_token(request: HttpRequest) -> HttpResponse:
-    refused = _check_app(request)
+    refused = _check_app(request) or _fault_answer("access_token")
     if refused:
         return refused
     if request.GET.get("grant_type") != "authorization_code":
@@ -189,6 +252,13 @@ def access_token(request: HttpRequest) -> HttpResponse:
     # Single use, atomically across processes: the first exchange takes it.
     if not cache.add(f"wxsim:used:{code}", 1, KEEP):
         return _err(40163, "code been used")
+    if cache.get("wxsim:faults:access_token:snapshot"):
+        cache.delete("wxsim:faults:access_token:snapshot")
+        # A 快照页 virtual user: an openid of its own, never the real user's.
+        body = _issue_token(record["appid"], "snapshot:" + secrets.token_hex(8),
+                            "snsapi_base", "")
+        body["is_snapshotuser"] = 1
+        return _ok(body)
     return _ok(_issue_token(record["appid"], record["user"], record["scope"],
                             record["nickname"]))
 
@@ -199,6 +269,8 @@ def refresh_token(request: HttpRequest) -> HttpResponse:
     appid = request.GET.get("appid", "")
     if appid != _conf().get("APPID"):
         return _err(40013, "invalid appid")
+    if (fault := _fault_answer("refresh_token")) is not None:
+        return fault
     if request.GET.get("grant_type") != "refresh_token":
         return _err(40002, "invalid grant_type")
     raw = cache.get(f"wxsim:rt:{request.GET.get('refresh_token', '')}")
@@ -210,7 +282,10 @@ def refresh_token(request: HttpRequest) -> HttpResponse:
     return _ok(body)
 
 
-def _token_record(request: HttpRequest) -> tuple[dict[str, Any] | None, JsonResponse | None]:
+def _token_record(request: HttpRequest, endpoint: str
+                  ) -> tuple[dict[str, Any] | None, JsonResponse | None]:
+    if (fault := _fault_answer(endpoint)) is not None:
+        return None, fault
     raw = cache.get(f"wxsim:at:{request.GET.get('access_token', '')}")
     if raw is None:
         return None, _err(40001, "invalid credential, access_token is invalid or not latest")
@@ -223,7 +298,7 @@ def _token_record(request: HttpRequest) -> tuple[dict[str, Any] | None, JsonResp
 @never_cache
 @require_GET
 def userinfo(request: HttpRequest) -> HttpResponse:
-    record, refused = _token_record(request)
+    record, refused = _token_record(request, "userinfo")
     if refused or record is None:
         return refused or _err(40001, "invalid credential")
     if record["scope"] != "snsapi_userinfo":
@@ -239,7 +314,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def auth(request: HttpRequest) -> HttpResponse:
-    _record, refused = _token_record(request)
+    _record, refused = _token_record(request, "userinfo")
     return refused or _ok({"errcode": 0, "errmsg": "ok"})
 
 
@@ -249,4 +324,5 @@ urlpatterns = [
     path("sns/oauth2/refresh_token", refresh_token, name="wechat_sim_refresh_token"),
     path("sns/userinfo", userinfo, name="wechat_sim_userinfo"),
     path("sns/auth", auth, name="wechat_sim_auth"),
+    path("sns/faults", faults, name="wechat_sim_sns_faults"),
 ]
