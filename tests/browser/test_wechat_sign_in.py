@@ -107,7 +107,7 @@ def test_wechat_profile_consent_and_a_forged_callback(server, browser_page, shot
     page.wait_for_url(re.compile(re.escape(f"{base}/me/") + r"(#wechat_redirect)?$"))
     assert WeChatAccount.objects.get().nickname == ""
 
-    page.goto(f"{base}/wechat/profile/?next=/me/")
+    page.click("#use-wechat-profile")
     page.locator("#wechat-consent").wait_for(state="visible")
     shot("wx-05-consent")
     page.fill("#wechat-consent input[name=nickname]", "小林的邻居")

@@ -503,4 +503,10 @@ def me_page(request: HttpRequest) -> HttpResponse:
 
         ctx["identities"] = list(list_identities(request.user))
         ctx["addresses"] = list(list_addresses(request.user))
+        # Inside WeChat, a WeChat sign-in may take the WeChat nickname (snsapi_userinfo).
+        from shequn.accounts.models import WeChatAccount
+
+        ctx["wechat_profile_offer"] = (
+            "micromessenger" in request.headers.get("User-Agent", "").lower()
+            and WeChatAccount.objects.filter(user=request.user).exists())
     return render(request, "store/me.html", ctx)
