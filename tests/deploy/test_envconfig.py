@@ -87,13 +87,12 @@ def test_production_names_every_simulated_port(env):
     env["SHEQUN_CUSTOMS_GATEWAY"] = "embedded"
     found = envconfig.problems(env)
     for var in ("SHEQUN_SMS_PROVIDER", "SHEQUN_PAYMENT_PROVIDER", "SHEQUN_CUSTOMS_GATEWAY",
-                "SHEQUN_PAYOUT_PROVIDER", "SHEQUN_CARRIER_PROVIDER",
-                "SHEQUN_WECHAT_OAUTH_BASE_URL", "SHEQUN_WECHAT_API_BASE_URL"):
+                "SHEQUN_PAYOUT_PROVIDER", "SHEQUN_CARRIER_PROVIDER"):
         assert any(p.startswith(var) and "simulator" in p for p in found), (var, found)
     # Unset ports default to the simulators, and so are refused too.
     for var in ("SHEQUN_SMS_PROVIDER", "SHEQUN_CARRIER_PROVIDER"):
         del env[var]
-    assert sum("simulator" in p for p in envconfig.problems(env)) == 7
+    assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
 # The Alibaba Cloud SMS account a real SMS port needs (SHEQUN_SMS_PROVIDER=aliyun).
@@ -109,7 +108,6 @@ def test_production_with_real_adapters_passes(env, tmp_path):
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb")
     del env["SHEQUN_PAYMENT_SECRET"]  # the simulator's secret; a real provider has its own
-    del env["SHEQUN_WECHAT_OAUTH_BASE_URL"], env["SHEQUN_WECHAT_API_BASE_URL"]  # WeChat's hosts
     env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
     assert envconfig.problems(env) == []
@@ -130,7 +128,6 @@ def test_the_sf_carrier_needs_its_own_account(env, name, value, words, tmp_path)
                SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
     del env["SHEQUN_PAYMENT_SECRET"]
-    del env["SHEQUN_WECHAT_OAUTH_BASE_URL"], env["SHEQUN_WECHAT_API_BASE_URL"]  # WeChat's hosts
     if value is None:
         del env[name]
     else:

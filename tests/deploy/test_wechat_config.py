@@ -8,6 +8,7 @@ import pytest
 
 from shequn.core import envconfig
 from tests.deploy.envs import staging_env
+from tests.deploy.test_envconfig import ALIYUN
 
 WECHAT_URLS = ("SHEQUN_WECHAT_OAUTH_BASE_URL", "SHEQUN_WECHAT_API_BASE_URL")
 
@@ -18,12 +19,13 @@ def env(tmp_path):
 
 
 def _real_production(env):
+    env.update(ALIYUN)
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="simulator-free", SHEQUN_CUSTOMS_GATEWAY="https://c.ex/ceb")
     del env["SHEQUN_PAYMENT_SECRET"]
     for name in WECHAT_URLS:
-        env.pop(name)
+        env.pop(name, None)
     return env
 
 
@@ -35,10 +37,15 @@ def test_demo_needs_nothing_and_uses_the_simulator(settings):
     assert conf["OAUTH_BASE_URL"] == conf["API_BASE_URL"] == "/_sim/wechat"
 
 
-def test_generated_staging_env_uses_a_test_account_on_the_simulator(env):
+def test_generated_staging_env_uses_a_test_account_on_the_simulator():
+    text = envconfig.generate("staging", __file__, __file__)
+    env = dict(line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
     assert envconfig.problems(env) == []
     assert env["SHEQUN_WECHAT_APPID"].startswith("wx") and len(env["SHEQUN_WECHAT_APPID"]) == 18
     assert all(env[name] == "/_sim/wechat" for name in WECHAT_URLS)
+    env["SHEQUN_ENV"] = "production"
+    found = envconfig.problems(env)
+    assert all(any(p.startswith(n) and "simulator" in p for p in found) for n in WECHAT_URLS)
 
 
 @pytest.mark.parametrize("mode", ["staging", "production"])
