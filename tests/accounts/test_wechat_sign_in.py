@@ -1,4 +1,4 @@
-"""Sign in with WeChat (decision 0008): the OAuth client against the simulator,
+"""Sign in with WeChat (decision 0009): the OAuth client against the simulator,
 the callback refusing forged or replayed answers, openid linking, the `next`
 URL, phone binding once, and an existing phone's account taking the identity."""
 

@@ -1,4 +1,4 @@
-"""The WeChat Official Account settings (decision 0008): demo needs nothing and
+"""The WeChat Official Account settings (decision 0009): demo needs nothing and
 talks to the in-process simulator; staging and production need a real AppID and
 AppSecret; the simulator is refused in production (ARCHITECTURE §5)."""
 

@@ -1,4 +1,4 @@
-"""Sign-in with WeChat (decision 0008): the buyer account behind a WeChat
+"""Sign-in with WeChat (decision 0009): the buyer account behind a WeChat
 identity, and binding a phone to it once.
 
 A WeChat sign-in finds the account by (AppID, openid), else by unionid (the

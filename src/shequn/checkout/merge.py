@@ -1,5 +1,5 @@
 """Moving a buyer's carts when two accounts of one person become one (a WeChat
-sign-in bound to a phone that already had an account, decision 0008)."""
+sign-in bound to a phone that already had an account, decision 0009)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sign in with WeChat (decision 0008, spec wechat-channel §1).
+"""Sign in with WeChat (decision 0009, spec wechat-channel §1).
 
 Inside WeChat's browser (User-Agent ``MicroMessenger``) a signed-out buyer
 opening a store page is sent through ``/wechat/oauth/start?next=…``: a random,
