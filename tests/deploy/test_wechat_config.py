@@ -8,7 +8,7 @@ import pytest
 
 from shequn.core import envconfig
 from tests.deploy.envs import staging_env
-from tests.deploy.test_envconfig import ALIYUN
+from tests.deploy.test_envconfig import _real_adapters
 
 WECHAT_URLS = ("SHEQUN_WECHAT_OAUTH_BASE_URL", "SHEQUN_WECHAT_API_BASE_URL")
 
@@ -19,11 +19,8 @@ def env(tmp_path):
 
 
 def _real_production(env):
-    env.update(ALIYUN)
-    env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
-               SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
-               SHEQUN_CARRIER_PROVIDER="simulator-free", SHEQUN_CUSTOMS_GATEWAY="https://c.ex/ceb")
-    del env["SHEQUN_PAYMENT_SECRET"]
+    """Production with every adapter real (test_envconfig's), WeChat on its own hosts."""
+    _real_adapters(env)
     for name in WECHAT_URLS:
         env.pop(name, None)
     return env
@@ -61,9 +58,6 @@ def test_generated_staging_env_uses_a_test_account_on_the_simulator():
 def test_appid_and_secret_are_required_outside_demo(env, mode, name, value, words):
     if mode == "production":
         _real_production(env)
-        env["SHEQUN_CARRIER_PROVIDER"] = "sf"
-        env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
-                   SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
         assert envconfig.problems(env) == []
     if value is None:
         del env[name]
@@ -75,9 +69,6 @@ def test_appid_and_secret_are_required_outside_demo(env, mode, name, value, word
 
 def test_production_refuses_the_simulator_and_plain_http(env):
     _real_production(env)
-    env["SHEQUN_CARRIER_PROVIDER"] = "sf"
-    env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
-               SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
     assert envconfig.problems(env) == []  # unset: WeChat's own hosts
     env["SHEQUN_WECHAT_OAUTH_BASE_URL"] = "/_sim/wechat"
     env["SHEQUN_WECHAT_API_BASE_URL"] = "https://shop.example/_sim/wechat"
