@@ -116,7 +116,7 @@ def run(job_id: Any) -> CaptureJob | None:
                     raise _Rollback
                 store.record(prepared, org=job.org,
                              context=context if isinstance(context, list) else [context],
-                             capture_id=job.pk)
+                             capture_id=job.pk, returning=False)
         except _Rollback:
             pass
         job.state = CaptureJob.State.FAILED if errors else CaptureJob.State.SUCCESS

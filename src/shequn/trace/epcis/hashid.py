@@ -169,10 +169,10 @@ def _expanded_words(value: Any, active: dict[str, Any], found: set[str],
             _expanded_words(item, _scoped(active, definition), found, scoped or inherited)
 
 
-def _replace_words(value: Any, expanded: set[str]) -> Any:
+def _replace_words(value: Any, expanded: dict[str, list[str]]) -> Any:
     if isinstance(value, str):
-        hits = [x for x in expanded if x.endswith("-" + value) or x.endswith("/" + value)]
-        return hits[0] if len(hits) == 1 else value
+        hits = expanded.get(value)
+        return hits[0] if hits is not None and len(hits) == 1 else value
     if isinstance(value, list):
         return [_replace_words(v, expanded) for v in value]
     if isinstance(value, dict):
@@ -180,10 +180,22 @@ def _replace_words(value: Any, expanded: set[str]) -> Any:
     return value
 
 
+def _suffixes(found: set[str]) -> dict[str, list[str]]:
+    """word → the expanded URIs ending in ``-word`` or ``/word`` (each URI once)."""
+    out: dict[str, list[str]] = {}
+    for uri in found:
+        words = {uri[i + 1:] for i, ch in enumerate(uri) if ch in "-/"}
+        for word in words:
+            out.setdefault(word, []).append(uri)
+    return out
+
+
 def _expand_bare_words(doc: dict[str, Any]) -> dict[str, Any]:
     found: set[str] = set()
     _expanded_words(doc, _context(), found)
-    replaced: dict[str, Any] = _replace_words(doc, found)
+    if not found:
+        return doc
+    replaced: dict[str, Any] = _replace_words(doc, _suffixes(found))
     return replaced
 
 
@@ -283,9 +295,17 @@ def _extensions(children: list[Any]) -> list[Any]:
 def _ordered(children: list[Any], order: Iterable[tuple[Any, Any]]) -> str:
     out = ""
     extensions = _extensions(children)
+    named: dict[str, list[Any]] = {}
+    for c in children:
+        if isinstance(c[0], str):
+            named.setdefault(c[0], []).append(c)
     for name, sub in order:
+        group = named.get(name) if isinstance(name, str) else \
+            [c for c in children if c[0] == name]
+        if not group:
+            continue
         values = []
-        for child in [c for c in children if c[0] == name]:
+        for child in group:
             text = _field(child, sub)
             if text:
                 values.append(text)
