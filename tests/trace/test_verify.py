@@ -141,3 +141,28 @@ def test_verify_page_query_count(client, django_assert_max_num_queries):
     client.get(link(unit))
     with django_assert_max_num_queries(30):
         client.get(link(unit))
+
+
+def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequn.catalog.models import ProductImage
+
+    unit = coded_units(1)[0]
+    write_journey(unit, waybill="SF1234567890123")
+    client.get(link(unit))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(link(unit)).content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # The unit's events (with its current carton's, when it is in one) in one
+    # query; the carton this journey's unit left is read in a second.
+    assert sum("trace_epcindex" in q for q in sql) == 2
+    assert not any("catalog_productimage" in q for q in sql)
+    assert 'data-step="delivered"' in html
+    # A new picture is shown at once (the cached cover is dropped on change).
+    product = unit.batch.sku.product
+    image = ProductImage.objects.create(product=product, position=0, image="p/new.jpg",
+                                        thumb="p/new_t.jpg", width=10, height=10,
+                                        sha256="0" * 64)
+    assert image.url(thumb=True) in client.get(link(unit)).content.decode()

@@ -23,7 +23,6 @@ from shequn.brands.selectors import staff_of
 from shequn.catalog.models import Organization
 from shequn.core import clock, notices
 from shequn.trace import gs1, signals
-from shequn.trace.epcis import store
 from shequn.trace.gtins import sku_of_gtin
 from shequn.trace.models import CounterfeitReport, Scan, UnitCode
 
@@ -79,22 +78,39 @@ class _Row:
     parent: str
 
 
-def _rows(epc: str, roles: list[str] | None = None) -> list[_Row]:
+def _rows_of(epcs: list[str]) -> dict[str, list[tuple[str, _Row]]]:
+    """``canonical EPC → [(role, row)]`` for the events naming any of these EPCs,
+    in one query over the EPC index joined to its events (the join also matches
+    event_time, so PostgreSQL looks into one monthly partition per row)."""
+    from django.db.models import F
     from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
-    qs = store.events_for_epc(epc, roles=roles).annotate(
-        parent=KeyTextTransform("parentID", "doc"),
-        dests=KeyTransform("destinationList", "doc"))
-    out = []
-    for r in qs.values("pk", "event_type", "action", "event_time", "biz_step", "disposition",
-                       "biz_location", "read_point", "biz_transactions", "parent", "dests"):
+    from shequn.trace.models import EpcIndex
+
+    wanted = sorted({gs1.canonical_epc(e)[0] for e in epcs})
+    qs = (EpcIndex.objects.filter(epc__in=wanted, event__event_time=F("event_time"))
+          .annotate(parent=KeyTextTransform("parentID", "event__doc"),
+                    dests=KeyTransform("destinationList", "event__doc")))
+    out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
+    for r in qs.values("epc", "role", "event_id", "event__event_type", "event__action",
+                       "event__event_time", "event__biz_step", "event__disposition",
+                       "event__biz_location", "event__read_point", "event__biz_transactions",
+                       "parent", "dests"):
         dests = r["dests"] if isinstance(r["dests"], list) else []
-        location = (r["biz_location"] or r["read_point"]
+        location = (r["event__biz_location"] or r["event__read_point"]
                     or next((d.get("destination", "") for d in dests
                              if isinstance(d, dict) and d.get("type") == "location"), ""))
-        out.append(_Row(r["pk"], r["event_type"], r["action"], r["event_time"], r["biz_step"],
-                        r["disposition"], location, r["biz_transactions"], r["parent"] or ""))
+        out[r["epc"]].append((r["role"], _Row(
+            r["event_id"], r["event__event_type"], r["event__action"], r["event__event_time"],
+            r["event__biz_step"], r["event__disposition"], location,
+            r["event__biz_transactions"], r["parent"] or "")))
     return out
+
+
+def _events(found: list[tuple[str, _Row]], roles: list[str] | None = None) -> list[_Row]:
+    """One row per event (an event may name the EPC in several roles), oldest first."""
+    rows = {row.pk: row for role, row in found if roles is None or role in roles}
+    return sorted(rows.values(), key=lambda e: (e.event_time, e.pk))
 
 
 def _transactions(row: _Row) -> dict[str, str]:
@@ -125,10 +141,20 @@ def _carton_spans(unit_rows: list[_Row]) -> list[tuple[str, dt.datetime, dt.date
 
 def journey(unit: UnitCode) -> Journey:
     epc = gs1.sgtin_urn(unit.gtin, unit.serial)
-    own = _rows(epc)
+    # The unit's events and those of the carton it is in, in one query; a carton
+    # it left before is read after (rare).
+    carton = getattr(unit, "carton", None)
+    asked = [epc] + ([gs1.sscc_urn(carton.sscc)] if carton is not None else [])
+    found = _rows_of(asked)
+    own = _events(found[gs1.canonical_epc(epc)[0]])
     events = list(own)
-    for carton, start, end in _carton_spans(own):
-        events += [e for e in _rows(carton, roles=["epc"]) if start <= e.event_time <= end]
+    spans = _carton_spans(own)
+    missing = [p for p, _a, _b in spans if gs1.canonical_epc(p)[0] not in found]
+    if missing:
+        found.update(_rows_of(missing))
+    for parent, start, end in spans:
+        rows = _events(found.get(gs1.canonical_epc(parent)[0], []), roles=["epc"])
+        events += [e for e in rows if start <= e.event_time <= end]
     events.sort(key=lambda e: (e.event_time, e.pk))
     places = _place_names({e.location for e in events})
     out = Journey()
@@ -189,7 +215,8 @@ def mask_waybill(waybill: str) -> str:
 
 def find_unit(gtin: str, serial: str) -> UnitCode | None:
     return (UnitCode.objects.filter(gtin=gtin, serial=serial)
-            .select_related("batch__sku__product__brand", "order_line__order").first())
+            .select_related("batch__sku__product__brand", "order_line__order", "carton")
+            .first())
 
 
 def device_hash(token: str) -> str:
@@ -247,6 +274,43 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     operators = get_user_model().objects.filter(groups__name=OPERATOR, is_active=True)
     notices.notify(operators, "trace.counterfeit_report", message, "/ops/risk/", code=code)
     return row
+
+
+COVER_KEY = "verify:cover:{}"
+
+
+def with_cover(product: Any) -> Any:
+    """The product with its first picture attached as a prefetch (what the
+    page's picture filter reads), from the cache: pictures change rarely and
+    every check asks. ``forget_cover`` (on any change of a picture) drops it."""
+    from django.core.cache import cache
+
+    from shequn.catalog.selectors import cover
+
+    key = COVER_KEY.format(product.pk)
+    found = cache.get(key)
+    if found is None:
+        first = cover(product)
+        found = [first] if first is not None else []
+        cache.set(key, found, 600)
+    product._prefetched_objects_cache = {
+        **getattr(product, "_prefetched_objects_cache", {}), "images": found}
+    return product
+
+
+def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from django.core.cache import cache
+
+    cache.delete(COVER_KEY.format(instance.product_id))
+
+
+def connect_cache_invalidation() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from shequn.catalog.models import ProductImage
+
+    post_save.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.save")
+    post_delete.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.delete")
 
 
 def chain_of(product: Any, sku: Any) -> Any:
