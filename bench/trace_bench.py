@@ -93,12 +93,75 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, flo
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
 
 
+def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
+    gtin, lot, ids, threads, stop_at, seed_ = args
+    connection.close()  # a connection of its own after the fork
+    samples: list[float] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        rng = random.Random(seed_ * 100 + n)
+        client = Client()
+        mine = []
+        while time.time() < stop_at:
+            t = time.perf_counter()
+            resp = client.get(f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}")
+            mine.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200, resp.status_code
+        connection.close()
+        with lock:
+            samples.extend(mine)
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return samples
+
+
+def verify_processes(batch: CodeBatch, processes: int, threads: int,
+                     seconds: float) -> dict[str, float]:
+    """The verify load from P forked processes of T threads each (the way a
+    server of P workers would run on this machine, without the HTTP layer)."""
+    import multiprocessing
+
+    ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
+    connection.close()
+    stop_at = time.time() + seconds
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_process, [(batch.gtin, batch.lot, ids, threads, stop_at, i)
+                                    for i in range(processes)])
+    elapsed = time.perf_counter() - began
+    ordered = sorted(x for part in parts for x in part)
+    return {"requests": len(ordered), "processes": processes, "threads": threads,
+            "scans_per_s": round(len(ordered) / elapsed, 1),
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
+
+
+def queries_per_scan(batch: CodeBatch) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    unit = UnitCode.objects.filter(batch=batch).first()
+    assert unit is not None
+    client = Client()
+    url = f"/01/{batch.gtin}/10/{batch.lot}/21/{unit.serial}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return len(ctx.captured_queries)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--codes", type=int, default=1_000_000)
     parser.add_argument("--per-carton", type=int, default=24)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also run the verify load from P processes of --threads each")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
@@ -111,7 +174,11 @@ def main() -> None:
 
     ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
     batch, gen = generate(args.codes, args.per_carton)
-    result = {"generate": gen, "verify": verify_load(batch, args.threads, args.seconds)}
+    result: dict[str, object] = {"generate": gen, "queries_per_scan": queries_per_scan(batch),
+                                 "verify": verify_load(batch, args.threads, args.seconds)}
+    if args.processes:
+        result["verify_processes"] = verify_processes(batch, args.processes, args.threads,
+                                                      args.seconds)
     print(json.dumps(result, indent=2))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils.translation import gettext_noop
 
@@ -239,16 +239,42 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
     """Log one check of a code and say how many there were. Unknown codes are
     logged too (probes against a GTIN are a counterfeit signal)."""
     now = clock.now()
-    Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
-                        city=city[:40])
     if unit is None:
+        Scan.objects.create(unit=None, gtin=gtin, serial=serial[:20], at=now, device=device,
+                            city=city[:40])
         signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
-    agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
-                                                   devices=Count("device", distinct=True))
-    result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
+    if connection.vendor == "postgresql":
+        result = _insert_and_count(unit, gtin, serial[:20], now, device, city[:40])
+    else:
+        Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
+                            city=city[:40])
+        agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
+                                                       devices=Count("device", distinct=True))
+        result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
     signals.on_unit_scan(unit, result.count, result.devices, city, now)
     return result
+
+
+def _insert_and_count(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
+                      city: str) -> ScanResult:
+    """The scan's INSERT and the unit's counts in one statement (the counting
+    SELECT does not see the new row: it is added in)."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH new AS (
+                INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
+                VALUES (%(unit)s, %(gtin)s, %(serial)s, %(at)s, %(device)s, %(city)s)
+                RETURNING device)
+            SELECT count(*) + 1, LEAST(min(s.at), %(at)s),
+                   (SELECT count(DISTINCT d) FROM (
+                       SELECT device AS d FROM trace_scan WHERE unit_id = %(unit)s
+                       UNION ALL SELECT device FROM new) AS x)
+            FROM trace_scan s WHERE s.unit_id = %(unit)s""",
+                    {"unit": unit.pk, "gtin": gtin, "serial": serial, "at": now,
+                     "device": device, "city": city})
+        count, first, devices = cur.fetchone()
+    return ScanResult(count=count, first_at=first, devices=devices)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shequn.catalog.models import Organization
 from shequn.trace import gs1
@@ -54,8 +54,14 @@ def visible(org: Organization | None) -> QuerySet[EpcisEvent]:
     if org is None:
         return qs
     gtins = capture.org_gtins(org)
-    naming = EpcIndex.objects.filter(gtin__in=gtins).values("event_id")
-    return qs.filter(Q(pk__in=naming) | Q(org=org))
+    if not gtins:
+        return qs.filter(org=org)
+    # A correlated EXISTS (index probe per candidate event, its partition found
+    # by event_time), never ``id IN (every event of the brand's GTINs)``: with
+    # millions of events that subquery is read whole for each query.
+    naming = EpcIndex.objects.filter(event_id=OuterRef("pk"), event_time=OuterRef("event_time"),
+                                     gtin__in=gtins)
+    return qs.filter(Exists(naming) | Q(org=org))
 
 
 def events(params: Mapping[str, str], org: Organization | None, *,
