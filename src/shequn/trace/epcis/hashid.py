@@ -250,7 +250,14 @@ def _tree(value: Any, ns: dict[str, str]) -> Node:
 
 def _xml_model(node: Node) -> Node:
     """The JSON tree in the XML data model (list members, quantity elements)."""
-    children = list(node[2]) if len(node) > 2 else []
+    if len(node) < 3 or not node[2]:  # a leaf (most nodes): only its name may change
+        name = node[0]
+        if name in ("inputEPC", "outputEPC"):
+            name = "epc"
+        elif name in ("inputQuantity", "outputQuantity", "childQuantity"):
+            name = "quantityElement"
+        return (name, node[1], [])
+    children = list(node[2])
     lists: dict[str, list[Node]] = {}
     for c in [c for c in children if isinstance(c[0], str) and c[0].endswith("List")]:
         lists.setdefault(c[0], []).append((c[0][:-4], c[1], c[2]))
@@ -364,14 +371,20 @@ def _utc(text: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    for old, new in _OLD_CBV:
-        text = text.replace(old, new)
-    try:
-        number = float(text)
-        text = str(int(number) if int(number) == number else number)
-    except (ValueError, OverflowError):
-        pass
+    if "urn:epcglobal:cbv:" in text:
+        for old, new in _OLD_CBV:
+            text = text.replace(old, new)
+    # float() reads only what starts with a digit (any script), sign, dot, inf or nan.
+    if text[:1] in _NUMBER_START or not text[:1].isascii():
+        try:
+            number = float(text)
+            text = str(int(number) if int(number) == number else number)
+        except (ValueError, OverflowError):
+            pass
     return digital_link(text) or text
+
+
+_NUMBER_START = frozenset("0123456789+-.iInN_ \t\n")
 
 
 # ---------------------------------------------------------------- EPC → Digital Link
