@@ -59,9 +59,23 @@ def generate(n: int, per_carton: int) -> tuple[CodeBatch, dict[str, float]]:
                    "codes_per_s": round(n / seconds, 1)}
 
 
+def _backend_cpu() -> float:
+    """CPU seconds of this thread's connection's PostgreSQL backend (/proc: the
+    server is on this machine)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, float]:
     ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
     samples: list[float] = []
+    pg_cpu: list[float] = []
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
@@ -69,26 +83,33 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, flo
         rng = random.Random(seed_)
         client = Client()
         mine = []
+        pg = _backend_cpu()
         while time.perf_counter() < stop:
             serial = rng.choice(ids)
             t = time.perf_counter()
             resp = client.get(f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}")
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
+        used = _backend_cpu() - pg
         connection.close()
         with lock:
             samples.extend(mine)
+            pg_cpu.append(used)
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    began = time.perf_counter()
+    began, py = time.perf_counter(), time.process_time()
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     elapsed = time.perf_counter() - began
+    py_ms = (time.process_time() - py) / len(samples) * 1000
+    pg_ms = sum(pg_cpu) / len(samples) * 1000
     ordered = sorted(samples)
     return {"requests": len(samples), "threads": threads,
             "scans_per_s": round(len(samples) / elapsed, 1),
+            "python_cpu_ms_per_scan": round(py_ms, 2), "postgres_cpu_ms_per_scan": round(pg_ms, 2),
+            "scans_per_cpu_s": round(1000 / (py_ms + pg_ms), 1),
             "p50_ms": round(statistics.median(ordered), 2),
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
 
