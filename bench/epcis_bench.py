@@ -32,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
 os.environ.setdefault("SHEQUN_LOG", "WARNING")
 os.environ.setdefault("SHEQUN_DEBUG", "0")
+# Connections kept across requests, as staging and production keep them (the
+# demo's default closes them after each request: a new backend per request).
+os.environ.setdefault("SHEQUN_DB_CONN_MAX_AGE", "600")
 
 import django
 

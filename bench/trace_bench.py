@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
 os.environ.setdefault("SHEQUN_LOG", "WARNING")
 os.environ.setdefault("SHEQUN_DEBUG", "0")
+# Connections kept across requests, as staging and production keep them (the
+# demo's default closes them after each request: a new backend per request).
+os.environ.setdefault("SHEQUN_DB_CONN_MAX_AGE", "600")
 
 import django
 
@@ -195,6 +198,8 @@ def main() -> None:
 
     ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
     batch, gen = generate(args.codes, args.per_carton)
+    with connection.cursor() as cur:  # what autovacuum does soon after, in service
+        cur.execute("ANALYZE trace_epcisevent; ANALYZE trace_epcindex; ANALYZE trace_unitcode")
     result: dict[str, object] = {"generate": gen, "queries_per_scan": queries_per_scan(batch),
                                  "verify": verify_load(batch, args.threads, args.seconds)}
     if args.processes:
