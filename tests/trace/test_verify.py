@@ -166,3 +166,19 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
                                         thumb="p/new_t.jpg", width=10, height=10,
                                         sha256="0" * 64)
     assert image.url(thumb=True) in client.get(link(unit)).content.decode()
+
+
+def test_page_shows_a_renamed_product_and_a_changed_expiry_at_once(client):
+    # The lot, SKU, product and brand are cached per lot; a change drops them.
+    import datetime as dt
+
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    product = unit.batch.sku.product
+    product.name = "改名后的奶粉"
+    product.save()
+    batch = unit.batch
+    batch.expiry = dt.date(2031, 2, 3)
+    batch.save()
+    html = client.get(link(unit)).content.decode()
+    assert "改名后的奶粉" in html and "2031-02-03" in html

@@ -254,10 +254,49 @@ def mask_waybill(waybill: str) -> str:
     return f"{waybill[:2]}****{waybill[-4:]}" if len(waybill) > 8 else waybill
 
 
+BATCH_KEY = "verify:batch:{}"
+BATCH_SECONDS = 60  # also bounds what a bulk update() (no signal) leaves shown
+
+
 def find_unit(gtin: str, serial: str) -> UnitCode | None:
-    return (UnitCode.objects.filter(gtin=gtin, serial=serial)
-            .select_related("batch__sku__product__brand", "order_line__order", "carton")
-            .first())
+    """The unit (its state and order read now) with its lot, SKU, product and
+    brand from the cache: they are the same for every unit of the lot and
+    every check of them (a join of nine tables cost more to plan than to run)."""
+    unit = (UnitCode.objects.filter(gtin=gtin, serial=serial)
+            .select_related("order_line__order", "carton").first())
+    if unit is not None:
+        unit.batch = batch_of(unit.batch_id)
+    return unit
+
+
+def batch_of(batch_id: int) -> Any:
+    from django.core.cache import cache
+
+    from shequn.trace.models import CodeBatch
+
+    key = BATCH_KEY.format(batch_id)
+    batch = cache.get(key)
+    if batch is None:
+        batch = CodeBatch.objects.select_related("sku__product__brand").get(pk=batch_id)
+        cache.set(key, batch, BATCH_SECONDS)
+    return batch
+
+
+def forget_batches(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A lot, SKU, product or brand changed: the cached lots it shows drop."""
+    from django.core.cache import cache
+
+    from shequn.catalog.models import SKU, Organization, Product
+    from shequn.trace.models import CodeBatch
+
+    if isinstance(instance, CodeBatch):
+        ids = [instance.pk]
+    else:
+        field = {SKU: "sku", Product: "sku__product",
+                 Organization: "sku__product__brand"}[type(instance)]
+        ids = list(CodeBatch.objects.filter(**{field: instance.pk})
+                   .values_list("pk", flat=True)[:10_000])
+    cache.delete_many([BATCH_KEY.format(i) for i in ids])
 
 
 def device_hash(token: str) -> str:
@@ -374,10 +413,15 @@ def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:
 def connect_cache_invalidation() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from shequn.catalog.models import ProductImage
+    from shequn.catalog.models import SKU, Organization, Product, ProductImage
+    from shequn.trace.models import CodeBatch
 
     post_save.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.save")
     post_delete.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.delete")
+    for model in (CodeBatch, SKU, Product, Organization):
+        post_save.connect(forget_batches, sender=model, dispatch_uid=f"verify.batch.{model}")
+        post_delete.connect(forget_batches, sender=model,
+                            dispatch_uid=f"verify.batch.del.{model}")
 
 
 def chain_of(product: Any, sku: Any) -> Any:
