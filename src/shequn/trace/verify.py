@@ -272,8 +272,9 @@ def find_unit(gtin: str, serial: str) -> UnitCode | None:
     """The unit (its state and order read now) with its lot, SKU, product and
     brand from the cache: they are the same for every unit of the lot and
     every check of them (a join of nine tables cost more to plan than to run)."""
-    unit = (UnitCode.objects.filter(gtin=gtin, serial=serial)
-            .select_related("order_line__order", "carton").first())
+    # At most one row (gtin, serial is unique): no ORDER BY to compile or run.
+    unit = next(iter(UnitCode.objects.filter(gtin=gtin, serial=serial)
+                     .select_related("order_line__order", "carton")[:1]), None)
     if unit is not None:
         unit.batch = batch_of(unit.batch_id)
     return unit
@@ -282,12 +283,18 @@ def find_unit(gtin: str, serial: str) -> UnitCode | None:
 def batch_of(batch_id: Any) -> Any:
     from django.core.cache import cache
 
+    from shequn.catalog.selectors import cover
     from shequn.trace.models import CodeBatch
 
     key = BATCH_KEY.format(batch_id)
     batch = cache.get(key)
     if batch is None:
         batch = CodeBatch.objects.select_related("sku__product__brand").get(pk=batch_id)
+        # The product's cover picture travels with it (as the prefetch the
+        # page's picture filter reads).
+        product = batch.sku.product
+        first = cover(product)
+        product._prefetched_objects_cache = {"images": [first] if first else []}
         cache.set(key, batch, BATCH_SECONDS)
     return batch
 
@@ -392,32 +399,11 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     return row
 
 
-COVER_KEY = "verify:cover:{}"
-
-
-def with_cover(product: Any) -> Any:
-    """The product with its first picture attached as a prefetch (what the
-    page's picture filter reads), from the cache: pictures change rarely and
-    every check asks. ``forget_cover`` (on any change of a picture) drops it."""
-    from django.core.cache import cache
-
-    from shequn.catalog.selectors import cover
-
-    key = COVER_KEY.format(product.pk)
-    found = cache.get(key)
-    if found is None:
-        first = cover(product)
-        found = [first] if first is not None else []
-        cache.set(key, found, 600)
-    product._prefetched_objects_cache = {
-        **getattr(product, "_prefetched_objects_cache", {}), "images": found}
-    return product
-
-
 def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from django.core.cache import cache
+    """A picture changed: the lots of its product (which carry its cover) drop."""
+    from shequn.catalog.models import Product
 
-    cache.delete(COVER_KEY.format(instance.product_id))
+    forget_batches(Product, Product(pk=instance.product_id))
 
 
 def connect_cache_invalidation() -> None:
