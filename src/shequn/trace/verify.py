@@ -294,7 +294,8 @@ def batch_of(batch_id: Any) -> Any:
         # page's picture filter reads).
         product = batch.sku.product
         first = cover(product)
-        product._prefetched_objects_cache = {"images": [first] if first else []}
+        product._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "images": [first] if first else []}
         cache.set(key, batch, BATCH_SECONDS)
     return batch
 
