@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -30,6 +31,7 @@ from shequn.core.errors import CommonError, DomainError
 from shequn.payments import services
 from shequn.payments.wechatpay import notify, provider
 from shequn.payments.wechatpay.config import get_config
+from shequn.web.account import wechat
 
 log = logging.getLogger("shequn.web.wechatpay")
 
@@ -47,6 +49,15 @@ def _simulated() -> bool:
         cfg.in_process or "/wxpaysim" in cfg.base_url)
 
 
+def _needs_wechat_sign_in(request: HttpRequest) -> bool:
+    """In WeChat's browser without the openid (signed in by phone, or a session
+    from before): through WeChat's OAuth first, unless the buyer declined it or
+    asked for the QR code."""
+    return (wechat.in_wechat(request) and wechat.configured()
+            and request.GET.get("scene") != "native"
+            and not request.session.get(wechat.DECLINED_KEY))
+
+
 @login_required
 @require_GET
 def pay_page(request: HttpRequest, checkout_id: str) -> HttpResponse:
@@ -55,6 +66,9 @@ def pay_page(request: HttpRequest, checkout_id: str) -> HttpResponse:
         return redirect(_orders_url(checkout_id))
     payment = payments[0]
     openid = str(request.session.get(OPENID_SESSION_KEY, ""))
+    if not openid and _needs_wechat_sign_in(request):
+        # WeChat's browser refuses H5 payments: the JSAPI payer's openid first.
+        return redirect(f"{wechat.START_PATH}?{urlencode({'next': request.get_full_path()})}")
     scene = request.GET.get("scene", "")
     if scene not in provider.SCENES or (scene == "jsapi" and not openid):
         scene = provider.scene_for(request.headers.get("User-Agent", ""), openid)
