@@ -264,11 +264,13 @@ def test_wechat_channel_end_to_end(server, browser_page, shot, settings, tmp_pat
     #    refund goes to WeChat Pay, whose first refund notification is lost.
     buyer_cookies = page.context.cookies()
     _login_as(page, base, data.operator)
+    page.set_viewport_size({"width": 1280, "height": 900})  # the operator's desk
     page.goto(f"{base}/ops/customs/{order2.number}/")
     page.fill("form.c-inline-form input[name=reason]", "顾客取消")
     shot("wxc-08-ops-cancel")
     page.click("[data-testid=cancel-declaration]")
     page.wait_for_load_state("load")
+    page.set_viewport_size({"width": 390, "height": 844})
     delivery.queue_fault("drop", 1)
     _background()
     order2.refresh_from_db()
