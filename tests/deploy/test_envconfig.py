@@ -95,6 +95,12 @@ def test_production_names_every_simulated_port(env):
     assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
+WECHATPAY_CUSTOMS_ENV = {
+    "SHEQUN_WECHATPAY_APPID": "wx8888888888888888", "SHEQUN_WECHATPAY_MCHID": "1900000109",
+    "SHEQUN_WECHATPAY_CUSTOMS": "ZHENGZHOU_BS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO": "4101960SQP",
+    "SHEQUN_WECHATPAY_V2_KEY": "Kq7mVb9TzR4nLpX2wYc8dF3gH5jN6sA1"}
+
+
 def test_production_with_real_adapters_passes(env):
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
@@ -102,6 +108,8 @@ def test_production_with_real_adapters_passes(env):
     del env["SHEQUN_PAYMENT_SECRET"]  # the simulator's secret; a real provider has its own
     env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    # WeChat Pay: its customs declaration (支付单报关) is configured too.
+    env.update(WECHATPAY_CUSTOMS_ENV)
     assert envconfig.problems(env) == []
 
 
@@ -117,6 +125,7 @@ def test_the_sf_carrier_needs_its_own_account(env, name, value, words):
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
                SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    env.update(WECHATPAY_CUSTOMS_ENV)
     del env["SHEQUN_PAYMENT_SECRET"]
     if value is None:
         del env[name]
