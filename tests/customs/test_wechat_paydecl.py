@@ -245,3 +245,17 @@ def test_other_payments_still_send_our_ceb411():
     assert not PaymentDeclaration.objects.exists()
     assert Message.objects.filter(kind="CEB411").count() == 1
     assert Order.objects.get(pk=order.pk).cleared_at is not None
+
+
+def test_simulator_state_survives_a_restart():
+    """The demo's WeChat keeps its declarations in the database: a restarted
+    process (a fresh simulator object) still knows them and goes on."""
+    order = wechat_paid_order()
+    settle()
+    pd = PaymentDeclaration.objects.get(order=order)
+    assert paydecl.poll(pd.pk) == "progress"
+    sim.reset()
+    assert paydecl.poll(pd.pk) == "progress"
+    assert paydecl.poll(pd.pk) == "accepted"
+    run_until_quiet()
+    assert Order.objects.get(pk=order.pk).cleared_at is not None

@@ -33,6 +33,7 @@ from shequn.core import audit, clock, pii
 from shequn.customs import events, gateway, mapping, services, states
 from shequn.customs.ceb import dxp, messages
 from shequn.customs.models import Declaration, PaymentDeclaration
+from shequn.customs.simstate import DatabaseStore
 from shequn.customs.wxdeclare import client as wx
 from shequn.customs.wxdeclare import sim
 from shequn.orders import services as order_services
@@ -119,6 +120,7 @@ def push_to_customs(record: dict[str, Any]) -> None:
 def install_simulator() -> None:
     """Hooks of the simulator (AppConfig.ready; they survive ``sim.reset``)."""
     sim.set_configurator(sim_config)
+    sim.set_store(lambda: DatabaseStore("wxdeclare"))
     sim.register_lookup(known_payment, permanent=True)
     sim.register_pusher(push_to_customs, permanent=True)
 

@@ -13,20 +13,23 @@ pushing the CEB411 to customs). Faults (``add_fault``) are queued per call
 and key. Pure Python, no Django: the platform embeds it (demo) or mounts it
 over HTTP (staging).
 
-State is in memory, per process: ``reset()`` forgets it (tests do so before
-each test); hooks registered with ``permanent=True`` survive a reset.
+State is kept by a ``Store`` when one is set (the platform keeps it in its
+database: customs.SimulatorState "wxdeclare", so a restart or another worker
+sees the same declarations), else in memory. ``reset()`` drops the process's
+simulator (tests do so before each test); hooks registered with
+``permanent=True`` survive a reset.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
+import logging
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from shequn.customs.wxdeclare import client as wx
 from shequn.customs.wxdeclare import codec, signing
@@ -44,6 +47,7 @@ FAULTS = frozenset({
     "stuck",             # stays PROCESSING
     "different",         # the payer WeChat knows differs from the identity sent
 })
+log = logging.getLogger("shequn.customs.wxdeclare")
 TXN_PATTERN = re.compile(r"^4200\d{24}$")
 _CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -106,21 +110,52 @@ class Record:
     pushed: int = 0
 
 
+class Store(Protocol):
+    """Where the simulator keeps its state between requests (the platform's
+    database: a restart or another worker process sees the same WeChat)."""
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, state: dict[str, Any]) -> None: ...
+
+
 class Simulator:
-    def __init__(self, config: SimConfig | None = None) -> None:
+    def __init__(self, config: SimConfig | None = None, store: Store | None = None) -> None:
         self.config = config or SimConfig()
+        self.store = store
         self.records: dict[str, Record] = {}
         self.faults: list[tuple[str, str, str]] = []   # (endpoint, kind, key or "*")
         self.requests: list[dict[str, Any]] = []
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self._lock = threading.RLock()
+
+    # ----------------------------------------------------------------- state
+    def _load(self) -> None:
+        state = self.store.load() if self.store is not None else None
+        if state is None:
+            return
+        self.records = {r["key"]: Record(**r) for r in state.get("records", [])}
+        self.faults = [(str(a), str(b), str(c)) for a, b, c in state.get("faults", [])]
+        self._next_id = int(state.get("next_id", 1))
+
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.save({"records": [dataclasses.asdict(r) for r in self.records.values()],
+                             "faults": [list(f) for f in self.faults],
+                             "next_id": self._next_id})
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     # ---------------------------------------------------------------- faults
     def add_fault(self, endpoint: str, kind: str, key: str = "*", times: int = 1) -> None:
         if endpoint not in ENDPOINTS.values() or kind not in FAULTS:
             raise ValueError(f"unknown fault {endpoint}/{kind}")
         with self._lock:
-            self.faults.extend([(endpoint, kind, key)] * max(1, times))
+            self._load()
+            self.faults.extend([(endpoint, kind, key)] * max(1, min(times, 100)))
+            self._save()
 
     def _take_fault(self, endpoint: str, keys: tuple[str, ...], kinds: frozenset[str]
                     ) -> str | None:
@@ -141,32 +176,40 @@ class Simulator:
         except codec.CodecError:
             return self._fail("XML格式错误")
         with self._lock:
-            sign_type = params.get("sign_type") or signing.MD5
-            entry = {"endpoint": endpoint, "params": {k: v for k, v in params.items()
-                                                      if k not in ("cert_id", "name")},
-                     "base_string": signing.base_string(params, "***")}
-            self.requests = [*self.requests[-199:], entry]
-            keys = tuple(v for v in (params.get("out_trade_no"), params.get("transaction_id"),
-                                     params.get("sub_order_no")) if v)
-            if self._take_fault(endpoint, keys, frozenset({"timeout"})):
-                raise SimTimeout(path)
-            if self._take_fault(endpoint, keys, frozenset({"return_fail"})):
-                return self._fail("签名错误")
-            if sign_type not in signing.SIGN_TYPES or not signing.verify(
-                    params, self.config.key, sign_type):
-                entry["signature"] = "bad"
-                return self._fail("签名错误")
-            if params.get("mch_id") != self.config.mch_id:
-                return self._fail("mch_id参数格式错误")
-            if params.get("appid") != self.config.appid:
-                return self._fail("appid和mch_id不匹配")
-            if self._take_fault(endpoint, keys, frozenset({"system_error"})):
-                answer = self._result_fail("SYSTEMERROR", "系统繁忙，请稍后再试")
-            else:
-                answer = getattr(self, f"_{endpoint}")(params, keys)
-            response_fault = self._take_fault(
-                endpoint, keys, frozenset({"bad_response_sign", "unsigned_response"}))
-            return self._reply(answer, sign_type, response_fault)
+            self._load()
+            try:
+                return self._handle(endpoint, params)
+            finally:
+                self._save()
+
+    def _handle(self, endpoint: str, params: dict[str, str]) -> bytes:
+        path = next(p for p, e in ENDPOINTS.items() if e == endpoint)
+        sign_type = params.get("sign_type") or signing.MD5
+        entry = {"endpoint": endpoint, "params": {k: v for k, v in params.items()
+                                                  if k not in ("cert_id", "name")},
+                 "base_string": signing.base_string(params, "***")}
+        self.requests = [*self.requests[-199:], entry]
+        keys = tuple(v for v in (params.get("out_trade_no"), params.get("transaction_id"),
+                                 params.get("sub_order_no")) if v)
+        if self._take_fault(endpoint, keys, frozenset({"timeout"})):
+            raise SimTimeout(path)
+        if self._take_fault(endpoint, keys, frozenset({"return_fail"})):
+            return self._fail("签名错误")
+        if sign_type not in signing.SIGN_TYPES or not signing.verify(
+                params, self.config.key, sign_type):
+            entry["signature"] = "bad"
+            return self._fail("签名错误")
+        if params.get("mch_id") != self.config.mch_id:
+            return self._fail("mch_id参数格式错误")
+        if params.get("appid") != self.config.appid:
+            return self._fail("appid和mch_id不匹配")
+        if self._take_fault(endpoint, keys, frozenset({"system_error"})):
+            answer = self._result_fail("SYSTEMERROR", "系统繁忙，请稍后再试")
+        else:
+            answer = getattr(self, f"_{endpoint}")(params, keys)
+        response_fault = self._take_fault(
+            endpoint, keys, frozenset({"bad_response_sign", "unsigned_response"}))
+        return self._reply(answer, sign_type, response_fault)
 
     def _fail(self, msg: str) -> bytes:
         return codec.dumps({"return_code": "FAIL", "return_msg": msg})
@@ -235,7 +278,7 @@ class Simulator:
             out_trade_no=params["out_trade_no"], transaction_id=txn.transaction_id,
             customs=params["customs"], mch_customs_no=params.get("mch_customs_no", ""),
             sub_order_no=sub, sub_order_id=(existing.sub_order_id if existing else
-                                            (f"{txn.transaction_id[-20:]}{next(self._ids):08d}"
+                                            (f"{txn.transaction_id[-20:]}{self._new_id():08d}"
                                              if sub else "")),
             fee_type=params.get("fee_type", ""), order_fee=params.get("order_fee", ""),
             transport_fee=params.get("transport_fee", ""),
@@ -338,7 +381,11 @@ class Simulator:
         if record.state == wx.SUCCESS:
             record.pushed += 1
             for push in list(_pushers):
-                push(dataclasses.asdict(record))
+                try:
+                    push(dataclasses.asdict(record))
+                except Exception:
+                    # WeChat's push to customs failing does not change its answer.
+                    log.exception("simulated push of %s to customs failed", record.key)
 
     def _redeclare(self, params: dict[str, str], keys: tuple[str, ...]) -> dict[str, object]:
         problem = self._check_office(params)
@@ -356,6 +403,7 @@ class Simulator:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
+            self._load()
             return {"records": [dataclasses.asdict(r) for r in self.records.values()],
                     "faults": list(self.faults)}
 
@@ -383,6 +431,7 @@ _pushers: list[Pusher] = []
 _permanent_pushers: set[int] = set()
 _sim: Simulator | None = None
 _configure: Callable[[], SimConfig] | None = None
+_store: Callable[[], Store] | None = None
 _state_lock = threading.Lock()
 
 
@@ -408,6 +457,12 @@ def set_configurator(fn: Callable[[], SimConfig]) -> None:
     _configure = fn
 
 
+def set_store(fn: Callable[[], Store]) -> None:
+    """Where a fresh simulator keeps its state (the platform's database)."""
+    global _store
+    _store = fn
+
+
 def lookup(transaction_id: str, out_trade_no: str = "") -> Txn | None:
     for fn, _ in _lookups:
         txn = fn(transaction_id)
@@ -422,12 +477,14 @@ def get() -> Simulator:
     global _sim
     with _state_lock:
         if _sim is None:
-            _sim = Simulator(_configure() if _configure else None)
+            _sim = Simulator(_configure() if _configure else None,
+                             _store() if _store else None)
         return _sim
 
 
 def reset() -> None:
-    """Forget every declaration and fault, and the hooks tests registered."""
+    """Drop this process's simulator (a stored state is read again on next use;
+    each test's database starts empty) and the hooks tests registered."""
     global _sim
     with _state_lock:
         _sim = None
