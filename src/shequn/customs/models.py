@@ -202,7 +202,7 @@ class PaymentDeclaration(models.Model):
     customs.paydecl."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", pgettext_lazy("payment declaration", "Queued")
+        QUEUED = "queued", _("Waiting to be submitted")
         SUBMITTED = "submitted", _("Submitted to WeChat Pay")
         ACCEPTED = "accepted", _("Payment record accepted")
         FAILED = "failed", _("Payment declaration failed")
