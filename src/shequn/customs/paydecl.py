@@ -142,12 +142,13 @@ def _hold(pd: PaymentDeclaration, reason: str, detail: str) -> None:
     """Hold the order for an operator (once per problem)."""
     if pd.held_at is not None and pd.hold_cleared_at is None:
         return
-    note = f"{reason}: {detail}" if detail else reason
-    if order_services.hold(pd.order_id, reason=reason, note=note[:200]):
+    # The order's note is the msgid alone (pages translate it); the details
+    # are on the declaration (the customs console shows them).
+    if order_services.hold(pd.order_id, reason=reason):
         now = clock.now()
         PaymentDeclaration.objects.filter(pk=pd.pk).update(held_at=now, hold_cleared_at=None)
         pd.held_at, pd.hold_cleared_at = now, None
-        log.warning("order of payment declaration %s held: %s", pd.pk, note)
+        log.warning("order of payment declaration %s held: %s (%s)", pd.pk, reason, detail)
 
 
 def _request(pd: PaymentDeclaration) -> wx.DeclareRequest:
