@@ -53,9 +53,13 @@ def test_codec_writes_cdata_like_wechat():
                     "</xml>").encode()
 
 
+def test_codec_keeps_values_cdata_cannot_hold():
+    assert codec.loads(codec.dumps({"name": "a]]>b<c>"})) == {"name": "a]]>b<c>"}
+
+
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z_0-9]{0,20}", fullmatch=True),
                        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
-                               min_size=1, max_size=40).filter(lambda v: "]]>" not in v),
+                               min_size=1, max_size=40),
                        max_size=12))
 def test_codec_round_trip(params):
     assert codec.loads(codec.dumps(params)) == params

@@ -90,9 +90,16 @@ def wechatpay_customs() -> dict[str, Any]:
         "key": get("WECHATPAY_V2_KEY", "SHEQUN_WECHATPAY_V2_KEY"),
         "sign_type": get("WECHATPAY_V2_SIGN_TYPE", "SHEQUN_WECHATPAY_V2_SIGN_TYPE", "MD5"),
         "url": get("WECHATPAY_CUSTOMS_URL", "SHEQUN_WECHATPAY_CUSTOMS_URL", "embedded"),
-        "poll_seconds": int(get("WECHATPAY_CUSTOMS_POLL_SECONDS",
-                                "SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS", "60")),
+        "poll_seconds": _int(get("WECHATPAY_CUSTOMS_POLL_SECONDS",
+                                 "SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS", "60"), 60),
     }
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
 
 
 def pay_party_of(payment: Payment | None) -> Party:

@@ -28,7 +28,9 @@ def dumps(params: Mapping[str, object]) -> bytes:
         if value is None or str(value) == "":
             continue
         child = etree.SubElement(root, key)
-        child.text = etree.CDATA(str(value))
+        text = str(value)
+        # CDATA cannot hold "]]>": such a value goes as escaped text (same value).
+        child.text = text if "]]>" in text else etree.CDATA(text)
     return etree.tostring(root, encoding="utf-8")
 
 
