@@ -19,12 +19,29 @@ install: $(VENV)/.installed assets
 
 # Front-end assets come from the npm registry at install time (pinned in
 # package-lock.json) and from django-htmx; nothing is fetched at run time.
-assets: src/shequn/web/static/vendor/echarts.min.js src/shequn/core/data/gb2260.json
+assets: src/shequn/web/static/vendor/echarts.min.js src/shequn/core/data/gb2260.json \
+  src/shequn/web/static/vendor/jweixin.js
 
 src/shequn/web/static/vendor/echarts.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p src/shequn/web/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js $@
+
+# WeChat JS-SDK (weixin-js-sdk, the official jweixin 1.6 as a CommonJS module:
+# it only does `module.exports = …` and never sets window.wx). Loaded as a plain
+# <script> that throws (no `module`), so it is wrapped: a local `module` object
+# takes the export and the wrapper publishes it as window.wx / window.jWeixin,
+# the names the official res.wx.qq.com file defines. Pages load it only inside
+# WeChat (web/store/wechat_share.py).
+src/shequn/web/static/vendor/jweixin.js: package.json package-lock.json
+	[ -d node_modules/weixin-js-sdk ] || npm ci --no-audit --no-fund --silent
+	mkdir -p src/shequn/web/static/vendor
+	{ printf '/* weixin-js-sdk %s (MIT), wrapped by the Makefile to define window.wx */\n' \
+	    "$$(node -p "require('./node_modules/weixin-js-sdk/package.json').version")"; \
+	  printf '(function () {\nvar module = { exports: {} };\n'; \
+	  cat node_modules/weixin-js-sdk/index.js; \
+	  printf '\nif (module.exports) { window.wx = window.jWeixin = module.exports; }\n})();\n'; \
+	} > $@.tmp && mv $@.tmp $@
 
 # GB/T 2260 regions for the address picker and the server's address check (one
 # build, two identical copies: core/data for the server, static/vendor for pages).

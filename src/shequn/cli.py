@@ -7,6 +7,8 @@
     shequn commission ...          settle now, quarterly income report, ledger check
     shequn secrets generate ...    a complete env file with fresh secrets (staging/production)
     shequn apikey create|list|revoke partner API keys (the new key on the last line)
+    shequn wechatpay verify-notification --headers H.json --body B   check a WeChat Pay notification
+    shequn sms-fake --port 8025    a fake Alibaba Cloud SMS endpoint (staging, tests)
     shequn <django command> ...    any Django management command (migrate, seed_demo, ...)
 
 Each sub-command lives in its domain as ``<module>.main(argv) -> int``; this file
@@ -27,6 +29,8 @@ SUBCOMMANDS: dict[str, str] = {
     "worker": "shequn.core.worker_cli",
     "secrets": "shequn.secrets_cli",
     "apikey": "shequn.brands.cli",
+    "wechatpay": "shequn.payments.wechatpay.cli",
+    "sms-fake": "shequn.accounts.smsfake",
 }
 
 

@@ -363,6 +363,52 @@ SHEQUN: dict[str, Any] = {
                             "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
 }
 
+# WeChat official account (specs/wechat-channel.md §1, §2): OAuth sign-in and the
+# JS-SDK share cards. API_BASE_URL starting with "/" is the simulator mounted on
+# this site (the demo's /_sim/wechat, called in process). JS_DOMAIN: the JS安全域名
+# (comma-separated, no scheme or port); pages on another host get no wx.config.
+# (The OAuth work adds the same block; the lead merges the two.)
+SHEQUN["WECHAT"] = {
+    "APPID": _env("SHEQUN_WECHAT_APPID", "wx5348455155440de0" if DEMO else ""),
+    "APPSECRET": _env("SHEQUN_WECHAT_APPSECRET",
+                      "demo-wechat-appsecret-not-for-prod" if DEMO else ""),
+    "API_BASE_URL": _env("SHEQUN_WECHAT_API_BASE_URL",
+                         "/_sim/wechat" if DEMO else "https://api.weixin.qq.com"),
+    "JS_DOMAIN": _env("SHEQUN_WECHAT_JS_DOMAIN", ""),
+}
+
+# Alibaba Cloud SMS (SHEQUN_SMS_PROVIDER=aliyun; shequn.accounts.aliyun_sms). The
+# sign-in code goes out by template: TEMPLATE_CODE must take one variable ${code}.
+# Staging may point ENDPOINT at the fake server (`shequn sms-fake --port 8025`).
+# MAX_PER_* are Aliyun's flow control for codes per number (console defaults),
+# enforced here before calling out; TIMEOUT is the seconds one request may take.
+SHEQUN["ALIYUN_SMS"] = {
+    "ACCESS_KEY_ID": _env("SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": _env("SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": _env("SHEQUN_ALIYUN_SMS_SIGN_NAME", ""),
+    "TEMPLATE_CODE": _env("SHEQUN_ALIYUN_SMS_TEMPLATE_CODE", ""),
+    "ENDPOINT": _env("SHEQUN_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "REGION": _env("SHEQUN_ALIYUN_SMS_REGION", "cn-hangzhou"),
+    "MAX_PER_MINUTE": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_MINUTE", "1")),
+    "MAX_PER_HOUR": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_HOUR", "5")),
+    "MAX_PER_DAY": int(_env("SHEQUN_ALIYUN_SMS_MAX_PER_DAY", "10")),
+    "TIMEOUT": float(_env("SHEQUN_ALIYUN_SMS_TIMEOUT", "5")),
+}
+
+# WeChat Pay API v3 (payments/wechatpay; used when SHEQUN_PAYMENT_PROVIDER=wechatpay).
+# Paths name PEM files; BASE_URL "demo" is the in-process simulator (/wxpaysim/), whose
+# demo keys are generated into VAR_DIR/wechatpay-demo/ on first use (envconfig checks
+# the real values outside demo). NOTIFY_BASE is the public https base of notify_url.
+SHEQUN["WECHATPAY"] = {
+    name: _env(f"SHEQUN_WECHATPAY_{name}", "")
+    for name in ("MCHID", "APPID", "MERCHANT_KEY", "MERCHANT_SERIAL", "APIV3_KEY",
+                 "PLATFORM_CERT", "PUBLIC_KEY", "PUBLIC_KEY_ID", "NOTIFY_BASE")}
+SHEQUN["WECHATPAY"]["BASE_URL"] = _env("SHEQUN_WECHATPAY_BASE_URL",
+                                       "demo" if DEMO else "https://api.mch.weixin.qq.com")
+# The simulator: notification retry schedule in seconds (None = WeChat's documented
+# 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h); tests compress it.
+SHEQUN["WECHATPAY_SIM"] = {"RETRY_SCHEDULE": None, "SIGN_WITH": "certificate"}
+
 # WeChat Pay customs declaration (支付单报关, customs.paydecl; specs/wechat-channel.md
 # §4). appid and mch_id are the WeChat Pay adapter's (SHEQUN_WECHATPAY_APPID /
 # _MCHID). "embedded" (the demo default) is the simulator in this process;

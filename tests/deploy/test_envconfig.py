@@ -9,7 +9,7 @@ import pytest
 
 from shequn.core import envconfig
 
-from .envs import staging_env
+from .envs import shared_wechatpay_env, staging_env, wechatpay_env
 
 
 @pytest.fixture
@@ -95,13 +95,21 @@ def test_production_names_every_simulated_port(env):
     assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
+# Its customs declaration (支付单报关), which WeChat Pay needs too.
 WECHATPAY_CUSTOMS_ENV = {
-    "SHEQUN_WECHATPAY_APPID": "wx8888888888888888", "SHEQUN_WECHATPAY_MCHID": "1900000109",
     "SHEQUN_WECHATPAY_CUSTOMS": "ZHENGZHOU_BS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO": "4101960SQP",
     "SHEQUN_WECHATPAY_V2_KEY": "Kq7mVb9TzR4nLpX2wYc8dF3gH5jN6sA1"}
 
 
-def test_production_with_real_adapters_passes(env):
+# The Alibaba Cloud SMS account a real SMS port needs (SHEQUN_SMS_PROVIDER=aliyun).
+ALIYUN = {"SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID": "LTAI5tExampleKeyId0001",
+          "SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET": "ExampleSecretExampleSecret0001",
+          "SHEQUN_ALIYUN_SMS_SIGN_NAME": "社群", "SHEQUN_ALIYUN_SMS_TEMPLATE_CODE": "SMS_123456789"}
+
+
+def test_production_with_real_adapters_passes(env, tmp_path):
+    env.update(ALIYUN)
+    env.update(wechatpay_env(tmp_path))
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb")
@@ -119,7 +127,9 @@ def test_production_with_real_adapters_passes(env):
     ("SHEQUN_SF_PARTNER_ID", None, "missing"),
     ("SHEQUN_SF_MONTHLY_CARD", "", "missing"),
 ])
-def test_the_sf_carrier_needs_its_own_account(env, name, value, words):
+def test_the_sf_carrier_needs_its_own_account(env, name, value, words, tmp_path):
+    env.update(ALIYUN)
+    env.update(wechatpay_env(tmp_path))
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
@@ -171,3 +181,143 @@ def test_production_prints_codes_with_https_only(env):
     env["SHEQUN_VERIFY_BASE_URL"] = "http://verify.example.com"
     found = envconfig.problems(env)
     assert any(line.startswith("SHEQUN_VERIFY_BASE_URL: scheme 'http'") for line in found), found
+
+
+def _real_adapters(env: dict[str, str]) -> dict[str, str]:
+    env.update(ALIYUN)
+    env.update(shared_wechatpay_env())
+    env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
+               SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
+               SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
+               SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    return env
+
+
+def test_production_refuses_the_sms_simulator_by_name(env):
+    _real_adapters(env)["SHEQUN_SMS_PROVIDER"] = "simulator"
+    assert envconfig.problems(env) == [
+        "SHEQUN_SMS_PROVIDER: the SMS port is configured to a simulator ('simulator'); "
+        "production uses real adapters only"]
+
+
+@pytest.mark.parametrize("mode", ["staging", "production"])
+def test_aliyun_sms_lists_every_missing_value(env, mode):
+    _real_adapters(env)["SHEQUN_ENV"] = mode
+    for name in ALIYUN:
+        del env[name]
+    found = envconfig.problems(env)
+    assert found == [f"{name}: missing (SHEQUN_SMS_PROVIDER=aliyun needs the {what})"
+                     for name, what in envconfig.ALIYUN_SMS_REQUIRED.items()], found
+
+
+@pytest.mark.parametrize("name", list(ALIYUN))
+def test_aliyun_sms_names_the_one_value_missing_or_placeholder(env, name):
+    _real_adapters(env)
+    del env[name]
+    found = envconfig.problems(env)
+    assert len(found) == 1 and found[0].startswith(f"{name}: missing"), found
+    env[name] = envconfig.PLACEHOLDER
+    found = envconfig.problems(env)
+    assert len(found) == 1 and found[0] == f"{name}: still the placeholder CHANGE-ME", found
+
+
+def test_aliyun_sms_endpoint_is_https_in_production_and_may_be_the_fake_in_staging(env):
+    _real_adapters(env)["SHEQUN_ALIYUN_SMS_ENDPOINT"] = "http://127.0.0.1:8025/"
+    found = envconfig.problems(env)
+    assert found == ["SHEQUN_ALIYUN_SMS_ENDPOINT: scheme 'http' is not one of https"], found
+    env["SHEQUN_ENV"] = "staging"
+    assert envconfig.problems(env) == []
+    env["SHEQUN_ALIYUN_SMS_ENDPOINT"] = "https://dysmsapi.aliyuncs.com/"
+    env["SHEQUN_ENV"] = "production"
+    assert envconfig.problems(env) == []
+
+
+def test_an_unknown_sms_provider_is_refused(env):
+    env["SHEQUN_SMS_PROVIDER"] = "tencnet"
+    assert envconfig.problems(env) == [
+        "SHEQUN_SMS_PROVIDER: 'tencnet' is not one of simulator, aliyun"]
+
+
+def test_staging_may_use_aliyun_sms_against_the_fake(env):
+    env.update(ALIYUN, SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_ALIYUN_SMS_ENDPOINT="http://127.0.0.1:8025/")
+    assert envconfig.problems(env) == []
+
+
+def test_generated_production_env_asks_for_the_aliyun_sms_account():
+    text = envconfig.generate("production", "/etc/k", "/etc/c")
+    env = dict(line.split("=", 1) for line in text.splitlines()
+               if line and not line.startswith("#"))
+    for name in envconfig.ALIYUN_SMS_REQUIRED:
+        assert env[name] == envconfig.PLACEHOLDER
+    found = envconfig.problems(env)
+    assert "SHEQUN_SMS_PROVIDER: still the placeholder CHANGE-ME" in found
+    env["SHEQUN_SMS_PROVIDER"] = "aliyun"
+    found = envconfig.problems(env)
+    for name in envconfig.ALIYUN_SMS_REQUIRED:
+        assert f"{name}: still the placeholder CHANGE-ME" in found, found
+
+
+# ------------------------------------------------------------ WeChat Pay
+
+
+@pytest.mark.parametrize("mode", ["staging", "production"])
+def test_wechatpay_complete_configuration_passes(env, tmp_path, mode):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV=mode)
+    if mode == "production":
+        env.update(ALIYUN)
+        env.update(SHEQUN_SMS_PROVIDER="aliyun", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
+                   SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
+                   SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
+                   SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    assert envconfig.problems(env) == []
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("SHEQUN_WECHATPAY_MCHID", None, "MCHID"),
+    ("SHEQUN_WECHATPAY_APPID", "abc", "AppID"),
+    ("SHEQUN_WECHATPAY_MERCHANT_KEY", "/nonexistent.pem", "no such file"),
+    ("SHEQUN_WECHATPAY_MERCHANT_SERIAL", "not-hex", "serial"),
+    ("SHEQUN_WECHATPAY_APIV3_KEY", "short", "32-character"),
+    ("SHEQUN_WECHATPAY_APIV3_KEY", "a" * 32, "distinct"),
+    ("SHEQUN_WECHATPAY_PLATFORM_CERT", None, "missing"),
+    ("SHEQUN_WECHATPAY_NOTIFY_BASE", None, "missing"),
+    ("SHEQUN_WECHATPAY_NOTIFY_BASE", "http://shop.example.com", "scheme"),
+    ("SHEQUN_WECHATPAY_BASE_URL", "https://wxpaysim.staging.example.com/wxpaysim",
+     "production talks to"),
+    ("SHEQUN_WECHATPAY_BASE_URL", "demo", "production talks to"),
+])
+def test_wechatpay_each_problem_is_named_in_production(env, tmp_path, name, value, words):
+    env.update(ALIYUN)
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
+               SHEQUN_PAYOUT_PROVIDER="bank.Payout", SHEQUN_CARRIER_PROVIDER="sf",
+               SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb", SHEQUN_SF_PARTNER_ID="HZSQWMS",
+               SHEQUN_SF_MONTHLY_CARD="5712345678", SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    del env["SHEQUN_PAYMENT_SECRET"]
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    found = envconfig.problems(env)
+    assert len(found) == 1 and words in found[0], found
+
+
+def test_wechatpay_public_key_mode_needs_its_id(env, tmp_path):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="staging")
+    env["SHEQUN_WECHATPAY_PUBLIC_KEY"] = env.pop("SHEQUN_WECHATPAY_PLATFORM_CERT")
+    found = envconfig.problems(env)
+    assert len(found) == 1 and "PUBLIC_KEY_ID" in found[0], found
+    env["SHEQUN_WECHATPAY_PUBLIC_KEY_ID"] = "PUB_KEY_ID_0119000001092026"
+    assert envconfig.problems(env) == []
+
+
+def test_wechatpay_staging_may_use_the_simulator_over_http_but_not_in_process(env, tmp_path):
+    env.update(wechatpay_env(tmp_path), SHEQUN_ENV="staging",
+               SHEQUN_WECHATPAY_BASE_URL="http://127.0.0.1:8000/wxpaysim",
+               SHEQUN_WECHATPAY_NOTIFY_BASE="http://127.0.0.1:8000")
+    assert envconfig.problems(env) == []
+    env["SHEQUN_WECHATPAY_BASE_URL"] = "demo"
+    assert any("demo only" in p for p in envconfig.problems(env))

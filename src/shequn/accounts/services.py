@@ -21,11 +21,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from shequn.accounts.errors import AccountError
+from shequn.accounts import sms
+from shequn.accounts.errors import AccountError, SmsError
 from shequn.accounts.models import OneTimeCode, User
 from shequn.accounts.phones import normalize_phone
-from shequn.accounts.sms import get_sender
 from shequn.core import clock, netaddr, pii, ratelimit
+from shequn.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,28 @@ def _check_rate_limits(phone_hash: str, ip: str | None) -> None:
         raise AccountError.RATE_LIMITED.error(scope="phone")
 
 
-def request_code(phone: str, ip: str | None) -> None:
-    """Send a 6-digit sign-in code to ``phone`` (rate-limited per phone and IP)."""
+def request_code(phone: str, ip: str | None) -> str:
+    """Send a 6-digit sign-in code to ``phone`` (rate-limited per phone and IP).
+
+    Answers ``sms.SENT``, or ``sms.DELAYED`` when the provider did not answer in
+    time (the message may still arrive; it is not sent again). The message goes
+    out before the code is stored: a provider refusal (an ``SmsError``) changes
+    nothing, and the code sent before stays the one that signs in."""
     phone = normalize_phone(phone)
     phone_hash = pii.lookup_hash(phone)
     ip = _clean_ip(ip)
     _check_rate_limits(phone_hash, ip)
 
     code = f"{secrets.randbelow(10**6):06d}"
+    minutes = max(1, _cfg("OTP_TTL_SECONDS") // 60)
+    ref = "otp" + secrets.token_hex(8)  # the provider's OutId (de-duplication)
+    try:
+        status = sms.send_code(sms.get_sender(), phone, code, minutes, ref=ref)
+    except DomainError as err:
+        if err.code == SmsError.BUSY:
+            # Nothing went out: the buyer may ask again without waiting the interval.
+            cache.delete(f"otp:iv:{phone_hash}")
+        raise
     now = clock.now()
     with transaction.atomic():
         # A new code supersedes older unused ones: only the newest may sign in.
@@ -85,10 +100,8 @@ def request_code(phone: str, ip: str | None) -> None:
         OneTimeCode.objects.create(
             phone_hash=phone_hash, code_hash=_code_hash(phone_hash, code), created_at=now,
             expires_at=now + dt.timedelta(seconds=_cfg("OTP_TTL_SECONDS")), ip=ip)
-    minutes = max(1, _cfg("OTP_TTL_SECONDS") // 60)
-    text = f"【社群】您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。"
-    get_sender().send(phone, text)
-    log.info("otp sent to %s", pii.mask_phone(phone))
+    log.info("otp %s to %s (ref %s)", status, pii.mask_phone(phone), ref)
+    return status
 
 
 def verify_code(phone: str, code: str, ip: str | None = None) -> User:

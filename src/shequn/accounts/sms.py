@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.module_loading import import_string
 
 from shequn.accounts.phones import normalize_phone
 from shequn.core import clock, pii
@@ -26,8 +27,39 @@ _INBOX_KEY = "sms:sim:inbox"
 _INBOX_SIZE = 50
 
 
+# What ``send_code`` answers: the provider accepted the message, or the call
+# timed out and the message may still arrive (the UI says it may be late; the
+# request is not retried, a retry could send a second code).
+SENT = "sent"
+DELAYED = "delayed"
+
+
 class SmsSender(Protocol):
-    def send(self, phone: str, text: str) -> None: ...
+    def send(self, phone: str, text: str) -> None:
+        """Send ``text`` as it is (the simulator; providers that allow free text)."""
+        ...
+
+    def send_code(self, phone: str, code: str, minutes: int, *, ref: str) -> str:
+        """Send the sign-in ``code`` valid for ``minutes`` (by template where the
+        provider has them); ``ref`` identifies this request (de-duplication, the
+        provider's OutId). Answers SENT or DELAYED, raises a DomainError (SmsError)
+        when the message is refused."""
+        ...
+
+
+def code_text(code: str, minutes: int) -> str:
+    """The sign-in message as the simulator shows it (and as the template reads)."""
+    return f"【社群】您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。"
+
+
+def send_code(sender: Any, phone: str, code: str, minutes: int, *, ref: str) -> str:
+    """``sender.send_code``, or its text ``send`` for a sender that has only that
+    (adapters and test doubles written before ``send_code``)."""
+    by_code = getattr(sender, "send_code", None)
+    if by_code is None:
+        sender.send(phone, code_text(code, minutes))
+        return SENT
+    return str(by_code(phone, code, minutes, ref=ref))
 
 
 def _key(phone: str) -> str:
@@ -54,6 +86,10 @@ class SimulatedSms:
         cache.set(_INBOX_KEY, [entry, *inbox][:_INBOX_SIZE], _KEEP_SECONDS)
         log.info("simulated SMS to %s", pii.mask_phone(phone))
 
+    def send_code(self, phone: str, code: str, minutes: int, *, ref: str) -> str:
+        self.send(phone, code_text(code, minutes))
+        return SENT
+
     @staticmethod
     def inbox() -> list[dict[str, str]]:
         """The newest messages first, phones masked."""
@@ -72,7 +108,9 @@ class SimulatedSms:
         return m.group(1) if m else None
 
 
-_PROVIDERS: dict[str, type] = {"simulator": SimulatedSms}
+# A class, or its dotted path (imported when first chosen).
+_PROVIDERS: dict[str, type | str] = {"simulator": SimulatedSms,
+                                     "aliyun": "shequn.accounts.aliyun_sms.AliyunSms"}
 
 
 def is_simulator() -> bool:
@@ -82,6 +120,9 @@ def is_simulator() -> bool:
 def get_sender() -> SmsSender:
     name = settings.SHEQUN.get("SMS_PROVIDER", "simulator")
     try:
-        return _PROVIDERS[name]()
+        provider = _PROVIDERS[name]
     except KeyError:
         raise RuntimeError(f"unknown SMS provider {name!r}") from None
+    cls = import_string(provider) if isinstance(provider, str) else provider
+    sender: SmsSender = cls()
+    return sender

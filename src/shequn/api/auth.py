@@ -10,7 +10,7 @@ from ninja.utils import check_csrf
 from shequn.accounts import services
 from shequn.accounts.phones import normalize_phone
 from shequn.accounts.selectors import user_roles
-from shequn.accounts.sms import SimulatedSms, is_simulator
+from shequn.accounts.sms import DELAYED, SimulatedSms, is_simulator
 from shequn.api.schemas import Error
 from shequn.core.errors import CommonError
 from shequn.core.netaddr import client_ip
@@ -25,6 +25,9 @@ class OtpRequestIn(Schema):
 
 class OtpRequestOut(Schema):
     sent: bool
+    # The SMS provider did not answer in time: the code may arrive late (it is
+    # not sent again); ask the buyer to wait before requesting another.
+    delayed: bool = False
     demo_code: str | None = None
 
 
@@ -56,15 +59,15 @@ def _csrf(request: HttpRequest) -> None:
         raise CommonError.FORBIDDEN.error(reason="csrf")
 
 
-@router.post("/otp/request", response={202: OtpRequestOut, 429: Error})
+@router.post("/otp/request", response={202: OtpRequestOut, 422: Error, 429: Error, 503: Error})
 def otp_request(request: HttpRequest, body: OtpRequestIn):
-    services.request_code(body.phone, client_ip(request))
+    status = services.request_code(body.phone, client_ip(request))
     demo = None
     # The code is shown only in the demo; staging reads it in the staff-only
     # SMS inbox, production sends real messages.
     if settings.SHEQUN_ENV == "demo" and is_simulator():
         demo = SimulatedSms.last_code(normalize_phone(body.phone))
-    return 202, {"sent": True, "demo_code": demo}
+    return 202, {"sent": True, "delayed": status == DELAYED, "demo_code": demo}
 
 
 @router.post("/otp/verify", response={200: VerifyOut, 401: Error, 403: Error, 429: Error})

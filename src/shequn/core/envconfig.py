@@ -43,6 +43,16 @@ MIN_TOKEN = 32
 
 SIMULATOR = "simulator"
 
+# SHEQUN_SMS_PROVIDER values (shequn.accounts.sms._PROVIDERS), and what the
+# Alibaba Cloud adapter needs (shequn.accounts.aliyun_sms).
+SMS_PROVIDERS = (SIMULATOR, "aliyun")
+ALIYUN_SMS_REQUIRED = {
+    "SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID": "AccessKey ID",
+    "SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET": "AccessKey secret",
+    "SHEQUN_ALIYUN_SMS_SIGN_NAME": "approved signature (签名)",
+    "SHEQUN_ALIYUN_SMS_TEMPLATE_CODE": "approved code template, e.g. SMS_123456789",
+}
+
 
 class ConfigurationRefused(Exception):
     """The environment does not satisfy the mode; ``lines`` says why, one per problem."""
@@ -153,6 +163,30 @@ def _file(env: Mapping[str, str], name: str, what: str) -> str | None:
     return None
 
 
+def _sms(env: Mapping[str, str], mode: str) -> list[str]:
+    """A known SMS provider and, for Alibaba Cloud, its account, signature and template."""
+    provider = port_value(env, PORTS[0])
+    if PLACEHOLDER in provider:
+        return [f"SHEQUN_SMS_PROVIDER: still the placeholder {PLACEHOLDER}"]
+    if provider not in SMS_PROVIDERS:
+        return [f"SHEQUN_SMS_PROVIDER: {provider!r} is not one of {', '.join(SMS_PROVIDERS)}"]
+    if provider != "aliyun":
+        return []
+    found: list[str | None] = []
+    for name, what in ALIYUN_SMS_REQUIRED.items():
+        value = env.get(name, "").strip()
+        if not value:
+            found.append(f"{name}: missing (SHEQUN_SMS_PROVIDER=aliyun needs the {what})")
+        elif PLACEHOLDER in value:
+            found.append(f"{name}: still the placeholder {PLACEHOLDER}")
+    if env.get("SHEQUN_ALIYUN_SMS_ENDPOINT"):
+        # Staging may point it at `shequn sms-fake`; production talks to Aliyun over TLS.
+        found.append(_url(env, "SHEQUN_ALIYUN_SMS_ENDPOINT",
+                          ("https",) if mode == "production" else ("http", "https"),
+                          "the Dysmsapi endpoint"))
+    return [p for p in found if p]
+
+
 def problems(env: Mapping[str, str]) -> list[str]:
     """Every reason the environment cannot run in its mode (empty when it can)."""
     mode = mode_of(env)
@@ -186,6 +220,8 @@ def problems(env: Mapping[str, str]) -> list[str]:
     if payment == SIMULATOR:
         # The simulator signs its notifications with this shared secret.
         found.append(_secret(env, "SHEQUN_PAYMENT_SECRET", MIN_TOKEN))
+    if payment == "wechatpay":
+        found.extend(_wechatpay(env, mode))
     if port_value(env, PORTS[4]) == "sf":
         # SF Express's open platform: the account and its check word (校验码) that
         # signs every request; no demo values outside demo.
@@ -195,6 +231,7 @@ def problems(env: Mapping[str, str]) -> list[str]:
                 found.append(f"{name}: missing (the SF Express account of the warehouse)")
     if env.get("SHEQUN_METRICS_TOKEN"):
         found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
+    found += _sms(env, mode)
     found.extend(wechatpay_customs_problems(env))
     if mode == "production":
         for port in simulated_ports(env):
@@ -208,8 +245,8 @@ WECHATPAY_CUSTOMS_CODES = frozenset({
     "GUANGZHOU_ZS", "HANGZHOU_ZS", "NINGBO", "ZHENGZHOU_BS", "CHONGQING", "SHANGHAI_ZS",
     "SHENZHEN", "ZHENGZHOU_ZH_ZS", "TIANJIN", "ZONGSHU", "GUANGZHOU", "HANGZHOU", "XIAN",
     "SHANGHAI", "ZHENGZHOU_ZH", "GUANGZHOU_HP_GJ", "GUANGZHOU_NS_GJ"})
-_WECHATPAY_VARS = ("SHEQUN_WECHATPAY_APPID", "SHEQUN_WECHATPAY_MCHID", "SHEQUN_WECHATPAY_CUSTOMS",
-                   "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO", "SHEQUN_WECHATPAY_V2_KEY")
+_WECHATPAY_VARS = ("SHEQUN_WECHATPAY_CUSTOMS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO",
+                   "SHEQUN_WECHATPAY_V2_KEY")
 
 
 def wechatpay_customs_problems(env: Mapping[str, str]) -> list[str]:
@@ -220,10 +257,8 @@ def wechatpay_customs_problems(env: Mapping[str, str]) -> list[str]:
     if mode == "demo" or not (any(env.get(v, "").strip() for v in _WECHATPAY_VARS)
                               or "wechat" in provider):
         return []
+    # appid and mch_id are the WeChat Pay adapter's (checked by _wechatpay).
     found: list[str | None] = []
-    for name in ("SHEQUN_WECHATPAY_APPID", "SHEQUN_WECHATPAY_MCHID"):
-        if not env.get(name, "").strip() or PLACEHOLDER in env.get(name, ""):
-            found.append(f"{name}: missing (appid / mch_id of the customs declaration)")
     customs = env.get("SHEQUN_WECHATPAY_CUSTOMS", "").strip()
     if not customs:
         found.append("SHEQUN_WECHATPAY_CUSTOMS: missing (the customs office code WeChat Pay "
@@ -257,6 +292,61 @@ def wechatpay_customs_problems(env: Mapping[str, str]) -> list[str]:
     if poll and not (poll.isdigit() and 10 <= int(poll) <= 3600):
         found.append("SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS: whole seconds from 10 to 3600")
     return [p for p in found if p]
+
+
+WECHATPAY_OFFICIAL = ("https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com")
+
+
+def _wechatpay(env: Mapping[str, str], mode: str) -> list[str | None]:
+    """SHEQUN_PAYMENT_PROVIDER=wechatpay: the merchant's account, keys and URLs
+    (payments/wechatpay/config.py). Production talks to WeChat itself; staging
+    may point BASE_URL at the simulator (/wxpaysim) of a staging host."""
+    p = "SHEQUN_WECHATPAY_"
+    found: list[str | None] = []
+    mchid = env.get(p + "MCHID", "").strip()
+    # The official account's AppID (SHEQUN_WECHAT_APPID, OAuth) unless set apart.
+    appid = (env.get(p + "APPID", "") or env.get("SHEQUN_WECHAT_APPID", "")).strip()
+    if not mchid.isdigit():
+        found.append(f"{p}MCHID: missing or not the digits of the merchant number")
+    if not (appid.startswith("wx") and 3 < len(appid) <= 32):
+        found.append(f"{p}APPID: missing or not an AppID (wx…) bound to the merchant "
+                     "(defaults to SHEQUN_WECHAT_APPID)")
+    found.append(_file(env, p + "MERCHANT_KEY", "the merchant API private key, apiclient_key.pem"))
+    serial = env.get(p + "MERCHANT_SERIAL", "").strip()
+    try:
+        int(serial, 16)
+    except ValueError:
+        found.append(f"{p}MERCHANT_SERIAL: missing or not the hex serial of the merchant "
+                     "certificate")
+    apiv3 = env.get(p + "APIV3_KEY", "")
+    if len(apiv3.encode()) != 32 or PLACEHOLDER in apiv3:
+        found.append(f"{p}APIV3_KEY: must be the 32-character APIv3 key")
+    elif len(set(apiv3)) < 8:
+        found.append(f"{p}APIV3_KEY: too few distinct characters")
+    if env.get(p + "PLATFORM_CERT"):
+        found.append(_file(env, p + "PLATFORM_CERT", "the WeChat Pay platform certificate"))
+    elif env.get(p + "PUBLIC_KEY"):
+        found.append(_file(env, p + "PUBLIC_KEY", "the WeChat Pay public key"))
+        if not env.get(p + "PUBLIC_KEY_ID", "").startswith("PUB_KEY_ID_"):
+            found.append(f"{p}PUBLIC_KEY_ID: missing (PUB_KEY_ID_… of the public key)")
+    else:
+        found.append(f"{p}PLATFORM_CERT or {p}PUBLIC_KEY: missing (what verifies WeChat's "
+                     "signatures)")
+    base = env.get(p + "BASE_URL", "").rstrip("/")
+    if mode == "production" and base and base not in WECHATPAY_OFFICIAL:
+        found.append(f"{p}BASE_URL: production talks to {WECHATPAY_OFFICIAL[0]} only "
+                     f"(not {base!r})")
+    elif base == "demo":
+        found.append(f"{p}BASE_URL: the in-process simulator is for the demo only")
+    elif base:
+        found.append(_url(env, p + "BASE_URL", ("https",) if mode == "production"
+                          else ("http", "https"), "WeChat Pay API base"))
+    # WeChat notifies only https addresses without a query string.
+    found.append(_url(env, p + "NOTIFY_BASE", ("https",) if mode == "production"
+                      else ("http", "https"), "the public base URL of /pay/wechat/notify"))
+    if env.get(p + "NOTIFY_BASE") and urlsplit(env[p + "NOTIFY_BASE"]).query:
+        found.append(f"{p}NOTIFY_BASE: no query string allowed")
+    return found
 
 
 def check(env: Mapping[str, str]) -> str:
@@ -324,12 +414,21 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
             f"SHEQUN_SF_PARTNER_ID={PLACEHOLDER}",
             f"SHEQUN_SF_CHECK_WORD={PLACEHOLDER}",
             f"SHEQUN_SF_MONTHLY_CARD={PLACEHOLDER}",
+            "# With SHEQUN_SMS_PROVIDER=aliyun: the Alibaba Cloud SMS account (a RAM user",
+            "# allowed dysms:SendSms), the approved signature and code template (${code}).",
+            f"SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_SIGN_NAME={PLACEHOLDER}",
+            f"SHEQUN_ALIYUN_SMS_TEMPLATE_CODE={PLACEHOLDER}",
         ]
     else:
         lines += [
             "# Simulators (staging only; pages show a 模拟环境 banner). The customs",
             "# simulator runs as its own process: `shequn customs-sim --port 8701`.",
             "SHEQUN_SMS_PROVIDER=simulator",
+            "# Or Alibaba Cloud SMS against its fake (`shequn sms-fake --port 8025`):",
+            "# SHEQUN_SMS_PROVIDER=aliyun, SHEQUN_ALIYUN_SMS_ENDPOINT=http://127.0.0.1:8025/",
+            "# and SHEQUN_ALIYUN_SMS_{ACCESS_KEY_ID,ACCESS_KEY_SECRET,SIGN_NAME,TEMPLATE_CODE}.",
             "SHEQUN_PAYMENT_PROVIDER=simulator",
             f"SHEQUN_PAYMENT_SECRET={_token(32)}",
             "SHEQUN_CUSTOMS_GATEWAY=http://127.0.0.1:8701/ceb",

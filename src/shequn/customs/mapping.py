@@ -80,9 +80,16 @@ def wechatpay_customs() -> dict[str, Any]:
     def get(key: str, env: str, default: str = "") -> str:
         return str(shequn.get(key) or os.environ.get(env) or default).strip()
 
+    # The WeChat Pay adapter's settings (payments.wechatpay.config): the appid is the
+    # official account's unless set apart.
+    pay = shequn.get("WECHATPAY") or {}
+    appid = str(pay.get("APPID") or (shequn.get("WECHAT") or {}).get("APPID") or "")
+    mch_id = str(pay.get("MCHID") or "")
     return {
-        "appid": get("WECHATPAY_APPID", "SHEQUN_WECHATPAY_APPID", _WECHATPAY_DEMO["appid"]),
-        "mch_id": get("WECHATPAY_MCHID", "SHEQUN_WECHATPAY_MCHID", _WECHATPAY_DEMO["mch_id"]),
+        "appid": appid.strip() or get("WECHATPAY_APPID", "SHEQUN_WECHATPAY_APPID",
+                                      _WECHATPAY_DEMO["appid"]),
+        "mch_id": mch_id.strip() or get("WECHATPAY_MCHID", "SHEQUN_WECHATPAY_MCHID",
+                                        _WECHATPAY_DEMO["mch_id"]),
         "customs": get("WECHATPAY_CUSTOMS", "SHEQUN_WECHATPAY_CUSTOMS",
                        _WECHATPAY_DEMO["customs"]),
         "mch_customs_no": get("WECHATPAY_MCH_CUSTOMS_NO", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO",

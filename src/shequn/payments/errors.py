@@ -10,3 +10,10 @@ class PaymentError(CodedError):
     UNKNOWN_PAYMENT = ("unknown_payment", _("Unknown payment"), 404)
     AMOUNT_MISMATCH = ("amount_mismatch", _("Paid amount differs from the order amount"), 400)
     NOT_REFUNDABLE = ("not_refundable", _("The order cannot be refunded now"), 409)
+    REFUND_EXCEEDS_PAID = ("refund_exceeds_paid",
+                           _("The refund is more than what is left of the payment"), 409)
+    PROVIDER_ERROR = ("provider_error", _("The payment provider refused or did not answer"),
+                      502)
+    FOREIGN_MERCHANT = ("foreign_merchant",
+                        _("The notification is for another merchant or app"), 400)
+    UNKNOWN_REFUND = ("unknown_refund", _("Unknown refund"), 404)

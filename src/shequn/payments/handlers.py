@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shequn.core import outbox
 from shequn.core.models import OutboxEvent
+from shequn.orders import events as orders_events
 from shequn.payments import services
 
 # Events of customs (named with their payloads in customs/events.py). Customs
@@ -29,3 +30,13 @@ def refund_declined_order(event: OutboxEvent) -> None:
               else "海关撤单 cancelled at customs")
     detail = str(event.payload.get("reason", ""))[:120]
     services.refund_after_customs(event.aggregate_id, reason=f"{reason} {detail}".strip())
+
+
+@outbox.handler(orders_events.CANCELLED)
+def close_wechat_payments(event: OutboxEvent) -> None:
+    """An order cancelled unpaid (timeout, buyer): its WeChat order is closed so
+    it can no longer be paid (a payment that raced the close is refunded when
+    its notification comes: services._apply, ``refunded_late``)."""
+    from shequn.payments.wechatpay.provider import close_open_payments
+
+    close_open_payments(event.aggregate_id)

@@ -83,3 +83,15 @@ class Refund(models.Model):
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
+
+
+# The WeChat Pay simulator's state (payments/wechatpay/sim), in this app's tables.
+from shequn.payments.sim_models import (  # noqa: E402
+    WxSimFault,
+    WxSimNotification,
+    WxSimRefund,
+    WxSimTransaction,
+)
+
+__all__ = ["Payment", "PaymentNotification", "Refund", "WxSimFault", "WxSimNotification",
+           "WxSimRefund", "WxSimTransaction"]

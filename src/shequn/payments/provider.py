@@ -8,13 +8,14 @@ would, including repeats (``deliveries``) to prove idempotency."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -92,5 +93,14 @@ def sign_notification(body: bytes, timestamp: int | None = None) -> Notification
                                             signing.SIGNATURE_HEADER: sig})
 
 
-def get_provider() -> SimulatedProvider:
+# Real adapters by SHEQUN_PAYMENT_PROVIDER, loaded by name (they import services,
+# which imports this module).
+ADAPTERS = {"wechatpay": "shequn.payments.wechatpay.provider.WeChatPayProvider"}
+
+
+def get_provider() -> Any:
+    name = settings.SHEQUN.get("PAYMENT_PROVIDER", "simulator")
+    if name in ADAPTERS:
+        module, _, cls = ADAPTERS[name].rpartition(".")
+        return getattr(importlib.import_module(module), cls)()
     return SimulatedProvider()

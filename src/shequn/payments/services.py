@@ -32,6 +32,13 @@ def _new_no(prefix: str) -> str:
     return prefix + clock.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5).upper()
 
 
+def _trade_no(provider: Any, order: Order) -> str:
+    """The payment's out_trade_no: the provider's choice when it has one (WeChat
+    Pay: the order number, which customs matches payment and order by)."""
+    make = getattr(provider, "out_trade_no", None)
+    return str(make(order)) if make is not None else _new_no("P")
+
+
 @transaction.atomic
 def start_payment(user: Any, checkout_id: Any) -> str:
     """Create (or reuse) one payment per unpaid order of the checkout; returns
@@ -45,7 +52,8 @@ def start_payment(user: Any, checkout_id: Any) -> str:
     for order in orders:
         if not order.payments.filter(state=Payment.State.CREATED).exists():
             Payment.objects.create(order=order, provider=provider.name,
-                                   out_trade_no=_new_no("P"), amount=order.actual_paid,
+                                   out_trade_no=_trade_no(provider, order),
+                                   amount=order.actual_paid,
                                    created_at=clock.now())
     return provider.pay_url(str(checkout_id))
 
@@ -61,7 +69,7 @@ def create_payments(orders: list[Order]) -> None:
         raise RuntimeError("create_payments runs inside the transaction that placed the orders")
     provider, now = get_provider(), clock.now()
     Payment.objects.bulk_create([
-        Payment(order=order, provider=provider.name, out_trade_no=_new_no("P"),
+        Payment(order=order, provider=provider.name, out_trade_no=_trade_no(provider, order),
                 amount=order.actual_paid, created_at=now)
         for order in orders if order.state == Order.State.PENDING_PAYMENT])
 
@@ -170,7 +178,10 @@ def _lock_payment(provider: str, notify_id: str, out_trade_no: str
 
 @transaction.atomic
 def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
-           payer: Mapping[str, Any], txn_id: str, success: bool, body: bytes) -> str:
+           payer: Mapping[str, Any], txn_id: str, success: bool, body: bytes,
+           payer_known: bool = True) -> str:
+    """``payer_known`` False: the provider does not tell the payer's identity
+    (WeChat Pay); it is checked at customs (支付单报关) instead of here."""
     payment, seen = _lock_payment(provider, notify_id, out_trade_no)
     if payment is None:
         raise PaymentError.UNKNOWN_PAYMENT.error()
@@ -191,7 +202,8 @@ def _apply(provider: str, notify_id: str, out_trade_no: str, amount: Decimal,
     payer_name = str(payer.get("name", "")).strip()
     payer_id = str(payer.get("id_number", "")).strip().upper()
     payer_hash = pii.lookup_hash(payer_id) if payer_id else ""
-    matches = payer_hash == order.buyer_id_hash and payer_name == order.buyer_name
+    matches = (payer_hash == order.buyer_id_hash and payer_name == order.buyer_name
+               ) if payer_known else True
     payment.state = Payment.State.SUCCEEDED
     payment.provider_txn_id = txn_id
     payment.payer_name = payer_name[:60]
@@ -226,12 +238,20 @@ def _refund(payment: Payment, amount: Decimal, reason: str, actor: Any, purpose:
     existing = Refund.objects.filter(out_refund_no=number).first()
     if existing is not None:
         return existing
+    # Never more back than was paid: refused before the provider is asked.
+    refunded = sum((r.amount for r in Refund.objects.filter(payment=payment)
+                    .exclude(state=Refund.State.FAILED)), start=Decimal("0"))
+    if amount < 0 or refunded + amount > payment.amount:
+        raise PaymentError.REFUND_EXCEEDS_PAID.error(paid=payment.amount, refunded=refunded,
+                                                     asked=amount)
     refund = Refund.objects.create(payment=payment, out_refund_no=number, amount=amount,
                                    reason=reason[:200], created_at=clock.now())
     refund.provider_refund_id = provider.refund(payment.out_trade_no, refund.out_refund_no,
                                                 amount)
-    refund.state = Refund.State.SUCCEEDED
-    refund.completed_at = clock.now()
+    if not getattr(provider, "refunds_settle_by_notification", False):
+        # (WeChat Pay: REQUESTED until its REFUND.SUCCESS notification.)
+        refund.state = Refund.State.SUCCEEDED
+        refund.completed_at = clock.now()
     refund.save()
     events.Refunded(payment.pk, order=payment.order.number, amount=str(amount),
                     refund=refund.out_refund_no).emit()
@@ -314,3 +334,57 @@ def refund_after_customs(order_id: Any, *, reason: str) -> Refund | None:
     refund = _refund(payment, payment.amount, reason, None, "C")
     order_services.mark_refunded(order.pk, reason=reason)
     return refund
+
+
+@transaction.atomic
+def refund_amount(order_id: Any, amount: Decimal, *, actor: Any, reason: str) -> Refund:
+    """A partial refund of a paid order by an operator (goodwill, price
+    adjustment): the order stays as it is. Refused above what is left."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise PaymentError.UNKNOWN_PAYMENT.error()
+    payment = order.payments.filter(state=Payment.State.SUCCEEDED).first()
+    if payment is None:
+        raise PaymentError.NOT_REFUNDABLE.error(state=order.state)
+    purpose = f"P{Refund.objects.filter(payment=payment).count() + 1}"
+    return _refund(payment, Decimal(amount), reason, actor, purpose)
+
+
+@transaction.atomic
+def apply_refund_notification(provider: str, notify_id: str, out_refund_no: str,
+                              status: str, amount: Decimal, provider_refund_id: str,
+                              body: bytes) -> str:
+    """The provider's word on a refund (``SUCCESS``, ``CLOSED``, ``ABNORMAL``),
+    applied once: ``succeeded``, ``failed``, ``abnormal`` or ``duplicate``. An
+    amount other than the refund's is refused and changes nothing."""
+    refund = (Refund.objects.select_for_update().select_related("payment")
+              .filter(out_refund_no=out_refund_no).first())
+    if refund is None:
+        raise PaymentError.UNKNOWN_REFUND.error()
+    if PaymentNotification.objects.filter(provider=provider, notify_id=notify_id,
+                                          signature_ok=True).exists():
+        return "duplicate"
+    if amount != refund.amount:
+        log.warning("refund %s amount mismatch", out_refund_no)
+        raise PaymentError.AMOUNT_MISMATCH.error(expected=refund.amount, got=amount)
+    out_trade_no = refund.payment.out_trade_no
+    if refund.state != Refund.State.REQUESTED:
+        _record(provider, notify_id, out_trade_no, True, "duplicate", body)
+        return "duplicate"
+    if status == "SUCCESS":
+        refund.state, outcome = Refund.State.SUCCEEDED, "succeeded"
+        refund.completed_at = clock.now()
+    elif status == "CLOSED":
+        refund.state, outcome = Refund.State.FAILED, "failed"
+        log.error("refund %s closed by the provider: an operator must pay it back",
+                  out_refund_no)
+    else:
+        # ABNORMAL is not final (the buyer's card is gone): an operator resolves it.
+        log.error("refund %s abnormal at the provider", out_refund_no)
+        _record(provider, notify_id, out_trade_no, True, "refund_abnormal", body)
+        return "abnormal"
+    if provider_refund_id and not refund.provider_refund_id:
+        refund.provider_refund_id = provider_refund_id
+    refund.save(update_fields=["state", "completed_at", "provider_refund_id"])
+    _record(provider, notify_id, out_trade_no, True, f"refund_{outcome}", body)
+    return outcome

@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("", include("shequn.web.verify.urls")),
     path("", include("shequn.web.account.urls")),
     path("", include("shequn.web.store.urls")),
+    path("", include("shequn.web.wechatpay.urls")),  # WeChat Pay pages and notify endpoints
 ]
 if settings.SHEQUN.get("SIMULATORS_MOUNTED", True):
     urlpatterns.insert(0, path("", include("shequn.web.sim.urls")))

@@ -21,7 +21,7 @@ from shequn.accounts.roles import (
     WAREHOUSE_STAFF,
     has_role,
 )
-from shequn.accounts.sms import SimulatedSms, is_simulator
+from shequn.accounts.sms import DELAYED, SimulatedSms, is_simulator
 from shequn.core.errors import DomainError
 from shequn.core.netaddr import client_ip
 from shequn.distribution.hooks import after_sign_in
@@ -96,8 +96,9 @@ def send_code(request: HtmxHttpRequest) -> HttpResponse:
     ctx = _ctx(request, phone=raw.strip()[:20])
     status = 200
     try:
-        services.request_code(raw, client_ip(request))
+        outcome = services.request_code(raw, client_ip(request))
         ctx["sent"] = True
+        ctx["delayed"] = outcome == DELAYED
         if settings.SHEQUN_ENV == "demo" and is_simulator():  # never outside the demo
             ctx["demo_code"] = SimulatedSms.last_code(services.normalize_phone(raw))
     except DomainError as err:

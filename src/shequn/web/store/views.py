@@ -22,14 +22,15 @@ from shequn.checkout.errors import CheckoutError
 from shequn.core.errors import CommonError, DomainError
 from shequn.shops.models import Listing, Shop
 from shequn.web.htmx import HtmxHttpRequest
-from shequn.web.store import offers
+from shequn.web.store import offers, wechat_share
 from shequn.web.store.forms import (
     ADDRESS_FIELDS,
     IDENTITY_FIELDS,
     field_for_error,
     parse_int,
 )
-from shequn.web.templatetags.store_tags import SHOP_SESSION_KEY, cart_count_for
+from shequn.web.templatetags.money import yuan
+from shequn.web.templatetags.store_tags import SHOP_SESSION_KEY, cart_count_for, picture_src
 
 log = logging.getLogger("shequn.web.store")
 
@@ -92,7 +93,20 @@ def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
     shop = _shop(slug)
     request.session[SHOP_SESSION_KEY] = shop.slug
     cards = offers.product_cards(list(shop_listings(shop)))
-    return render(request, "store/shop.html", {"shop": shop, "cards": cards, "tab": "home"})
+    ctx: dict[str, Any] = {"shop": shop, "cards": cards, "tab": "home"}
+    ctx.update(_shop_share(request, shop, cards))
+    return wechat_share.vary_on_agent(render(request, "store/shop.html", ctx))
+
+
+def _shop_share(request: HttpRequest, shop: Shop, cards: list[Any]) -> dict[str, Any]:
+    """The WeChat share card of a shop: its name, intro and first product's picture."""
+    if not wechat_share.in_wechat(request):
+        return {}
+    desc = shop.intro or _("Imported goods picked by %(shop)s, customs cleared") % {
+        "shop": shop.name}
+    image = picture_src(cards[0].product) if cards else ""
+    return wechat_share.share_context(request, shop, title=shop.name, desc=desc[:120],
+                                      image=image)
 
 
 @domain_errors
@@ -124,7 +138,12 @@ def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpRespon
         "offer": offers.sku_offer(sku), "tab": "home", "chain": view, "paused": view is None,
         "fefo_expiry": _fefo_expiry(product, sku),
     }
-    return render(request, "store/product.html", ctx)
+    if wechat_share.in_wechat(request):
+        desc = _("%(price)s at %(shop)s: imported, customs cleared") % {
+            "price": yuan(sku.price), "shop": shop.name}
+        ctx.update(wechat_share.share_context(request, shop, title=product.name, desc=desc,
+                                              image=picture_src(product), listing=listing))
+    return wechat_share.vary_on_agent(render(request, "store/product.html", ctx))
 
 
 def _fefo_expiry(product: Any, sku: Any) -> Any:
