@@ -186,6 +186,7 @@ def test_production_prints_codes_with_https_only(env):
 def _real_adapters(env: dict[str, str]) -> dict[str, str]:
     env.update(ALIYUN)
     env.update(shared_wechatpay_env())
+    env.update(WECHATPAY_CUSTOMS_ENV)
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
