@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
 os.environ.setdefault("SHEQUN_LOG", "WARNING")
 os.environ.setdefault("SHEQUN_DEBUG", "0")
+# Connections kept across requests, as staging and production keep them (the
+# demo's default closes them after each request: a new backend per request).
+os.environ.setdefault("SHEQUN_DB_CONN_MAX_AGE", "600")
 
 import django
 
@@ -59,9 +62,23 @@ def generate(n: int, per_carton: int) -> tuple[CodeBatch, dict[str, float]]:
                    "codes_per_s": round(n / seconds, 1)}
 
 
+def _backend_cpu() -> float:
+    """CPU seconds of this thread's connection's PostgreSQL backend (/proc: the
+    server is on this machine)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, float]:
     ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
     samples: list[float] = []
+    pg_cpu: list[float] = []
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
@@ -69,10 +86,50 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, flo
         rng = random.Random(seed_)
         client = Client()
         mine = []
+        pg = _backend_cpu()
         while time.perf_counter() < stop:
             serial = rng.choice(ids)
             t = time.perf_counter()
             resp = client.get(f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}")
+            mine.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200, resp.status_code
+        used = _backend_cpu() - pg
+        connection.close()
+        with lock:
+            samples.extend(mine)
+            pg_cpu.append(used)
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    began, py = time.perf_counter(), time.process_time()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - began
+    py_ms = (time.process_time() - py) / len(samples) * 1000
+    pg_ms = sum(pg_cpu) / len(samples) * 1000
+    ordered = sorted(samples)
+    return {"requests": len(samples), "threads": threads,
+            "scans_per_s": round(len(samples) / elapsed, 1),
+            "python_cpu_ms_per_scan": round(py_ms, 2), "postgres_cpu_ms_per_scan": round(pg_ms, 2),
+            "scans_per_cpu_s": round(1000 / (py_ms + pg_ms), 1),
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
+
+
+def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
+    gtin, lot, ids, threads, stop_at, seed_ = args
+    connection.close()  # a connection of its own after the fork
+    samples: list[float] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        rng = random.Random(seed_ * 100 + n)
+        client = Client()
+        mine = []
+        while time.time() < stop_at:
+            t = time.perf_counter()
+            resp = client.get(f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}")
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         connection.close()
@@ -80,17 +137,45 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, flo
             samples.extend(mine)
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    began = time.perf_counter()
     for t in pool:
         t.start()
     for t in pool:
         t.join()
+    return samples
+
+
+def verify_processes(batch: CodeBatch, processes: int, threads: int,
+                     seconds: float) -> dict[str, float]:
+    """The verify load from P forked processes of T threads each (the way a
+    server of P workers would run on this machine, without the HTTP layer)."""
+    import multiprocessing
+
+    ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
+    connection.close()
+    stop_at = time.time() + seconds
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_process, [(batch.gtin, batch.lot, ids, threads, stop_at, i)
+                                    for i in range(processes)])
     elapsed = time.perf_counter() - began
-    ordered = sorted(samples)
-    return {"requests": len(samples), "threads": threads,
-            "scans_per_s": round(len(samples) / elapsed, 1),
+    ordered = sorted(x for part in parts for x in part)
+    return {"requests": len(ordered), "processes": processes, "threads": threads,
+            "scans_per_s": round(len(ordered) / elapsed, 1),
             "p50_ms": round(statistics.median(ordered), 2),
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
+
+
+def queries_per_scan(batch: CodeBatch) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    unit = UnitCode.objects.filter(batch=batch).first()
+    assert unit is not None
+    client = Client()
+    url = f"/01/{batch.gtin}/10/{batch.lot}/21/{unit.serial}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return len(ctx.captured_queries)
 
 
 def main() -> None:
@@ -99,6 +184,8 @@ def main() -> None:
     parser.add_argument("--per-carton", type=int, default=24)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also run the verify load from P processes of --threads each")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
@@ -111,7 +198,13 @@ def main() -> None:
 
     ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
     batch, gen = generate(args.codes, args.per_carton)
-    result = {"generate": gen, "verify": verify_load(batch, args.threads, args.seconds)}
+    with connection.cursor() as cur:  # what autovacuum does soon after, in service
+        cur.execute("ANALYZE trace_epcisevent; ANALYZE trace_epcindex; ANALYZE trace_unitcode")
+    result: dict[str, object] = {"generate": gen, "queries_per_scan": queries_per_scan(batch),
+                                 "verify": verify_load(batch, args.threads, args.seconds)}
+    if args.processes:
+        result["verify_processes"] = verify_processes(batch, args.processes, args.threads,
+                                                      args.seconds)
     print(json.dumps(result, indent=2))
 
 

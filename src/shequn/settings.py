@@ -363,17 +363,23 @@ SHEQUN: dict[str, Any] = {
                             "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
 }
 
-# WeChat official account (specs/wechat-channel.md §1, §2): OAuth sign-in and the
-# JS-SDK share cards. API_BASE_URL starting with "/" is the simulator mounted on
-# this site (the demo's /_sim/wechat, called in process). JS_DOMAIN: the JS安全域名
-# (comma-separated, no scheme or port); pages on another host get no wx.config.
-# (The OAuth work adds the same block; the lead merges the two.)
+# WeChat official account (specs/wechat-channel.md §1, §2): OAuth sign-in
+# (accounts/wechat.py) and the JS-SDK share cards (accounts/wechat_jssdk.py).
+# A base URL starting with "/" is the simulator mounted on this site (the demo's
+# /_sim/wechat): server-to-server calls go to it in process; the browser is sent
+# to OAUTH_BASE_URL on this site. JS_DOMAIN: the JS安全域名 (comma-separated, no
+# scheme or port); pages on another host get no wx.config. Outside demo
+# envconfig requires APPID/APPSECRET and refuses the simulator in production.
 SHEQUN["WECHAT"] = {
-    "APPID": _env("SHEQUN_WECHAT_APPID", "wx5348455155440de0" if DEMO else ""),
+    "APPID": _env("SHEQUN_WECHAT_APPID", envconfig.DEMO_WECHAT_APPID if DEMO else ""),
     "APPSECRET": _env("SHEQUN_WECHAT_APPSECRET",
-                      "demo-wechat-appsecret-not-for-prod" if DEMO else ""),
+                      envconfig.DEMO_WECHAT_APPSECRET if DEMO else ""),
+    "OAUTH_BASE_URL": _env("SHEQUN_WECHAT_OAUTH_BASE_URL",
+                           envconfig.WECHAT_SIM_BASE if DEMO
+                           else "https://open.weixin.qq.com").rstrip("/"),
     "API_BASE_URL": _env("SHEQUN_WECHAT_API_BASE_URL",
-                         "/_sim/wechat" if DEMO else "https://api.weixin.qq.com"),
+                         envconfig.WECHAT_SIM_BASE if DEMO
+                         else "https://api.weixin.qq.com").rstrip("/"),
     "JS_DOMAIN": _env("SHEQUN_WECHAT_JS_DOMAIN", ""),
 }
 
@@ -408,6 +414,9 @@ SHEQUN["WECHATPAY"]["BASE_URL"] = _env("SHEQUN_WECHATPAY_BASE_URL",
 # The simulator: notification retry schedule in seconds (None = WeChat's documented
 # 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h); tests compress it.
 SHEQUN["WECHATPAY_SIM"] = {"RETRY_SCHEDULE": None, "SIGN_WITH": "certificate"}
+# In WeChat's browser a signed-out buyer is signed in silently (web/account/wechat.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "shequn.web.account.wechat.WeChatSignInMiddleware")
 
 # WeChat Pay customs declaration (支付单报关, customs.paydecl; specs/wechat-channel.md
 # §4). appid and mch_id are the WeChat Pay adapter's (SHEQUN_WECHATPAY_APPID /

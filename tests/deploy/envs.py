@@ -24,6 +24,10 @@ def staging_env(tmp: Path) -> dict[str, str]:
             env[name] = value
     # Tests switch this env to production, where printed QR codes must be https.
     env["SHEQUN_VERIFY_BASE_URL"] = "https://verify.staging.example.com"
+    # ... and where the WeChat simulator is refused: WeChat's own hosts (the default).
+    # The generated staging values are checked in test_wechat_config.py.
+    env.pop("SHEQUN_WECHAT_OAUTH_BASE_URL", None)
+    env.pop("SHEQUN_WECHAT_API_BASE_URL", None)
     return env
 
 

@@ -163,3 +163,17 @@ def test_duplicate_event_ids_fail_the_whole_job(client):
     job = client.get(resp["Location"], **_auth(key)).json()
     assert job["success"] is False and job["errors"][0]["detail"] == "urn:uuid:1"
     assert EpcisEvent.objects.count() == 1
+
+
+def test_the_same_events_without_event_ids_twice_are_duplicates(client):
+    # Their hash IDs are the same (looked for among events of the same time).
+    _, key = key_for(None, "epcis")
+    doc = _doc(_event("urn:epc:id:sgtin:0614141.107346.7"),
+               _event("urn:epc:id:sgtin:0614141.107346.8", when="2026-10-03T09:00:00.000+08:00"))
+    first = _post(client, key, doc)
+    assert client.get(first["Location"], **_auth(key)).json()["success"] is True
+    again = _post(client, key, doc)
+    job = client.get(again["Location"], **_auth(key)).json()
+    assert job["success"] is False and len(job["errors"]) == 2
+    assert all(e["detail"].startswith("ni:///sha-256;") for e in job["errors"])
+    assert EpcisEvent.objects.count() == 2

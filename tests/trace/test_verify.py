@@ -141,3 +141,44 @@ def test_verify_page_query_count(client, django_assert_max_num_queries):
     client.get(link(unit))
     with django_assert_max_num_queries(30):
         client.get(link(unit))
+
+
+def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequn.catalog.models import ProductImage
+
+    unit = coded_units(1)[0]
+    write_journey(unit, waybill="SF1234567890123")
+    client.get(link(unit))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(link(unit)).content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # The unit's events (with its current carton's, when it is in one) in one
+    # query; the carton this journey's unit left is read in a second.
+    assert sum("trace_epcindex" in q for q in sql) == 2
+    assert not any("catalog_productimage" in q for q in sql)
+    assert 'data-step="delivered"' in html
+    # A new picture is shown at once (the cached cover is dropped on change).
+    product = unit.batch.sku.product
+    image = ProductImage.objects.create(product=product, position=0, image="p/new.jpg",
+                                        thumb="p/new_t.jpg", width=10, height=10,
+                                        sha256="0" * 64)
+    assert image.url(thumb=True) in client.get(link(unit)).content.decode()
+
+
+def test_page_shows_a_renamed_product_and_a_changed_expiry_at_once(client):
+    # The lot, SKU, product and brand are cached per lot; a change drops them.
+    import datetime as dt
+
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    product = unit.batch.sku.product
+    product.name = "改名后的奶粉"
+    product.save()
+    batch = unit.batch
+    batch.expiry = dt.date(2031, 2, 3)
+    batch.save()
+    html = client.get(link(unit)).content.decode()
+    assert "改名后的奶粉" in html and "2031-02-03" in html

@@ -39,6 +39,16 @@ def _sim():
 
 
 
+@pytest.fixture(autouse=True)
+def _signed_in(client):
+    """Inside WeChat a signed-out buyer is signed in silently before any store page
+    renders (decision 0009, tests/accounts/test_wechat_sign_in.py): these pages
+    are seen signed in."""
+    from tests.builders import make_buyer
+
+    client.force_login(make_buyer())
+
+
 @pytest.fixture
 def demo():
     return seed()

@@ -48,3 +48,31 @@ class OneTimeCode(models.Model):
     class Meta:
         verbose_name = _("one-time code")
         verbose_name_plural = _("one-time codes")
+
+
+class WeChatAccount(models.Model):
+    """A WeChat identity (an Official Account's openid, and the open platform's
+    unionid when WeChat gave one) signed in as ``user``. One user may have
+    several (one per AppID); an openid belongs to one user per AppID."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="wechat_accounts",
+                             verbose_name=_("user"))
+    appid = models.CharField(max_length=32, verbose_name=_("AppID"))
+    openid = models.CharField(max_length=64, verbose_name=_("openid"))
+    # Empty when WeChat gave none (snsapi_base without an open-platform binding).
+    unionid = models.CharField(max_length=64, blank=True, default="", db_index=True,
+                               verbose_name=_("unionid"))
+    nickname = models.CharField(max_length=60, blank=True, verbose_name=_("nickname"))
+    avatar_url = models.URLField(max_length=500, blank=True, verbose_name=_("avatar URL"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    last_sign_in_at = models.DateTimeField(verbose_name=_("last sign-in"))
+
+    class Meta:
+        verbose_name = _("WeChat account")
+        verbose_name_plural = _("WeChat accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["appid", "openid"], name="uniq_wechat_appid_openid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appid}:{self.openid[:6]}…"

@@ -106,7 +106,17 @@ def request_code(phone: str, ip: str | None) -> str:
 
 def verify_code(phone: str, code: str, ip: str | None = None) -> User:
     """Check ``code`` against the newest code sent to ``phone``; return the user
-    (created on first sign-in). Each call uses up one attempt of the code.
+    (created on first sign-in). Each call uses up one attempt of the code."""
+    phone, phone_hash = consume_code(phone, code, ip)
+    user = _get_or_create_user(phone, phone_hash)
+    log.info("signed in %s", pii.mask_phone(phone))
+    return user
+
+
+def consume_code(phone: str, code: str, ip: str | None = None) -> tuple[str, str]:
+    """Check ``code`` against the newest code sent to ``phone`` and use it up;
+    return the normalized phone and its lookup hash. Each call uses up one
+    attempt of the code.
 
     Not one big transaction on purpose: a wrong guess must stay counted even
     though an error is raised afterwards."""
@@ -129,13 +139,10 @@ def verify_code(phone: str, code: str, ip: str | None = None) -> User:
             and hmac.compare_digest(otp.code_hash, _code_hash(phone_hash, code))):
         log.info("otp wrong code for %s", pii.mask_phone(phone))
         raise AccountError.CODE_INVALID.error(remaining=max(0, max_attempts - otp.attempts - 1))
-    with transaction.atomic():
-        used = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now)
-        if not used:  # a parallel request signed in with the same code first
-            raise AccountError.CODE_INVALID.error()
-        user = _get_or_create_user(phone, phone_hash)
-    log.info("signed in %s", pii.mask_phone(phone))
-    return user
+    used = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now)
+    if not used:  # a parallel request signed in with the same code first
+        raise AccountError.CODE_INVALID.error()
+    return phone, phone_hash
 
 
 def _get_or_create_user(phone: str, phone_hash: str) -> User:
@@ -156,7 +163,7 @@ def _get_or_create_user(phone: str, phone_hash: str) -> User:
 # Session keys that survive sign-in. django.contrib.auth.login() keeps session
 # data when it only cycles the key, but flushes everything when another user was
 # signed in on this session; the cart must survive both.
-_KEPT_SESSION_KEYS = ("cart_id",)
+_KEPT_SESSION_KEYS = ("cart_id", "wechat_openid")
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from shequn.accounts.wechat_signin import require_phone
 from shequn.api.schemas import Error, Id, SmallInt
 from shequn.checkout import cart as carts
 from shequn.checkout import services
@@ -89,8 +90,10 @@ def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
             for g in q.groups])
 
 
-@router.post("/place", response={201: PlaceOut, 404: Error, 409: Error, 422: Error})
+@router.post("/place", response={201: PlaceOut, 403: Error, 404: Error, 409: Error,
+                                  422: Error})
 def place(request: HttpRequest, payload: PlaceIn) -> tuple[int, PlaceOut]:
+    require_phone(request.user)  # phone_required (403): a WeChat sign-in binds one first
     cart = carts.cart_for_session(request.session, request.user)
     # The payments are created in placement's own transaction (no second
     # transaction locking the orders again); the provider's pay page is asked

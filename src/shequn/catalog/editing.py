@@ -652,5 +652,6 @@ def move_image(org: Organization, actor: Any, product_id: object, image_id: obje
         rows[index], rows[other] = rows[other], rows[index]
     for position, row in enumerate(rows):
         if row.position != position:
-            ProductImage.objects.filter(pk=row.pk).update(position=position)
+            row.position = position
+            row.save(update_fields=["position"])  # post_save: caches of the cover drop it
     audit.record(actor, "catalog.image_move", product, image=image_id, step=step)

@@ -27,9 +27,14 @@ DEMO_PAYMENT_SECRET = "demo-payment-hmac-secret"
 DEMO_CUSTOMS_RECEIPT_TOKEN = "demo-customs-receipt-token"
 DEMO_CARRIER_PUSH_TOKEN = "demo-carrier-push-token"
 DEMO_SF_CHECK_WORD = "SQDEMOCHECKWORD"
+# WeChat Official Account (web sign-in, JS-SDK): the demo talks to the
+# in-process simulator under /_sim/wechat/ with these.
+DEMO_WECHAT_APPID = "wx5348455155440de0"
+DEMO_WECHAT_APPSECRET = "demo-wechat-appsecret-not-for-prod"
+WECHAT_SIM_BASE = "/_sim/wechat"
 DEMO_VALUES = frozenset({DEMO_SECRET_KEY, DEMO_PII_KEY, DEMO_PAYMENT_SECRET,
                          DEMO_CUSTOMS_RECEIPT_TOKEN, DEMO_CARRIER_PUSH_TOKEN,
-                         DEMO_SF_CHECK_WORD})
+                         DEMO_SF_CHECK_WORD, DEMO_WECHAT_APPSECRET})
 
 # WeChat Pay customs declaration (API v2 key, 32 characters; customs.paydecl).
 DEMO_WECHATPAY_V2_KEY = "shequn-demo-wxpay-v2-key-0000000"
@@ -187,6 +192,41 @@ def _sms(env: Mapping[str, str], mode: str) -> list[str]:
     return [p for p in found if p]
 
 
+def _wechat(env: Mapping[str, str], mode: str) -> list[str | None]:
+    """The WeChat Official Account (sign-in and JS-SDK): its AppID and AppSecret
+    in every mode outside demo; the base URLs default to WeChat's own hosts. The
+    simulator on this site (a URL whose path is under /_sim/) is for staging only."""
+    found: list[str | None] = []
+    appid = env.get("SHEQUN_WECHAT_APPID", "").strip()
+    if not appid:
+        found.append("SHEQUN_WECHAT_APPID: missing (the Official Account's AppID, wx…)")
+    elif PLACEHOLDER in appid:
+        found.append(f"SHEQUN_WECHAT_APPID: still the placeholder {PLACEHOLDER}")
+    elif appid == DEMO_WECHAT_APPID:
+        found.append("SHEQUN_WECHAT_APPID: is the published demo value")
+    elif not (appid.startswith("wx") and len(appid) == 18 and appid.isalnum()):
+        found.append("SHEQUN_WECHAT_APPID: not an AppID (wx followed by 16 letters or digits)")
+    found.append(_secret(env, "SHEQUN_WECHAT_APPSECRET", 32))
+    for name in ("SHEQUN_WECHAT_OAUTH_BASE_URL", "SHEQUN_WECHAT_API_BASE_URL"):
+        value = env.get(name, "").strip()
+        if not value:
+            continue  # WeChat's own hosts
+        if PLACEHOLDER in value:
+            found.append(f"{name}: still the placeholder {PLACEHOLDER}")
+            continue
+        simulated = "/_sim/" in value + "/"
+        if mode == "production":
+            if simulated:
+                found.append(f"{name}: points at the WeChat simulator ({value!r}); "
+                             "production uses real adapters only")
+            elif urlsplit(value).scheme != "https":
+                found.append(f"{name}: must be https in production")
+        elif not simulated and urlsplit(value).scheme not in ("http", "https"):
+            found.append(f"{name}: neither an http(s) URL nor the simulator path "
+                         f"{WECHAT_SIM_BASE}")
+    return found
+
+
 def problems(env: Mapping[str, str]) -> list[str]:
     """Every reason the environment cannot run in its mode (empty when it can)."""
     mode = mode_of(env)
@@ -232,6 +272,7 @@ def problems(env: Mapping[str, str]) -> list[str]:
     if env.get("SHEQUN_METRICS_TOKEN"):
         found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
     found += _sms(env, mode)
+    found.extend(_wechat(env, mode))
     found.extend(wechatpay_customs_problems(env))
     if mode == "production":
         for port in simulated_ports(env):
@@ -420,6 +461,9 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
             f"SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET={PLACEHOLDER}",
             f"SHEQUN_ALIYUN_SMS_SIGN_NAME={PLACEHOLDER}",
             f"SHEQUN_ALIYUN_SMS_TEMPLATE_CODE={PLACEHOLDER}",
+            "# The WeChat Official Account (web sign-in, JS-SDK share cards).",
+            f"SHEQUN_WECHAT_APPID={PLACEHOLDER}",
+            f"SHEQUN_WECHAT_APPSECRET={PLACEHOLDER}",
         ]
     else:
         lines += [
@@ -434,5 +478,10 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
             "SHEQUN_CUSTOMS_GATEWAY=http://127.0.0.1:8701/ceb",
             "SHEQUN_PAYOUT_PROVIDER=simulator",
             "SHEQUN_CARRIER_PROVIDER=simulator",
+            "# WeChat: a test AppID against the simulator on this site (/_sim/wechat/).",
+            "SHEQUN_WECHAT_APPID=wx" + secrets.token_hex(8),
+            f"SHEQUN_WECHAT_APPSECRET={secrets.token_hex(16)}",
+            f"SHEQUN_WECHAT_OAUTH_BASE_URL={WECHAT_SIM_BASE}",
+            f"SHEQUN_WECHAT_API_BASE_URL={WECHAT_SIM_BASE}",
         ]
     return "\n".join(lines) + "\n"

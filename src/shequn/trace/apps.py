@@ -22,3 +22,6 @@ class TraceConfig(AppConfig):
         from shequn.trace import packing
 
         outbound.add_pack_check(packing.require_scanned)
+        from shequn.trace import verify
+
+        verify.connect_cache_invalidation()

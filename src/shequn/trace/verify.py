@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils.translation import gettext_noop
 
@@ -23,7 +23,6 @@ from shequn.brands.selectors import staff_of
 from shequn.catalog.models import Organization
 from shequn.core import clock, notices
 from shequn.trace import gs1, signals
-from shequn.trace.epcis import store
 from shequn.trace.gtins import sku_of_gtin
 from shequn.trace.models import CounterfeitReport, Scan, UnitCode
 
@@ -79,22 +78,90 @@ class _Row:
     parent: str
 
 
-def _rows(epc: str, roles: list[str] | None = None) -> list[_Row]:
+def _rows_of(epcs: list[str]) -> dict[str, list[tuple[str, _Row]]]:
+    """``canonical EPC → [(role, row)]`` for the events naming any of these EPCs,
+    in one query over the EPC index joined to its events (the join also matches
+    event_time, so PostgreSQL looks into one monthly partition per row)."""
+    from django.db.models import Case, CharField, F, JSONField, Q, Value, When
     from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
-    qs = store.events_for_epc(epc, roles=roles).annotate(
-        parent=KeyTextTransform("parentID", "doc"),
-        dests=KeyTransform("destinationList", "doc"))
-    out = []
-    for r in qs.values("pk", "event_type", "action", "event_time", "biz_step", "disposition",
-                       "biz_location", "read_point", "biz_transactions", "parent", "dests"):
+    from shequn.trace.models import EpcIndex
+
+    wanted = sorted({gs1.canonical_epc(e)[0] for e in epcs})
+    if connection.vendor == "postgresql":
+        return _rows_of_pg(wanted)
+    # The two JSON members are read only from the events that can have them
+    # (CASE is lazy): reading any member decompresses the whole document, and
+    # a commissioning event names every unit of its chunk (hundreds of kB).
+    qs = (EpcIndex.objects.filter(epc__in=wanted, event__event_time=F("event_time"))
+          .annotate(
+              parent=Case(When(event__event_type="AggregationEvent",
+                               then=KeyTextTransform("parentID", "event__doc")),
+                          default=Value(None), output_field=CharField()),
+              dests=Case(When(Q(event__biz_location="") & Q(event__read_point=""),
+                              then=KeyTransform("destinationList", "event__doc")),
+                         default=Value(None), output_field=JSONField())))
+    out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
+    for r in qs.values("epc", "role", "event_id", "event__event_type", "event__action",
+                       "event__event_time", "event__biz_step", "event__disposition",
+                       "event__biz_location", "event__read_point", "event__biz_transactions",
+                       "parent", "dests"):
         dests = r["dests"] if isinstance(r["dests"], list) else []
-        location = (r["biz_location"] or r["read_point"]
+        location = (r["event__biz_location"] or r["event__read_point"]
                     or next((d.get("destination", "") for d in dests
                              if isinstance(d, dict) and d.get("type") == "location"), ""))
-        out.append(_Row(r["pk"], r["event_type"], r["action"], r["event_time"], r["biz_step"],
-                        r["disposition"], location, r["biz_transactions"], r["parent"] or ""))
+        out[r["epc"]].append((r["role"], _Row(
+            r["event_id"], r["event__event_type"], r["event__action"], r["event__event_time"],
+            r["event__biz_step"], r["event__disposition"], location,
+            r["event__biz_transactions"], r["parent"] or "")))
     return out
+
+
+_INDEX_SQL = "SELECT epc, role, event_id, event_time FROM trace_epcindex WHERE epc = ANY(%s)"
+_EVENTS_SQL = """
+    SELECT id, event_type, action, event_time, biz_step, disposition, biz_location,
+           read_point, biz_transactions,
+           CASE WHEN event_type = 'AggregationEvent' THEN doc ->> 'parentID' END,
+           CASE WHEN biz_location = '' AND read_point = ''
+                THEN (doc -> 'destinationList')::text END
+    FROM trace_epcisevent WHERE id = ANY(%s) AND event_time = ANY(%s)"""
+
+
+def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
+    """The same rows as two fixed statements (the page's hottest: no ORM
+    compilation per check): the index rows, then their events with their
+    times, so PostgreSQL plans only the partitions of those months (planning a
+    join of the two partitioned tables cost more than running it). The JSON
+    members as in ``_rows_of``: only where they can be, so a commissioning
+    event's document is never decompressed."""
+    import json
+
+    out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
+    with connection.cursor() as cur:
+        cur.execute(_INDEX_SQL, [wanted])
+        index = cur.fetchall()
+        if not index:
+            return out
+        cur.execute(_EVENTS_SQL, [sorted({r[2] for r in index}), sorted({r[3] for r in index})])
+        rows = {}
+        for (pk, kind, action, at, step, disposition, location, read_point, transactions,
+             parent, dests_text) in cur.fetchall():
+            dests = json.loads(dests_text) if dests_text else []
+            place = (location or read_point
+                     or next((d.get("destination", "") for d in dests
+                              if isinstance(d, dict) and d.get("type") == "location"), ""))
+            rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
+                            parent or "")
+    for epc, role, pk, _at in index:
+        if pk in rows:
+            out[epc].append((role, rows[pk]))
+    return out
+
+
+def _events(found: list[tuple[str, _Row]], roles: list[str] | None = None) -> list[_Row]:
+    """One row per event (an event may name the EPC in several roles), oldest first."""
+    rows = {row.pk: row for role, row in found if roles is None or role in roles}
+    return sorted(rows.values(), key=lambda e: (e.event_time, e.pk))
 
 
 def _transactions(row: _Row) -> dict[str, str]:
@@ -125,10 +192,20 @@ def _carton_spans(unit_rows: list[_Row]) -> list[tuple[str, dt.datetime, dt.date
 
 def journey(unit: UnitCode) -> Journey:
     epc = gs1.sgtin_urn(unit.gtin, unit.serial)
-    own = _rows(epc)
+    # The unit's events and those of the carton it is in, in one query; a carton
+    # it left before is read after (rare).
+    carton = getattr(unit, "carton", None)
+    asked = [epc] + ([gs1.sscc_urn(carton.sscc)] if carton is not None else [])
+    found = _rows_of(asked)
+    own = _events(found[gs1.canonical_epc(epc)[0]])
     events = list(own)
-    for carton, start, end in _carton_spans(own):
-        events += [e for e in _rows(carton, roles=["epc"]) if start <= e.event_time <= end]
+    spans = _carton_spans(own)
+    missing = [p for p, _a, _b in spans if gs1.canonical_epc(p)[0] not in found]
+    if missing:
+        found.update(_rows_of(missing))
+    for parent, start, end in spans:
+        rows = _events(found.get(gs1.canonical_epc(parent)[0], []), roles=["epc"])
+        events += [e for e in rows if start <= e.event_time <= end]
     events.sort(key=lambda e: (e.event_time, e.pk))
     places = _place_names({e.location for e in events})
     out = Journey()
@@ -187,9 +264,57 @@ def mask_waybill(waybill: str) -> str:
     return f"{waybill[:2]}****{waybill[-4:]}" if len(waybill) > 8 else waybill
 
 
+BATCH_KEY = "verify:batch:{}"
+BATCH_SECONDS = 60  # also bounds what a bulk update() (no signal) leaves shown
+
+
 def find_unit(gtin: str, serial: str) -> UnitCode | None:
-    return (UnitCode.objects.filter(gtin=gtin, serial=serial)
-            .select_related("batch__sku__product__brand", "order_line__order").first())
+    """The unit (its state and order read now) with its lot, SKU, product and
+    brand from the cache: they are the same for every unit of the lot and
+    every check of them (a join of nine tables cost more to plan than to run)."""
+    # At most one row (gtin, serial is unique): no ORDER BY to compile or run.
+    unit = next(iter(UnitCode.objects.filter(gtin=gtin, serial=serial)
+                     .select_related("order_line__order", "carton")[:1]), None)
+    if unit is not None:
+        unit.batch = batch_of(unit.batch_id)
+    return unit
+
+
+def batch_of(batch_id: Any) -> Any:
+    from django.core.cache import cache
+
+    from shequn.catalog.selectors import cover
+    from shequn.trace.models import CodeBatch
+
+    key = BATCH_KEY.format(batch_id)
+    batch = cache.get(key)
+    if batch is None:
+        batch = CodeBatch.objects.select_related("sku__product__brand").get(pk=batch_id)
+        # The product's cover picture travels with it (as the prefetch the
+        # page's picture filter reads).
+        product = batch.sku.product
+        first = cover(product)
+        product._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "images": [first] if first else []}
+        cache.set(key, batch, BATCH_SECONDS)
+    return batch
+
+
+def forget_batches(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A lot, SKU, product or brand changed: the cached lots it shows drop."""
+    from django.core.cache import cache
+
+    from shequn.catalog.models import SKU, Organization, Product
+    from shequn.trace.models import CodeBatch
+
+    if isinstance(instance, CodeBatch):
+        ids = [instance.pk]
+    else:
+        field = {SKU: "sku", Product: "sku__product",
+                 Organization: "sku__product__brand"}[type(instance)]
+        ids = list(CodeBatch.objects.filter(**{field: instance.pk})
+                   .values_list("pk", flat=True)[:10_000])
+    cache.delete_many([BATCH_KEY.format(i) for i in ids])
 
 
 def device_hash(token: str) -> str:
@@ -212,16 +337,42 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
     """Log one check of a code and say how many there were. Unknown codes are
     logged too (probes against a GTIN are a counterfeit signal)."""
     now = clock.now()
-    Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
-                        city=city[:40])
     if unit is None:
+        Scan.objects.create(unit=None, gtin=gtin, serial=serial[:20], at=now, device=device,
+                            city=city[:40])
         signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
-    agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
-                                                   devices=Count("device", distinct=True))
-    result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
+    if connection.vendor == "postgresql":
+        result = _insert_and_count(unit, gtin, serial[:20], now, device, city[:40])
+    else:
+        Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
+                            city=city[:40])
+        agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
+                                                       devices=Count("device", distinct=True))
+        result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
     signals.on_unit_scan(unit, result.count, result.devices, city, now)
     return result
+
+
+def _insert_and_count(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
+                      city: str) -> ScanResult:
+    """The scan's INSERT and the unit's counts in one statement (the counting
+    SELECT does not see the new row: it is added in)."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH new AS (
+                INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
+                VALUES (%(unit)s, %(gtin)s, %(serial)s, %(at)s, %(device)s, %(city)s)
+                RETURNING device)
+            SELECT count(*) + 1, LEAST(min(s.at), %(at)s),
+                   (SELECT count(DISTINCT d) FROM (
+                       SELECT device AS d FROM trace_scan WHERE unit_id = %(unit)s
+                       UNION ALL SELECT device FROM new) AS x)
+            FROM trace_scan s WHERE s.unit_id = %(unit)s""",
+                    {"unit": unit.pk, "gtin": gtin, "serial": serial, "at": now,
+                     "device": device, "city": city})
+        count, first, devices = cur.fetchone()
+    return ScanResult(count=count, first_at=first, devices=devices)
 
 
 @transaction.atomic
@@ -247,6 +398,27 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     operators = get_user_model().objects.filter(groups__name=OPERATOR, is_active=True)
     notices.notify(operators, "trace.counterfeit_report", message, "/ops/risk/", code=code)
     return row
+
+
+def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A picture changed: the lots of its product (which carry its cover) drop."""
+    from shequn.catalog.models import Product
+
+    forget_batches(Product, Product(pk=instance.product_id))
+
+
+def connect_cache_invalidation() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from shequn.catalog.models import SKU, Organization, Product, ProductImage
+    from shequn.trace.models import CodeBatch
+
+    post_save.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.save")
+    post_delete.connect(forget_cover, sender=ProductImage, dispatch_uid="verify.cover.delete")
+    for model in (CodeBatch, SKU, Product, Organization):
+        post_save.connect(forget_batches, sender=model, dispatch_uid=f"verify.batch.{model}")
+        post_delete.connect(forget_batches, sender=model,
+                            dispatch_uid=f"verify.batch.del.{model}")
 
 
 def chain_of(product: Any, sku: Any) -> Any:

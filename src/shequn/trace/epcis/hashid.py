@@ -169,10 +169,10 @@ def _expanded_words(value: Any, active: dict[str, Any], found: set[str],
             _expanded_words(item, _scoped(active, definition), found, scoped or inherited)
 
 
-def _replace_words(value: Any, expanded: set[str]) -> Any:
+def _replace_words(value: Any, expanded: dict[str, list[str]]) -> Any:
     if isinstance(value, str):
-        hits = [x for x in expanded if x.endswith("-" + value) or x.endswith("/" + value)]
-        return hits[0] if len(hits) == 1 else value
+        hits = expanded.get(value)
+        return hits[0] if hits is not None and len(hits) == 1 else value
     if isinstance(value, list):
         return [_replace_words(v, expanded) for v in value]
     if isinstance(value, dict):
@@ -180,10 +180,22 @@ def _replace_words(value: Any, expanded: set[str]) -> Any:
     return value
 
 
+def _suffixes(found: set[str]) -> dict[str, list[str]]:
+    """word → the expanded URIs ending in ``-word`` or ``/word`` (each URI once)."""
+    out: dict[str, list[str]] = {}
+    for uri in found:
+        words = {uri[i + 1:] for i, ch in enumerate(uri) if ch in "-/"}
+        for word in words:
+            out.setdefault(word, []).append(uri)
+    return out
+
+
 def _expand_bare_words(doc: dict[str, Any]) -> dict[str, Any]:
     found: set[str] = set()
     _expanded_words(doc, _context(), found)
-    replaced: dict[str, Any] = _replace_words(doc, found)
+    if not found:
+        return doc
+    replaced: dict[str, Any] = _replace_words(doc, _suffixes(found))
     return replaced
 
 
@@ -238,7 +250,14 @@ def _tree(value: Any, ns: dict[str, str]) -> Node:
 
 def _xml_model(node: Node) -> Node:
     """The JSON tree in the XML data model (list members, quantity elements)."""
-    children = list(node[2]) if len(node) > 2 else []
+    if len(node) < 3 or not node[2]:  # a leaf (most nodes): only its name may change
+        name = node[0]
+        if name in ("inputEPC", "outputEPC"):
+            name = "epc"
+        elif name in ("inputQuantity", "outputQuantity", "childQuantity"):
+            name = "quantityElement"
+        return (name, node[1], [])
+    children = list(node[2])
     lists: dict[str, list[Node]] = {}
     for c in [c for c in children if isinstance(c[0], str) and c[0].endswith("List")]:
         lists.setdefault(c[0], []).append((c[0][:-4], c[1], c[2]))
@@ -283,9 +302,17 @@ def _extensions(children: list[Any]) -> list[Any]:
 def _ordered(children: list[Any], order: Iterable[tuple[Any, Any]]) -> str:
     out = ""
     extensions = _extensions(children)
+    named: dict[str, list[Any]] = {}
+    for c in children:
+        if isinstance(c[0], str):
+            named.setdefault(c[0], []).append(c)
     for name, sub in order:
+        group = named.get(name) if isinstance(name, str) else \
+            [c for c in children if c[0] == name]
+        if not group:
+            continue
         values = []
-        for child in [c for c in children if c[0] == name]:
+        for child in group:
             text = _field(child, sub)
             if text:
                 values.append(text)
@@ -344,14 +371,20 @@ def _utc(text: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    for old, new in _OLD_CBV:
-        text = text.replace(old, new)
-    try:
-        number = float(text)
-        text = str(int(number) if int(number) == number else number)
-    except (ValueError, OverflowError):
-        pass
+    if "urn:epcglobal:cbv:" in text:
+        for old, new in _OLD_CBV:
+            text = text.replace(old, new)
+    # float() reads only what starts with a digit (any script), sign, dot, inf or nan.
+    if text[:1] in _NUMBER_START or not text[:1].isascii():
+        try:
+            number = float(text)
+            text = str(int(number) if int(number) == number else number)
+        except (ValueError, OverflowError):
+            pass
     return digital_link(text) or text
+
+
+_NUMBER_START = frozenset("0123456789+-.iInN_ \t\n")
 
 
 # ---------------------------------------------------------------- EPC → Digital Link

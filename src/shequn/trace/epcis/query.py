@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shequn.catalog.models import Organization
 from shequn.trace import gs1
@@ -24,6 +24,7 @@ from shequn.trace.models import EpcIndex, EpcisEvent
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
                "AssociationEvent")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 1000
+EAGER_EVENTS = 1000
 PAGING = {"perPage", "nextPageToken"}
 SIMPLE = {"eventType", "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime",
           "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
@@ -54,8 +55,14 @@ def visible(org: Organization | None) -> QuerySet[EpcisEvent]:
     if org is None:
         return qs
     gtins = capture.org_gtins(org)
-    naming = EpcIndex.objects.filter(gtin__in=gtins).values("event_id")
-    return qs.filter(Q(pk__in=naming) | Q(org=org))
+    if not gtins:
+        return qs.filter(org=org)
+    # A correlated EXISTS (index probe per candidate event, its partition found
+    # by event_time), never ``id IN (every event of the brand's GTINs)``: with
+    # millions of events that subquery is read whole for each query.
+    naming = EpcIndex.objects.filter(event_id=OuterRef("pk"), event_time=OuterRef("event_time"),
+                                     gtin__in=gtins)
+    return qs.filter(Exists(naming) | Q(org=org))
 
 
 def events(params: Mapping[str, str], org: Organization | None, *,
@@ -126,8 +133,16 @@ def _filter(qs: QuerySet[EpcisEvent], name: str, raw: str,
         return qs.filter(cond)
     if name in _ROLES:
         epcs = [gs1.canonical_epc(v)[0] for v in values]
-        ids = EpcIndex.objects.filter(epc__in=epcs, role__in=_ROLES[name]).values("event_id")
-        return qs.filter(pk__in=ids)
+        index = EpcIndex.objects.filter(epc__in=epcs, role__in=_ROLES[name])
+        # An EPC names few events: read them first and ask for those events
+        # with their times, so that PostgreSQL looks into the partitions of
+        # those months only (a subquery makes it probe every monthly
+        # partition for every event). Thousands (an EPC class): the subquery.
+        pairs = list(index.values_list("event_id", "event_time")[:EAGER_EVENTS + 1])
+        if len(pairs) > EAGER_EVENTS:
+            return qs.filter(pk__in=index.values("event_id"))
+        return qs.filter(pk__in=sorted({p[0] for p in pairs}),
+                         event_time__in=sorted({p[1] for p in pairs}))
     return qs
 
 

@@ -5,11 +5,13 @@ journey of its units, so a step and its event commit together."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -75,40 +77,103 @@ def _id(value: Any) -> str:
     return value.get("id", "") if isinstance(value, dict) else ""
 
 
+_EVENT_COLUMNS = ("id", "event_id", "event_type", "event_time", "record_time", "action",
+                  "biz_step", "disposition", "read_point", "biz_location", "biz_transactions",
+                  "doc", "context", "org_id", "capture_id")
+
+
 def record(events: Sequence[dict[str, Any]], *, org: Organization | None = None,
            context: list[Any] | None = None, capture_id: uuid.UUID | None = None,
-           now: datetime | None = None) -> list[EpcisEvent]:
-    """Store events (already valid, compact JSON-LD) with their index rows.
+           now: datetime | None = None, returning: bool = True) -> list[EpcisEvent]:
+    """Store events (already valid, compact JSON-LD) with their index rows
+    (the stored rows are returned unless ``returning`` is false: bulk capture
+    does not need them).
     Events without ``eventID`` get one (``urn:uuid:``; the capture path computes
-    the CBV 2.0 hash ID before calling this). ``recordTime`` is the repository's."""
+    the CBV 2.0 hash ID before calling this). ``recordTime`` is the repository's.
+
+    On PostgreSQL both tables are written with COPY (ids drawn from the events'
+    sequence first), in the caller's transaction; elsewhere with bulk_create."""
     now = now or timezone.now()
     stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    rows: list[EpcisEvent] = []
+    context = context or []
+    org_id = org.pk if org is not None else None
+    docs = []
     for event in events:
         doc = dict(event)
         doc.setdefault("eventID", new_event_id())
         doc["recordTime"] = stamp
-        rows.append(EpcisEvent(
-            event_id=doc["eventID"], event_type=doc.get("type", ""),
-            event_time=parse_time(doc["eventTime"]), record_time=now,
-            action=doc.get("action", ""), biz_step=vocab(doc.get("bizStep", "")),
-            disposition=vocab(doc.get("disposition", "")), read_point=_id(doc.get("readPoint")),
-            biz_transactions=transactions_text(doc),
-            biz_location=_id(doc.get("bizLocation")), doc=doc, context=context or [],
-            org=org, capture_id=capture_id))
+        docs.append(doc)
+    times = [parse_time(doc["eventTime"]) for doc in docs]
+    if connection.vendor == "postgresql":
+        return _copy(docs, times, now, context, org_id, capture_id, returning)
+    rows = [EpcisEvent(event_id=doc["eventID"], event_type=doc.get("type", ""),
+                       event_time=at, record_time=now, action=doc.get("action", ""),
+                       biz_step=vocab(doc.get("bizStep", "")),
+                       disposition=vocab(doc.get("disposition", "")),
+                       read_point=_id(doc.get("readPoint")),
+                       biz_transactions=transactions_text(doc),
+                       biz_location=_id(doc.get("bizLocation")), doc=doc, context=context,
+                       org_id=org_id, capture_id=capture_id)
+            for doc, at in zip(docs, times, strict=True)]
     EpcisEvent.objects.bulk_create(rows)
-    index = []
-    for row in rows:
-        seen: set[tuple[str, str]] = set()
-        for epc, role in epcs_of(row.doc):
-            canonical, gtin = canonical_epc(epc)
-            if (canonical, role) in seen:
-                continue
-            seen.add((canonical, role))
-            index.append(EpcIndex(event_id=row.pk, epc=canonical, role=role, gtin=gtin,
-                                  event_time=row.event_time))
-    EpcIndex.objects.bulk_create(index, batch_size=2000)
+    EpcIndex.objects.bulk_create(
+        [EpcIndex(event_id=row.pk, epc=epc, role=role, gtin=gtin, event_time=row.event_time)
+         for row in rows for epc, role, gtin in index_entries(row.doc)], batch_size=2000)
     return rows
+
+
+def index_entries(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(canonical EPC, role, gtin)`` rows of the EPC index for one event."""
+    out = []
+    seen: set[tuple[str, str]] = set()
+    for epc, role in epcs_of(doc):
+        canonical, gtin = canonical_epc(epc)
+        if (canonical, role) in seen:
+            continue
+        seen.add((canonical, role))
+        out.append((canonical, role, gtin))
+    return out
+
+
+def _copy(docs: list[dict[str, Any]], times: list[datetime], now: datetime,
+          context: list[Any], org_id: Any, capture_id: uuid.UUID | None,
+          returning: bool) -> list[EpcisEvent]:
+    context_json = json.dumps(context)
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('trace_epcisevent', 'id')) "
+                    "FROM generate_series(1, %s)", [len(docs)])
+        ids = [r[0] for r in cur.fetchall()]
+        index: list[tuple[Any, ...]] = []
+        with cur.copy(f"COPY trace_epcisevent ({', '.join(_EVENT_COLUMNS)}) "
+                      "FROM STDIN") as copy:
+            for pk, doc, at in zip(ids, docs, times, strict=True):
+                copy.write_row((
+                    pk, doc["eventID"], doc.get("type", ""), at, now, doc.get("action", ""),
+                    vocab(doc.get("bizStep", "")), vocab(doc.get("disposition", "")),
+                    _id(doc.get("readPoint")), _id(doc.get("bizLocation")),
+                    transactions_text(doc), json.dumps(doc), context_json, org_id,
+                    capture_id))
+                index.extend((pk, epc, role, gtin, at) for epc, role, gtin in index_entries(doc))
+        with cur.copy("COPY trace_epcindex (event_id, epc, role, gtin, event_time) "
+                      "FROM STDIN") as copy:
+            for entry in index:
+                copy.write_row(entry)
+    if not returning:
+        return []
+    return [_stored(pk, doc, at, now, context, org_id, capture_id)
+            for pk, doc, at in zip(ids, docs, times, strict=True)]
+
+
+def _stored(pk: int, doc: dict[str, Any], at: datetime, now: datetime, context: list[Any],
+            org_id: Any, capture_id: uuid.UUID | None) -> EpcisEvent:
+    return EpcisEvent(pk=pk, event_id=doc["eventID"], event_type=doc.get("type", ""),
+                      event_time=at, record_time=now, action=doc.get("action", ""),
+                      biz_step=vocab(doc.get("bizStep", "")),
+                      disposition=vocab(doc.get("disposition", "")),
+                      read_point=_id(doc.get("readPoint")),
+                      biz_transactions=transactions_text(doc),
+                      biz_location=_id(doc.get("bizLocation")), doc=doc, context=context,
+                      org_id=org_id, capture_id=capture_id)
 
 
 def events_for_epc(epc: str, *, roles: Iterable[str] | None = None) -> QuerySet[EpcisEvent]:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from shequn.web.account import views
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("login/", views.login_page, name="login"),
     path("login/code/", views.send_code, name="send_code"),
     path("logout/", views.logout_view, name="logout"),
+    # Sign in with WeChat, phone binding (web/account/wechat.py)
+    path("", include("shequn.web.account.wechat")),
 ]

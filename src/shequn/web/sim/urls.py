@@ -19,6 +19,8 @@ urlpatterns: list = [
          name="wxpaysim_scan"),
     path("wxpaysim/_sim/faults", simulator_page(wxpaysim.faults), name="wxpaysim_faults"),
     path("wxpaysim/_sim/deliver", simulator_page(wxpaysim.deliver), name="wxpaysim_deliver"),
+    # WeChat web authorization (the authorize page and sns/*): web/sim/wechat_oauth.py
+    path("_sim/wechat/", include("shequn.web.sim.wechat_oauth")),
     # WeChat Pay customs declaration (SHEQUN_WECHATPAY_CUSTOMS_URL=<site>/sim/wxpay).
     path("sim/wxpay/_sim/faults", wxcustoms.faults, name="sim_wxpay_faults"),
     path("sim/wxpay/cgi-bin/mch/<path:endpoint>", wxcustoms.api, name="sim_wxpay"),

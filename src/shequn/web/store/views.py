@@ -303,8 +303,24 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
+def _phone_first(request: HttpRequest) -> HttpResponse | None:
+    """A WeChat-signed-in buyer binds a verified phone before ordering (once)."""
+    from shequn.accounts.wechat_signin import needs_phone
+
+    if not needs_phone(request.user):
+        return None
+    target = f"/bind-phone/?next={reverse('store:checkout')}"
+    if getattr(request, "htmx", False):
+        resp = HttpResponse(status=204)
+        resp["HX-Redirect"] = target
+        return resp
+    return redirect(target)
+
+
 @login_required
 def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
+    if (gate := _phone_first(request)) is not None:
+        return gate
     from shequn.checkout.identities import (
         add_address,
         add_identity,
@@ -357,6 +373,8 @@ def checkout_page(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def checkout_place(request: HttpRequest) -> HttpResponse:
+    if (gate := _phone_first(request)) is not None:
+        return gate
     from shequn.checkout.cart import cart_for_session
     from shequn.checkout.services import place_order
     from shequn.payments.services import start_payment
@@ -485,4 +503,10 @@ def me_page(request: HttpRequest) -> HttpResponse:
 
         ctx["identities"] = list(list_identities(request.user))
         ctx["addresses"] = list(list_addresses(request.user))
+        # Inside WeChat, a WeChat sign-in may take the WeChat nickname (snsapi_userinfo).
+        from shequn.accounts.models import WeChatAccount
+
+        ctx["wechat_profile_offer"] = (
+            "micromessenger" in request.headers.get("User-Agent", "").lower()
+            and WeChatAccount.objects.filter(user=request.user).exists())
     return render(request, "store/me.html", ctx)

@@ -106,7 +106,7 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
 
 def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
     sku = found.batch.sku
-    product = sku.product
+    product = sku.product  # with its cover picture (verify.batch_of)
     return {
         "unit": found, "sku": sku, "product": product, "brand": product.brand,
         "batch": found.batch, "scan": result, "repeat": result.count > 1,
