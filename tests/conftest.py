@@ -67,6 +67,16 @@ def _fresh_customs_simulator():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_wechatpay_customs_simulator():
+    # The WeChat Pay customs-declaration simulator keeps its state in memory.
+    from shequn.customs.wxdeclare import sim
+
+    sim.reset()
+    yield
+    sim.reset()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

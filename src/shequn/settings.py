@@ -417,3 +417,19 @@ SHEQUN["WECHATPAY_SIM"] = {"RETRY_SCHEDULE": None, "SIGN_WITH": "certificate"}
 # In WeChat's browser a signed-out buyer is signed in silently (web/account/wechat.py).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "shequn.web.account.wechat.WeChatSignInMiddleware")
+
+# WeChat Pay customs declaration (支付单报关, customs.paydecl; specs/wechat-channel.md
+# §4). appid and mch_id are the WeChat Pay adapter's (SHEQUN_WECHATPAY_APPID /
+# _MCHID). "embedded" (the demo default) is the simulator in this process;
+# outside demo WeChat's own API (envconfig checks the key and the customs code).
+SHEQUN.update({
+    "WECHATPAY_CUSTOMS": _env("SHEQUN_WECHATPAY_CUSTOMS", "HANGZHOU_ZS" if DEMO else ""),
+    "WECHATPAY_MCH_CUSTOMS_NO": _env("SHEQUN_WECHATPAY_MCH_CUSTOMS_NO",
+                                     "3301960SQP" if DEMO else ""),
+    "WECHATPAY_V2_KEY": _env("SHEQUN_WECHATPAY_V2_KEY",
+                             envconfig.DEMO_WECHATPAY_V2_KEY if DEMO else ""),
+    "WECHATPAY_V2_SIGN_TYPE": _env("SHEQUN_WECHATPAY_V2_SIGN_TYPE", "MD5"),
+    "WECHATPAY_CUSTOMS_URL": _env("SHEQUN_WECHATPAY_CUSTOMS_URL",
+                                  "embedded" if DEMO else "https://api.mch.weixin.qq.com"),
+    "WECHATPAY_CUSTOMS_POLL_SECONDS": int(_env("SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS", "60")),
+})

@@ -52,7 +52,11 @@ def wechatpay_env(tmp: Path) -> dict[str, str]:
             "SHEQUN_WECHATPAY_MERCHANT_SERIAL": "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
             "SHEQUN_WECHATPAY_APIV3_KEY": "k3Jd8sLq0Wm2Zx7Vb5Nc4Rt6Yh1Ug9Pe",
             "SHEQUN_WECHATPAY_PLATFORM_CERT": str(tmp / "platform_cert.pem"),
-            "SHEQUN_WECHATPAY_NOTIFY_BASE": "https://shop.example.com"}
+            "SHEQUN_WECHATPAY_NOTIFY_BASE": "https://shop.example.com",
+            # The customs declaration (支付单报关) WeChat-paid orders need to clear.
+            "SHEQUN_WECHATPAY_CUSTOMS": "ZHENGZHOU_BS",
+            "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO": "4101960SQP",
+            "SHEQUN_WECHATPAY_V2_KEY": "Kq7mVb9TzR4nLpX2wYc8dF3gH5jN6sA1"}
 
 
 def shared_wechatpay_env() -> dict[str, str]:

@@ -95,6 +95,12 @@ def test_production_names_every_simulated_port(env):
     assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
+# Its customs declaration (支付单报关), which WeChat Pay needs too.
+WECHATPAY_CUSTOMS_ENV = {
+    "SHEQUN_WECHATPAY_CUSTOMS": "ZHENGZHOU_BS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO": "4101960SQP",
+    "SHEQUN_WECHATPAY_V2_KEY": "Kq7mVb9TzR4nLpX2wYc8dF3gH5jN6sA1"}
+
+
 # The Alibaba Cloud SMS account a real SMS port needs (SHEQUN_SMS_PROVIDER=aliyun).
 ALIYUN = {"SHEQUN_ALIYUN_SMS_ACCESS_KEY_ID": "LTAI5tExampleKeyId0001",
           "SHEQUN_ALIYUN_SMS_ACCESS_KEY_SECRET": "ExampleSecretExampleSecret0001",
@@ -110,6 +116,8 @@ def test_production_with_real_adapters_passes(env, tmp_path):
     del env["SHEQUN_PAYMENT_SECRET"]  # the simulator's secret; a real provider has its own
     env.update(SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    # WeChat Pay: its customs declaration (支付单报关) is configured too.
+    env.update(WECHATPAY_CUSTOMS_ENV)
     assert envconfig.problems(env) == []
 
 
@@ -127,6 +135,7 @@ def test_the_sf_carrier_needs_its_own_account(env, name, value, words, tmp_path)
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",
                SHEQUN_SF_PARTNER_ID="HZSQWMS", SHEQUN_SF_MONTHLY_CARD="5712345678",
                SHEQUN_SF_CHECK_WORD="x7Kq2mVb9TzR4nLp")
+    env.update(WECHATPAY_CUSTOMS_ENV)
     del env["SHEQUN_PAYMENT_SECRET"]
     if value is None:
         del env[name]
@@ -177,6 +186,7 @@ def test_production_prints_codes_with_https_only(env):
 def _real_adapters(env: dict[str, str]) -> dict[str, str]:
     env.update(ALIYUN)
     env.update(shared_wechatpay_env())
+    env.update(WECHATPAY_CUSTOMS_ENV)
     env.update(SHEQUN_ENV="production", SHEQUN_SMS_PROVIDER="aliyun",
                SHEQUN_PAYMENT_PROVIDER="wechatpay", SHEQUN_PAYOUT_PROVIDER="bank.Payout",
                SHEQUN_CARRIER_PROVIDER="sf", SHEQUN_CUSTOMS_GATEWAY="https://ceb.example/ceb",

@@ -36,6 +36,10 @@ DEMO_VALUES = frozenset({DEMO_SECRET_KEY, DEMO_PII_KEY, DEMO_PAYMENT_SECRET,
                          DEMO_CUSTOMS_RECEIPT_TOKEN, DEMO_CARRIER_PUSH_TOKEN,
                          DEMO_SF_CHECK_WORD, DEMO_WECHAT_APPSECRET})
 
+# WeChat Pay customs declaration (API v2 key, 32 characters; customs.paydecl).
+DEMO_WECHATPAY_V2_KEY = "shequn-demo-wxpay-v2-key-0000000"
+DEMO_VALUES = DEMO_VALUES | {DEMO_WECHATPAY_V2_KEY}
+
 # What `secrets generate` writes where only the operator can fill in a value.
 PLACEHOLDER = "CHANGE-ME"
 
@@ -87,6 +91,10 @@ PORTS = (
     Port("customs gateway", "SHEQUN_CUSTOMS_GATEWAY", "embedded", lambda v: v == "embedded"),
     Port("commission payout", "SHEQUN_PAYOUT_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
     Port("carrier", "SHEQUN_CARRIER_PROVIDER", SIMULATOR, lambda v: v == SIMULATOR),
+    # "embedded" or the simulator's mounted address (…/sim/wxpay) is simulated.
+    Port("WeChat Pay customs declaration", "SHEQUN_WECHATPAY_CUSTOMS_URL",
+         "https://api.mch.weixin.qq.com",
+         lambda v: v == "embedded" or "/sim/wxpay" in v),
 )
 
 
@@ -265,10 +273,65 @@ def problems(env: Mapping[str, str]) -> list[str]:
         found.append(_secret(env, "SHEQUN_METRICS_TOKEN", MIN_TOKEN))
     found += _sms(env, mode)
     found.extend(_wechat(env, mode))
+    found.extend(wechatpay_customs_problems(env))
     if mode == "production":
         for port in simulated_ports(env):
             found.append(f"{port.variable}: the {port.name} port is configured to a simulator "
                          f"({port_value(env, port)!r}); production uses real adapters only")
+    return [p for p in found if p]
+
+
+# WeChat Pay's `customs` codes (specs/wechat-channel.md §4.3; "NO" declares nothing).
+WECHATPAY_CUSTOMS_CODES = frozenset({
+    "GUANGZHOU_ZS", "HANGZHOU_ZS", "NINGBO", "ZHENGZHOU_BS", "CHONGQING", "SHANGHAI_ZS",
+    "SHENZHEN", "ZHENGZHOU_ZH_ZS", "TIANJIN", "ZONGSHU", "GUANGZHOU", "HANGZHOU", "XIAN",
+    "SHANGHAI", "ZHENGZHOU_ZH", "GUANGZHOU_HP_GJ", "GUANGZHOU_NS_GJ"})
+_WECHATPAY_VARS = ("SHEQUN_WECHATPAY_CUSTOMS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO",
+                   "SHEQUN_WECHATPAY_V2_KEY")
+
+
+def wechatpay_customs_problems(env: Mapping[str, str]) -> list[str]:
+    """Outside demo, once WeChat Pay is configured: what its customs declaration
+    (支付单报关) needs. Orders paid with WeChat Pay cannot clear without it."""
+    mode = mode_of(env)
+    provider = port_value(env, PORTS[1]).lower()
+    if mode == "demo" or not (any(env.get(v, "").strip() for v in _WECHATPAY_VARS)
+                              or "wechat" in provider):
+        return []
+    # appid and mch_id are the WeChat Pay adapter's (checked by _wechatpay).
+    found: list[str | None] = []
+    customs = env.get("SHEQUN_WECHATPAY_CUSTOMS", "").strip()
+    if not customs:
+        found.append("SHEQUN_WECHATPAY_CUSTOMS: missing (the customs office code WeChat Pay "
+                     "declares payments to, e.g. ZHENGZHOU_BS)")
+    elif customs not in WECHATPAY_CUSTOMS_CODES:
+        found.append(f"SHEQUN_WECHATPAY_CUSTOMS: {customs!r} is not a WeChat Pay customs code "
+                     "(NO would declare nothing)")
+    number = env.get("SHEQUN_WECHATPAY_MCH_CUSTOMS_NO", "").strip()
+    if not number or PLACEHOLDER in number:
+        found.append("SHEQUN_WECHATPAY_MCH_CUSTOMS_NO: missing (the merchant's customs "
+                     "registration number at that office)")
+    elif not (number.isalnum() and number.isascii() and len(number) <= 32):
+        found.append("SHEQUN_WECHATPAY_MCH_CUSTOMS_NO: letters and digits only, at most 32")
+    key = env.get("SHEQUN_WECHATPAY_V2_KEY", "")
+    problem = _secret(env, "SHEQUN_WECHATPAY_V2_KEY", 32)
+    if problem is None and len(key) != 32:
+        problem = f"SHEQUN_WECHATPAY_V2_KEY: must be 32 characters (is {len(key)})"
+    if problem is None and key in (env.get("SHEQUN_WECHATPAY_APIV3_KEY"),
+                                   env.get("SHEQUN_WECHATPAY_API_V3_KEY")):
+        problem = "SHEQUN_WECHATPAY_V2_KEY: is the APIv3 key; the v2 API key is another one"
+    found.append(problem)
+    sign_type = env.get("SHEQUN_WECHATPAY_V2_SIGN_TYPE", "").strip()
+    if sign_type and sign_type not in ("MD5", "HMAC-SHA256"):
+        found.append("SHEQUN_WECHATPAY_V2_SIGN_TYPE: MD5 or HMAC-SHA256")
+    url = env.get("SHEQUN_WECHATPAY_CUSTOMS_URL", "").strip()
+    if url and url != "embedded":
+        found.append(_url(env, "SHEQUN_WECHATPAY_CUSTOMS_URL",
+                          ("https",) if mode == "production" else ("http", "https"),
+                          "WeChat Pay's API address"))
+    poll = env.get("SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS", "").strip()
+    if poll and not (poll.isdigit() and 10 <= int(poll) <= 3600):
+        found.append("SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS: whole seconds from 10 to 3600")
     return [p for p in found if p]
 
 

@@ -86,3 +86,17 @@ class ReturnRejected(Event):
     number: str
     return_id: str
     reason: str
+
+
+PAYDECL_SUBMIT = "customs.paydecl_submit"
+PAYDECL = "customs_paydecl"
+
+
+@dataclass(frozen=True)
+class PaymentDeclarationQueued(Event):
+    """A WeChat payment declaration is to be submitted (``aggregate_id``: the
+    PaymentDeclaration's pk; customs.paydecl.submit)."""
+
+    topic: ClassVar[str] = PAYDECL_SUBMIT
+    aggregate: ClassVar[str] = PAYDECL
+    number: str

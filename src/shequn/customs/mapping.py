@@ -59,6 +59,63 @@ def conf(key: str) -> str:
     return str(getattr(settings, "SHEQUN", {}).get(key) or _DEFAULTS[key])
 
 
+# WeChat Pay's payment enterprise (财付通), which pushes the CEB411 of orders paid
+# with WeChat Pay (specs/wechat-channel.md §4.1).
+WECHATPAY = "wechatpay"
+TENPAY = ("4403169D3W", "财付通支付科技有限公司")
+# Demo identities (WeChat's documented sample merchant); real values come from
+# the environment (SHEQUN_WECHATPAY_*; core.envconfig checks them outside demo).
+_WECHATPAY_DEMO = {"appid": "wxd678efh567hg6787", "mch_id": "1230000109",
+                   "customs": "HANGZHOU_ZS", "mch_customs_no": "3301960SQP"}
+
+
+def wechatpay_customs() -> dict[str, Any]:
+    """The WeChat Pay customs-declaration settings, read defensively: appid and
+    mch_id are the WeChat Pay adapter's (SHEQUN_WECHATPAY_APPID / _MCHID, in
+    ``SHEQUN`` or only in the environment)."""
+    import os
+
+    shequn = getattr(settings, "SHEQUN", {})
+
+    def get(key: str, env: str, default: str = "") -> str:
+        return str(shequn.get(key) or os.environ.get(env) or default).strip()
+
+    # The WeChat Pay adapter's settings (payments.wechatpay.config): the appid is the
+    # official account's unless set apart.
+    pay = shequn.get("WECHATPAY") or {}
+    appid = str(pay.get("APPID") or (shequn.get("WECHAT") or {}).get("APPID") or "")
+    mch_id = str(pay.get("MCHID") or "")
+    return {
+        "appid": appid.strip() or get("WECHATPAY_APPID", "SHEQUN_WECHATPAY_APPID",
+                                      _WECHATPAY_DEMO["appid"]),
+        "mch_id": mch_id.strip() or get("WECHATPAY_MCHID", "SHEQUN_WECHATPAY_MCHID",
+                                        _WECHATPAY_DEMO["mch_id"]),
+        "customs": get("WECHATPAY_CUSTOMS", "SHEQUN_WECHATPAY_CUSTOMS",
+                       _WECHATPAY_DEMO["customs"]),
+        "mch_customs_no": get("WECHATPAY_MCH_CUSTOMS_NO", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO",
+                              _WECHATPAY_DEMO["mch_customs_no"]),
+        "key": get("WECHATPAY_V2_KEY", "SHEQUN_WECHATPAY_V2_KEY"),
+        "sign_type": get("WECHATPAY_V2_SIGN_TYPE", "SHEQUN_WECHATPAY_V2_SIGN_TYPE", "MD5"),
+        "url": get("WECHATPAY_CUSTOMS_URL", "SHEQUN_WECHATPAY_CUSTOMS_URL", "embedded"),
+        "poll_seconds": _int(get("WECHATPAY_CUSTOMS_POLL_SECONDS",
+                                 "SHEQUN_WECHATPAY_CUSTOMS_POLL_SECONDS", "60"), 60),
+    }
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def pay_party_of(payment: Payment | None) -> Party:
+    """The payment enterprise that declares ``payment``."""
+    if payment is not None and payment.provider == WECHATPAY:
+        return Party(*TENPAY)
+    return Party(conf("CEB_PAY_CODE"), conf("CEB_PAY_NAME"))
+
+
 def platform() -> Party:
     return Party(conf("PLATFORM_EBP_CODE"), conf("PLATFORM_EBP_NAME"))
 
@@ -122,8 +179,8 @@ def order_message(order: Order, *, guid: str | None = None,
         buyer_reg_no=str(order.user_id), buyer_name=order.buyer_name,
         buyer_telephone=pii.decrypt(order.buyer_phone_enc),
         buyer_id_number=pii.decrypt(order.buyer_id_enc),
-        pay_code=conf("CEB_PAY_CODE") if pay else None,
-        pay_name=conf("CEB_PAY_NAME") if pay else None,
+        pay_code=pay_party_of(pay).code if pay else None,
+        pay_name=pay_party_of(pay).name if pay else None,
         pay_transaction_id=(pay.provider_txn_id or pay.out_trade_no) if pay else None,
         consignee=order.consignee, consignee_telephone=pii.decrypt(order.consignee_phone_enc),
         consignee_address=order.address, consignee_district=order.district_code or None)
@@ -139,12 +196,16 @@ def payment_message(payment: Payment, *, app_time: dt.datetime | None = None,
         raise MappingError(f"payment {payment.out_trade_no} has not succeeded")
     # The provider's verified payer must be the buyer (customs matches them): a
     # payment that reported no payer, or someone else, cannot be declared.
-    if not payment.payer_id_hash or payment.payer_id_hash != order.buyer_id_hash:
+    # WeChat Pay reports no payer identity: it checks the one we send against
+    # its real-name record itself (cert_check_result, customs.paydecl).
+    wechat = payment.provider == WECHATPAY and not payment.payer_id_hash
+    if not wechat and (not payment.payer_id_hash
+                       or payment.payer_id_hash != order.buyer_id_hash):
         raise MappingError(f"payment {payment.out_trade_no}: payer is not the buyer")
     ebp = platform()
+    party = pay_party_of(payment)
     return ceb.PaymentHead(
-        app_time=ceb.ceb_time(app_time), pay_code=conf("CEB_PAY_CODE"),
-        pay_name=conf("CEB_PAY_NAME"),
+        app_time=ceb.ceb_time(app_time), pay_code=party.code, pay_name=party.name,
         pay_transaction_id=payment.provider_txn_id or payment.out_trade_no,
         order_no=order.number, ebp_code=ebp.code, ebp_name=ebp.name,
         payer_id_number=pii.decrypt(order.buyer_id_enc),

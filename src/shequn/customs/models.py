@@ -193,3 +193,63 @@ class SimulatorState(models.Model):
     class Meta:
         verbose_name = _("customs simulator state")
         verbose_name_plural = _("customs simulator states")
+
+
+class PaymentDeclaration(models.Model):
+    """The request that WeChat Pay push one payment (or sub-order) record to
+    customs (支付单报关) instead of a CEB411 of ours, and what WeChat and
+    customs answered. The state moves are customs.states.PD_MOVES; the flow is
+    customs.paydecl."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be submitted")
+        SUBMITTED = "submitted", _("Submitted to WeChat Pay")
+        ACCEPTED = "accepted", _("Payment record accepted")
+        FAILED = "failed", _("Payment declaration failed")
+        EXCEPTION = "exception", _("Customs interface exception")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT,
+                              related_name="payment_declarations", verbose_name=_("order"))
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT,
+                                related_name="customs_declarations", verbose_name=_("payment"))
+    sub_order_no = models.CharField(max_length=32, blank=True, default="",
+                                    verbose_name=_("sub-order number"))
+    sub_order_id = models.CharField(max_length=64, blank=True,
+                                    verbose_name=_("WeChat sub-order ID"))
+    customs = models.CharField(max_length=32, verbose_name=_("customs office code"))
+    mch_customs_no = models.CharField(max_length=32, blank=True,
+                                      verbose_name=_("merchant customs registration number"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED,
+                             db_index=True, verbose_name=_("state"))
+    action_type = models.CharField(max_length=6, default="ADD", verbose_name=_("action type"))
+    wx_state = models.CharField(max_length=12, blank=True,
+                                verbose_name=_("WeChat declaration state"))
+    cert_check_result = models.CharField(max_length=10, blank=True,
+                                         verbose_name=_("identity check result"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("customs error"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    polls = models.PositiveIntegerField(default=0, verbose_name=_("queries"))
+    repushes = models.PositiveIntegerField(default=0, verbose_name=_("re-pushes"))
+    wx_modify_time = models.CharField(max_length=14, blank=True,
+                                      verbose_name=_("WeChat modify time"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                        verbose_name=_("next query at"))
+    # The order was held for this declaration (FAIL or a different payer), and
+    # when an operator cleared that hold (the declaration then goes on).
+    held_at = models.DateTimeField(null=True, blank=True, verbose_name=_("held at"))
+    hold_cleared_at = models.DateTimeField(null=True, blank=True,
+                                           verbose_name=_("hold cleared at"))
+
+    class Meta:
+        verbose_name = _("WeChat payment declaration")
+        verbose_name_plural = _("WeChat payment declarations")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["payment", "sub_order_no"],
+                                               name="uniq_payment_declaration")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}:{self.sub_order_no or '-'}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shequn.core import clock
 from shequn.core.models import OutboxEvent
 from shequn.customs import events, states
-from shequn.customs.models import Declaration, Message, Receipt
+from shequn.customs.models import Declaration, Message, PaymentDeclaration, Receipt
 from shequn.orders.models import Order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -336,3 +336,18 @@ def clearance_for(order: Order) -> Clearance | None:
                       if refunded else _("Customs declaration withdrawn; refund in progress")),
             reason=plain_reason(declaration.status_info), at=declaration.changed_at)
     return Clearance(state=state, steps=steps)
+
+
+def payment_declarations_of(order_id: Any) -> QuerySet[PaymentDeclaration]:
+    """The WeChat Pay payment declarations (支付单报关) of one order."""
+    return (PaymentDeclaration.objects.select_related("payment")
+            .filter(order_id=order_id).order_by("sub_order_no", "pk"))
+
+
+def payment_declarations_by_order(order_ids: list[Any]) -> dict[Any, list[PaymentDeclaration]]:
+    """The WeChat Pay payment declarations of these orders (a page of the
+    console), by order id; orders paid otherwise are absent."""
+    out: dict[Any, list[PaymentDeclaration]] = {}
+    for pd in PaymentDeclaration.objects.filter(order_id__in=order_ids).order_by("pk"):
+        out.setdefault(pd.order_id, []).append(pd)
+    return out

@@ -29,7 +29,13 @@ from shequn.customs.ceb import model as ceb
 from shequn.customs.ceb.receipts import receipt_key
 from shequn.customs.ceb.schema import NotCebMessage
 from shequn.customs.errors import CustomsError
-from shequn.customs.models import Declaration, Message, Receipt, ReturnDeclaration
+from shequn.customs.models import (
+    Declaration,
+    Message,
+    PaymentDeclaration,
+    Receipt,
+    ReturnDeclaration,
+)
 from shequn.logistics import outbound
 from shequn.orders import services as order_services
 from shequn.orders.models import AfterSale, Order, OrderLine
@@ -83,13 +89,36 @@ def _queue_inventory(declaration_id: int) -> None:
                                       state=Message.State.SENT).count()
         inventory = Message.objects.filter(declaration_id=declaration_id, kind="CEB621",
                                            state=Message.State.QUEUED).first()
-        if sent < len(DOCUMENTS) or inventory is None:
+        if sent < _documents_needed(declaration_id) or inventory is None:
             return
         if OutboxEvent.objects.filter(topic=events.SEND,
                                       aggregate_id=str(inventory.pk)).exists():
             return
         events.MessageQueued(inventory.pk, kind=inventory.kind,
                              key=inventory.business_key).emit()
+
+
+def _documents_needed(declaration_id: int) -> int:
+    """How many of DOCUMENTS must have been handed over before the CEB621. For
+    an order paid with WeChat Pay there is no CEB411 of ours: WeChat Pay pushes
+    the payment record, and its declaration's SUCCESS (customs.paydecl) takes
+    the CEB411's place; while any declaration of the order's payments is not
+    accepted (or its order is held for a different payer), nothing is enough."""
+    order_id = Declaration.objects.filter(pk=declaration_id).values_list("order_id",
+                                                                         flat=True).first()
+    if order_id is None:
+        return len(DOCUMENTS)
+    wechat = list(PaymentDeclaration.objects.filter(order_id=order_id)
+                  .values_list("state", "cert_check_result", "hold_cleared_at"))
+    if not wechat:
+        return len(DOCUMENTS)
+    ready = all(state == states.PD_ACCEPTED
+                and (cert != "DIFFERENT" or cleared is not None)
+                for state, cert, cleared in wechat)
+    return len(DOCUMENTS) - 1 if ready else len(DOCUMENTS) + 1
+
+
+WECHATPAY = "wechatpay"
 
 
 def _inventory_of(order: Order, waybill: ceb.LogisticsHead, declaration: Declaration
@@ -192,8 +221,12 @@ def _declare(order_id: Any) -> Declaration | None:
     audit.record(None, "pii.decrypt", order, purpose="customs declaration 311/411/511/621")
     _check(o, p, w, inv, order)
     _queue(declaration, "CEB311", order.number, messages.build_ceb311([o], mapping.transfer()))
-    _queue(declaration, "CEB411", order.number,
-           messages.build_ceb411([p], mapping.transfer(_pay_party())))
+    if payment.provider == WECHATPAY:
+        # WeChat Pay pushes the payment record itself when asked (customs.paydecl).
+        _queue_payment_declaration(order, payment, now)
+    else:
+        _queue(declaration, "CEB411", order.number,
+               messages.build_ceb411([p], mapping.transfer(_pay_party())))
     _queue(declaration, "CEB511", declaration.logistics_no,
            messages.build_ceb511([w], mapping.transfer(_carrier())))
     _queue(declaration, "CEB621", declaration.cop_no,
@@ -201,6 +234,19 @@ def _declare(order_id: Any) -> Declaration | None:
            send_now=False)
     events.Declared(order.pk, number=order.number, cop_no=declaration.cop_no).emit()
     return declaration
+
+
+def _queue_payment_declaration(order: Order, payment: Payment, now: Any) -> None:
+    """Record the request that WeChat Pay declare ``payment`` and queue its
+    submission (same transaction; idempotent per payment)."""
+    conf = mapping.wechatpay_customs()
+    pd, created = PaymentDeclaration.objects.get_or_create(
+        payment=payment, sub_order_no="",
+        defaults={"order": order, "customs": conf["customs"],
+                  "mch_customs_no": conf["mch_customs_no"], "created_at": now,
+                  "changed_at": now})
+    if created:
+        events.PaymentDeclarationQueued(pd.pk, number=order.number).emit()
 
 
 class SendInFlight(RuntimeError):

@@ -102,3 +102,49 @@ SEND_STALE_SECONDS = 120
 def message_move(action: str) -> tuple[frozenset[str], str]:
     """(from states, to state) of a message action; KeyError for an unknown one."""
     return MESSAGE_MOVES[action]
+
+
+# ------------------------------------------------- WeChat payment declarations
+# For an order paid with WeChat Pay the payment record (CEB411) is pushed to
+# customs by WeChat Pay when the merchant asks (customs.paydecl). What Shequn
+# records of that request: queued (to be submitted) → submitted (WeChat took
+# it; polled) → accepted (SUCCESS: the payment record is at customs, the
+# inventory list may follow) or failed (FAIL, or WeChat refused the request:
+# the order is held for an operator). ``exception`` (EXCEPT, customs' interface
+# failed) is re-pushed by the poll job a few times before it counts as failed.
+PD_QUEUED, PD_SUBMITTED, PD_ACCEPTED = "queued", "submitted", "accepted"
+PD_FAILED, PD_EXCEPTION = "failed", "exception"
+PD_STATES = frozenset({PD_QUEUED, PD_SUBMITTED, PD_ACCEPTED, PD_FAILED, PD_EXCEPTION})
+PD_POLLED = frozenset({PD_SUBMITTED, PD_EXCEPTION})
+
+# WeChat's ``state`` → the action it means for the declaration.
+WX_STATE_ACTIONS: dict[str, str] = {
+    "UNDECLARED": "progress", "SUBMITTED": "progress", "PROCESSING": "progress",
+    "SUCCESS": "succeeded", "FAIL": "failed", "EXCEPT": "exception",
+}
+
+# action → (the states it applies in, the state it leads to)
+PD_MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "submitted": (frozenset({PD_QUEUED}), PD_SUBMITTED),
+    "progress": (frozenset({PD_QUEUED, PD_SUBMITTED}), PD_SUBMITTED),
+    "succeeded": (frozenset({PD_QUEUED, PD_SUBMITTED, PD_EXCEPTION}), PD_ACCEPTED),
+    "failed": (frozenset({PD_QUEUED, PD_SUBMITTED, PD_EXCEPTION}), PD_FAILED),
+    "exception": (frozenset({PD_QUEUED, PD_SUBMITTED}), PD_EXCEPTION),
+    # WeChat refused the request itself (a parameter, an unknown transaction).
+    "refused": (frozenset({PD_QUEUED}), PD_FAILED),
+    "repushed": (frozenset({PD_EXCEPTION}), PD_SUBMITTED),
+    # An operator cleared the order's hold: submitted again (MODIFY).
+    "resubmit": (frozenset({PD_FAILED}), PD_QUEUED),
+}
+# EXCEPT is re-pushed this many times, then the declaration counts as failed.
+PD_MAX_REPUSH = 3
+
+
+def pd_move(action: str) -> tuple[frozenset[str], str]:
+    """(from states, to state) of a payment-declaration action; KeyError for an unknown one."""
+    return PD_MOVES[action]
+
+
+def pd_action_for(wx_state: str) -> str | None:
+    """What a WeChat ``state`` means (None for an unknown one: recorded only)."""
+    return WX_STATE_ACTIONS.get(wx_state.strip().upper())

@@ -35,7 +35,8 @@ S = Order.State
 
 ALLOWED: dict[str, set[str]] = {
     S.PENDING_PAYMENT: {S.PAID, S.ON_HOLD, S.CANCELLED},
-    S.PAID: {S.SHIPPED, S.REFUNDED},
+    # PAID → ON_HOLD: a later check failed (``hold``, e.g. customs' payment declaration).
+    S.PAID: {S.SHIPPED, S.REFUNDED, S.ON_HOLD},
     S.ON_HOLD: {S.PAID, S.REFUNDED},
     S.SHIPPED: {S.DELIVERED},
     # Returns refunded for every unit make a delivered or completed order refunded.
@@ -164,6 +165,19 @@ def mark_cleared(order_id: Any, *, note: str = "") -> bool:
     Order.objects.filter(pk=order.pk).update(cleared_at=order.cleared_at)
     events.Cleared(order.pk, number=order.number, note=note[:200]).emit()
     return True
+
+
+@transaction.atomic
+def hold(order_id: Any, *, reason: str, note: str = "") -> bool:
+    """Put a paid, not yet cleared order on hold for an operator (a domain
+    above found a problem after payment: customs' payment declaration failed,
+    the payer differs). ``reason`` is an English msgid (shown translated);
+    ``note`` may add details. Idempotent: False when it is not (or no longer)
+    a paid order waiting for clearance."""
+    order = _lock(order_id)
+    if order.state != S.PAID or order.cleared_at is not None:
+        return False
+    return _transition(order, S.ON_HOLD, note=note or reason, hold_reason=reason[:200])
 
 
 # What domains above orders check before goods leave (customs: no cancellation

@@ -80,6 +80,9 @@ def console(request: HttpRequest) -> HttpResponse:
                         charts.series("p95", [d["p95"] for d in times], kind="line",
                                       color=charts.RED),
                         unit=_("min"))
+    wechat = selectors.payment_declarations_by_order([d.order_id for d in page.object_list])
+    for d in page.object_list:
+        d.wechat = wechat.get(d.order_id, [])  # type: ignore[attr-defined]
     ctx = {
         "nav": "customs", "counts": selectors.state_counts(),
         "page": page, "declarations": [_label(d) for d in page.object_list],
@@ -106,6 +109,7 @@ def declaration_detail(request: HttpRequest, number: str) -> HttpResponse:
         "nav": "customs", "d": _label(declaration), "order": declaration.order,
         "messages_sent": [_message_label(m) for m in selectors.messages_of(declaration)],
         "receipts": receipts, "history": selectors.history(receipts),
+        "payment_declarations": list(selectors.payment_declarations_of(declaration.order_id)),
         "cancellable": bool(declaration.invt_no) and declaration.state in (
             selectors.WAITING) and declaration.cancel_requested_at is None,
     }

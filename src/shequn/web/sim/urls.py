@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from shequn.payments import sim_views
 from shequn.payments.wechatpay.sim import views as wxpaysim
-from shequn.web.sim import views
+from shequn.web.sim import views, wxcustoms
 from shequn.web.sim.gate import simulator_page
 
 urlpatterns: list = [
@@ -21,6 +21,9 @@ urlpatterns: list = [
     path("wxpaysim/_sim/deliver", simulator_page(wxpaysim.deliver), name="wxpaysim_deliver"),
     # WeChat web authorization (the authorize page and sns/*): web/sim/wechat_oauth.py
     path("_sim/wechat/", include("shequn.web.sim.wechat_oauth")),
+    # WeChat Pay customs declaration (SHEQUN_WECHATPAY_CUSTOMS_URL=<site>/sim/wxpay).
+    path("sim/wxpay/_sim/faults", wxcustoms.faults, name="sim_wxpay_faults"),
+    path("sim/wxpay/cgi-bin/mch/<path:endpoint>", wxcustoms.api, name="sim_wxpay"),
 ]
 # WeChat API simulators (server-to-server: credentials checked, no staff gate).
 urlpatterns.append(path("_sim/wechat/", include("shequn.web.sim.wechat_api")))
