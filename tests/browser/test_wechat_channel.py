@@ -3,7 +3,7 @@ a buyer opens a leader's card link, signs in with WeChat through the simulator
 (silent OAuth), binds a phone once, pays with JSAPI through the WeChat Pay
 simulator (its WeixinJSBridge stand-in, /wxpaysim/bridge.js, which the demo pay
 page loads); the payment is declared to customs through the 支付单报关 simulator
-(customs.wxdeclare, when present) and the order clears. The share-card
+(customs.paydecl / customs.wxdeclare, embedded) and the order clears. The share-card
 configuration of the product page validates (the signature is recomputed here).
 
 Refund: an order customs has released cannot be refunded by an operator (the
@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
-import importlib.util
 import re
 from typing import Any
 
@@ -42,31 +41,19 @@ ID_NUMBER = resident_id("110105", "19900307", "004")
 FAST_SCHEDULE = [10, 10, 20, 30]
 
 
-def _paydecl() -> Any:
-    """customs.paydecl (the 支付单报关 flow) once customs.wxdeclare is merged."""
-    if importlib.util.find_spec("shequn.customs.wxdeclare") is None:
-        return None
-    return importlib.import_module("shequn.customs.paydecl")
-
-
 def _background(rounds: int = 20) -> None:
     """The worker: outbox, the customs simulator and (with 支付单报关) the WeChat
     declaration queries, the clock moving on a minute between rounds."""
     from shequn.core import clock, outbox
+    from shequn.customs import paydecl
     from shequn.customs import services as customs
+    from shequn.customs.models import PaymentDeclaration
+    from shequn.customs.states import PD_POLLED
 
-    paydecl = _paydecl()
     for _ in range(rounds):
-        moved = outbox.drain() + customs.pump_embedded()
-        pending = False
-        if paydecl is not None:
-            from shequn.customs.models import PaymentDeclaration
-            from shequn.customs.states import PD_POLLED
-
-            moved += paydecl.poll_due()
-            clock.advance(dt.timedelta(seconds=61))
-            pending = PaymentDeclaration.objects.filter(state__in=PD_POLLED).exists()
-        if not moved and not pending:
+        moved = outbox.drain() + customs.pump_embedded() + paydecl.poll_due()
+        clock.advance(dt.timedelta(seconds=61))
+        if not moved and not PaymentDeclaration.objects.filter(state__in=PD_POLLED).exists():
             return
 
 
@@ -99,7 +86,7 @@ def test_wechat_channel_end_to_end(server, browser_page, shot, settings, tmp_pat
     from shequn.accounts.models import WeChatAccount
     from shequn.core import clock
     from shequn.customs import gateway
-    from shequn.customs.models import Declaration
+    from shequn.customs.models import Declaration, Message, PaymentDeclaration
     from shequn.demo.seeding import seed
     from shequn.orders.models import Order
     from shequn.payments.models import Payment, PaymentNotification, Refund, WxSimTransaction
@@ -213,16 +200,12 @@ def test_wechat_channel_end_to_end(server, browser_page, shot, settings, tmp_pat
     assert order.leader_id == data.shop.owner_id and order.shop_id == data.shop.pk
 
     # 6. Customs: the payment declared by WeChat (支付单报关 simulator), the order clears.
-    #    (Without customs.wxdeclare a WeChat payment cannot be declared at all:
-    #    CEB411 needs the payer's verified ID, which WeChat Pay does not report.)
-    if _paydecl() is None:
-        pytest.skip("支付单报关 (shequn.customs.wxdeclare) is not merged yet")
+    #    (No CEB411 of ours: it needs the payer's verified ID, which WeChat Pay
+    #    does not report; WeChat pushes the payment record to customs instead.)
     _background()
     order.refresh_from_db()
     assert order.cleared_at is not None, "customs did not release the order"
     declaration = Declaration.objects.get(order=order)
-    from shequn.customs.models import Message, PaymentDeclaration
-
     pd = PaymentDeclaration.objects.get(order=order)
     assert pd.state == PaymentDeclaration.State.ACCEPTED and pd.wx_state == "SUCCESS"
     assert pd.payment_id == payment.pk
