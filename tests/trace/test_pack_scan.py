@@ -5,8 +5,6 @@ when every coded line is complete."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from shequn.core.errors import DomainError
@@ -156,21 +154,3 @@ def test_no_way_to_pack_skips_the_unit_scans(setup, client):
     shipment = outbound.ship_order(operator, order.pk)
     assert shipment.packed_at is not None and shipment.shipped_at is not None
 
-
-def test_a_unit_of_a_lot_not_picked_is_refused(setup):
-    """Stock was taken from the picked lot (FEFO): a unit of a later lot of the
-    same SKU on the same shelf may not go into the parcel instead."""
-    from shequn.logistics import inbound
-    from shequn.trace import receiving
-
-    later = make_asn(setup.brand, setup.warehouse, [(setup.sku, "L2", 2)],
-                     expiry=dt.date(2031, 1, 1))
-    coded_batch(setup.brand, setup.sku, 2, 0, asn=later, lot="L2", expiry=dt.date(2031, 1, 1))
-    for unit in UnitCode.objects.filter(batch__lot="L2"):
-        receiving.scan(setup.staff, later.pk, f"(01){unit.gtin}(21){unit.serial}")
-    inbound.complete_receipt(setup.staff, later.pk)
-    order = setup.order(qty=1)
-    stray = UnitCode.objects.filter(batch__lot="L2").first()
-    _refused(setup, order, f"(01){stray.gtin}(21){stray.serial}", TraceError.WRONG_LOT)
-    packing.scan_unit(setup.staff, order.pk, code(setup.units()[0]))
-    assert [p.scanned for p in packing.progress(order)] == [1]

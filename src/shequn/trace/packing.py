@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from shequn.core import audit, clock
 from shequn.logistics import outbound
-from shequn.logistics.models import PickLine, Shipment
+from shequn.logistics.models import Shipment
 from shequn.orders.models import Order, OrderLine
 from shequn.trace import gs1, journey
 from shequn.trace.errors import TraceError
@@ -94,23 +94,6 @@ def _locked_shipment(actor: Any, order_id: Any) -> Shipment:
     return shipment
 
 
-def _check_lot(shipment: Shipment, unit: UnitCode, lines: list[OrderLine]) -> None:
-    """The unit must be of a lot the pick list took for this SKU, and no more
-    units of a lot than were picked of it: stock was decremented by the picked
-    batches (FEFO), so a unit of another lot in the parcel would leave the
-    books and the shelves disagreeing."""
-    picked = dict(PickLine.objects.filter(pick_list_id=shipment.pick_list_id,
-                                          order_id=shipment.order_id, sku_id=unit.batch.sku_id)
-                  .values("batch__lot").annotate(n=Sum("qty")).values_list("batch__lot", "n"))
-    if not picked:
-        return  # picked before pick lines named batches: nothing to reconcile
-    lot = unit.batch.lot
-    scanned = UnitCode.objects.filter(order_line__in=lines, batch__lot=lot).count()
-    if scanned >= picked.get(lot, 0):
-        raise TraceError.WRONG_LOT.error(scanned=unit.serial, lot=lot,
-                                         picked=",".join(sorted(picked)))
-
-
 @transaction.atomic
 def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
     """The packer scanned ``code`` into the order's parcel."""
@@ -141,7 +124,6 @@ def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
     line = next((ln for ln in lines if counts.get(ln.pk, 0) < ln.qty), None)
     if line is None:
         raise TraceError.LINE_FULL.error(scanned=read.serial)
-    _check_lot(shipment, unit, lines)
     now = clock.now()
     won = UnitCode.objects.filter(pk=unit.pk, state=U.RECEIVED, warehouse=warehouse,
                                   order_line__isnull=True).update(

@@ -19,6 +19,12 @@ from shequn.core.netaddr import client_ip
 
 
 def throttled_admin_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # Idempotent: shequn.urls wraps admin.site.login at import, and a reload of
+    # the URLconf (tests switch simulators on and off) must not count each
+    # failure twice.
+    if getattr(view, "shequn_throttled", False):
+        return view
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "POST":
@@ -34,4 +40,5 @@ def throttled_admin_login(view: Callable[..., HttpResponse]) -> Callable[..., Ht
             services.login_failed(username, ip)
         return response
 
+    wrapped.shequn_throttled = True  # type: ignore[attr-defined]
     return wrapped
