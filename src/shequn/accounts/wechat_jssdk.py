@@ -128,25 +128,18 @@ def js_config(url: str, js_api_list: tuple[str, ...] = SHARE_API_LIST) -> JsConf
 # --------------------------------------------------------------------------- transport
 
 def _local_get(path: str, params: Mapping[str, str]) -> dict[str, Any]:
-    """Call a simulator view mounted on this site without going over HTTP."""
-    from django.http import HttpRequest, QueryDict
-    from django.urls import Resolver404, resolve
+    """Call a simulator view mounted on this site without going over HTTP (the
+    OAuth client's in-process transport, shequn.accounts.wechat)."""
+    from shequn.accounts.wechat import local_transport
 
     try:
-        match = resolve(path)
-    except Resolver404:
-        raise WechatApiError(f"no simulator at {path}") from None
-    request = HttpRequest()
-    request.method = "GET"
-    request.path = request.path_info = path
-    request.GET = QueryDict(urlencode(dict(params)))
-    request.META = {"REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1",
-                    "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
-    response = match.func(request, *match.args, **match.kwargs)
+        body = local_transport(f"{path}?{urlencode(dict(params))}")
+    except urllib.error.URLError as exc:
+        raise WechatApiError(str(exc.reason)) from None
     try:
-        return dict(json.loads(response.content))
+        return dict(json.loads(body))
     except (ValueError, TypeError):
-        raise WechatApiError(f"simulator answered HTTP {response.status_code}") from None
+        raise WechatApiError("simulator answered a body that is not JSON") from None
 
 
 def _http_get(url: str, params: Mapping[str, str]) -> dict[str, Any]:
