@@ -80,7 +80,10 @@ def _fresh_wechatpay_customs_simulator():
 def _clear_cache():
     from django.core.cache import cache
 
+    from shequn.core import localcache
+
     cache.clear()
+    localcache.clear_all()
     yield
 
 

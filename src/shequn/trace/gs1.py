@@ -226,6 +226,15 @@ def lot_is_plain(lot: str) -> bool:
 CANONICAL_STEM = "https://id.gs1.org"
 
 
+def canonical_unit(gtin14_: str, serial: str) -> str:
+    """``canonical_epc`` of a stored unit (its GTIN already the 14 digits)."""
+    return f"{CANONICAL_STEM}/01/{gtin14_}/21/{quote(serial, safe='')}"
+
+
+def canonical_carton(sscc: str) -> str:
+    return f"{CANONICAL_STEM}/00/{sscc}"
+
+
 def canonical_epc(epc: str) -> tuple[str, str]:
     """``(canonical form, gtin14 or "")`` of an EPC as EPCIS documents write it.
     SGTINs and SSCCs, as URNs or Digital Link URIs on any host, become the

@@ -69,6 +69,12 @@ def _brand_of_unit(unit: UnitCode) -> Organization | None:
     return unit.batch.sku.product.brand
 
 
+def scan_may_raise(count: int, devices: int, city: str) -> bool:
+    """Whether ``on_unit_scan`` could raise anything for this check (it reads
+    and writes only then)."""
+    return count >= limit("repeat_scans") or devices >= limit("devices") or bool(city)
+
+
 def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str,
                  now: dt.datetime) -> None:
     brand = _brand_of_unit(unit)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from shequn.brands.selectors import staff_of
 from shequn.catalog.models import Organization
-from shequn.core import clock, notices
+from shequn.core import clock, localcache, notices, prepared
 from shequn.trace import gs1, signals
 from shequn.trace.gtins import sku_of_gtin
 from shequn.trace.models import CounterfeitReport, Scan, UnitCode
@@ -78,7 +78,7 @@ class _Row:
     parent: str
 
 
-def _rows_of(epcs: list[str]) -> dict[str, list[tuple[str, _Row]]]:
+def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[str, _Row]]]:
     """``canonical EPC → [(role, row)]`` for the events naming any of these EPCs,
     in one query over the EPC index joined to its events (the join also matches
     event_time, so PostgreSQL looks into one monthly partition per row)."""
@@ -87,7 +87,7 @@ def _rows_of(epcs: list[str]) -> dict[str, list[tuple[str, _Row]]]:
 
     from shequn.trace.models import EpcIndex
 
-    wanted = sorted({gs1.canonical_epc(e)[0] for e in epcs})
+    wanted = sorted(set(epcs) if canonical else {gs1.canonical_epc(e)[0] for e in epcs})
     if connection.vendor == "postgresql":
         return _rows_of_pg(wanted)
     # The two JSON members are read only from the events that can have them
@@ -117,14 +117,18 @@ def _rows_of(epcs: list[str]) -> dict[str, list[tuple[str, _Row]]]:
     return out
 
 
-_INDEX_SQL = "SELECT epc, role, event_id, event_time FROM trace_epcindex WHERE epc = ANY(%s)"
-_EVENTS_SQL = """
+# The page's hottest statements, prepared once per connection (core.prepared:
+# planning a lookup over thirty monthly partitions cost eight times running it).
+_INDEX = prepared.Statement(
+    "verify_epc_index", ("text[]",),
+    "SELECT epc, role, event_id, event_time FROM trace_epcindex WHERE epc = ANY($1)")
+_EVENTS = prepared.Statement("verify_epc_events", ("bigint[]", "timestamptz[]"), """
     SELECT id, event_type, action, event_time, biz_step, disposition, biz_location,
            read_point, biz_transactions,
            CASE WHEN event_type = 'AggregationEvent' THEN doc ->> 'parentID' END,
            CASE WHEN biz_location = '' AND read_point = ''
                 THEN (doc -> 'destinationList')::text END
-    FROM trace_epcisevent WHERE id = ANY(%s) AND event_time = ANY(%s)"""
+    FROM trace_epcisevent WHERE id = ANY($1) AND event_time = ANY($2)""")
 
 
 def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
@@ -138,11 +142,10 @@ def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
 
     out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
     with connection.cursor() as cur:
-        cur.execute(_INDEX_SQL, [wanted])
-        index = cur.fetchall()
+        index = _INDEX.execute(cur, [wanted]).fetchall()
         if not index:
             return out
-        cur.execute(_EVENTS_SQL, [sorted({r[2] for r in index}), sorted({r[3] for r in index})])
+        _EVENTS.execute(cur, [sorted({r[2] for r in index}), sorted({r[3] for r in index})])
         rows = {}
         for (pk, kind, action, at, step, disposition, location, read_point, transactions,
              parent, dests_text) in cur.fetchall():
@@ -191,13 +194,13 @@ def _carton_spans(unit_rows: list[_Row]) -> list[tuple[str, dt.datetime, dt.date
 
 
 def journey(unit: UnitCode) -> Journey:
-    epc = gs1.sgtin_urn(unit.gtin, unit.serial)
     # The unit's events and those of the carton it is in, in one query; a carton
     # it left before is read after (rare).
+    key = gs1.canonical_unit(unit.gtin, unit.serial)
     carton = getattr(unit, "carton", None)
-    asked = [epc] + ([gs1.sscc_urn(carton.sscc)] if carton is not None else [])
-    found = _rows_of(asked)
-    own = _events(found[gs1.canonical_epc(epc)[0]])
+    found = _rows_of([key] + ([gs1.canonical_carton(carton.sscc)] if carton is not None else []),
+                     canonical=True)
+    own = _events(found[key])
     events = list(own)
     spans = _carton_spans(own)
     missing = [p for p, _a, _b in spans if gs1.canonical_epc(p)[0] not in found]
@@ -234,9 +237,13 @@ def _place_names(uris: set[str]) -> dict[str, str]:
 
     uris = {u for u in uris if u}
     key = "verify:places:" + hashlib.sha256("|".join(sorted(uris)).encode()).hexdigest()[:32]
-    names: dict[str, str] | None = cache.get(key)
-    if names is not None:
-        return names
+    local = _local.get(key)
+    if local is not localcache.MISSING:
+        return local  # type: ignore[no-any-return]
+    shared: dict[str, str] | None = cache.get(key)
+    if shared is not None:
+        _local.set(key, shared)
+        return shared
     codes = {u.removeprefix("urn:shequn:warehouse:") for u in uris
              if u.startswith("urn:shequn:warehouse:")}
     orgs = {u.removeprefix("urn:shequn:org:") for u in uris if u.startswith("urn:shequn:org:")}
@@ -246,6 +253,7 @@ def _place_names(uris: set[str]) -> dict[str, str]:
         names.update({f"urn:shequn:org:{o.code}": o.name
                       for o in Organization.objects.filter(code__in=orgs)})
     cache.set(key, names, 300)
+    _local.set(key, names)
     return names
 
 
@@ -266,17 +274,62 @@ def mask_waybill(waybill: str) -> str:
 
 BATCH_KEY = "verify:batch:{}"
 BATCH_SECONDS = 60  # also bounds what a bulk update() (no signal) leaves shown
+# In front of Redis, per process: lots, chains and place names (see core.localcache;
+# a change shows in other processes within this many seconds).
+_local = localcache.LocalCache(seconds=5)
 
 
 def find_unit(gtin: str, serial: str) -> UnitCode | None:
     """The unit (its state and order read now) with its lot, SKU, product and
     brand from the cache: they are the same for every unit of the lot and
     every check of them (a join of nine tables cost more to plan than to run)."""
-    # At most one row (gtin, serial is unique): no ORDER BY to compile or run.
-    unit = next(iter(UnitCode.objects.filter(gtin=gtin, serial=serial)
-                     .select_related("order_line__order", "carton")[:1]), None)
+    if connection.vendor == "postgresql":
+        unit = _find_unit_pg(gtin, serial)
+    else:
+        # At most one row (gtin, serial is unique): no ORDER BY to compile or run.
+        unit = next(iter(UnitCode.objects.filter(gtin=gtin, serial=serial)
+                         .select_related("order_line__order", "carton")[:1]), None)
     if unit is not None:
         unit.batch = batch_of(unit.batch_id)
+    return unit
+
+
+_UNIT = prepared.Statement("verify_unit", ("text", "text"), """
+    SELECT u.id, u.batch_id, u.carton_id, u.state, u.order_line_id, u.sold_at,
+           u.warehouse_id, c.sscc, l.order_id, o.number, o.province, o.city
+    FROM trace_unitcode u
+    LEFT JOIN trace_carton c ON c.id = u.carton_id
+    LEFT JOIN orders_orderline l ON l.id = u.order_line_id
+    LEFT JOIN orders_order o ON o.id = l.order_id
+    WHERE u.gtin = $1 AND u.serial = $2""")
+_UNIT_FIELDS = ["id", "gtin", "serial", "batch_id", "carton_id", "state", "order_line_id",
+                "sold_at", "warehouse_id"]
+
+
+def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
+    """``find_unit``'s read as one prepared statement, giving the instances the
+    ORM's select_related would (only the columns the page reads of the
+    carton and the order; the others load on access, as deferred fields)."""
+    from shequn.orders.models import Order, OrderLine
+    from shequn.trace.models import Carton
+
+    with connection.cursor() as cur:
+        row = _UNIT.execute(cur, [gtin, serial]).fetchone()
+    if row is None:
+        return None
+    (pk, batch_id, carton_id, state, line_id, sold_at, warehouse_id, sscc, order_id,
+     number, province, city) = row
+    unit = UnitCode.from_db("default", _UNIT_FIELDS, [pk, gtin, serial, batch_id, carton_id,
+                                                      state, line_id, sold_at, warehouse_id])
+    unit.carton = (Carton.from_db("default", ["id", "sscc"], [carton_id, sscc])
+                   if carton_id is not None else None)
+    if line_id is not None:
+        line = OrderLine.from_db("default", ["id", "order_id"], [line_id, order_id])
+        line.order = Order.from_db("default", ["id", "number", "province", "city"],
+                                   [order_id, number, province, city])
+        unit.order_line = line
+    else:
+        unit.order_line = None
     return unit
 
 
@@ -287,6 +340,9 @@ def batch_of(batch_id: Any) -> Any:
     from shequn.trace.models import CodeBatch
 
     key = BATCH_KEY.format(batch_id)
+    batch = _local.get(key)
+    if batch is not localcache.MISSING:
+        return batch
     batch = cache.get(key)
     if batch is None:
         batch = CodeBatch.objects.select_related("sku__product__brand").get(pk=batch_id)
@@ -297,6 +353,7 @@ def batch_of(batch_id: Any) -> Any:
         product._prefetched_objects_cache = {  # type: ignore[attr-defined]
             "images": [first] if first else []}
         cache.set(key, batch, BATCH_SECONDS)
+    _local.set(key, batch)
     return batch
 
 
@@ -314,7 +371,9 @@ def forget_batches(sender: Any, instance: Any, **kwargs: Any) -> None:
                  Organization: "sku__product__brand"}[type(instance)]
         ids = list(CodeBatch.objects.filter(**{field: instance.pk})
                    .values_list("pk", flat=True)[:10_000])
-    cache.delete_many([BATCH_KEY.format(i) for i in ids])
+    keys = [BATCH_KEY.format(i) for i in ids]
+    cache.delete_many(keys)
+    _local.discard(*keys)
 
 
 def device_hash(token: str) -> str:
@@ -331,27 +390,49 @@ class ScanResult:
     devices: int
 
 
-@transaction.atomic
 def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
                 city: str = "") -> ScanResult:
     """Log one check of a code and say how many there were. Unknown codes are
     logged too (probes against a GTIN are a counterfeit signal)."""
     now = clock.now()
     if unit is None:
-        Scan.objects.create(unit=None, gtin=gtin, serial=serial[:20], at=now, device=device,
-                            city=city[:40])
-        signals.on_unknown_code(gtin, now)
+        with transaction.atomic():
+            Scan.objects.create(unit=None, gtin=gtin, serial=serial[:20], at=now,
+                                device=device, city=city[:40])
+            signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
     if connection.vendor == "postgresql":
+        # The scan and its counts are one statement, atomic by itself: no
+        # BEGIN and COMMIT round trips for the common check. A signal (a few
+        # checks of a unit in thousands) is raised after it in a transaction
+        # of its own; signals are derived from the scans, and the next check
+        # of the unit brings a missed one up to date.
         result = _insert_and_count(unit, gtin, serial[:20], now, device, city[:40])
-    else:
+        if signals.scan_may_raise(result.count, result.devices, city):
+            with transaction.atomic():
+                signals.on_unit_scan(unit, result.count, result.devices, city, now)
+        return result
+    with transaction.atomic():
         Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
                             city=city[:40])
         agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
                                                        devices=Count("device", distinct=True))
         result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
-    signals.on_unit_scan(unit, result.count, result.devices, city, now)
+        signals.on_unit_scan(unit, result.count, result.devices, city, now)
     return result
+
+
+_SCAN = prepared.Statement(
+    "verify_scan", ("bigint", "text", "text", "timestamptz", "text", "text"), """
+    WITH new AS (
+        INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING device)
+    SELECT count(*) + 1, LEAST(min(s.at), $4),
+           (SELECT count(DISTINCT d) FROM (
+               SELECT device AS d FROM trace_scan WHERE unit_id = $1
+               UNION ALL SELECT device FROM new) AS x)
+    FROM trace_scan s WHERE s.unit_id = $1""")
 
 
 def _insert_and_count(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
@@ -359,19 +440,8 @@ def _insert_and_count(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, 
     """The scan's INSERT and the unit's counts in one statement (the counting
     SELECT does not see the new row: it is added in)."""
     with connection.cursor() as cur:
-        cur.execute("""
-            WITH new AS (
-                INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
-                VALUES (%(unit)s, %(gtin)s, %(serial)s, %(at)s, %(device)s, %(city)s)
-                RETURNING device)
-            SELECT count(*) + 1, LEAST(min(s.at), %(at)s),
-                   (SELECT count(DISTINCT d) FROM (
-                       SELECT device AS d FROM trace_scan WHERE unit_id = %(unit)s
-                       UNION ALL SELECT device FROM new) AS x)
-            FROM trace_scan s WHERE s.unit_id = %(unit)s""",
-                    {"unit": unit.pk, "gtin": gtin, "serial": serial, "at": now,
-                     "device": device, "city": city})
-        count, first, devices = cur.fetchone()
+        count, first, devices = _SCAN.execute(
+            cur, [unit.pk, gtin, serial, now, device, city]).fetchone()
     return ScanResult(count=count, first_at=first, devices=devices)
 
 
@@ -429,8 +499,11 @@ def chain_of(product: Any, sku: Any) -> Any:
     from shequn.brands import chain
 
     key = f"verify:chain:{sku.pk}:{chain.today().isoformat()}"
-    found = cache.get(key)
-    if found is None:
-        found = chain.chain_for_product(product, sku) or False
-        cache.set(key, found, 120)
+    found = _local.get(key)
+    if found is localcache.MISSING:
+        found = cache.get(key)
+        if found is None:
+            found = chain.chain_for_product(product, sku) or False
+            cache.set(key, found, 120)
+        _local.set(key, found)
     return found or None
