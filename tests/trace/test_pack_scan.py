@@ -5,6 +5,8 @@ when every coded line is complete."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from shequn.core.errors import DomainError
@@ -154,3 +156,172 @@ def test_no_way_to_pack_skips_the_unit_scans(setup, client):
     shipment = outbound.ship_order(operator, order.pk)
     assert shipment.packed_at is not None and shipment.shipped_at is not None
 
+
+
+# ------------------------------------------------------------------ lots
+# Stock was taken from the lots the pick list took (FEFO); a unit of another
+# lot in the parcel would leave the books and the shelves disagreeing. Scans
+# are wanted per picked lot: only for the quantity picked from coded lots.
+
+def _lot(setup, lot, qty, *, expiry, coded):
+    """Another lot of the SKU received at the warehouse, with codes (scanned
+    in) or without (counted)."""
+    from shequn.logistics import inbound
+    from shequn.trace import receiving
+
+    asn = make_asn(setup.brand, setup.warehouse, [(setup.sku, lot, qty)], expiry=expiry)
+    if coded:
+        coded_batch(setup.brand, setup.sku, qty, 0, asn=asn, lot=lot, expiry=expiry)
+        for unit in UnitCode.objects.filter(batch__lot=lot):
+            receiving.scan(setup.staff, asn.pk, f"(01){unit.gtin}(21){unit.serial}")
+    else:
+        inbound.set_count(setup.staff, asn.pk, asn.lines.get().pk, counted=qty, damaged=0)
+    inbound.complete_receipt(setup.staff, asn.pk)
+    return list(UnitCode.objects.filter(batch__lot=lot).order_by("pk"))
+
+
+def _picked(order):
+    from shequn.logistics.models import PickLine
+
+    return sorted(PickLine.objects.filter(order=order).values_list("batch__lot", "qty"))
+
+
+def _lots(order):
+    (line,) = packing.progress(order)
+    return line, [(lp.lot, lp.picked, lp.coded, lp.needed, lp.scanned) for lp in line.lots]
+
+
+def unit_text(unit):
+    return f"(01){unit.gtin}(21){unit.serial}"
+
+
+@pytest.fixture
+def two_units():
+    s = Setup(qty=2, per_carton=0)
+    s.receive_all()
+    return s
+
+
+def test_a_unit_of_a_lot_not_picked_is_refused(setup):
+    later = _lot(setup, "L2", 2, expiry=dt.date(2031, 1, 1), coded=True)
+    order = setup.order(qty=1)
+    assert _picked(order) == [("L1", 1)]
+    with pytest.raises(DomainError) as err:
+        packing.scan_unit(setup.staff, order.pk, unit_text(later[0]))
+    assert err.value.code == TraceError.WRONG_LOT and err.value.status == 409
+    assert err.value.detail == {"scanned": later[0].serial, "lot": "L2", "picked": "L1"}
+    _refused(setup, order, unit_text(later[0]), TraceError.WRONG_LOT)
+    assert [p.scanned for p in packing.progress(order)] == [0]
+    packing.scan_unit(setup.staff, order.pk, code(setup.units()[0]))
+    assert [p.scanned for p in packing.progress(order)] == [1]
+    assert packing.pack(setup.staff, order.pk, "0.5").packed_at is not None
+
+
+def test_a_line_of_a_coded_and_an_uncoded_lot_scans_the_coded_lot_only(two_units):
+    s = two_units
+    _lot(s, "L2", 3, expiry=dt.date(2031, 1, 1), coded=False)
+    order = s.order(qty=3)
+    assert _picked(order) == [("L1", 2), ("L2", 1)]
+    line, lots = _lots(order)
+    assert (line.coded, line.needed, line.scanned, line.complete) == (True, 2, 0, False)
+    assert lots == [("L1", 2, True, 2, 0), ("L2", 1, False, 0, 0)]
+    with pytest.raises(DomainError) as err:
+        packing.pack(s.staff, order.pk, "1.0")
+    assert err.value.code == TraceError.PACK_INCOMPLETE
+    first, second = s.units()
+    packing.scan_unit(s.staff, order.pk, unit_text(first))
+    with pytest.raises(DomainError) as err:
+        packing.pack(s.staff, order.pk, "1.0")
+    assert err.value.code == TraceError.PACK_INCOMPLETE
+    packing.scan_unit(s.staff, order.pk, unit_text(second))
+    line, lots = _lots(order)
+    assert (line.needed, line.scanned, line.complete) == (2, 2, True)
+    assert lots == [("L1", 2, True, 2, 2), ("L2", 1, False, 0, 0)]
+    assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
+
+
+def test_a_coded_sku_whose_picked_lot_came_in_uncoded_packs_without_scans(two_units):
+    """The withdrawn check's deadlock: the SKU has codes here (lot L1), but
+    FEFO took an earlier lot that came in without codes."""
+    s = two_units
+    _lot(s, "L0", 3, expiry=dt.date(2029, 1, 1), coded=False)
+    order = s.order(qty=2)
+    assert _picked(order) == [("L0", 2)]
+    line, lots = _lots(order)
+    assert (line.coded, line.needed, line.complete) == (False, 0, True)
+    assert lots == [("L0", 2, False, 0, 0)]
+    # A coded unit of the SKU is not of the picked lot: refused, nothing written.
+    _refused(s, order, unit_text(s.units()[0]), TraceError.WRONG_LOT)
+    assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
+
+
+def test_no_more_units_of_a_lot_than_were_picked_of_it(two_units):
+    s = two_units
+    later = _lot(s, "L2", 3, expiry=dt.date(2031, 1, 1), coded=True)
+    order = s.order(qty=3)
+    assert _picked(order) == [("L1", 2), ("L2", 1)]
+    line, lots = _lots(order)
+    assert (line.needed, lots) == (3, [("L1", 2, True, 2, 0), ("L2", 1, True, 1, 0)])
+    packing.scan_unit(s.staff, order.pk, unit_text(later[0]))
+    # L2's one picked unit is scanned; the line still wants two, of L1.
+    with pytest.raises(DomainError) as err:
+        packing.scan_unit(s.staff, order.pk, unit_text(later[1]))
+    assert err.value.code == TraceError.WRONG_LOT
+    assert err.value.detail == {"scanned": later[1].serial, "lot": "L2", "picked": "L1,L2"}
+    _refused(s, order, unit_text(later[1]), TraceError.WRONG_LOT)
+    for unit in s.units():
+        packing.scan_unit(s.staff, order.pk, unit_text(unit))
+    line, lots = _lots(order)
+    assert (line.scanned, line.complete) == (3, True)
+    assert lots == [("L1", 2, True, 2, 2), ("L2", 1, True, 1, 1)]
+    # The line is full now: the old refusal.
+    _refused(s, order, unit_text(later[2]), TraceError.LINE_FULL)
+    assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
+
+
+def test_a_lot_with_fewer_codes_here_than_picked_wants_only_those(two_units):
+    """Part of a lot came in without codes: the codes still here are scanned,
+    the rest packs as before (else the parcel could never be packed)."""
+    s = two_units
+    other = s.order(qty=1)
+    packing.scan_unit(s.staff, other.pk, unit_text(s.units()[0]))
+    from shequn.inventory import services as stock_services
+
+    stock_services.receive(warehouse=s.warehouse, sku=s.sku, lot="L1",
+                           expiry=dt.date(2030, 1, 1), qty=2, ref="count", note="uncoded")
+    order = s.order(qty=2)
+    assert _picked(order) == [("L1", 2)]
+    line, lots = _lots(order)
+    assert (line.needed, lots) == (1, [("L1", 2, True, 1, 0)])
+    packing.scan_unit(s.staff, order.pk, unit_text(s.units()[1]))
+    assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
+
+
+def test_without_lots_on_the_pick_list_every_unit_of_a_coded_sku_is_scanned(setup):
+    from shequn.logistics.models import PickLine
+
+    order = setup.order(qty=2)
+    PickLine.objects.filter(order=order).delete()
+    line, lots = _lots(order)
+    assert (line.coded, line.needed, lots) == (True, 2, [])
+    for unit in setup.units()[:2]:
+        packing.scan_unit(setup.staff, order.pk, code(unit))
+    assert packing.pack(setup.staff, order.pk, "1.0").packed_at is not None
+
+
+def test_the_packing_page_names_the_lots_to_scan(two_units, client):
+    s = two_units
+    later = _lot(s, "L2", 3, expiry=dt.date(2031, 1, 1), coded=False)
+    assert later == []
+    order = s.order(qty=3)
+    pick_id = Shipment.objects.get(order=order).pick_list_id
+    client.force_login(s.staff)
+    page = client.get(f"/warehouse/out/pick/{pick_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "0 of 2 units scanned" in page
+    assert 'data-lot="L1">Lot L1: 0/2<' in page and 'data-lot="L2"' not in page
+    stray = _lot(s, "L3", 1, expiry=dt.date(2032, 1, 1), coded=True)[0]
+    resp = client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": unit_text(stray)})
+    assert resp.status_code == 409 and b'data-code="trace_wrong_lot"' in resp.content
+    client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": unit_text(s.units()[0])})
+    page = client.get(f"/warehouse/out/pick/{pick_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 of 2 units scanned" in page and "Lot L1: 1/2" in page

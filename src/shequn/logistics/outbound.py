@@ -264,9 +264,9 @@ _pack_checks: list[PackCheck] = []
 
 def add_pack_check(check: PackCheck) -> None:
     """Layers above register what must hold before a parcel is packed (trace:
-    every unit of a coded SKU scanned into it); a check raises a DomainError to
-    refuse. Every way to pack goes through ``pack``, the operator's one-step
-    ``ship_order`` too, so none of them skips the unit scans."""
+    every unit picked from a coded lot scanned into it); a check raises a
+    DomainError to refuse. Every way to pack goes through ``pack``, the
+    operator's one-step ``ship_order`` too, so none of them skips the unit scans."""
     if check not in _pack_checks:
         _pack_checks.append(check)
 

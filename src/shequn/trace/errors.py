@@ -67,6 +67,9 @@ class TraceError(CodedError):
                         _("This unit has not been received into this warehouse"), 409)
     LINE_FULL = ("trace_line_full",
                  _("All units of this product in the order are already scanned"), 409)
+    WRONG_LOT = ("trace_wrong_lot",
+                 _("This unit is not of a lot picked for this order, or its lot's picked "
+                   "units are all scanned: scan a unit of a lot still to scan"), 409)
     PACK_INCOMPLETE = ("trace_pack_incomplete",
                        _("Scan every unit of the coded products before packing"), 409)
     NOT_BOUND = ("trace_not_bound", _("This unit is not packed for this order"), 422)

@@ -10,11 +10,22 @@ packer is the first to know which units the released order holds) and the
 picking event are written with the binding, and a carton the unit leaves gets
 an AggregationEvent DELETE (unpacking).
 
+The parcel holds what the books took: stock was decremented by the lots
+(inventory batches) the pick list took for the order (FEFO), so a scanned
+unit must be of one of those lots, and no more units of a lot than were
+picked of it (WRONG_LOT otherwise). Whether scans are needed is decided per
+picked *lot*: a lot is coded when units of its SKU and lot were received with
+codes at the order's warehouse. Only the quantity picked from coded lots must
+be scanned (and no more of a lot than its units still here to scan, so goods
+of a lot that came in partly uncoded never stop the parcel); quantity picked
+from lots that came in without codes (received by count, or before codes
+existed) packs as before: there is nothing to scan, and refusing it would
+stop the warehouse. Pick lists without lot information (no pick lines for the
+order's SKU) fall back to the SKU: every unit of a SKU coded at the warehouse
+is scanned, of any lot.
+
 Packing completes (weight, label: logistics.outbound.pack) only when every
-line of a *coded* SKU has all its units scanned. A SKU counts as coded at a
-warehouse when units of it were received there with codes; goods that came in
-without codes (received by count, or before codes existed) pack as before:
-there is nothing to scan, and refusing them would stop the warehouse."""
+line has the scans it needs (``require_scanned``)."""
 
 from __future__ import annotations
 
@@ -22,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min, Q, Sum
 
 from shequn.core import audit, clock
 from shequn.logistics import outbound
-from shequn.logistics.models import Shipment
+from shequn.logistics.models import PickLine, Shipment
 from shequn.orders.models import Order, OrderLine
 from shequn.trace import gs1, journey
 from shequn.trace.errors import TraceError
@@ -40,14 +51,32 @@ REFUSED_STATE: dict[str, TraceError] = {
 
 
 @dataclass(frozen=True)
-class LineProgress:
-    line: OrderLine
-    coded: bool
+class LotProgress:
+    """One lot the pick list took for a SKU of the order."""
+    lot: str
+    picked: int
+    coded: bool  # units of this SKU and lot were received with codes here
+    needed: int  # scans wanted of this lot
     scanned: int
 
     @property
     def complete(self) -> bool:
-        return not self.coded or self.scanned >= self.line.qty
+        return self.scanned >= self.needed
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    line: OrderLine
+    coded: bool  # some units of the line must be scanned
+    scanned: int
+    needed: int = 0
+    # The picked lots of the line's SKU, FEFO (on the first line of the SKU
+    # only; empty when the pick list has no lots for it).
+    lots: tuple[LotProgress, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.scanned >= self.needed
 
 
 def _gtin14(sku: Any) -> str:
@@ -63,14 +92,80 @@ def coded_gtins(warehouse_id: Any, gtins: set[str]) -> set[str]:
                .values_list("gtin", flat=True).distinct())
 
 
+def picked_lots(pick_list_id: Any, order_id: Any) -> dict[Any, dict[str, int]]:
+    """{sku id: {lot: qty}} the pick list took for the order, FEFO order."""
+    if pick_list_id is None:
+        return {}
+    rows = (PickLine.objects.filter(pick_list_id=pick_list_id, order_id=order_id,
+                                    batch__isnull=False)
+            .values("sku_id", "batch__lot").annotate(n=Sum("qty"), first=Min("seq"))
+            .order_by("first").values_list("sku_id", "batch__lot", "n"))
+    picked: dict[Any, dict[str, int]] = {}
+    for sku_id, lot, n in rows:
+        picked.setdefault(sku_id, {})[lot] = n
+    return picked
+
+
+def _lot_codes(warehouse_id: Any, picked: dict[Any, dict[str, int]]
+               ) -> dict[tuple[Any, str], tuple[int, int]]:
+    """{(sku id, lot): (units received with codes here, of them still free to
+    scan)} for the picked lots."""
+    if not picked:
+        return {}
+    lots = {lot for by_lot in picked.values() for lot in by_lot}
+    rows = (UnitCode.objects.filter(warehouse_id=warehouse_id, batch__sku_id__in=list(picked),
+                                    batch__lot__in=lots)
+            .exclude(state__in=(U.COMMISSIONED, U.PACKED))
+            .values("batch__sku_id", "batch__lot")
+            .annotate(n=Count("pk"), free=Count("pk", filter=Q(state=U.RECEIVED,
+                                                              order_line__isnull=True)))
+            .values_list("batch__sku_id", "batch__lot", "n", "free"))
+    return {(sku_id, lot): (n, free) for sku_id, lot, n, free in rows}
+
+
 def progress(order: Order) -> list[LineProgress]:
     lines = list(order.lines.select_related("sku").order_by("gnum"))
-    gtins = {g for g in (_gtin14(ln.sku) for ln in lines) if g}
-    coded = coded_gtins(order.warehouse_id, gtins) if gtins else set()
-    counts = dict(UnitCode.objects.filter(order_line__in=lines).values("order_line")
-                  .annotate(n=Count("pk")).values_list("order_line", "n"))
-    return [LineProgress(line=ln, coded=_gtin14(ln.sku) in coded,
-                         scanned=counts.get(ln.pk, 0)) for ln in lines]
+    pick_list_id = (Shipment.objects.filter(order_id=order.pk)
+                    .values_list("pick_list_id", flat=True).first())
+    picked = picked_lots(pick_list_id, order.pk)
+    picked = {sku_id: by_lot for sku_id, by_lot in picked.items()
+              if any(ln.sku_id == sku_id for ln in lines)}
+    fallback = {g for g in (_gtin14(ln.sku) for ln in lines if ln.sku_id not in picked) if g}
+    coded = coded_gtins(order.warehouse_id, fallback) if fallback else set()
+    codes = _lot_codes(order.warehouse_id, picked)
+    scans: dict[Any, int] = {}
+    lot_scans: dict[tuple[Any, str], int] = {}
+    for line_id, sku_id, lot, n in (UnitCode.objects.filter(order_line__in=lines)
+                                    .values("order_line", "order_line__sku", "batch__lot")
+                                    .annotate(n=Count("pk"))
+                                    .values_list("order_line", "order_line__sku", "batch__lot",
+                                                 "n")):
+        scans[line_id] = scans.get(line_id, 0) + n
+        lot_scans[(sku_id, lot)] = lot_scans.get((sku_id, lot), 0) + n
+    lots_of: dict[Any, tuple[LotProgress, ...]] = {}
+    for sku_id, by_lot in picked.items():
+        detail = []
+        for lot, qty in by_lot.items():
+            n, free = codes.get((sku_id, lot), (0, 0))
+            done = lot_scans.get((sku_id, lot), 0)
+            detail.append(LotProgress(lot=lot, picked=qty, coded=n > 0, scanned=done,
+                                      needed=min(qty, done + free) if n else 0))
+        lots_of[sku_id] = tuple(detail)
+    # Lines of one SKU share its picked lots: the scans wanted go to its lines
+    # in line order, as scan_unit binds them.
+    left = {sku_id: sum(lp.needed for lp in detail) for sku_id, detail in lots_of.items()}
+    result = []
+    for ln in lines:
+        if ln.sku_id in left:
+            needed = min(ln.qty, left[ln.sku_id])
+            left[ln.sku_id] -= needed
+            lots = lots_of.pop(ln.sku_id, ())
+        else:
+            needed = ln.qty if _gtin14(ln.sku) in coded else 0
+            lots = ()
+        result.append(LineProgress(line=ln, coded=needed > 0, scanned=scans.get(ln.pk, 0),
+                                   needed=needed, lots=lots))
+    return result
 
 
 def bound_units(order: Order) -> list[UnitCode]:
@@ -92,6 +187,19 @@ def _locked_shipment(actor: Any, order_id: Any) -> Shipment:
             or shipment.zone_exit_id is not None):
         raise TraceError.NOT_PACKABLE.error(number=order.number)
     return shipment
+
+
+def _check_lot(shipment: Shipment, unit: UnitCode, lines: list[OrderLine], serial: str) -> None:
+    """The unit must be of a lot the pick list took for its SKU, and its lot
+    not yet fully scanned (a unit received here makes its lot a coded one).
+    Without lots on the pick list there is nothing to reconcile."""
+    picked = picked_lots(shipment.pick_list_id, shipment.order_id).get(unit.batch.sku_id)
+    if not picked:
+        return
+    lot = unit.batch.lot
+    done = UnitCode.objects.filter(order_line__in=lines, batch__lot=lot).count()
+    if done >= picked.get(lot, 0):
+        raise TraceError.WRONG_LOT.error(scanned=serial, lot=lot, picked=",".join(picked))
 
 
 @transaction.atomic
@@ -124,6 +232,7 @@ def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
     line = next((ln for ln in lines if counts.get(ln.pk, 0) < ln.qty), None)
     if line is None:
         raise TraceError.LINE_FULL.error(scanned=read.serial)
+    _check_lot(shipment, unit, lines, read.serial)
     now = clock.now()
     won = UnitCode.objects.filter(pk=unit.pk, state=U.RECEIVED, warehouse=warehouse,
                                   order_line__isnull=True).update(
@@ -152,7 +261,8 @@ def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
 
 def require_scanned(order: Order) -> None:
     """The pack check (registered with logistics.outbound.add_pack_check): every
-    line of a coded SKU has all its units scanned, else PACK_INCOMPLETE."""
+    line has the scans it needs (its quantity picked from coded lots, or every
+    unit of a coded SKU when the pick list has no lots), else PACK_INCOMPLETE."""
     missing = [p.line.gnum for p in progress(order) if not p.complete]
     if missing:
         raise TraceError.PACK_INCOMPLETE.error(lines=",".join(map(str, missing)))

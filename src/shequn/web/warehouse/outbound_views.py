@@ -76,7 +76,8 @@ def pick_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shipments = list(pick.shipments.select_related("order").order_by("pk"))
     for s in shipments:
         # Coded goods are packed by scanning each unit into the parcel (order
-        # line ↔ units); lines without codes in this warehouse pack as before.
+        # line ↔ units), of the lots picked; lines picked from lots without
+        # codes in this warehouse pack as before.
         s.trace_lines = [p for p in packing.progress(s.order) if p.coded]  # type: ignore[attr-defined]
     return render(request, "warehouse/out_pick.html", {
         "nav": "outbound", "pick": pick,
