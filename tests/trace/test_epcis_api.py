@@ -134,6 +134,44 @@ def test_a_brand_sees_its_own_goods_and_cannot_capture_anothers(client, brand_go
     assert EpcisEvent.objects.count() == before
 
 
+def test_events_named_by_epc_or_event_id_are_checked_for_the_asking_brand(client, brand_goods):
+    # Queries naming their events outright (MATCH_*, EQ_eventID) check the
+    # visibility rule on those events only; the rule is the same: events
+    # naming one of the brand's GTINs, or captured by the brand.
+    brand, gtin = brand_goods
+    other = make_brand()
+    other_gtin = gs1.gtin14(make_sku(product=make_product(brand=other.org),
+                                     gtin=make_gtin()).gtin)
+    mixed_id, theirs_id, own_id = (f"urn:uuid:6f1c1d2e-0000-4000-8000-00000000000{i}"
+                                   for i in (1, 2, 3))
+    mixed = _event(gs1.sgtin_urn(gtin, "M1"), eventID=mixed_id)
+    mixed["epcList"].append(gs1.sgtin_urn(other_gtin, "M2"))
+    _, platform = key_for(None, "epcis")
+    assert _post(client, platform, _doc(
+        mixed, _event(gs1.sgtin_urn(other_gtin, "T1"), eventID=theirs_id))).status_code == 202
+    _, mine = key_for(brand.org, "epcis")
+    sscc = "urn:epc:id:sscc:0614141.1234567890"
+    assert _post(client, mine, _doc(_event(sscc, eventID=own_id))).status_code == 202
+
+    def ids(**params: str) -> list[str]:
+        resp = client.get("/epcis/events", params, **_auth(mine))
+        assert resp.status_code == 200, resp.content
+        return [e["eventID"] for e in _events(resp)]
+
+    assert ids(EQ_eventID=mixed_id) == [mixed_id]
+    assert ids(EQ_eventID=theirs_id) == []
+    assert ids(EQ_eventID=f"{mixed_id}|{theirs_id}|{own_id}") == [mixed_id, own_id]
+    assert ids(MATCH_epc=gs1.sgtin_urn(other_gtin, "M2")) == [mixed_id]  # names mine too
+    assert ids(MATCH_epc=gs1.sgtin_urn(other_gtin, "T1")) == []
+    assert ids(MATCH_anyEPC=sscc) == [own_id]
+    assert ids(MATCH_epc=sscc, EQ_eventID=own_id) == [own_id]
+    assert ids(MATCH_epc=sscc, EQ_eventID=mixed_id) == []  # both conditions hold
+    assert ids(MATCH_epc=gs1.sgtin_urn(gtin, "M1"), EQ_action="ADD") == []
+    # The platform sees them all.
+    resp = client.get("/epcis/events", {"EQ_eventID": theirs_id}, **_auth(platform))
+    assert [e["eventID"] for e in _events(resp)] == [theirs_id]
+
+
 def test_keys_are_checked(client):
     assert client.get("/epcis/events").status_code == 401
     _, key = key_for(None, "catalog")
