@@ -6,7 +6,11 @@
 2. The verify page: GET of random units' Digital Links through Django's full
    request handling (middleware, view, template, the scan write) with the test
    client in T threads for S seconds; server time per request p50/p99 and the
-   scans per second achieved.
+   scans per second achieved. With ``--delivered D`` the page is checked on D
+   units that went the whole way (shipped to and received at the bonded
+   warehouse in their cartons, unpacked, released, picked, shipped, delivered:
+   eight steps, as a buyer scanning what arrived sees) instead of freshly coded
+   ones (two steps).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequn_bench \\
         .venv/bin/python bench/trace_bench.py --codes 1000000 --threads 4 --seconds 30
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -62,6 +67,51 @@ def generate(n: int, per_carton: int) -> tuple[CodeBatch, dict[str, float]]:
                    "codes_per_s": round(n / seconds, 1)}
 
 
+def deliver(batch: CodeBatch, n: int) -> list[str]:
+    """The journey of the first ``n`` units (whole cartons) to a buyer, as the
+    flows write it; their serials."""
+    from django.utils import timezone
+
+    from shequn.inventory.models import Warehouse
+    from shequn.trace import journey
+    from shequn.trace.models import Carton
+
+    warehouse = Warehouse.objects.order_by("pk").first()
+    brand = batch.org
+    units = list(UnitCode.objects.filter(batch=batch).select_related("carton").order_by("pk")[:n])
+    at = timezone.now() - dt.timedelta(days=5)
+    events = []
+    cartons: dict[str, list[str]] = {}
+    for u in units:
+        if u.carton is not None:
+            cartons.setdefault(u.carton.sscc, []).append(journey.unit_epc(u.gtin, u.serial))
+    for sscc, epcs in cartons.items():
+        parent = journey.carton_epc(sscc)
+        events += [journey.shipped_to_warehouse([parent], asn_number="BENCH", brand=brand,
+                                                warehouse=warehouse, at=at),
+                   journey.received_at_warehouse([parent], asn_number="BENCH",
+                                                 warehouse=warehouse,
+                                                 at=at + dt.timedelta(days=1)),
+                   journey.unpacking(parent, epcs, warehouse=warehouse,
+                                     at=at + dt.timedelta(days=2))]
+    for i, u in enumerate(units):
+        epc, order = [journey.unit_epc(u.gtin, u.serial)], f"BENCH{i:08d}"
+        events += [journey.customs_released(epc, order_number=order, customs_ref=order,
+                                            warehouse=warehouse, at=at + dt.timedelta(days=2)),
+                   journey.picked(epc, order_number=order, warehouse=warehouse,
+                                  at=at + dt.timedelta(days=2, hours=1)),
+                   journey.shipped_to_buyer(epc, order_number=order, waybill=f"SF{i:013d}",
+                                            warehouse=warehouse,
+                                            at=at + dt.timedelta(days=2, hours=2)),
+                   journey.delivered(epc, order_number=order, at=at + dt.timedelta(days=4))]
+    for start in range(0, len(events), 1000):
+        journey.write(events[start:start + 1000])
+    Carton.objects.filter(sscc__in=list(cartons)).update(state=Carton.State.OPENED)
+    UnitCode.objects.filter(pk__in=[u.pk for u in units]).update(
+        state=UnitCode.State.DELIVERED, carton=None)
+    return [u.serial for u in units]
+
+
 def _backend_cpu() -> float:
     """CPU seconds of this thread's connection's PostgreSQL backend (/proc: the
     server is on this machine)."""
@@ -75,8 +125,14 @@ def _backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def verify_load(batch: CodeBatch, threads: int, seconds: float) -> dict[str, float]:
-    ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
+def _serials(batch: CodeBatch, only: list[str] | None) -> list[str]:
+    return only or list(UnitCode.objects.filter(batch=batch)
+                        .values_list("serial", flat=True)[:200_000])
+
+
+def verify_load(batch: CodeBatch, threads: int, seconds: float,
+                only: list[str] | None = None) -> dict[str, float]:
+    ids = _serials(batch, only)
     samples: list[float] = []
     pg_cpu: list[float] = []
     lock = threading.Lock()
@@ -145,12 +201,12 @@ def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
 
 
 def verify_processes(batch: CodeBatch, processes: int, threads: int,
-                     seconds: float) -> dict[str, float]:
+                     seconds: float, only: list[str] | None = None) -> dict[str, float]:
     """The verify load from P forked processes of T threads each (the way a
     server of P workers would run on this machine, without the HTTP layer)."""
     import multiprocessing
 
-    ids = list(UnitCode.objects.filter(batch=batch).values_list("serial", flat=True)[:200_000])
+    ids = _serials(batch, only)
     connection.close()
     stop_at = time.time() + seconds
     began = time.perf_counter()
@@ -165,13 +221,12 @@ def verify_processes(batch: CodeBatch, processes: int, threads: int,
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
 
 
-def queries_per_scan(batch: CodeBatch) -> int:
+def queries_per_scan(batch: CodeBatch, only: list[str] | None = None) -> int:
     from django.test.utils import CaptureQueriesContext
 
-    unit = UnitCode.objects.filter(batch=batch).first()
-    assert unit is not None
+    serial = _serials(batch, only)[0]
     client = Client()
-    url = f"/01/{batch.gtin}/10/{batch.lot}/21/{unit.serial}"
+    url = f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}"
     client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
@@ -186,6 +241,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--processes", type=int, default=0,
                         help="also run the verify load from P processes of --threads each")
+    parser.add_argument("--delivered", type=int, default=0,
+                        help="check D units that were delivered (eight steps) instead")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
@@ -198,13 +255,15 @@ def main() -> None:
 
     ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
     batch, gen = generate(args.codes, args.per_carton)
+    only = deliver(batch, args.delivered) if args.delivered else None
     with connection.cursor() as cur:  # what autovacuum does soon after, in service
         cur.execute("ANALYZE trace_epcisevent; ANALYZE trace_epcindex; ANALYZE trace_unitcode")
-    result: dict[str, object] = {"generate": gen, "queries_per_scan": queries_per_scan(batch),
-                                 "verify": verify_load(batch, args.threads, args.seconds)}
+    result: dict[str, object] = {"generate": gen, "delivered_units": len(only or []),
+                                 "queries_per_scan": queries_per_scan(batch, only),
+                                 "verify": verify_load(batch, args.threads, args.seconds, only)}
     if args.processes:
         result["verify_processes"] = verify_processes(batch, args.processes, args.threads,
-                                                      args.seconds)
+                                                      args.seconds, only)
     print(json.dumps(result, indent=2))
 
 
