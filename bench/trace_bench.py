@@ -70,6 +70,7 @@ def generate(n: int, per_carton: int) -> tuple[CodeBatch, dict[str, float]]:
 def deliver(batch: CodeBatch, n: int) -> list[str]:
     """The journey of the first ``n`` units (whole cartons) to a buyer, as the
     flows write it; their serials."""
+    from django.db.models import F
     from django.utils import timezone
 
     from shequn.inventory.models import Warehouse
@@ -108,7 +109,7 @@ def deliver(batch: CodeBatch, n: int) -> list[str]:
         journey.write(events[start:start + 1000])
     Carton.objects.filter(sscc__in=list(cartons)).update(state=Carton.State.OPENED)
     UnitCode.objects.filter(pk__in=[u.pk for u in units]).update(
-        state=UnitCode.State.DELIVERED, carton=None)
+        state=UnitCode.State.DELIVERED, carton=None, last_carton=F("carton"))
     return [u.serial for u in units]
 
 

@@ -299,7 +299,7 @@ SHEQUN: dict[str, Any] = {
     # Simulators answer (and their staff pages are mounted) outside production only.
     "SIMULATORS_MOUNTED": SHEQUN_ENV != "production",
     # Staging shows a 模拟环境 banner while any port is a simulator.
-    "SIMULATED_PORTS": [p.name for p in envconfig.simulated_ports(os.environ)],
+    "SIMULATED_PORTS": envconfig.simulated_services(os.environ),
     # /metrics: scrapers from these addresses, or with this bearer token.
     "METRICS_TOKEN": _env("SHEQUN_METRICS_TOKEN", ""),
     # Loopback only by default in the demo: behind a same-host proxy missing from

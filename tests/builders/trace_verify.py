@@ -31,12 +31,12 @@ def _at(days_ago: float) -> str:
     return (clock.now() - dt.timedelta(days=days_ago)).isoformat(timespec="milliseconds")
 
 
-def write_journey(unit: UnitCode, *, order_number: str = "", waybill: str = "SF1234567890123"
-                  ) -> None:
+def write_journey(unit: UnitCode, *, order_number: str = "", waybill: str = "SF1234567890123",
+                  sscc: str = "") -> None:
     """Commissioned, packed in a carton, shipped to and received at a bonded
     warehouse (as the carton), released, picked, shipped and delivered."""
     epc = gs1.sgtin_urn(unit.gtin, unit.serial)
-    carton = gs1.sscc_urn(gs1.new_sscc("6901234"))
+    carton = gs1.sscc_urn(sscc or gs1.new_sscc("6901234"))
     brand = unit.batch.org
     wh = make_warehouse()
     org_uri, wh_uri = f"urn:shequn:org:{brand.code}", f"urn:shequn:warehouse:{wh.code}"

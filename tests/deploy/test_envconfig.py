@@ -95,6 +95,26 @@ def test_production_names_every_simulated_port(env):
     assert sum("simulator" in p for p in envconfig.problems(env)) == 5
 
 
+def test_staging_banner_counts_real_adapters_pointed_at_stand_ins(env):
+    # The 模拟环境 banner (settings.SHEQUN["SIMULATED_PORTS"]) also shows for
+    # WeChat Pay, WeChat sign-in and Alibaba Cloud SMS pointed at their fakes.
+    real = {**env, "SHEQUN_SMS_PROVIDER": "aliyun", "SHEQUN_PAYMENT_PROVIDER": "wechatpay",
+            "SHEQUN_PAYOUT_PROVIDER": "wechat", "SHEQUN_CARRIER_PROVIDER": "sf",
+            "SHEQUN_CUSTOMS_GATEWAY": "http://customs.example/ceb"}
+    real.pop("SHEQUN_WECHATPAY_CUSTOMS_URL", None)
+    assert envconfig.simulated_services(real) == []
+    faked = {**real, "SHEQUN_WECHATPAY_BASE_URL": "http://staging.example/wxpaysim",
+             "SHEQUN_WECHAT_OAUTH_BASE_URL": "http://staging.example/_sim/wechat",
+             "SHEQUN_ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:8025/"}
+    assert envconfig.simulated_services(faked) == ["WeChat Pay", "WeChat sign-in",
+                                                   "SMS (Alibaba Cloud)"]
+    assert envconfig.simulated_services(
+        {**real, "SHEQUN_ALIYUN_SMS_ENDPOINT": "https://dysmsapi.aliyuncs.com/"}) == []
+    # The WeChat Pay simulator counts only while WeChat Pay is the payment port.
+    assert "WeChat Pay" not in envconfig.simulated_services(
+        {**faked, "SHEQUN_PAYMENT_PROVIDER": "simulator"})
+
+
 # Its customs declaration (支付单报关), which WeChat Pay needs too.
 WECHATPAY_CUSTOMS_ENV = {
     "SHEQUN_WECHATPAY_CUSTOMS": "ZHENGZHOU_BS", "SHEQUN_WECHATPAY_MCH_CUSTOMS_NO": "4101960SQP",

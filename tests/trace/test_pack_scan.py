@@ -43,6 +43,7 @@ def test_scanned_units_are_bound_and_the_parcel_packs(setup):
     bound = packing.scan_unit(setup.staff, order.pk, code(first))
     assert (bound.state, bound.order_line.order_id) == (U.PICKED, order.pk)
     assert bound.carton is None and bound.sold_at is not None
+    assert bound.last_carton_id == first.carton_id  # the verify page reads its events
     # The carton it left is opened, with an unpacking event.
     assert Carton.objects.get(pk=first.carton_id).state == Carton.State.OPENED
     packing.scan_unit(setup.staff, order.pk, f"(01){second.gtin}(21){second.serial}")

@@ -48,10 +48,12 @@ def test_a_carton_scan_receives_all_its_units(setup):
 
 def test_a_loose_unit_scan_receives_one_and_opens_its_carton(setup):
     unit = setup.units()[0]
+    carton_id = unit.carton_id
     result = receiving.scan(setup.staff, setup.asn.pk, f"(01){unit.gtin}(21){unit.serial}")
     assert result.units == 1 and result.line.counted == 1
     unit.refresh_from_db()
     assert unit.state == UnitCode.State.RECEIVED and unit.carton is None
+    assert carton_id is not None and unit.last_carton_id == carton_id
     steps = [e.biz_step for e in store.events_for_epc(gs1.sgtin_urn(unit.gtin, unit.serial))]
     assert steps == ["commissioning", "packing", "unpacking", "receiving"]
 

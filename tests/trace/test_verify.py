@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shequn.core.models import Notice
+from shequn.trace import gs1
 from shequn.trace.models import CounterfeitReport, Scan, Signal, UnitCode
 from tests.builders.console import operator
 from tests.builders.trace_verify import coded_units, link, write_journey
@@ -168,6 +169,31 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
                                         thumb="p/new_t.jpg", width=10, height=10,
                                         sha256="0" * 64)
     assert image.url(thumb=True) in client.get(link(unit)).content.decode()
+
+
+def test_the_carton_a_unit_left_last_is_read_with_its_own_events(client):
+    # Receiving and packing clear a unit's carton and keep it as its last one:
+    # the page then reads the unit's and that carton's events in one lookup.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequn.trace.models import Carton
+
+    unit = coded_units(1)[0]
+    carton = Carton.objects.create(sscc=gs1.new_sscc("6901234"), org=unit.batch.org,
+                                   batch=unit.batch)
+    write_journey(unit, sscc=carton.sscc)
+    UnitCode.objects.filter(pk=unit.pk).update(last_carton=carton,
+                                               state=UnitCode.State.DELIVERED)
+    client.get(link(unit))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(link(unit)).content.decode()
+    assert sum(q["sql"].startswith("EXECUTE verify_epc_index") or (
+        q["sql"].startswith("SELECT") and "trace_epcindex" in q["sql"])
+        for q in ctx.captured_queries) == 1
+    for step in ("coded", "packed", "shipped_in", "received", "cleared", "picked",
+                 "shipped_out", "delivered"):
+        assert f'data-step="{step}"' in html, step
 
 
 def test_page_shows_a_renamed_product_and_a_changed_expiry_at_once(client):

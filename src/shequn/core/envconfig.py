@@ -106,6 +106,27 @@ def simulated_ports(env: Mapping[str, str]) -> list[Port]:
     return [p for p in PORTS if p.is_simulator(port_value(env, p))]
 
 
+def simulated_services(env: Mapping[str, str]) -> list[str]:
+    """Every outside service this configuration reaches through a simulator or a
+    fake: the ports above, and the real adapters pointed at a stand-in (WeChat Pay
+    at /wxpaysim, WeChat sign-in at /_sim/wechat, Alibaba Cloud SMS at
+    `shequn sms-fake`), which staging allows. Staging's 模拟环境 banner shows while
+    this is not empty (production refuses each of them elsewhere)."""
+    found = [p.name for p in simulated_ports(env)]
+    if port_value(env, PORTS[1]) == "wechatpay":
+        base = env.get("SHEQUN_WECHATPAY_BASE_URL", "").strip()
+        if base == "demo" or "/wxpaysim" in base:
+            found.append("WeChat Pay")
+    if any("/_sim/" in env.get(name, "").strip() + "/"
+           for name in ("SHEQUN_WECHAT_OAUTH_BASE_URL", "SHEQUN_WECHAT_API_BASE_URL")):
+        found.append("WeChat sign-in")
+    if port_value(env, PORTS[0]) == "aliyun":
+        host = urlsplit(env.get("SHEQUN_ALIYUN_SMS_ENDPOINT", "").strip()).hostname or ""
+        if host and not (host == "aliyuncs.com" or host.endswith(".aliyuncs.com")):
+            found.append("SMS (Alibaba Cloud)")
+    return found
+
+
 def _secret(env: Mapping[str, str], name: str, min_len: int) -> str | None:
     value = env.get(name, "")
     if not value:

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
 
 from shequn.core import audit, clock
 from shequn.logistics import outbound
@@ -236,7 +237,8 @@ def scan_unit(actor: Any, order_id: Any, code: str) -> UnitCode:
     now = clock.now()
     won = UnitCode.objects.filter(pk=unit.pk, state=U.RECEIVED, warehouse=warehouse,
                                   order_line__isnull=True).update(
-        state=U.PICKED, order_line=line, sold_at=now, carton=None)
+        state=U.PICKED, order_line=line, sold_at=now, carton=None,
+        last_carton=Coalesce(F("carton"), F("last_carton")))
     if not won:
         # Another packer bound it between our read and the update.
         raise TraceError.ALREADY_SOLD.error(scanned=read.serial)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from shequn.core import audit, clock
 from shequn.logistics import inbound
@@ -102,7 +103,7 @@ def scan(actor: Any, asn_id: Any, code: str) -> Received:
         if carton_sscc:
             events.append(journey.unpacking(journey.carton_epc(carton_sscc), epcs,
                                             warehouse=asn.warehouse, at=now))
-            UnitCode.objects.filter(pk=unit.pk).update(carton=None)
+            UnitCode.objects.filter(pk=unit.pk).update(carton=None, last_carton=F("carton"))
         journey.write(events)
     line = ASNLine.objects.get(pk=line.pk)
     inbound.set_count(actor, asn.pk, line.pk, counted=min(line.counted + moved, inbound.MAX_QTY),

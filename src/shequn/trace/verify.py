@@ -194,11 +194,12 @@ def _carton_spans(unit_rows: list[_Row]) -> list[tuple[str, dt.datetime, dt.date
 
 
 def journey(unit: UnitCode) -> Journey:
-    # The unit's events and those of the carton it is in, in one query; a carton
-    # it left before is read after (rare).
+    # The unit's events and those of the carton it is in or left last, in one
+    # query; a carton it left before that is read after (rare: repacked goods).
     key = gs1.canonical_unit(unit.gtin, unit.serial)
-    carton = getattr(unit, "carton", None)
-    found = _rows_of([key] + ([gs1.canonical_carton(carton.sscc)] if carton is not None else []),
+    cartons = {c.sscc for c in (getattr(unit, "carton", None), getattr(unit, "last_carton", None))
+               if c is not None}
+    found = _rows_of([key] + [gs1.canonical_carton(sscc) for sscc in sorted(cartons)],
                      canonical=True)
     own = _events(found[key])
     events = list(own)
@@ -288,7 +289,8 @@ def find_unit(gtin: str, serial: str) -> UnitCode | None:
     else:
         # At most one row (gtin, serial is unique): no ORDER BY to compile or run.
         unit = next(iter(UnitCode.objects.filter(gtin=gtin, serial=serial)
-                         .select_related("order_line__order", "carton")[:1]), None)
+                         .select_related("order_line__order", "carton", "last_carton")[:1]),
+                    None)
     if unit is not None:
         unit.batch = batch_of(unit.batch_id)
     return unit
@@ -296,14 +298,15 @@ def find_unit(gtin: str, serial: str) -> UnitCode | None:
 
 _UNIT = prepared.Statement("verify_unit", ("text", "text"), """
     SELECT u.id, u.batch_id, u.carton_id, u.state, u.order_line_id, u.sold_at,
-           u.warehouse_id, c.sscc, l.order_id, o.number, o.province, o.city
+           u.warehouse_id, c.sscc, l.order_id, o.number, o.province, o.city,
+           u.last_carton_id, lc.sscc
     FROM trace_unitcode u
     LEFT JOIN trace_carton c ON c.id = u.carton_id
+    LEFT JOIN trace_carton lc ON lc.id = u.last_carton_id
     LEFT JOIN orders_orderline l ON l.id = u.order_line_id
     LEFT JOIN orders_order o ON o.id = l.order_id
     WHERE u.gtin = $1 AND u.serial = $2""")
-_UNIT_FIELDS = ["id", "gtin", "serial", "batch_id", "carton_id", "state", "order_line_id",
-                "sold_at", "warehouse_id"]
+_UNIT_FIELDS = [f.attname for f in UnitCode._meta.concrete_fields]
 
 
 def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
@@ -318,11 +321,16 @@ def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
     if row is None:
         return None
     (pk, batch_id, carton_id, state, line_id, sold_at, warehouse_id, sscc, order_id,
-     number, province, city) = row
-    unit = UnitCode.from_db("default", _UNIT_FIELDS, [pk, gtin, serial, batch_id, carton_id,
-                                                      state, line_id, sold_at, warehouse_id])
+     number, province, city, last_id, last_sscc) = row
+    # from_db takes the values in the model's field order (all fields here).
+    given = {"id": pk, "gtin": gtin, "serial": serial, "batch_id": batch_id,
+             "carton_id": carton_id, "state": state, "order_line_id": line_id,
+             "sold_at": sold_at, "warehouse_id": warehouse_id, "last_carton_id": last_id}
+    unit = UnitCode.from_db("default", _UNIT_FIELDS, [given[name] for name in _UNIT_FIELDS])
     unit.carton = (Carton.from_db("default", ["id", "sscc"], [carton_id, sscc])
                    if carton_id is not None else None)
+    unit.last_carton = (Carton.from_db("default", ["id", "sscc"], [last_id, last_sscc])
+                        if last_id is not None else None)
     if line_id is not None:
         line = OrderLine.from_db("default", ["id", "order_id"], [line_id, order_id])
         line.order = Order.from_db("default", ["id", "number", "province", "city"],

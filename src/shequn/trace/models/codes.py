@@ -105,6 +105,12 @@ class UnitCode(models.Model):
                               verbose_name=_("code batch"))
     carton = models.ForeignKey(Carton, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="units", verbose_name=_("carton"))
+    # The carton it left last (set when ``carton`` is cleared): the verify page
+    # reads that carton's events with the unit's own in one query. Not indexed:
+    # nothing looks units up by it (cartons are not deleted).
+    last_carton = models.ForeignKey(Carton, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False,
+                                    verbose_name=_("last carton"))
     state = models.CharField(max_length=12, choices=State.choices,
                              default=State.COMMISSIONED, verbose_name=_("state"))
     # The order line this unit was sold on (set once, when packed into its parcel).
