@@ -254,6 +254,10 @@ def test_wechat_channel_end_to_end(server, browser_page, shot, settings, tmp_pat
     page.click("[data-testid=cancel-declaration]")
     page.wait_for_load_state("load")
     page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone the page fits its width (wide tables scroll inside their card).
+    page.goto(f"{base}/ops/customs/{order2.number}/")
+    shot("wxc-08b-ops-customs-phone")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     delivery.queue_fault("drop", 1)
     _background()
     order2.refresh_from_db()
