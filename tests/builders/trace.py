@@ -81,3 +81,15 @@ def warehouse_of(setup: Setup) -> Warehouse:
 
 def extra_staff(org: Organization, **fields: Any) -> Any:
     return staff(org, **fields)
+
+
+def element_string(unit: Any) -> str:
+    """What a handheld scanner reads off a unit's label: (01)GTIN(21)serial."""
+    return f"(01){unit.gtin}(21){unit.serial}"
+
+
+def received(qty: int, per_carton: int) -> Setup:
+    """A Setup whose coded goods were all received at the warehouse."""
+    s = Setup(qty=qty, per_carton=per_carton)
+    s.receive_all()
+    return s

@@ -15,15 +15,11 @@ from shequn.trace import gs1, handlers, packing, stock_steps
 from shequn.trace.epcis import store
 from shequn.trace.models import EpcisEvent, JourneyMark, UnitCode
 from tests.builders.outbound import run_all
-from tests.builders.trace import Setup
+from tests.builders.trace import Setup, element_string
 
 pytestmark = pytest.mark.django_db
 U = UnitCode.State
 DELIVERING = "https://shequn.org/voc/bizstep/delivering"
-
-
-def code(unit):
-    return f"(01){unit.gtin}(21){unit.serial}"
 
 
 @pytest.fixture
@@ -33,7 +29,7 @@ def shipped():
     order = s.order(qty=2)
     units = s.units()[:2]
     for unit in units:
-        packing.scan_unit(s.staff, order.pk, code(unit))
+        packing.scan_unit(s.staff, order.pk, element_string(unit))
     packing.pack(s.staff, order.pk, "0.8")
     exit_ = outbound.create_exit(s.staff, s.warehouse, [order.pk], "沪A12345")
     outbound.ship(s.staff, exit_.pk)

@@ -16,7 +16,7 @@ from shequn.trace.epcis import store
 from shequn.trace.errors import TraceError
 from shequn.trace.models import Carton, EpcisEvent, UnitCode
 from tests.builders.inbound import brand_sku, make_asn, operated_warehouse, staff
-from tests.builders.trace import Setup, coded_batch
+from tests.builders.trace import coded_batch, element_string, received
 
 pytestmark = pytest.mark.django_db
 U = UnitCode.State
@@ -24,9 +24,7 @@ U = UnitCode.State
 
 @pytest.fixture
 def setup():
-    s = Setup(qty=6, per_carton=3)
-    s.receive_all()
-    return s
+    return received(6, 3)
 
 
 def code(unit):
@@ -192,15 +190,9 @@ def _lots(order):
     return line, [(lp.lot, lp.picked, lp.coded, lp.needed, lp.scanned) for lp in line.lots]
 
 
-def unit_text(unit):
-    return f"(01){unit.gtin}(21){unit.serial}"
-
-
 @pytest.fixture
 def two_units():
-    s = Setup(qty=2, per_carton=0)
-    s.receive_all()
-    return s
+    return received(2, 0)
 
 
 def test_a_unit_of_a_lot_not_picked_is_refused(setup):
@@ -208,10 +200,10 @@ def test_a_unit_of_a_lot_not_picked_is_refused(setup):
     order = setup.order(qty=1)
     assert _picked(order) == [("L1", 1)]
     with pytest.raises(DomainError) as err:
-        packing.scan_unit(setup.staff, order.pk, unit_text(later[0]))
+        packing.scan_unit(setup.staff, order.pk, element_string(later[0]))
     assert err.value.code == TraceError.WRONG_LOT and err.value.status == 409
     assert err.value.detail == {"scanned": later[0].serial, "lot": "L2", "picked": "L1"}
-    _refused(setup, order, unit_text(later[0]), TraceError.WRONG_LOT)
+    _refused(setup, order, element_string(later[0]), TraceError.WRONG_LOT)
     assert [p.scanned for p in packing.progress(order)] == [0]
     packing.scan_unit(setup.staff, order.pk, code(setup.units()[0]))
     assert [p.scanned for p in packing.progress(order)] == [1]
@@ -230,11 +222,11 @@ def test_a_line_of_a_coded_and_an_uncoded_lot_scans_the_coded_lot_only(two_units
         packing.pack(s.staff, order.pk, "1.0")
     assert err.value.code == TraceError.PACK_INCOMPLETE
     first, second = s.units()
-    packing.scan_unit(s.staff, order.pk, unit_text(first))
+    packing.scan_unit(s.staff, order.pk, element_string(first))
     with pytest.raises(DomainError) as err:
         packing.pack(s.staff, order.pk, "1.0")
     assert err.value.code == TraceError.PACK_INCOMPLETE
-    packing.scan_unit(s.staff, order.pk, unit_text(second))
+    packing.scan_unit(s.staff, order.pk, element_string(second))
     line, lots = _lots(order)
     assert (line.needed, line.scanned, line.complete) == (2, 2, True)
     assert lots == [("L1", 2, True, 2, 2), ("L2", 1, False, 0, 0)]
@@ -252,7 +244,7 @@ def test_a_coded_sku_whose_picked_lot_came_in_uncoded_packs_without_scans(two_un
     assert (line.coded, line.needed, line.complete) == (False, 0, True)
     assert lots == [("L0", 2, False, 0, 0)]
     # A coded unit of the SKU is not of the picked lot: refused, nothing written.
-    _refused(s, order, unit_text(s.units()[0]), TraceError.WRONG_LOT)
+    _refused(s, order, element_string(s.units()[0]), TraceError.WRONG_LOT)
     assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
 
 
@@ -263,20 +255,20 @@ def test_no_more_units_of_a_lot_than_were_picked_of_it(two_units):
     assert _picked(order) == [("L1", 2), ("L2", 1)]
     line, lots = _lots(order)
     assert (line.needed, lots) == (3, [("L1", 2, True, 2, 0), ("L2", 1, True, 1, 0)])
-    packing.scan_unit(s.staff, order.pk, unit_text(later[0]))
+    packing.scan_unit(s.staff, order.pk, element_string(later[0]))
     # L2's one picked unit is scanned; the line still wants two, of L1.
     with pytest.raises(DomainError) as err:
-        packing.scan_unit(s.staff, order.pk, unit_text(later[1]))
+        packing.scan_unit(s.staff, order.pk, element_string(later[1]))
     assert err.value.code == TraceError.WRONG_LOT
     assert err.value.detail == {"scanned": later[1].serial, "lot": "L2", "picked": "L1,L2"}
-    _refused(s, order, unit_text(later[1]), TraceError.WRONG_LOT)
+    _refused(s, order, element_string(later[1]), TraceError.WRONG_LOT)
     for unit in s.units():
-        packing.scan_unit(s.staff, order.pk, unit_text(unit))
+        packing.scan_unit(s.staff, order.pk, element_string(unit))
     line, lots = _lots(order)
     assert (line.scanned, line.complete) == (3, True)
     assert lots == [("L1", 2, True, 2, 2), ("L2", 1, True, 1, 1)]
     # The line is full now: the old refusal.
-    _refused(s, order, unit_text(later[2]), TraceError.LINE_FULL)
+    _refused(s, order, element_string(later[2]), TraceError.LINE_FULL)
     assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
 
 
@@ -285,7 +277,7 @@ def test_a_lot_with_fewer_codes_here_than_picked_wants_only_those(two_units):
     the rest packs as before (else the parcel could never be packed)."""
     s = two_units
     other = s.order(qty=1)
-    packing.scan_unit(s.staff, other.pk, unit_text(s.units()[0]))
+    packing.scan_unit(s.staff, other.pk, element_string(s.units()[0]))
     from shequn.inventory import services as stock_services
 
     stock_services.receive(warehouse=s.warehouse, sku=s.sku, lot="L1",
@@ -294,7 +286,7 @@ def test_a_lot_with_fewer_codes_here_than_picked_wants_only_those(two_units):
     assert _picked(order) == [("L1", 2)]
     line, lots = _lots(order)
     assert (line.needed, lots) == (1, [("L1", 2, True, 1, 0)])
-    packing.scan_unit(s.staff, order.pk, unit_text(s.units()[1]))
+    packing.scan_unit(s.staff, order.pk, element_string(s.units()[1]))
     assert packing.pack(s.staff, order.pk, "1.0").packed_at is not None
 
 
@@ -321,8 +313,8 @@ def test_the_packing_page_names_the_lots_to_scan(two_units, client):
     assert "0 of 2 units scanned" in page
     assert 'data-lot="L1">Lot L1: 0/2<' in page and 'data-lot="L2"' not in page
     stray = _lot(s, "L3", 1, expiry=dt.date(2032, 1, 1), coded=True)[0]
-    resp = client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": unit_text(stray)})
+    resp = client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": element_string(stray)})
     assert resp.status_code == 409 and b'data-code="trace_wrong_lot"' in resp.content
-    client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": unit_text(s.units()[0])})
+    client.post(f"/warehouse/out/pack/{order.pk}/scan/", {"code": element_string(s.units()[0])})
     page = client.get(f"/warehouse/out/pick/{pick_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 of 2 units scanned" in page and "Lot L1: 1/2" in page
