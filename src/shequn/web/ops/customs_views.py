@@ -2,7 +2,8 @@
 stuck declarations (no receipt or change for N minutes), rejections with
 customs' reasons, messages that did not go out (resend / cancel), the
 payment-to-release chart (p50 / p95 per day), and one declaration's messages,
-receipts and state history with the "cancel declaration" action. Actions call
+receipts and state history with the "cancel declaration" action and, per
+WeChat Pay payment declaration, "query WeChat now" (paydecl.query_now). Actions call
 customs.ops / customs.services, which check the role again and write the
 audit log. Included from ops/urls.py, so the names are ``ops:customs…``."""
 
