@@ -22,6 +22,20 @@ class CustomsError(CodedError):
           "until customs refuses it"),
         409,
     )
+    PAYMENT_DECLARATION_NOT_FOUND = ("payment_declaration_not_found",
+                                     _("WeChat Pay payment declaration not found"), 404)
+    PAYMENT_DECLARATION_DECIDED = (
+        "payment_declaration_decided",
+        _("WeChat Pay has decided this payment declaration already: nothing to query "
+          "(a failed one is submitted again when the order's hold is cleared)"),
+        409,
+    )
+    PAYMENT_DECLARATION_WAITING = (
+        "payment_declaration_waiting",
+        _("This payment declaration is about to be submitted to WeChat Pay: nothing to "
+          "query yet"),
+        409,
+    )
     CANCELLED = (
         'customs_cancelled',
         _("The order's customs declaration was cancelled: it cannot ship"),

@@ -2,7 +2,8 @@
 stuck declarations (no receipt or change for N minutes), rejections with
 customs' reasons, messages that did not go out (resend / cancel), the
 payment-to-release chart (p50 / p95 per day), and one declaration's messages,
-receipts and state history with the "cancel declaration" action. Actions call
+receipts and state history with the "cancel declaration" action and, per
+WeChat Pay payment declaration, "query WeChat now" (paydecl.query_now). Actions call
 customs.ops / customs.services, which check the role again and write the
 audit log. Included from ops/urls.py, so the names are ``ops:customs…``."""
 
@@ -22,8 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequn.accounts.roles import OPERATOR, role_required
 from shequn.core.errors import DomainError
-from shequn.customs import ops, selectors
-from shequn.customs.models import Declaration, Message
+from shequn.customs import ops, paydecl, selectors
+from shequn.customs.models import Declaration, Message, PaymentDeclaration
 from shequn.web import charts
 
 log = logging.getLogger("shequn.web.ops")
@@ -109,11 +110,21 @@ def declaration_detail(request: HttpRequest, number: str) -> HttpResponse:
         "nav": "customs", "d": _label(declaration), "order": declaration.order,
         "messages_sent": [_message_label(m) for m in selectors.messages_of(declaration)],
         "receipts": receipts, "history": selectors.history(receipts),
-        "payment_declarations": list(selectors.payment_declarations_of(declaration.order_id)),
+        "payment_declarations": [_pd_label(pd) for pd in
+                                 selectors.payment_declarations_of(declaration.order_id)],
         "cancellable": bool(declaration.invt_no) and declaration.state in (
             selectors.WAITING) and declaration.cancel_requested_at is None,
     }
     return render(request, "ops/customs_detail.html", ctx)
+
+
+def _pd_label(pd: PaymentDeclaration) -> PaymentDeclaration:
+    """Which button the row offers: query WeChat now (polled states) or
+    submit again (a failed submission still queued); none once decided."""
+    p: Any = pd
+    p.query_now = paydecl.can_query_now(pd)
+    p.resubmit = p.query_now and pd.state == PaymentDeclaration.State.QUEUED
+    return pd
 
 
 def _run(request: HttpRequest, action: Callable[[], str], what: str) -> None:
@@ -165,10 +176,40 @@ def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _back(request, reverse("ops:customs"))
 
 
+@require_POST
+@operator_only
+def payment_declaration_query(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Query WeChat now" / "Submit again" of one WeChat Pay payment declaration."""
+
+    def run() -> str:
+        outcome = paydecl.query_now(request.user, pk)
+        text = {
+            "accepted": _("WeChat Pay declaration #%(pk)s: accepted (SUCCESS); the inventory "
+                          "list may leave"),
+            "failed": _("WeChat Pay declaration #%(pk)s: failed; the order is held"),
+            "progress": _("WeChat Pay declaration #%(pk)s: still being processed"),
+            "exception": _("WeChat Pay declaration #%(pk)s: customs interface exception; "
+                           "it is pushed again"),
+            "repushed": _("WeChat Pay declaration #%(pk)s: pushed to customs again"),
+            "submitted": _("WeChat Pay declaration #%(pk)s: submitted"),
+            "already_submitted": _("WeChat Pay declaration #%(pk)s: submitted"),
+            "refused": _("WeChat Pay declaration #%(pk)s: WeChat Pay refused the request; "
+                         "the order is held"),
+            "error": _("WeChat Pay declaration #%(pk)s: WeChat Pay gave no answer; "
+                       "it is tried again later"),
+        }.get(outcome, _("WeChat Pay declaration #%(pk)s: nothing to do"))
+        return text % {"pk": pk}
+
+    _run(request, run, f"payment declaration query #{pk}")
+    return _back(request, reverse("ops:customs"))
+
+
 urlpatterns = [
     path("customs/", console, name="customs"),
     path("customs/messages/<id:pk>/<slug:action>/", message_action,
          name="customs_message_action"),
+    path("customs/wechat/<id:pk>/query/", payment_declaration_query,
+         name="customs_paydecl_query"),
     path("customs/<str:number>/", declaration_detail, name="customs_declaration"),
     path("customs/<str:number>/cancel/", cancel_declaration, name="customs_cancel"),
 ]
