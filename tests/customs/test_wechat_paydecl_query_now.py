@@ -192,3 +192,40 @@ def test_queued_not_yet_tried_has_no_button_and_is_refused(ops, operator):
     assert (err.value.code, err.value.status) == ("payment_declaration_waiting", 409)
     assert "paydecl-query-" not in _section(ops, order)
     assert PaymentDeclaration.objects.get(pk=pd.pk).attempts == 0
+
+
+def test_submitting_again_takes_the_dead_letter_off_the_list(ops, operator):
+    from shequn.core import clock
+
+    sim.get().add_fault("declare", "system_error")
+    order = wechat_paid_order()
+    for _ in range(3):
+        outbox.drain()
+    pd = PaymentDeclaration.objects.get(order=order)
+    assert pd.state == P.QUEUED
+    submits = OutboxEvent.objects.filter(topic=events.PaymentDeclarationQueued.topic,
+                                         aggregate_id=str(pd.pk))
+    submits.update(dead_at=clock.now())  # the outbox gave up on it
+    ops.post(_url(pd), {"next": f"/ops/customs/{order.number}/"})
+    pd.refresh_from_db()
+    assert pd.state == P.SUBMITTED
+    assert all(e.discarded_at is not None and e.processed_at is not None for e in submits)
+    assert AuditLog.objects.filter(action="outbox.discard").count() == submits.count() == 1
+
+
+def test_a_failed_resubmission_keeps_the_dead_letter(ops, operator):
+    from shequn.core import clock
+
+    sim.get().add_fault("declare", "system_error")
+    order = wechat_paid_order()
+    for _ in range(3):
+        outbox.drain()
+    pd = PaymentDeclaration.objects.get(order=order)
+    submits = OutboxEvent.objects.filter(topic=events.PaymentDeclarationQueued.topic,
+                                         aggregate_id=str(pd.pk))
+    submits.update(dead_at=clock.now())
+    sim.get().add_fault("declare", "system_error")
+    ops.post(_url(pd), {"next": f"/ops/customs/{order.number}/"})
+    pd.refresh_from_db()
+    assert pd.state == P.QUEUED and pd.attempts == 2
+    assert all(e.discarded_at is None for e in submits)

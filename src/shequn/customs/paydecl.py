@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from shequn.accounts.roles import OPERATOR, has_role
-from shequn.core import audit, clock, pii
+from shequn.core import audit, clock, outbox, pii
 from shequn.customs import events, gateway, mapping, services, states
 from shequn.customs.ceb import dxp, messages
 from shequn.customs.errors import CustomsError
@@ -397,11 +397,28 @@ def query_now(actor: Any, pd_id: int) -> str:
                                                              state=previous)
     current = (PaymentDeclaration.objects.filter(pk=pd.pk)
                .values_list("state", "wx_state").first() or ("", ""))
+    if action == "submit" and current[0] != P.QUEUED:
+        _retire_dead_submits(actor, pd.pk)
     audit.record(actor, "customs.paydecl_query_now", pd.order, payment_declaration=pd.pk,
                  step=action, previous_state=previous, state=current[0],
                  wx_state=current[1], outcome=outcome)
     log.info("payment declaration %s: %s by an operator: %s", pd.pk, action, outcome)
     return outcome
+
+
+def _retire_dead_submits(actor: Any, pd_id: int) -> None:
+    """The declaration left the queue by the operator's hand: its submit events
+    that gave up (dead letters) are taken off the dead-letter list (each discard
+    audited by the outbox), as a customs message's resend does."""
+    from shequn.core.models import OutboxEvent
+
+    dead = (OutboxEvent.objects.filter(topic=events.PaymentDeclarationQueued.topic,
+                                       aggregate=events.PAYDECL, aggregate_id=str(pd_id),
+                                       dead_at__isnull=False, processed_at__isnull=True)
+            .values_list("pk", flat=True))
+    for pk in dead:
+        outbox.discard(pk, actor, f"支付单重新提交 submitted again by an operator "
+                                  f"(payment declaration {pd_id})")
 
 
 def can_query_now(pd: PaymentDeclaration) -> bool:
