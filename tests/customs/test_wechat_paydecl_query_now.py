@@ -194,7 +194,10 @@ def test_queued_not_yet_tried_has_no_button_and_is_refused(ops, operator):
     assert PaymentDeclaration.objects.get(pk=pd.pk).attempts == 0
 
 
-def test_submitting_again_takes_the_dead_letter_off_the_list(ops, operator):
+@pytest.fixture
+def dead_submit():
+    """A declaration whose submission failed and whose submit event the outbox
+    gave up on (a dead letter): (order, declaration, its submit events)."""
     from shequn.core import clock
 
     sim.get().add_fault("declare", "system_error")
@@ -205,7 +208,12 @@ def test_submitting_again_takes_the_dead_letter_off_the_list(ops, operator):
     assert pd.state == P.QUEUED
     submits = OutboxEvent.objects.filter(topic=events.PaymentDeclarationQueued.topic,
                                          aggregate_id=str(pd.pk))
-    submits.update(dead_at=clock.now())  # the outbox gave up on it
+    submits.update(dead_at=clock.now())
+    return order, pd, submits
+
+
+def test_submitting_again_takes_the_dead_letter_off_the_list(ops, dead_submit):
+    order, pd, submits = dead_submit
     ops.post(_url(pd), {"next": f"/ops/customs/{order.number}/"})
     pd.refresh_from_db()
     assert pd.state == P.SUBMITTED
@@ -213,17 +221,8 @@ def test_submitting_again_takes_the_dead_letter_off_the_list(ops, operator):
     assert AuditLog.objects.filter(action="outbox.discard").count() == submits.count() == 1
 
 
-def test_a_failed_resubmission_keeps_the_dead_letter(ops, operator):
-    from shequn.core import clock
-
-    sim.get().add_fault("declare", "system_error")
-    order = wechat_paid_order()
-    for _ in range(3):
-        outbox.drain()
-    pd = PaymentDeclaration.objects.get(order=order)
-    submits = OutboxEvent.objects.filter(topic=events.PaymentDeclarationQueued.topic,
-                                         aggregate_id=str(pd.pk))
-    submits.update(dead_at=clock.now())
+def test_a_failed_resubmission_keeps_the_dead_letter(ops, dead_submit):
+    order, pd, submits = dead_submit
     sim.get().add_fault("declare", "system_error")
     ops.post(_url(pd), {"next": f"/ops/customs/{order.number}/"})
     pd.refresh_from_db()
