@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from shequn.brands.selectors import staff_of
 from shequn.catalog.models import Organization
-from shequn.core import clock, localcache, notices, prepared
+from shequn.core import clock, localcache, notices, prepared, rawrows
 from shequn.trace import gs1, signals
 from shequn.trace.gtins import sku_of_gtin
 from shequn.trace.models import CounterfeitReport, Scan, UnitCode
@@ -296,17 +296,17 @@ def find_unit(gtin: str, serial: str) -> UnitCode | None:
     return unit
 
 
-_UNIT = prepared.Statement("verify_unit", ("text", "text"), """
-    SELECT u.id, u.batch_id, u.carton_id, u.state, u.order_line_id, u.sold_at,
-           u.warehouse_id, c.sscc, l.order_id, o.number, o.province, o.city,
-           u.last_carton_id, lc.sscc
-    FROM trace_unitcode u
-    LEFT JOIN trace_carton c ON c.id = u.carton_id
-    LEFT JOIN trace_carton lc ON lc.id = u.last_carton_id
-    LEFT JOIN orders_orderline l ON l.id = u.order_line_id
-    LEFT JOIN orders_order o ON o.id = l.order_id
-    WHERE u.gtin = $1 AND u.serial = $2""")
-_UNIT_FIELDS = [f.attname for f in UnitCode._meta.concrete_fields]
+# The unit's columns from the model (core.rawrows: a new field is picked up).
+_UNIT = prepared.Statement(
+    "verify_unit", ("text", "text"),
+    f"SELECT {rawrows.columns(UnitCode, 'u')},"  # noqa: S608
+    " c.sscc, lc.sscc, l.order_id, o.number, o.province, o.city"
+    " FROM trace_unitcode u"
+    " LEFT JOIN trace_carton c ON c.id = u.carton_id"
+    " LEFT JOIN trace_carton lc ON lc.id = u.last_carton_id"
+    " LEFT JOIN orders_orderline l ON l.id = u.order_line_id"
+    " LEFT JOIN orders_order o ON o.id = l.order_id"
+    " WHERE u.gtin = $1 AND u.serial = $2")
 
 
 def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
@@ -320,19 +320,14 @@ def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
         row = _UNIT.execute(cur, [gtin, serial]).fetchone()
     if row is None:
         return None
-    (pk, batch_id, carton_id, state, line_id, sold_at, warehouse_id, sscc, order_id,
-     number, province, city, last_id, last_sscc) = row
-    # from_db takes the values in the model's field order (all fields here).
-    given = {"id": pk, "gtin": gtin, "serial": serial, "batch_id": batch_id,
-             "carton_id": carton_id, "state": state, "order_line_id": line_id,
-             "sold_at": sold_at, "warehouse_id": warehouse_id, "last_carton_id": last_id}
-    unit = UnitCode.from_db("default", _UNIT_FIELDS, [given[name] for name in _UNIT_FIELDS])
-    unit.carton = (Carton.from_db("default", ["id", "sscc"], [carton_id, sscc])
-                   if carton_id is not None else None)
-    unit.last_carton = (Carton.from_db("default", ["id", "sscc"], [last_id, last_sscc])
-                        if last_id is not None else None)
-    if line_id is not None:
-        line = OrderLine.from_db("default", ["id", "order_id"], [line_id, order_id])
+    unit = rawrows.build(UnitCode, row, 0)
+    sscc, last_sscc, order_id, number, province, city = row[rawrows.width(UnitCode):]
+    unit.carton = (Carton.from_db("default", ["id", "sscc"], [unit.carton_id, sscc])
+                   if unit.carton_id is not None else None)
+    unit.last_carton = (Carton.from_db("default", ["id", "sscc"], [unit.last_carton_id, last_sscc])
+                        if unit.last_carton_id is not None else None)
+    if unit.order_line_id is not None:
+        line = OrderLine.from_db("default", ["id", "order_id"], [unit.order_line_id, order_id])
         line.order = Order.from_db("default", ["id", "number", "province", "city"],
                                    [order_id, number, province, city])
         unit.order_line = line
