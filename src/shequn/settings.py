@@ -129,6 +129,9 @@ DATABASES = {
     )
 }
 if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Django's backend with a health check that asks the socket before it asks
+    # the server (core/postgresql: no SELECT 1 round trip on every request).
+    DATABASES["default"]["ENGINE"] = "shequn.core.postgresql"
     # Fail fast (readiness probes, scrapes) instead of hanging on an unreachable server.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         _env("SHEQUN_DB_CONNECT_TIMEOUT", "5"))

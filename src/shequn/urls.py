@@ -11,6 +11,9 @@ admin.site.site_title = _("Shequn admin")
 admin.site.login = throttled_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
+    # The Digital Links printed on every unit (/01/…, /00/…) and the verify
+    # pages first: the busiest public path, matched before thirty-odd others.
+    path("", include("shequn.web.verify.urls")),
     path("", include("shequn.web.runtime.urls")),
     path("admin/", admin.site.urls),
     # set_language: the footer's language switch posts here (a cookie remembers it).

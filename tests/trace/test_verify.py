@@ -48,6 +48,32 @@ def test_english_page_is_english(client):
     assert "This code has been checked 2 times, first on" in html
 
 
+def test_units_of_one_lot_share_its_card_each_with_its_own_serial(client):
+    # The product card is rendered once per lot and language, the serial set in.
+    a, b = coded_units(2)
+    html_a = client.get(link(a)).content.decode()
+    html_b = client.get(link(b)).content.decode()
+    assert f'data-testid="serial">{a.serial}</dd>' in html_a and b.serial not in html_a
+    assert f'data-testid="serial">{b.serial}</dd>' in html_b and a.serial not in html_b
+    english = client.get(link(a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<dt>Lot</dt>" in english and "<dt>批号</dt>" not in english
+    chinese = client.get(link(b)).content.decode()
+    assert "<dt>批号</dt>" in chinese and "<dt>Lot</dt>" not in chinese
+    assert "shequn-serial" not in html_a + html_b + english + chinese
+
+
+def test_the_device_cookie_is_given_once(client):
+    unit = coded_units(1)[0]
+    first = client.get(link(unit))
+    token = first.cookies["sq_dev"].value
+    assert len(token) == 32 and first.cookies["sq_dev"]["httponly"]
+    again = client.get(link(unit))
+    assert "sq_dev" not in again.cookies  # the browser has it
+    assert len(set(Scan.objects.filter(unit=unit).values_list("device", flat=True))) == 1
+    client.cookies["sq_dev"] = "not a token!"
+    assert client.get(link(unit)).cookies["sq_dev"].value not in ("not a token!", token)
+
+
 def test_unknown_serial_is_not_genuine_and_can_be_reported(client):
     unit = coded_units(1)[0]
     brand = unit.batch.org
@@ -159,7 +185,7 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
     # The unit's events (with its current carton's, when it is in one) in one
     # query; the carton this journey's unit left is read in a second. On
     # PostgreSQL the lookup is a statement prepared once per connection.
-    assert sum(q.startswith("EXECUTE verify_epc_index") or (q.startswith("SELECT")
+    assert sum(q.startswith("EXECUTE verify_epc_rows") or (q.startswith("SELECT")
                and "trace_epcindex" in q) for q in sql) == 2
     assert not any("catalog_productimage" in q for q in sql)
     assert 'data-step="delivered"' in html
@@ -188,7 +214,7 @@ def test_the_carton_a_unit_left_last_is_read_with_its_own_events(client):
     client.get(link(unit))
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(link(unit)).content.decode()
-    assert sum(q["sql"].startswith("EXECUTE verify_epc_index") or (
+    assert sum(q["sql"].startswith("EXECUTE verify_epc_rows") or (
         q["sql"].startswith("SELECT") and "trace_epcindex" in q["sql"])
         for q in ctx.captured_queries) == 1
     for step in ("coded", "packed", "shipped_in", "received", "cleared", "picked",

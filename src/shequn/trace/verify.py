@@ -117,47 +117,42 @@ def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[s
     return out
 
 
-# The page's hottest statements, prepared once per connection (core.prepared:
+# The page's hottest statement, prepared once per connection (core.prepared:
 # planning a lookup over thirty monthly partitions cost eight times running it).
-_INDEX = prepared.Statement(
-    "verify_epc_index", ("text[]",),
-    "SELECT epc, role, event_id, event_time FROM trace_epcindex WHERE epc = ANY($1)")
-_EVENTS = prepared.Statement("verify_epc_events", ("bigint[]", "timestamptz[]"), """
-    SELECT id, event_type, action, event_time, biz_step, disposition, biz_location,
-           read_point, biz_transactions,
-           CASE WHEN event_type = 'AggregationEvent' THEN doc ->> 'parentID' END,
-           CASE WHEN biz_location = '' AND read_point = ''
-                THEN (doc -> 'destinationList')::text END
-    FROM trace_epcisevent WHERE id = ANY($1) AND event_time = ANY($2)""")
+# Its generic plan joins each index row to its event in that event's month only
+# (run-time partition pruning on event_time).
+_ROWS = prepared.Statement("verify_epc_rows", ("text[]",), """
+    SELECT i.epc, i.role, e.id, e.event_type, e.action, e.event_time, e.biz_step,
+           e.disposition, e.biz_location, e.read_point, e.biz_transactions,
+           CASE WHEN e.event_type = 'AggregationEvent' THEN e.doc ->> 'parentID' END,
+           CASE WHEN e.biz_location = '' AND e.read_point = ''
+                THEN (e.doc -> 'destinationList')::text END
+    FROM trace_epcindex i
+    JOIN trace_epcisevent e ON e.id = i.event_id AND e.event_time = i.event_time
+    WHERE i.epc = ANY($1)""")
 
 
 def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
-    """The same rows as two fixed statements (the page's hottest: no ORM
-    compilation per check): the index rows, then their events with their
-    times, so PostgreSQL plans only the partitions of those months (planning a
-    join of the two partitioned tables cost more than running it). The JSON
-    members as in ``_rows_of``: only where they can be, so a commissioning
-    event's document is never decompressed."""
+    """The same rows as one fixed statement (the page's hottest: no ORM
+    compilation per check). The JSON members as in ``_rows_of``: only where
+    they can be, so a commissioning event's document is never decompressed."""
     import json
 
     out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
+    rows: dict[int, _Row] = {}
     with connection.cursor() as cur:
-        index = _INDEX.execute(cur, [wanted]).fetchall()
-        if not index:
-            return out
-        _EVENTS.execute(cur, [sorted({r[2] for r in index}), sorted({r[3] for r in index})])
-        rows = {}
-        for (pk, kind, action, at, step, disposition, location, read_point, transactions,
-             parent, dests_text) in cur.fetchall():
+        found = _ROWS.execute(cur, [wanted]).fetchall()
+    for (epc, role, pk, kind, action, at, step, disposition, location, read_point,
+         transactions, parent, dests_text) in found:
+        row = rows.get(pk)
+        if row is None:
             dests = json.loads(dests_text) if dests_text else []
             place = (location or read_point
                      or next((d.get("destination", "") for d in dests
                               if isinstance(d, dict) and d.get("type") == "location"), ""))
-            rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
-                            parent or "")
-    for epc, role, pk, _at in index:
-        if pk in rows:
-            out[epc].append((role, rows[pk]))
+            row = rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
+                                  parent or "")
+        out[epc].append((role, row))
     return out
 
 
@@ -277,7 +272,8 @@ BATCH_KEY = "verify:batch:{}"
 BATCH_SECONDS = 60  # also bounds what a bulk update() (no signal) leaves shown
 # In front of Redis, per process: lots, chains and place names (see core.localcache;
 # a change shows in other processes within this many seconds).
-_local = localcache.LocalCache(seconds=5)
+LOCAL_SECONDS = 5
+_local = localcache.LocalCache(seconds=LOCAL_SECONDS)
 
 
 def find_unit(gtin: str, serial: str) -> UnitCode | None:

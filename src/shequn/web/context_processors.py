@@ -15,9 +15,10 @@ _CONSOLE_PREFIXES = ("/brand/", "/ops/", "/leader/", "/warehouse/")
 def _notice_count(request: HttpRequest) -> Callable[[], int] | int:
     """Unread notices of the signed-in person, for the console frames only: a
     callable, so the one COUNT query runs only if the page shows it (and once)."""
+    if not request.path.startswith(_CONSOLE_PREFIXES):
+        return 0  # before the user: reading it loads the session
     user = getattr(request, "user", None)
-    if (user is None or not user.is_authenticated
-            or not request.path.startswith(_CONSOLE_PREFIXES)):
+    if user is None or not user.is_authenticated:
         return 0
     cached: list[int] = []
 

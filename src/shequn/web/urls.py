@@ -10,7 +10,6 @@ urlpatterns: list = [
     path("brand/", include("shequn.web.brand.urls")),
     path("warehouse/", include("shequn.web.warehouse.urls")),
     path("media/products/", include("shequn.web.store.product_images")),  # public pictures
-    path("", include("shequn.web.verify.urls")),
     path("", include("shequn.web.account.urls")),
     path("", include("shequn.web.store.urls")),
     path("", include("shequn.web.wechatpay.urls")),  # WeChat Pay pages and notify endpoints

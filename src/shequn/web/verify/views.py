@@ -9,17 +9,22 @@ looks like."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import zoneinfo
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequn.core import netaddr, ratelimit
+from shequn.core import localcache, netaddr, ratelimit
 from shequn.trace import geo, gs1, verify
 from shequn.trace.models import Carton, UnitCode
 
@@ -37,6 +42,8 @@ def _device(request: HttpRequest) -> tuple[str, str]:
 
 
 def _with_device(request: HttpRequest, response: HttpResponse, token: str) -> HttpResponse:
+    if request.COOKIES.get(DEVICE_COOKIE) == token:
+        return response  # the browser keeps it (a year from when it was given)
     response.set_cookie(DEVICE_COOKIE, token, max_age=YEAR, httponly=True, samesite="Lax",
                         secure=request.is_secure())
     return response
@@ -128,15 +135,51 @@ def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
     sku = found.batch.sku
     product = sku.product  # with its cover picture (verify.batch_of)
     journey = verify.journey(found)
+    chain = verify.chain_of(product, sku)
     return {
         "unit": found, "sku": sku, "product": product, "brand": product.brand,
         "batch": found.batch, "scan": result, "repeat": result.count > 1,
+        "first_at": _beijing(result.first_at),
         "withdrawn": found.state in verify.WITHDRAWN,
-        "chain": verify.chain_of(product, sku),
-        "steps": [(step, str(STEP_LABELS.get(step.name, OTHER_STEP))) for step in journey.steps],
-        "link": gs1.digital_link(settings.SHEQUN["VERIFY_BASE_URL"], found.gtin,
-                                 found.batch.lot, found.serial),
+        "lot_card": _lot_card(found, chain),
+        # Plain dictionaries with the text shown: the template only places them.
+        "steps": [{"name": step.name, "label": str(STEP_LABELS.get(step.name, OTHER_STEP)),
+                   "at": _beijing(step.at), "place": step.place, "waybill": step.waybill,
+                   "city": step.city} for step in journey.steps],
     }
+
+
+# Times on the page are Beijing time, written the same way in every language.
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def _beijing(at: dt.datetime) -> str:
+    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+# The product card and the authorization chain are the same for every unit of a
+# lot: rendered once per lot, GTIN and language in each process and kept while
+# that lot and chain are (verify.batch_of and verify.chain_of give the same
+# objects until their own local entries expire, a few seconds). Rendering them
+# for every check was a third of the page's template time.
+_cards = localcache.LocalCache(seconds=verify.LOCAL_SECONDS)
+# Stands for the serial in a rendered card: a tag passed as safe, so it cannot
+# come from data (a "<" in a product or brand name is escaped to "&lt;").
+SERIAL_SLOT = mark_safe("<shequn-serial>")
+
+
+def _lot_card(found: UnitCode, chain: Any) -> str:
+    batch = found.batch
+    key = (batch.pk, found.gtin, translation.get_language())
+    hit = _cards.get(key)
+    if hit is localcache.MISSING or hit[0] is not batch or hit[1] is not chain:
+        product = batch.sku.product
+        html = render_to_string("verify/_lot_card.html", {
+            "product": product, "brand": product.brand, "batch": batch, "chain": chain,
+            "gtin": found.gtin, "serial": SERIAL_SLOT})
+        hit = (batch, chain, html)
+        _cards.set(key, hit)
+    return mark_safe(hit[2].replace(SERIAL_SLOT, escape(found.serial)))  # noqa: S308 (escaped)
 
 
 def carton(request: HttpRequest, sscc: str) -> HttpResponse:
