@@ -132,13 +132,16 @@ def _serials(batch: CodeBatch, only: list[str] | None) -> list[str]:
                         .values_list("serial", flat=True)[:200_000])
 
 
-def _served(client: Client, url: str) -> Any:
+def _served(client: Client, url: str, rng: random.Random) -> Any:
     """One request as a server's handler runs it: the test client skips the
     connection housekeeping Django does around each request (the kept
-    connection's age and health check), which a server pays for."""
+    connection's age and health check), which a server pays for. Each scan
+    comes from an address of its own (many buyers, not one), so the page's
+    rate limit is counted in Redis as in service without refusing the load."""
     close_old_connections()
     try:
-        return client.get(url)
+        return client.get(url, REMOTE_ADDR=f"10.{rng.randrange(256)}.{rng.randrange(256)}."
+                                           f"{rng.randrange(1, 255)}")
     finally:
         close_old_connections()
 
@@ -159,7 +162,7 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float,
         while time.perf_counter() < stop:
             serial = rng.choice(ids)
             t = time.perf_counter()
-            resp = _served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}")
+            resp = _served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}", rng)
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         used = _backend_cpu() - pg
@@ -198,7 +201,7 @@ def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
         mine = []
         while time.time() < stop_at:
             t = time.perf_counter()
-            resp = _served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}")
+            resp = _served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}", rng)
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         connection.close()
@@ -260,13 +263,6 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
     call_command("migrate", verbosity=0)
-    from django.conf import settings
-
-    # The verify page is rate-limited per address; the load comes from one.
-    settings.SHEQUN = {**settings.SHEQUN}
-    from shequn.core import ratelimit
-
-    ratelimit.hit = lambda *a, **k: True  # type: ignore[assignment]
     batch, gen = generate(args.codes, args.per_carton)
     only = deliver(batch, args.delivered) if args.delivered else None
     with connection.cursor() as cur:  # what autovacuum does soon after, in service
