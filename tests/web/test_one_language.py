@@ -46,6 +46,23 @@ def test_the_footer_switch_is_remembered_in_a_cookie() -> None:
     assert again.headers["Content-Language"] == "en"
 
 
+def test_the_switch_posts_with_its_token_back_to_this_page() -> None:
+    import re
+
+    client = Client(enforce_csrf_checks=True)
+    here = reverse("account:login") + "?next=/me/&a=1"
+    html = client.get(here).content.decode()
+    footer = html[html.index('<footer class="page-footer">'):html.index("</footer>")]
+    assert 'name="next" value="/login/?next=/me/&amp;a=1"' in footer
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', footer)
+    assert token is not None
+    refused = client.post(reverse("set_language"), {"language": "en", "next": here})
+    assert refused.status_code == 403
+    response = client.post(reverse("set_language"), {"language": "en", "next": here,
+                                                     "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302 and response.url == here
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_switch_names_each_language_in_its_own_language(language: str) -> None:
     html = page(Client(), reverse("account:login"), language)
