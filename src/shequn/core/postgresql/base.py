@@ -39,7 +39,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if conn is None or conn.closed or conn.broken:
             return False
         try:
-            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+            # poll, not select: no limit on the descriptor's number.
+            waiting = select.poll()
+            waiting.register(conn.fileno(), select.POLLIN | select.POLLPRI)
+            return not waiting.poll(0)
         except (OSError, ValueError):
             return False
-        return not readable
