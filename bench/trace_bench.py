@@ -28,7 +28,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,8 +43,9 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from served import served  # noqa: E402
 
 from shequn.demo.seeding import seed  # noqa: E402
 from shequn.trace import codes  # noqa: E402
@@ -132,20 +132,6 @@ def _serials(batch: CodeBatch, only: list[str] | None) -> list[str]:
                         .values_list("serial", flat=True)[:200_000])
 
 
-def _served(client: Client, url: str, rng: random.Random) -> Any:
-    """One request as a server's handler runs it: the test client skips the
-    connection housekeeping Django does around each request (the kept
-    connection's age and health check), which a server pays for. Each scan
-    comes from an address of its own (many buyers, not one), so the page's
-    rate limit is counted in Redis as in service without refusing the load."""
-    close_old_connections()
-    try:
-        return client.get(url, REMOTE_ADDR=f"10.{rng.randrange(256)}.{rng.randrange(256)}."
-                                           f"{rng.randrange(1, 255)}")
-    finally:
-        close_old_connections()
-
-
 def verify_load(batch: CodeBatch, threads: int, seconds: float,
                 only: list[str] | None = None) -> dict[str, float]:
     ids = _serials(batch, only)
@@ -162,7 +148,7 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float,
         while time.perf_counter() < stop:
             serial = rng.choice(ids)
             t = time.perf_counter()
-            resp = _served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}", rng)
+            resp = served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}", rng)
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         used = _backend_cpu() - pg
@@ -201,7 +187,7 @@ def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
         mine = []
         while time.time() < stop_at:
             t = time.perf_counter()
-            resp = _served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}", rng)
+            resp = served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}", rng)
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         connection.close()

@@ -34,8 +34,8 @@ def run_one(src: str, start_at: float, seconds: float, delivered: bool) -> None:
     import django
 
     django.setup()
-    from django.db import close_old_connections
     from django.test import Client
+    from served import served
 
     import shequn
     from shequn.trace.models import CodeBatch, UnitCode
@@ -54,14 +54,7 @@ def run_one(src: str, start_at: float, seconds: float, delivered: bool) -> None:
     client = Client()
 
     def scan() -> None:
-        # As a server runs a request (see trace_bench._served).
-        close_old_connections()
-        try:
-            resp = client.get(f"/01/{batch.gtin}/10/{batch.lot}/21/{rng.choice(serials)}",
-                              REMOTE_ADDR=f"10.{rng.randrange(256)}.{rng.randrange(256)}."
-                                          f"{rng.randrange(1, 255)}")
-        finally:
-            close_old_connections()
+        resp = served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{rng.choice(serials)}", rng)
         assert resp.status_code == 200, resp.status_code
 
     for _ in range(200):  # warm: templates, prepared statements, caches

@@ -78,6 +78,14 @@ class _Row:
     parent: str
 
 
+def _place(location: str, read_point: str, dests: Any) -> str:
+    """Where an event happened: its business location, its read point, or the
+    location it shipped to (``destinationList``)."""
+    return (location or read_point
+            or next((d.get("destination", "") for d in (dests if isinstance(dests, list) else [])
+                     if isinstance(d, dict) and d.get("type") == "location"), ""))
+
+
 def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[str, _Row]]]:
     """``canonical EPC → [(role, row)]`` for the events naming any of these EPCs,
     in one query over the EPC index joined to its events (the join also matches
@@ -106,10 +114,7 @@ def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[s
                        "event__event_time", "event__biz_step", "event__disposition",
                        "event__biz_location", "event__read_point", "event__biz_transactions",
                        "parent", "dests"):
-        dests = r["dests"] if isinstance(r["dests"], list) else []
-        location = (r["event__biz_location"] or r["event__read_point"]
-                    or next((d.get("destination", "") for d in dests
-                             if isinstance(d, dict) and d.get("type") == "location"), ""))
+        location = _place(r["event__biz_location"], r["event__read_point"], r["dests"])
         out[r["epc"]].append((r["role"], _Row(
             r["event_id"], r["event__event_type"], r["event__action"], r["event__event_time"],
             r["event__biz_step"], r["event__disposition"], location,
@@ -146,10 +151,7 @@ def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
          transactions, parent, dests_text) in found:
         row = rows.get(pk)
         if row is None:
-            dests = json.loads(dests_text) if dests_text else []
-            place = (location or read_point
-                     or next((d.get("destination", "") for d in dests
-                              if isinstance(d, dict) and d.get("type") == "location"), ""))
+            place = _place(location, read_point, json.loads(dests_text) if dests_text else None)
             row = rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
                                   parent or "")
         out[epc].append((role, row))

@@ -3,7 +3,7 @@
 With ``CONN_HEALTH_CHECKS`` Django checks a kept connection at the start of
 every request before its first statement, with ``SELECT 1``: a round trip to
 the server on every request of every page (about 0.15 ms of CPU between
-client and server and as much waiting, on a page whose whole work is four
+client and server and as much waiting, on a page whose whole work is three
 statements). Here the check first asks the socket whether the server sent
 anything since its last answer: a server that shut down, restarted or
 terminated the session sends its FATAL message and closes, which makes the

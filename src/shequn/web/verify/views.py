@@ -137,8 +137,7 @@ def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
     journey = verify.journey(found)
     chain = verify.chain_of(product, sku)
     return {
-        "unit": found, "sku": sku, "product": product, "brand": product.brand,
-        "batch": found.batch, "scan": result, "repeat": result.count > 1,
+        "unit": found, "product": product, "scan": result, "repeat": result.count > 1,
         "first_at": _beijing(result.first_at),
         "withdrawn": found.state in verify.WITHDRAWN,
         "lot_card": _lot_card(found, chain),
