@@ -14,11 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from shequn.catalog.models import Organization
 from shequn.core import audit, clock
-from shequn.trace.models import Scan, Signal, UnitCode
+from shequn.trace.models import ProbeTally, Signal, UnitCode
 
 DEFAULTS = {
     "repeat_scans": 5,  # checks of one unit
@@ -40,8 +40,18 @@ def limit(name: str) -> int:
 
 
 def _raise(kind: str, subject: str, org: Organization | None, evidence: dict[str, Any],
-           *, units: Iterable[UnitCode] = (), orders: Iterable[str] = ()) -> Signal:
-    """Open a signal, or bring the open one of (kind, subject) up to date."""
+           *, units: Iterable[UnitCode] = (), orders: Iterable[str] = (),
+           grows: str | None = None) -> Signal:
+    """Open a signal, or bring the open one of (kind, subject) up to date
+    (with ``grows``: only to evidence newer than it holds, see ``_keep_up``)."""
+    with transaction.atomic():
+        return _raise_locked(kind, subject, org, evidence, units=units, orders=orders,
+                             grows=grows)
+
+
+def _raise_locked(kind: str, subject: str, org: Organization | None, evidence: dict[str, Any],
+                  *, units: Iterable[UnitCode], orders: Iterable[str],
+                  grows: str | None) -> Signal:
     now = clock.now()
     row = (Signal.objects.select_for_update()
            .filter(kind=kind, subject=subject, status=Signal.Status.OPEN).first())
@@ -54,6 +64,8 @@ def _raise(kind: str, subject: str, org: Organization | None, evidence: dict[str
         except IntegrityError:  # opened by a concurrent scan: update that one
             row = Signal.objects.select_for_update().get(
                 kind=kind, subject=subject, status=Signal.Status.OPEN)
+    if grows is not None and int(row.evidence.get(grows, 0)) >= evidence[grows]:
+        evidence = row.evidence  # a later check got here first
     if row.evidence != evidence or set(orders) - set(row.order_numbers):
         row.evidence = evidence
         row.order_numbers = sorted(set(row.order_numbers) | set(orders))[:200]
@@ -63,6 +75,53 @@ def _raise(kind: str, subject: str, org: Organization | None, evidence: dict[str
     if unit_list:
         row.units.add(*unit_list)
     return row
+
+
+# Evidence of an open signal follows every check up to this many; after that
+# (a copied code checked by the thousand) it is brought up to date at most once
+# per REFRESH: each update is a commit, and the count is no less telling.
+EXACT_UP_TO = 50
+REFRESH = dt.timedelta(seconds=60)
+
+
+def _keep_up(subject: str, org: Organization | None, evidence: dict[str, Any],
+             kinds: dict[str, str], *, grows: str, units: Iterable[UnitCode] = (),
+             orders: Iterable[str] = ()) -> None:
+    """Open or update the signals ``kinds`` (kind → the evidence member it is
+    about) of ``subject`` as checks go on. ``grows`` is the member that
+    increases with every check: the order of updates, so a late check never
+    writes older evidence over newer.
+
+    One read of the subject's signals; open ones are updated by one statement
+    (no row lock held across round trips: checks of a copied code arrive by
+    the thousand). A dismissed signal opens again only once its measure has
+    doubled since: a reviewer's dismissal is not undone by the next check, a
+    pattern that goes on is asked about again."""
+    now, order = clock.now(), evidence[grows]
+    latest: dict[str, tuple[Any, ...]] = {}
+    for kind, *row in (Signal.objects.filter(subject=subject, kind__in=list(kinds))
+                       .order_by("kind", "-pk")
+                       .values_list("kind", "pk", "status", "evidence", "order_numbers",
+                                    "updated_at")):
+        latest.setdefault(kind, tuple(row))
+    behind = []
+    for kind, measure in kinds.items():
+        if kind not in latest:
+            _raise(kind, subject, org, evidence, units=units, orders=orders, grows=grows)
+            continue
+        pk, status, known, known_orders, updated = latest[kind]
+        if status != Signal.Status.OPEN:
+            if evidence[measure] >= 2 * int(known.get(measure, 0)):
+                _raise(kind, subject, org, evidence, units=units, orders=orders, grows=grows)
+        elif set(orders) - set(known_orders):
+            _raise(kind, subject, org, evidence, units=units, orders=orders, grows=grows)
+        elif int(known.get(grows, 0)) < order and (order <= EXACT_UP_TO
+                                                   or updated <= now - REFRESH):
+            behind.append(pk)
+    if behind:
+        Signal.objects.filter(pk__in=behind, status=Signal.Status.OPEN,
+                              **{f"evidence__{grows}__lt": order}).update(
+            evidence=evidence, updated_at=now)
 
 
 def _brand_of_unit(unit: UnitCode) -> Organization | None:
@@ -75,36 +134,52 @@ def scan_may_raise(count: int, devices: int, city: str) -> bool:
     return count >= limit("repeat_scans") or devices >= limit("devices") or bool(city)
 
 
-def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str,
-                 now: dt.datetime) -> None:
+def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.datetime,
+                 *, first_city: bool = False) -> None:
+    """Signals of one check of a unit, from its tally: ``count`` checks from
+    ``devices`` devices so far; ``first_city``: this is the first check whose
+    city is known (only those are compared with the consignee's)."""
     brand = _brand_of_unit(unit)
     line = unit.order_line
     orders = [line.order.number] if line is not None else []
+    subject = f"unit:{unit.pk}"
+    kinds = {}
     if count >= limit("repeat_scans"):
-        _raise(Signal.Kind.REPEAT_SCANS, f"unit:{unit.pk}", brand,
-               {"count": count, "devices": devices}, units=[unit], orders=orders)
+        kinds[Signal.Kind.REPEAT_SCANS.value] = "count"
     if devices >= limit("devices"):
-        _raise(Signal.Kind.MANY_DEVICES, f"unit:{unit.pk}", brand,
-               {"count": count, "devices": devices}, units=[unit], orders=orders)
-    if city and line is not None:
+        kinds[Signal.Kind.MANY_DEVICES.value] = "devices"
+    if kinds:
+        _keep_up(subject, brand, {"count": count, "devices": devices}, kinds, grows="count",
+                 units=[unit], orders=orders)
+    if first_city and line is not None:
         consignee = line.order.city or line.order.province
-        first_city = not Scan.objects.filter(unit=unit).exclude(city="").exclude(
-            at=now).exists()
-        if first_city and consignee and city != consignee:
-            _raise(Signal.Kind.FAR_SCAN, f"unit:{unit.pk}", brand,
+        if consignee and city != consignee:
+            _raise(Signal.Kind.FAR_SCAN, subject, brand,
                    {"scan_city": city, "consignee_city": consignee}, units=[unit],
                    orders=orders)
 
 
 def on_unknown_code(gtin: str, now: dt.datetime) -> None:
+    """Count a check of an unknown serial of ``gtin`` in its hour (in the
+    caller's transaction) and raise the probe signal when a day's hours hold
+    enough of them (counted in whole hours: the last 23 to 24 hours)."""
     from shequn.trace.gtins import sku_of_gtin
 
-    since = now - dt.timedelta(hours=limit("probe_hours"))
-    n = Scan.objects.filter(gtin=gtin, unit__isnull=True, at__gte=since).count()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    if not ProbeTally.objects.filter(gtin=gtin, hour=hour).update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                ProbeTally.objects.create(gtin=gtin, hour=hour, count=1)
+        except IntegrityError:  # a concurrent check created the hour
+            ProbeTally.objects.filter(gtin=gtin, hour=hour).update(count=F("count") + 1)
+    hours = limit("probe_hours")
+    n = ProbeTally.objects.filter(gtin=gtin, hour__gt=hour - dt.timedelta(hours=hours)
+                                  ).aggregate(n=Sum("count"))["n"] or 0
     if n >= limit("probes"):
         sku = sku_of_gtin(gtin)
-        _raise(Signal.Kind.PROBES, f"probe:{gtin}", sku.product.brand if sku else None,
-               {"gtin": gtin, "unknown_codes": n, "hours": limit("probe_hours")})
+        _keep_up(f"probe:{gtin}", sku.product.brand if sku else None,
+                 {"gtin": gtin, "unknown_codes": n, "hours": hours},
+                 {Signal.Kind.PROBES.value: "unknown_codes"}, grows="unknown_codes")
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min
 from django.utils.translation import gettext_noop
 
 from shequn.brands.selectors import staff_of
@@ -24,7 +23,7 @@ from shequn.catalog.models import Organization
 from shequn.core import clock, localcache, notices, prepared, rawrows
 from shequn.trace import gs1, signals
 from shequn.trace.gtins import sku_of_gtin
-from shequn.trace.models import CounterfeitReport, Scan, UnitCode
+from shequn.trace.models import CounterfeitReport, Scan, ScanDevice, ScanTally, UnitCode
 
 VOC = "https://shequn.org/voc"
 # bizStep (+ the kind of business transaction that tells two shipping steps
@@ -389,61 +388,81 @@ class ScanResult:
     count: int  # checks of this code so far, this one included
     first_at: dt.datetime
     devices: int
+    city_scans: int = 0  # checks with a (consented) city so far, this one included
 
 
 def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
                 city: str = "") -> ScanResult:
     """Log one check of a code and say how many there were. Unknown codes are
-    logged too (probes against a GTIN are a counterfeit signal)."""
+    logged too (probes against a GTIN are a counterfeit signal). The counts
+    come from the unit's tally, not from its log: a check costs the same
+    whether it is the code's first or its fifty-thousandth."""
     now = clock.now()
+    serial, city = serial[:20], city[:40]
     if unit is None:
         with transaction.atomic():
-            Scan.objects.create(unit=None, gtin=gtin, serial=serial[:20], at=now,
-                                device=device, city=city[:40])
+            Scan.objects.create(unit=None, gtin=gtin, serial=serial, at=now, device=device,
+                                city=city)
             signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
     if connection.vendor == "postgresql":
-        # The scan and its counts are one statement, atomic by itself: no
-        # BEGIN and COMMIT round trips for the common check. A signal (a few
-        # checks of a unit in thousands) is raised after it in a transaction
-        # of its own; signals are derived from the scans, and the next check
-        # of the unit brings a missed one up to date.
-        result = _insert_and_count(unit, gtin, serial[:20], now, device, city[:40])
-        if signals.scan_may_raise(result.count, result.devices, city):
-            with transaction.atomic():
-                signals.on_unit_scan(unit, result.count, result.devices, city, now)
-        return result
-    with transaction.atomic():
-        Scan.objects.create(unit=unit, gtin=gtin, serial=serial[:20], at=now, device=device,
-                            city=city[:40])
-        agg = Scan.objects.filter(unit=unit).aggregate(n=Count("pk"), first=Min("at"),
-                                                       devices=Count("device", distinct=True))
-        result = ScanResult(count=agg["n"], first_at=agg["first"], devices=agg["devices"])
-        signals.on_unit_scan(unit, result.count, result.devices, city, now)
+        # The log row, the device and the tally are one statement, atomic by
+        # itself: no BEGIN and COMMIT round trips for the common check.
+        # Signals (checks of a few units in thousands) follow on their own;
+        # they are derived from the tally, and the next check of the unit
+        # brings a missed one up to date.
+        with connection.cursor() as cur:
+            count, first, devices, cities = _SCAN.execute(
+                cur, [unit.pk, gtin, serial, now, device, city]).fetchone()
+        result = ScanResult(count=count, first_at=first, devices=devices, city_scans=cities)
+    else:
+        with transaction.atomic():
+            result = _record_with_orm(unit, gtin, serial, now, device, city)
+    if signals.scan_may_raise(result.count, result.devices, city):
+        signals.on_unit_scan(unit, result.count, result.devices, city, now,
+                             first_city=bool(city) and result.city_scans == 1)
     return result
 
 
+# The log row, the device (inserted only if new) and the tally, whose update
+# adds the device only when it was new; the tally's row lock orders concurrent
+# checks of one unit, so each sees a count of its own.
 _SCAN = prepared.Statement(
-    "verify_scan", ("bigint", "text", "text", "timestamptz", "text", "text"), """
-    WITH new AS (
+    "verify_scan_tally", ("bigint", "text", "text", "timestamptz", "text", "text"), """
+    WITH logged AS (
         INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        RETURNING device)
-    SELECT count(*) + 1, LEAST(min(s.at), $4),
-           (SELECT count(DISTINCT d) FROM (
-               SELECT device AS d FROM trace_scan WHERE unit_id = $1
-               UNION ALL SELECT device FROM new) AS x)
-    FROM trace_scan s WHERE s.unit_id = $1""")
+        VALUES ($1, $2, $3, $4, $5, $6)),
+    new_device AS (
+        INSERT INTO trace_scandevice (unit_id, device) VALUES ($1, $5)
+        ON CONFLICT DO NOTHING RETURNING 1)
+    INSERT INTO trace_scantally AS t (unit_id, count, first_at, devices, city_scans)
+    VALUES ($1, 1, $4, (SELECT count(*) FROM new_device), CASE WHEN $6 = '' THEN 0 ELSE 1 END)
+    ON CONFLICT (unit_id) DO UPDATE SET
+        count = t.count + 1,
+        first_at = LEAST(t.first_at, EXCLUDED.first_at),
+        devices = t.devices + EXCLUDED.devices,
+        city_scans = t.city_scans + EXCLUDED.city_scans
+    RETURNING t.count, t.first_at, t.devices, t.city_scans""")
 
 
-def _insert_and_count(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
-                      city: str) -> ScanResult:
-    """The scan's INSERT and the unit's counts in one statement (the counting
-    SELECT does not see the new row: it is added in)."""
-    with connection.cursor() as cur:
-        count, first, devices = _SCAN.execute(
-            cur, [unit.pk, gtin, serial, now, device, city]).fetchone()
-    return ScanResult(count=count, first_at=first, devices=devices)
+def _record_with_orm(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
+                     city: str) -> ScanResult:
+    """``record_scan``'s writes for SQLite (the demo), in the caller's transaction
+    (SQLite runs one writer at a time)."""
+    from django.db.models import F
+    from django.db.models.functions import Least
+
+    Scan.objects.create(unit=unit, gtin=gtin, serial=serial, at=now, device=device, city=city)
+    _, new_device = ScanDevice.objects.get_or_create(unit=unit, device=device)
+    with_city = 1 if city else 0
+    if not ScanTally.objects.filter(unit=unit).update(
+            count=F("count") + 1, first_at=Least(F("first_at"), now),
+            devices=F("devices") + int(new_device), city_scans=F("city_scans") + with_city):
+        ScanTally.objects.create(unit=unit, count=1, first_at=now, devices=int(new_device),
+                                 city_scans=with_city)
+    tally = ScanTally.objects.get(unit=unit)
+    return ScanResult(count=tally.count, first_at=tally.first_at, devices=tally.devices,
+                      city_scans=tally.city_scans)
 
 
 @transaction.atomic

@@ -32,6 +32,55 @@ class Scan(models.Model):
                    models.Index(fields=["gtin", "at"], name="scan_gtin_idx")]
 
 
+class ScanTally(models.Model):
+    """A unit's checks so far, kept as they come: the page reads one row however
+    many checks came before (a copied code is checked by every buyer of every
+    copy: tens of thousands of times, each of which would otherwise count them
+    all again)."""
+
+    unit = models.OneToOneField(UnitCode, primary_key=True, on_delete=models.CASCADE,
+                                related_name="+", verbose_name=_("unit code"))
+    count = models.PositiveIntegerField(verbose_name=_("checks"))
+    first_at = models.DateTimeField(verbose_name=_("first checked"))
+    devices = models.PositiveIntegerField(verbose_name=_("devices"))
+    # Checks with a city (consented): the first of them is compared with the
+    # consignee's city.
+    city_scans = models.PositiveIntegerField(default=0, verbose_name=_("checks with a city"))
+
+    class Meta:
+        verbose_name = _("check tally")
+        verbose_name_plural = _("check tallies")
+
+
+class ScanDevice(models.Model):
+    """Each device (keyed hash) that checked a unit, once: a check tells whether
+    its device is new by inserting, not by reading the unit's whole log."""
+
+    pk = models.CompositePrimaryKey("unit", "device")
+    # The primary key's index serves the unit's rows: no index of its own.
+    unit = models.ForeignKey(UnitCode, on_delete=models.CASCADE, related_name="+",
+                             db_index=False, verbose_name=_("unit code"))
+    device = models.CharField(max_length=32, blank=True, verbose_name=_("device"))
+
+    class Meta:
+        verbose_name = _("checking device")
+        verbose_name_plural = _("checking devices")
+
+
+class ProbeTally(models.Model):
+    """Checks of unknown serials of a GTIN per hour: the probe signal sums a
+    day's hours instead of counting every such check again."""
+
+    pk = models.CompositePrimaryKey("gtin", "hour")
+    gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
+    hour = models.DateTimeField(verbose_name=_("hour"))
+    count = models.PositiveIntegerField(verbose_name=_("checks"))
+
+    class Meta:
+        verbose_name = _("probe tally")
+        verbose_name_plural = _("probe tallies")
+
+
 class CounterfeitReport(models.Model):
     gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
     serial = models.CharField(max_length=20, verbose_name=_("serial"))
@@ -86,7 +135,9 @@ class Signal(models.Model):
     class Meta:
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
-        indexes = [models.Index(fields=["org", "status", "created_at"], name="signal_org_idx")]
+        indexes = [models.Index(fields=["org", "status", "created_at"], name="signal_org_idx"),
+                   # The newest signal of a subject, open or dismissed (signals._bump).
+                   models.Index(fields=["kind", "subject"], name="signal_subject_idx")]
         constraints = [models.UniqueConstraint(
             fields=["kind", "subject"], condition=models.Q(status="open"),
             name="uniq_open_signal")]

@@ -1,0 +1,222 @@
+"""A unit's checks are counted as they come (trace.verify.record_scan keeps a
+tally, the page never re-reads the log), and the signals they raise stay cheap,
+exact, monotonic and dismissable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shequn.core import clock
+from shequn.trace import signals, verify
+from shequn.trace.models import ProbeTally, Scan, ScanDevice, ScanTally, Signal, UnitCode
+from tests.builders.buying import place_paid_order
+from tests.builders.catalog import make_stock, make_warehouse
+from tests.builders.people import make_buyer, make_operator
+from tests.builders.trace_verify import coded_units, link
+
+pytestmark = pytest.mark.django_db
+
+
+def _check(unit, device="d1", city=""):
+    return verify.record_scan(unit.gtin, unit.serial, unit=verify.find_unit(unit.gtin,
+                                                                            unit.serial),
+                              device=device, city=city)
+
+
+def test_tally_counts_checks_devices_and_the_first_time():
+    unit = coded_units(1)[0]
+    first = _check(unit, "a")
+    assert (first.count, first.devices) == (1, 1)
+    again = _check(unit, "a")
+    other = _check(unit, "b")
+    assert (again.count, again.devices) == (2, 1)
+    assert (other.count, other.devices, other.first_at) == (3, 2, first.first_at)
+    assert ScanTally.objects.get(unit=unit).count == Scan.objects.filter(unit=unit).count() == 3
+    assert set(ScanDevice.objects.filter(unit=unit).values_list("device", flat=True)) == {"a", "b"}
+
+
+def test_page_shows_the_count_of_a_much_checked_code(client):
+    unit = coded_units(1)[0]
+    for n in range(30):
+        _check(unit, f"dev{n % 7}")
+    body = client.get(link(unit)).content.decode()
+    assert 'data-testid="repeat-warning" data-count="31"' in body
+    tally = ScanTally.objects.get(unit=unit)
+    assert (tally.count, tally.devices) == (31, 8)
+
+
+def _reads_of_the_log() -> int:
+    """Scans of trace_scan (index or sequential) in this transaction so far."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
+                    " FROM pg_stat_xact_user_tables WHERE relname = 'trace_scan'")
+        return int(cur.fetchone()[0])
+
+
+def test_a_check_costs_the_same_however_many_came_before():
+    """The statements of a check do not grow with the code's history, even with
+    both signals open (they are read and updated, never re-counted), and the
+    check never reads the code's log."""
+    unit = coded_units(1)[0]
+    for n in range(12):
+        _check(unit, f"dev{n}")
+    with CaptureQueriesContext(connection) as early:
+        _check(unit, "devX")
+    for n in range(100):
+        _check(unit, f"dev{n % 20}")
+    reads = _reads_of_the_log() if connection.vendor == "postgresql" else 0
+    with CaptureQueriesContext(connection) as late:
+        _check(unit, "devY")
+    assert len(late.captured_queries) <= len(early.captured_queries)
+    assert not any('from "trace_scan"' in q["sql"].lower() for q in late.captured_queries)
+    if connection.vendor == "postgresql":
+        assert _reads_of_the_log() == reads
+
+
+def test_signal_evidence_never_goes_back(settings):
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = verify.find_unit(*_gs(coded_units(1)[0]))
+    now = clock.now()
+    signals.on_unit_scan(unit, 8, 2, "", now)
+    signals.on_unit_scan(unit, 7, 2, "", now)  # a check that finished late
+    sig = Signal.objects.get(kind="repeat_scans")
+    assert sig.evidence == {"count": 8, "devices": 2}
+    signals.on_unit_scan(unit, 9, 3, "", now)
+    sig.refresh_from_db()
+    assert sig.evidence == {"count": 9, "devices": 3}
+    assert Signal.objects.filter(kind="repeat_scans").count() == 1
+
+
+def test_a_dismissed_signal_opens_again_only_when_the_pattern_doubles(settings, client):
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = coded_units(1)[0]
+    for _ in range(4):
+        _check(unit)
+    sig = Signal.objects.get(kind="repeat_scans", status="open")
+    signals.dismiss(sig.pk, make_operator(), "shop display unit")
+    for _ in range(3):  # 5, 6, 7 checks: under twice the 4 dismissed
+        _check(unit)
+    assert not Signal.objects.filter(kind="repeat_scans", status="open").exists()
+    _check(unit)  # 8 = twice 4
+    reopened = Signal.objects.get(kind="repeat_scans", status="open")
+    assert reopened.pk != sig.pk and reopened.evidence["count"] == 8
+    assert list(reopened.units.all()) == [unit]
+
+
+def test_first_check_far_from_the_consignee_raises_one_signal(client, settings, tmp_path):
+    table = tmp_path / "geo.csv"
+    table.write_text("127.0.0.0,127.255.255.255,上海市,上海市\n", encoding="utf-8")
+    settings.SHEQUN = {**settings.SHEQUN, "GEOIP_CSV": str(table)}
+    unit = coded_units(1)[0]
+    make_stock(make_warehouse(), unit.batch.sku, 5)
+    order = place_paid_order(make_buyer(), unit.batch.sku)  # ships to 杭州市
+    UnitCode.objects.filter(pk=unit.pk).update(order_line=order.lines.get())
+    client.get(link(unit))  # no consent: no city, no signal
+    client.post("/verify/consent/", {"consent": "1", "next": link(unit)})
+    client.get(link(unit))
+    client.get(link(unit))
+    sig = Signal.objects.get(kind="far_scan")
+    assert sig.evidence == {"scan_city": "上海市", "consignee_city": "杭州市"}
+    assert sig.order_numbers == [order.number]
+    assert ScanTally.objects.get(unit=unit).city_scans == 2
+
+
+def test_probes_are_counted_per_hour_within_the_day(client):
+    unit = coded_units(1)[0]
+    old = clock.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=30)
+    ProbeTally.objects.create(gtin=unit.gtin, hour=old, count=50)  # yesterday's: not counted
+    client.get(f"/01/{unit.gtin}/21/PROBE00001")
+    client.get(f"/01/{unit.gtin}/21/PROBE00002")
+    assert not Signal.objects.filter(kind="probes").exists()
+    client.get(f"/01/{unit.gtin}/21/PROBE00003")
+    sig = Signal.objects.get(kind="probes")
+    assert sig.evidence["unknown_codes"] == 3
+    assert sum(ProbeTally.objects.filter(gtin=unit.gtin).values_list("count", flat=True)) == 53
+
+
+def test_tallies_of_checks_logged_before_them():
+    """The migration that introduced the tallies counts the checks already logged."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    unit = coded_units(1)[0]
+    at = clock.now() - dt.timedelta(days=3)
+    for n, (device, city) in enumerate([("a", ""), ("b", "杭州市"), ("a", "")]):
+        Scan.objects.create(unit=unit, gtin=unit.gtin, serial=unit.serial,
+                            at=at + dt.timedelta(hours=n), device=device, city=city)
+    for n in range(2):
+        Scan.objects.create(unit=None, gtin=unit.gtin, serial=f"P{n}", at=at, device="x")
+    migration = import_module("shequn.trace.migrations.0008_scan_tallies")
+    migration.tally_existing_scans(apps, None)
+    tally = ScanTally.objects.get(unit=unit)
+    assert (tally.count, tally.devices, tally.city_scans, tally.first_at) == (3, 2, 1, at)
+    assert ProbeTally.objects.get(gtin=unit.gtin).count == 2
+    assert _check(unit, "c").count == 4
+
+
+def _gs(unit):
+    return unit.gtin, unit.serial
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checks_of_one_code_each_get_a_count_of_their_own():
+    """A copied code checked at once from many phones (real connections): every
+    check is logged and counted once, devices once each."""
+    import threading
+
+    unit = coded_units(1)[0]
+    threads, per = 8, 6
+    barrier = threading.Barrier(threads)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            found = verify.find_unit(unit.gtin, unit.serial)
+            for n in range(per):
+                r = verify.record_scan(unit.gtin, unit.serial, unit=found,
+                                       device=f"dev{(i + n) % 5}")
+                with lock:
+                    counts.append(r.count)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=120)
+    assert not errors, errors
+    total = threads * per
+    assert sorted(counts) == list(range(1, total + 1))
+    tally = ScanTally.objects.get(unit=unit)
+    assert (tally.count, tally.devices) == (total, 5)
+    assert Scan.objects.filter(unit=unit).count() == total
+    # Both signals open once each, with the last evidence.
+    for kind in ("repeat_scans", "many_devices"):
+        sig = Signal.objects.get(kind=kind, subject=f"unit:{unit.pk}")
+        assert sig.evidence["count"] == total
+
+
+def test_evidence_of_a_much_checked_code_is_refreshed_at_most_once_a_minute(settings):
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = verify.find_unit(*_gs(coded_units(1)[0]))
+    t0 = clock.now()
+    signals.on_unit_scan(unit, signals.EXACT_UP_TO, 1, "", t0)
+    signals.on_unit_scan(unit, signals.EXACT_UP_TO + 1, 1, "", t0)  # updated a moment ago
+    sig = Signal.objects.get(kind="repeat_scans")
+    assert sig.evidence["count"] == signals.EXACT_UP_TO
+    Signal.objects.filter(pk=sig.pk).update(updated_at=t0 - signals.REFRESH)
+    signals.on_unit_scan(unit, signals.EXACT_UP_TO + 2, 1, "", t0)
+    sig.refresh_from_db()
+    assert sig.evidence["count"] == signals.EXACT_UP_TO + 2
