@@ -231,3 +231,48 @@ def test_staff_only_simulator_pages(staging: Topology) -> None:
     answer = anonymous.get("/sim/sms/")
     assert answer.status == 302 and answer.headers["location"].startswith("/login/")
 
+
+
+def test_verify_page_counts_checks_across_workers(staging: Topology) -> None:
+    """A buyer's scan of a seeded unit in staging (behind the TLS proxy): the
+    first check says so and gives a device cookie fit for HTTPS; checks from
+    other phones, served by either worker, see one shared count; an unknown
+    serial of the same product is called not genuine."""
+    rows = staging.sql("SELECT u.gtin, b.lot, u.serial, u.id FROM trace_unitcode u "
+                       "JOIN trace_codebatch b ON b.id = u.batch_id ORDER BY u.id LIMIT 1")
+    assert rows, "the demo seed codes units"
+    gtin, lot, serial, unit_id = rows[0]
+    link = f"/01/{gtin}/10/{lot}/21/{serial}"
+    first = Browser(staging.web_url, forwarded_for="203.0.113.7")
+    answer = first.get(link, expect=200)
+    assert 'data-testid="first-check"' in answer.text
+    assert "content-security-policy" in answer.headers
+    assert "sq_dev" in first.cookies
+    device_cookie = next(c for c in _set_cookies(staging.web_url, link) if c.startswith("sq_dev="))
+    assert "Secure" in device_cookie and "HttpOnly" in device_cookie
+    for n in range(3, 9):  # the second check was the one above
+        phone = Browser(staging.web_url, forwarded_for=f"203.0.113.{n + 10}")
+        again = phone.get(link, expect=200)
+        assert f'data-testid="repeat-warning" data-count="{n}"' in again.text
+    # The same phone again: one more check, no new device.
+    assert 'data-count="9"' in first.get(link, expect=200).text
+    [(count, devices)] = staging.sql(
+        "SELECT count, devices FROM trace_scantally WHERE unit_id = %s", [unit_id])
+    assert (count, devices) == (9, 8)
+    unknown = Browser(staging.web_url).get(f"/01/{gtin}/21/NOTAREALSERIAL1", expect=404)
+    assert 'data-testid="counterfeit-warning"' in unknown.text
+
+
+def _set_cookies(base_url: str, path: str) -> list[str]:
+    """Every Set-Cookie line of a GET behind the TLS proxy (Browser keeps values)."""
+    import http.client
+
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
+                                      timeout=30)
+    try:
+        conn.request("GET", path, headers={"X-Forwarded-Proto": "https",
+                                           "X-Forwarded-For": "203.0.113.99"})
+        return conn.getresponse().headers.get_all("Set-Cookie") or []
+    finally:
+        conn.close()
