@@ -11,11 +11,6 @@
    warehouse in their cartons, unpacked, released, picked, shipped, delivered:
    eight steps, as a buyer scanning what arrived sees) instead of freshly coded
    ones (two steps).
-3. With ``--copied H``: one unit whose code was copied onto goods sold elsewhere,
-   already checked H times from H devices (written directly: the log, the
-   devices and the unit's tally as the page keeps them), checked again through
-   the page; server time per check (a check must not cost more the more
-   checks came before).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequn_bench \\
         .venv/bin/python bench/trace_bench.py --codes 1000000 --threads 4 --seconds 30
@@ -228,45 +223,6 @@ def verify_processes(batch: CodeBatch, processes: int, threads: int,
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
 
 
-def copied_code(batch: CodeBatch, checks: int, requests: int = 500) -> dict[str, float]:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    unit = UnitCode.objects.filter(batch=batch).order_by("-pk").first()
-    assert unit is not None
-    since = timezone.now() - dt.timedelta(days=30)
-    with connection.cursor() as cur:
-        cur.execute("""
-            WITH logged AS (
-                INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
-                SELECT %s, %s, %s, %s + g * interval '1 second', md5(g::text), ''
-                FROM generate_series(1, %s) g),
-            devices AS (
-                INSERT INTO trace_scandevice (unit_id, device)
-                SELECT %s, md5(g::text) FROM generate_series(1, %s) g)
-            INSERT INTO trace_scantally (unit_id, count, first_at, devices, city_scans)
-            VALUES (%s, %s, %s + interval '1 second', %s, 0)""",
-                    [unit.pk, unit.gtin, unit.serial, since, checks, unit.pk, checks, unit.pk,
-                     checks, since, checks])
-        cur.execute("ANALYZE trace_scan")
-    rng, client = random.Random(7), Client()
-    url = f"/01/{batch.gtin}/10/{batch.lot}/21/{unit.serial}"
-    for _ in range(20):
-        served(client, url, rng)
-    samples = []
-    for _ in range(requests):
-        t = time.perf_counter()
-        resp = served(client, url, rng)
-        samples.append((time.perf_counter() - t) * 1000)
-        assert resp.status_code == 200, resp.status_code
-    assert f'data-count="{checks + 20 + requests}"' in resp.content.decode()
-    ordered = sorted(samples)
-    return {"prior_checks": checks, "requests": requests,
-            "p50_ms": round(statistics.median(ordered), 2),
-            "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
-
-
 def queries_per_scan(batch: CodeBatch, only: list[str] | None = None) -> int:
     from django.test.utils import CaptureQueriesContext
 
@@ -289,8 +245,6 @@ def main() -> None:
                         help="also run the verify load from P processes of --threads each")
     parser.add_argument("--delivered", type=int, default=0,
                         help="check D units that were delivered (eight steps) instead")
-    parser.add_argument("--copied", type=int, default=0,
-                        help="also check one unit already checked H times (a copied code)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
@@ -299,13 +253,9 @@ def main() -> None:
     only = deliver(batch, args.delivered) if args.delivered else None
     with connection.cursor() as cur:  # what autovacuum does soon after, in service
         cur.execute("ANALYZE trace_epcisevent; ANALYZE trace_epcindex; ANALYZE trace_unitcode")
-    # Before the load, which may check the same unit.
-    copied = copied_code(batch, args.copied) if args.copied else None
     result: dict[str, object] = {"generate": gen, "delivered_units": len(only or []),
                                  "queries_per_scan": queries_per_scan(batch, only),
                                  "verify": verify_load(batch, args.threads, args.seconds, only)}
-    if copied is not None:
-        result["copied_code"] = copied
     if args.processes:
         result["verify_processes"] = verify_processes(batch, args.processes, args.threads,
                                                       args.seconds, only)

@@ -18,6 +18,9 @@ class TraceConfig(AppConfig):
         from shequn.trace import partitions
 
         worker.periodic(partitions.ensure_job)
+        from shequn.trace import retention
+
+        worker.periodic(retention.erase_job)
         from shequn.logistics import outbound
         from shequn.trace import packing
 

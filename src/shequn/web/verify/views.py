@@ -223,4 +223,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "verify/privacy.html", {"title": _("Privacy notice")})
+    from shequn.trace import retention
+
+    return render(request, "verify/privacy.html", {"title": _("Privacy notice"),
+                                                   "city_days": retention.city_days()})
