@@ -161,6 +161,10 @@ def test_one_code_per_unit_end_to_end(server, browser_page, shot):
     warning = page.locator("[data-testid=repeat-warning]")
     assert "此码已被查询 2 次，首次于" in warning.inner_text()
     shot("t07-verify-repeat")
+    # The consent form links to the privacy notice, which says how long a city is kept.
+    page.click("a[href='/privacy/']")
+    assert "天后删除" in page.locator("[data-testid=city-retention]").inner_text()
+    shot("t07b-privacy")
 
     # 7. Unknown serials are not genuine (three probes of Koala's GTIN).
     for n in range(3):
