@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 
-from shequn.core.errors import DomainError
 from shequn.inventory import selectors, services
 from shequn.inventory.models import Reservation, Stock, StockMove
 from tests.builders import make_sku, make_stock, make_warehouse
+from tests.builders.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,29 +22,7 @@ THREADS = 24
 
 def _race(n: int, work: Callable[[int], object]) -> list[tuple[str, object]]:
     """Run ``work(i)`` in ``n`` threads released together; each uses its own connection."""
-    barrier = threading.Barrier(n)
-    results: list[tuple[str, object]] = [("none", None)] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except DomainError as exc:
-            results[i] = (exc.code, exc)
-        except OperationalError as exc:  # deadlock detected, lock timeout, ...
-            results[i] = ("operational_error", exc)
-        except Exception as exc:
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
+    return race(n, work)
 
 
 def _assert_consistent() -> None:

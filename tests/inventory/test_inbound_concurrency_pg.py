@@ -3,16 +3,14 @@ goes negative, totals are kept, opposite transfers do not deadlock."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection
 
-from shequn.core.errors import DomainError
 from shequn.inventory import selectors, services
 from shequn.inventory.models import Stock
 from tests.builders import make_sku, make_stock, make_warehouse
+from tests.builders.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -20,27 +18,7 @@ THREADS = 16
 
 
 def _race(n: int, work: Callable[[int], object]) -> list[str]:
-    barrier = threading.Barrier(n)
-    results = ["none"] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-            results[i] = "ok"
-        except DomainError as exc:
-            results[i] = exc.code
-        except OperationalError:
-            results[i] = "operational_error"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+    return [code for code, _ in race(n, work, timeout=60)]
 
 
 def test_concurrent_write_offs_never_go_negative():

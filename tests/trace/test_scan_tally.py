@@ -15,6 +15,7 @@ from shequn.trace import signals, verify
 from shequn.trace.models import ProbeTally, Scan, ScanDevice, ScanTally, Signal, UnitCode
 from tests.builders.buying import place_paid_order
 from tests.builders.catalog import make_stock, make_warehouse
+from tests.builders.concurrency import race
 from tests.builders.people import make_buyer, make_operator
 from tests.builders.trace_verify import coded_units, link
 
@@ -168,35 +169,17 @@ def _gs(unit):
 def test_concurrent_checks_of_one_code_each_get_a_count_of_their_own():
     """A copied code checked at once from many phones (real connections): every
     check is logged and counted once, devices once each."""
-    import threading
-
     unit = coded_units(1)[0]
     threads, per = 8, 6
-    barrier = threading.Barrier(threads)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            found = verify.find_unit(unit.gtin, unit.serial)
-            for n in range(per):
-                r = verify.record_scan(unit.gtin, unit.serial, unit=found,
-                                       device=f"dev{(i + n) % 5}")
-                with lock:
-                    counts.append(r.count)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+    def checks(i: int) -> list[int]:
+        found = verify.find_unit(unit.gtin, unit.serial)
+        return [verify.record_scan(unit.gtin, unit.serial, unit=found,
+                                   device=f"dev{(i + n) % 5}").count for n in range(per)]
 
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=120)
-    assert not errors, errors
+    results = race(threads, checks)
+    assert all(code == "ok" for code, _ in results), results
+    counts = [c for _, mine in results for c in mine]
     total = threads * per
     assert sorted(counts) == list(range(1, total + 1))
     tally = ScanTally.objects.get(unit=unit)
