@@ -8,7 +8,7 @@ import pytest
 
 from shequn.core import clock, worker
 from shequn.trace import retention
-from shequn.trace.models import Scan, ScanTally
+from shequn.trace.models import ProbeTally, Scan, Signal
 from tests.builders.trace_verify import coded_units
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +23,45 @@ def _scan(unit, days_ago: float, city: str) -> Scan:
 def test_cities_older_than_the_retention_period_are_erased(settings):
     settings.SHEQUN = {**settings.SHEQUN, "SCAN_CITY_DAYS": 30}
     unit = coded_units(1)[0]
-    old, recent, without = _scan(unit, 31, "杭州市"), _scan(unit, 29, "上海市"), _scan(unit, 40, "")
-    ScanTally.objects.create(unit=unit, count=3, first_at=without.at, devices=1, city_scans=2)
+    old, recent = _scan(unit, 31, "杭州市"), _scan(unit, 29, "上海市")
+    _scan(unit, 40, "")
     assert retention.erase_old_cities() == 1
     assert Scan.objects.get(pk=old.pk).city == ""
     assert Scan.objects.get(pk=recent.pk).city == "上海市"
     assert Scan.objects.count() == 3  # the checks themselves stay
-    assert ScanTally.objects.get(unit=unit).count == 3
     assert retention.erase_old_cities() == 0
+
+
+def test_far_check_signals_lose_the_check_city_too(settings, client):
+    settings.SHEQUN = {**settings.SHEQUN, "SCAN_CITY_DAYS": 30}
+    now = clock.now()
+
+    def far(days_ago: float) -> Signal:
+        return Signal.objects.create(
+            kind="far_scan", subject=f"unit:{days_ago}", evidence={
+                "scan_city": "上海市", "consignee_city": "杭州市"},
+            created_at=now - dt.timedelta(days=days_ago),
+            updated_at=now - dt.timedelta(days=days_ago))
+
+    old, recent = far(31), far(2)
+    assert retention.erase_old_signal_cities() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.evidence == {"scan_city": "", "consignee_city": "杭州市"}
+    assert recent.evidence["scan_city"] == "上海市"
+    from tests.builders.people import make_operator
+
+    client.force_login(make_operator())
+    body = client.get("/ops/risk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the city of the check has been erased" in body
+
+
+def test_probe_tallies_older_than_two_days_go():
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
+    ProbeTally.objects.create(gtin="09312345000012", hour=hour - dt.timedelta(days=3), count=4)
+    ProbeTally.objects.create(gtin="09312345000012", hour=hour, count=1)
+    assert retention.prune_probe_tallies() == 1
+    assert list(ProbeTally.objects.values_list("count", flat=True)) == [1]
 
 
 def test_erasure_runs_in_batches(settings, monkeypatch):
@@ -42,7 +73,16 @@ def test_erasure_runs_in_batches(settings, monkeypatch):
     assert not Scan.objects.exclude(city="").exists()
 
 
-def test_the_worker_runs_it_and_the_privacy_notice_says_so(client):
+def test_the_worker_runs_it_hourly_and_the_privacy_notice_says_so(client):
+    from django.core.cache import cache
+
     assert worker.job_name(retention.erase_job) in worker.periodic_jobs()
+    unit = coded_units(1)[0]
+    _scan(unit, retention.CITY_DAYS + 1, "杭州市")
+    cache.delete("trace:scan_cities")
+    assert retention.erase_job() == 1
+    _scan(unit, retention.CITY_DAYS + 2, "杭州市")
+    assert retention.erase_job() == 0  # ran within the hour
+    cache.delete("trace:scan_cities")
     body = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"after {retention.CITY_DAYS} days" in body

@@ -92,6 +92,37 @@ def test_signal_evidence_never_goes_back(settings):
     assert Signal.objects.filter(kind="repeat_scans").count() == 1
 
 
+def test_a_late_write_never_puts_older_evidence_over_newer(settings, monkeypatch):
+    """A check that read the signal before a later check updated it: the
+    update's own condition keeps the newer evidence."""
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = verify.find_unit(*_gs(coded_units(1)[0]))
+    signals.on_unit_scan(unit, 9, 2, "", clock.now())
+    monkeypatch.setattr(signals, "_behind", lambda known, evidence, grows: True)
+    signals.on_unit_scan(unit, 7, 2, "", clock.now())
+    assert Signal.objects.get(kind="repeat_scans").evidence["count"] == 9
+
+
+def test_lagging_evidence_is_brought_up_to_the_tally(settings):
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = coded_units(1)[0]
+    for _ in range(3):
+        _check(unit)
+    sig = Signal.objects.get(kind="repeat_scans")
+    # Checks went on, the evidence did not follow (past EXACT_UP_TO, within REFRESH).
+    ScanTally.objects.filter(unit=unit).update(count=400, devices=30)
+    assert signals.refresh_check_signals() == 0  # updated a moment ago
+    later = clock.now() + signals.REFRESH
+    assert signals.refresh_check_signals(later) == 1
+    sig.refresh_from_db()
+    assert sig.evidence == {"count": 400, "devices": 30}
+    # A dismissal counts doubling from the tally as it stands.
+    ScanTally.objects.filter(unit=unit).update(count=500)
+    signals.dismiss(sig.pk, make_operator(), "display unit in a shop")
+    sig.refresh_from_db()
+    assert sig.evidence["count"] == 500
+
+
 def test_a_dismissed_signal_opens_again_only_when_the_pattern_doubles(settings, client):
     settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
     unit = coded_units(1)[0]
@@ -108,56 +139,102 @@ def test_a_dismissed_signal_opens_again_only_when_the_pattern_doubles(settings, 
     assert list(reopened.units.all()) == [unit]
 
 
-def test_first_check_far_from_the_consignee_raises_one_signal(client, settings, tmp_path):
-    table = tmp_path / "geo.csv"
-    table.write_text("127.0.0.0,127.255.255.255,上海市,上海市\n", encoding="utf-8")
+def _geo(tmp_path, settings, city: str) -> None:
+    table = tmp_path / f"geo-{city}.csv"
+    table.write_text(f"127.0.0.0,127.255.255.255,{city},{city}\n", encoding="utf-8")
     settings.SHEQUN = {**settings.SHEQUN, "GEOIP_CSV": str(table)}
+
+
+def test_first_check_far_from_the_consignee_raises_one_signal(client, settings, tmp_path):
     unit = coded_units(1)[0]
     make_stock(make_warehouse(), unit.batch.sku, 5)
     order = place_paid_order(make_buyer(), unit.batch.sku)  # ships to 杭州市
     UnitCode.objects.filter(pk=unit.pk).update(order_line=order.lines.get())
+    _geo(tmp_path, settings, "上海市")
     client.get(link(unit))  # no consent: no city, no signal
+    assert not Signal.objects.filter(kind="far_scan").exists()
     client.post("/verify/consent/", {"consent": "1", "next": link(unit)})
-    client.get(link(unit))
     client.get(link(unit))
     sig = Signal.objects.get(kind="far_scan")
     assert sig.evidence == {"scan_city": "上海市", "consignee_city": "杭州市"}
     assert sig.order_numbers == [order.number]
+    # Only the first check with a city is compared: a later one elsewhere is not.
+    _geo(tmp_path, settings, "北京市")
+    client.get(link(unit))
+    sig.refresh_from_db()
+    assert sig.evidence["scan_city"] == "上海市"
     assert ScanTally.objects.get(unit=unit).city_scans == 2
+
+
+def test_a_first_check_in_the_consignees_city_raises_nothing(client, settings, tmp_path):
+    unit = coded_units(1)[0]
+    make_stock(make_warehouse(), unit.batch.sku, 5)
+    order = place_paid_order(make_buyer(), unit.batch.sku)
+    UnitCode.objects.filter(pk=unit.pk).update(order_line=order.lines.get())
+    _geo(tmp_path, settings, "杭州市")
+    client.post("/verify/consent/", {"consent": "1", "next": link(unit)})
+    client.get(link(unit))
+    _geo(tmp_path, settings, "上海市")  # the second check with a city is not compared
+    client.get(link(unit))
+    assert not Signal.objects.filter(kind="far_scan").exists()
 
 
 def test_probes_are_counted_per_hour_within_the_day(client):
     unit = coded_units(1)[0]
-    old = clock.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=30)
-    ProbeTally.objects.create(gtin=unit.gtin, hour=old, count=50)  # yesterday's: not counted
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
+    ProbeTally.objects.create(gtin=unit.gtin, hour=hour - dt.timedelta(hours=24), count=50)
+    ProbeTally.objects.create(gtin=unit.gtin, hour=hour - dt.timedelta(hours=23), count=1)
     client.get(f"/01/{unit.gtin}/21/PROBE00001")
+    assert not Signal.objects.filter(kind="probes").exists()  # 1 + 1
     client.get(f"/01/{unit.gtin}/21/PROBE00002")
-    assert not Signal.objects.filter(kind="probes").exists()
-    client.get(f"/01/{unit.gtin}/21/PROBE00003")
     sig = Signal.objects.get(kind="probes")
-    assert sig.evidence["unknown_codes"] == 3
-    assert sum(ProbeTally.objects.filter(gtin=unit.gtin).values_list("count", flat=True)) == 53
+    assert sig.evidence["unknown_codes"] == 3  # the bucket 24 hours back is out
+    assert ProbeTally.objects.get(gtin=unit.gtin, hour=hour).count == 2
 
 
-def test_tallies_of_checks_logged_before_them():
-    """The migration that introduced the tallies counts the checks already logged."""
-    from importlib import import_module
+def test_a_dismissed_probe_signal_opens_again_for_a_new_day_of_probes(client):
+    unit = coded_units(1)[0]
+    for n in range(3):
+        client.get(f"/01/{unit.gtin}/21/PROBE{n:05d}")
+    sig = Signal.objects.get(kind="probes", status="open")
+    signals.dismiss(sig.pk, make_operator(), "our own test labels")
+    client.get(f"/01/{unit.gtin}/21/PROBE00010")  # 4 < twice 3: stays dismissed
+    assert not Signal.objects.filter(kind="probes", status="open").exists()
+    Signal.objects.filter(pk=sig.pk).update(updated_at=clock.now() - dt.timedelta(hours=25))
+    client.get(f"/01/{unit.gtin}/21/PROBE00011")
+    assert Signal.objects.get(kind="probes", status="open").evidence["unknown_codes"] == 5
 
-    from django.apps import apps
 
+def test_a_unit_checked_before_tallies_were_kept_starts_its_tally_from_its_log():
+    """Checks logged without a tally (before the upgrade, or by a worker still
+    running the old code) are counted by the unit's next check."""
     unit = coded_units(1)[0]
     at = clock.now() - dt.timedelta(days=3)
     for n, (device, city) in enumerate([("a", ""), ("b", "杭州市"), ("a", "")]):
         Scan.objects.create(unit=unit, gtin=unit.gtin, serial=unit.serial,
                             at=at + dt.timedelta(hours=n), device=device, city=city)
-    for n in range(2):
-        Scan.objects.create(unit=None, gtin=unit.gtin, serial=f"P{n}", at=at, device="x")
+    first = _check(unit, "c")
+    assert (first.count, first.devices, first.city_scans, first.first_at) == (4, 3, 1, at)
+    assert set(ScanDevice.objects.filter(unit=unit).values_list("device", flat=True)) == {
+        "a", "b", "c"}
+    again = _check(unit, "a")  # a device of the log: not a new one
+    assert (again.count, again.devices) == (5, 3)
+    assert _check(unit, "d").devices == 4
+
+
+def test_the_upgrade_tallies_the_last_two_days_of_probes():
+    from importlib import import_module
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    unit = coded_units(1)[0]
+    for n, days in enumerate([0.5, 1.5, 3]):
+        Scan.objects.create(unit=None, gtin=unit.gtin, serial=f"P{n}", device="x",
+                            at=clock.now() - dt.timedelta(days=days))
+    state = MigrationExecutor(connection).loader.project_state(("trace", "0008_scan_tallies"))
     migration = import_module("shequn.trace.migrations.0008_scan_tallies")
-    migration.tally_existing_scans(apps, None)
-    tally = ScanTally.objects.get(unit=unit)
-    assert (tally.count, tally.devices, tally.city_scans, tally.first_at) == (3, 2, 1, at)
-    assert ProbeTally.objects.get(gtin=unit.gtin).count == 2
-    assert _check(unit, "c").count == 4
+    migration.tally_recent_probes(state.apps, None)
+    assert sum(ProbeTally.objects.filter(gtin=unit.gtin).values_list("count", flat=True)) == 2
 
 
 def _gs(unit):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from shequn.catalog.models import Organization
 from shequn.core import audit, clock
@@ -85,19 +85,21 @@ REFRESH = dt.timedelta(seconds=60)
 
 
 def _keep_up(subject: str, org: Organization | None, evidence: dict[str, Any],
-             kinds: dict[str, str], *, grows: str, units: Iterable[UnitCode] = (),
-             orders: Iterable[str] = ()) -> None:
+             kinds: dict[str, str], *, grows: str | None, units: Iterable[UnitCode] = (),
+             orders: Iterable[str] = (), renew_after: dt.timedelta | None = None) -> None:
     """Open or update the signals ``kinds`` (kind → the evidence member it is
-    about) of ``subject`` as checks go on. ``grows`` is the member that
-    increases with every check: the order of updates, so a late check never
-    writes older evidence over newer.
+    about) of ``subject`` as checks go on. ``grows``: the member that increases
+    with every check, which orders updates (a late check never writes older
+    evidence over newer); None for a measure over a sliding window, which may
+    go down and is simply kept current.
 
     One read of the subject's signals; open ones are updated by one statement
     (no row lock held across round trips: checks of a copied code arrive by
-    the thousand). A dismissed signal opens again only once its measure has
-    doubled since: a reviewer's dismissal is not undone by the next check, a
-    pattern that goes on is asked about again."""
-    now, order = clock.now(), evidence[grows]
+    the thousand). A dismissed signal opens again once its measure has doubled
+    since, or (``renew_after``) once the dismissal is that old: a reviewer's
+    dismissal is not undone by the next check, a pattern that goes on or comes
+    back is asked about again."""
+    now = clock.now()
     latest: dict[str, tuple[Any, ...]] = {}
     for kind, *row in (Signal.objects.filter(subject=subject, kind__in=list(kinds))
                        .order_by("kind", "-pk")
@@ -111,17 +113,29 @@ def _keep_up(subject: str, org: Organization | None, evidence: dict[str, Any],
             continue
         pk, status, known, known_orders, updated = latest[kind]
         if status != Signal.Status.OPEN:
-            if evidence[measure] >= 2 * int(known.get(measure, 0)):
+            if (evidence[measure] >= 2 * int(known.get(measure, 0))
+                    or (renew_after is not None and updated <= now - renew_after)):
                 _raise(kind, subject, org, evidence, units=units, orders=orders, grows=grows)
         elif set(orders) - set(known_orders):
             _raise(kind, subject, org, evidence, units=units, orders=orders, grows=grows)
-        elif int(known.get(grows, 0)) < order and (order <= EXACT_UP_TO
-                                                   or updated <= now - REFRESH):
+        elif _behind(known, evidence, grows) and (
+                _size(evidence, grows, measure) <= EXACT_UP_TO or updated <= now - REFRESH):
             behind.append(pk)
     if behind:
-        Signal.objects.filter(pk__in=behind, status=Signal.Status.OPEN,
-                              **{f"evidence__{grows}__lt": order}).update(
-            evidence=evidence, updated_at=now)
+        rows = Signal.objects.filter(pk__in=behind, status=Signal.Status.OPEN)
+        if grows is not None:
+            rows = rows.filter(**{f"evidence__{grows}__lt": evidence[grows]})
+        rows.update(evidence=evidence, updated_at=now)
+
+
+def _behind(known: dict[str, Any], evidence: dict[str, Any], grows: str | None) -> bool:
+    if grows is None:
+        return bool(known != evidence)
+    return int(known.get(grows, 0)) < int(evidence[grows])
+
+
+def _size(evidence: dict[str, Any], grows: str | None, measure: str) -> int:
+    return int(evidence[grows if grows is not None else measure])
 
 
 def _brand_of_unit(unit: UnitCode) -> Organization | None:
@@ -159,27 +173,61 @@ def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.da
                    orders=orders)
 
 
-def on_unknown_code(gtin: str, now: dt.datetime) -> None:
-    """Count a check of an unknown serial of ``gtin`` in its hour (in the
-    caller's transaction) and raise the probe signal when a day's hours hold
-    enough of them (counted in whole hours: the last 23 to 24 hours)."""
-    from shequn.trace.gtins import sku_of_gtin
+def count_probe(gtin: str, now: dt.datetime) -> None:
+    """Count a check of an unknown serial of ``gtin`` in its hour: one upsert
+    (run it last in its transaction: the hour's row stays locked until commit)."""
+    from django.db import connection
 
     hour = now.replace(minute=0, second=0, microsecond=0)
-    if not ProbeTally.objects.filter(gtin=gtin, hour=hour).update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                ProbeTally.objects.create(gtin=gtin, hour=hour, count=1)
-        except IntegrityError:  # a concurrent check created the hour
-            ProbeTally.objects.filter(gtin=gtin, hour=hour).update(count=F("count") + 1)
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO trace_probetally (gtin, hour, count) VALUES (%s, %s, 1) "
+                    "ON CONFLICT (gtin, hour) DO UPDATE SET count = trace_probetally.count + 1",
+                    [gtin, connection.ops.adapt_datetimefield_value(hour)])
+
+
+def on_unknown_code(gtin: str, now: dt.datetime) -> None:
+    """Raise or update the probe signal when the last day's hours (23 to 24
+    hours: whole hours) hold enough unknown serials of ``gtin``. Runs after
+    the check's own transaction: it reads, and writes only the signal."""
+    from shequn.trace.gtins import sku_of_gtin
+
     hours = limit("probe_hours")
+    hour = now.replace(minute=0, second=0, microsecond=0)
     n = ProbeTally.objects.filter(gtin=gtin, hour__gt=hour - dt.timedelta(hours=hours)
                                   ).aggregate(n=Sum("count"))["n"] or 0
     if n >= limit("probes"):
         sku = sku_of_gtin(gtin)
+        # The count is over a sliding day: it may go down, so it does not order
+        # updates; a dismissed probe signal opens again for a new day of probes.
         _keep_up(f"probe:{gtin}", sku.product.brand if sku else None,
                  {"gtin": gtin, "unknown_codes": n, "hours": hours},
-                 {Signal.Kind.PROBES.value: "unknown_codes"}, grows="unknown_codes")
+                 {Signal.Kind.PROBES.value: "unknown_codes"}, grows=None,
+                 renew_after=dt.timedelta(hours=hours))
+
+
+CHECK_KINDS = (Signal.Kind.REPEAT_SCANS, Signal.Kind.MANY_DEVICES)
+
+
+def refresh_check_signals(now: dt.datetime | None = None) -> int:
+    """Bring the evidence of open signals about a unit's checks up to its tally
+    (past EXACT_UP_TO checks a check updates it at most once per REFRESH, so
+    the last checks of a burst may not have); how many were updated."""
+    from shequn.trace.models import ScanTally
+
+    now = now or clock.now()
+    stale = list(Signal.objects.filter(status=Signal.Status.OPEN, kind__in=CHECK_KINDS,
+                                       subject__startswith="unit:",
+                                       updated_at__lte=now - REFRESH)
+                 .values_list("pk", "subject", "evidence")[:10_000])
+    tallies = {t.unit_id: t for t in ScanTally.objects.filter(
+        unit_id__in={int(subject[5:]) for _, subject, _ in stale})}
+    updated = 0
+    for pk, subject, evidence in stale:
+        tally = tallies.get(int(subject[5:]))
+        if tally is not None and tally.count > int(evidence.get("count", 0)):
+            updated += Signal.objects.filter(pk=pk, status=Signal.Status.OPEN).update(
+                evidence={"count": tally.count, "devices": tally.devices}, updated_at=now)
+    return updated
 
 
 @transaction.atomic
@@ -266,11 +314,19 @@ def dismiss(signal_id: int, actor: Any, note: str, *, org: Organization | None =
         raise VerifyError.SIGNAL_CLOSED.error()
     if not note.strip():
         raise VerifyError.NOTE_REQUIRED.error()
+    if row.kind in CHECK_KINDS and row.subject.startswith("unit:"):
+        # What was dismissed is the pattern as it stands (the evidence of a
+        # much-checked code may lag its tally): doubling is counted from it.
+        from shequn.trace.models import ScanTally
+
+        tally = ScanTally.objects.filter(unit_id=int(row.subject[5:])).first()
+        if tally is not None and tally.count > int(row.evidence.get("count", 0)):
+            row.evidence = {"count": tally.count, "devices": tally.devices}
     row.status = Signal.Status.DISMISSED
     row.note = note.strip()[:300]
     row.dismissed_by = actor
     row.updated_at = clock.now()
-    row.save(update_fields=["status", "note", "dismissed_by", "updated_at"])
+    row.save(update_fields=["status", "note", "dismissed_by", "updated_at", "evidence"])
     audit.record(actor, "trace.signal_dismissed", row, kind=row.kind, note=row.note)
     return row
 
@@ -309,9 +365,10 @@ def per_day(org: Organization | None, days: int = 30) -> tuple[list[str], dict[s
 
 def scan_orders_job() -> int:
     """The periodic job: ``scan_orders`` at most once an hour across all workers
-    (the job runner calls every job every few seconds; the scan reads 90 days)."""
+    (the job runner calls every job every few seconds; the scan reads 90 days),
+    and the evidence of signals about checks brought up to the units' tallies."""
     from django.core.cache import cache
 
     if not cache.add("trace:scan_orders", 1, limit("scan_every_seconds")):
         return 0
-    return scan_orders()
+    return scan_orders() + refresh_check_signals()

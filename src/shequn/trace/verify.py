@@ -403,7 +403,8 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
         with transaction.atomic():
             Scan.objects.create(unit=None, gtin=gtin, serial=serial, at=now, device=device,
                                 city=city)
-            signals.on_unknown_code(gtin, now)
+            signals.count_probe(gtin, now)
+        signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
     if connection.vendor == "postgresql":
         # The log row, the device and the tally are one statement, atomic by
@@ -426,40 +427,69 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
 
 # The log row, the device (inserted only if new) and the tally, whose update
 # adds the device only when it was new; the tally's row lock orders concurrent
-# checks of one unit, so each sees a count of its own.
+# checks of one unit, so each sees a count of its own. A unit without a tally
+# (never checked, or checked before tallies were kept, by a worker still
+# running the old code during an upgrade) starts it from its log: its earlier
+# checks, devices and cities (the statement's snapshot does not hold its own
+# log row, which is added in). Nothing is backfilled while the upgrade runs.
 _SCAN = prepared.Statement(
     "verify_scan_tally", ("bigint", "text", "text", "timestamptz", "text", "text"), """
     WITH logged AS (
         INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
         VALUES ($1, $2, $3, $4, $5, $6)),
+    earlier AS (
+        SELECT count(*) AS n, min(at) AS first_at, count(DISTINCT device) AS devices,
+               count(*) FILTER (WHERE city <> '') AS cities,
+               bool_or(device = $5) AS seen
+        FROM trace_scan
+        WHERE unit_id = $1 AND NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1)),
+    earlier_devices AS (
+        INSERT INTO trace_scandevice (unit_id, device)
+        SELECT DISTINCT $1::bigint, device FROM trace_scan
+        WHERE unit_id = $1 AND NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1)
+        ON CONFLICT DO NOTHING),
     new_device AS (
         INSERT INTO trace_scandevice (unit_id, device) VALUES ($1, $5)
         ON CONFLICT DO NOTHING RETURNING 1)
     INSERT INTO trace_scantally AS t (unit_id, count, first_at, devices, city_scans)
-    VALUES ($1, 1, $4, (SELECT count(*) FROM new_device), CASE WHEN $6 = '' THEN 0 ELSE 1 END)
+    SELECT $1, e.n + 1, LEAST(e.first_at, $4),
+           e.devices + CASE WHEN coalesce(e.seen, false) THEN 0 ELSE 1 END,
+           e.cities + CASE WHEN $6 = '' THEN 0 ELSE 1 END
+    FROM earlier e
     ON CONFLICT (unit_id) DO UPDATE SET
         count = t.count + 1,
-        first_at = LEAST(t.first_at, EXCLUDED.first_at),
-        devices = t.devices + EXCLUDED.devices,
-        city_scans = t.city_scans + EXCLUDED.city_scans
+        first_at = LEAST(t.first_at, $4),
+        devices = t.devices + (SELECT count(*) FROM new_device),
+        city_scans = t.city_scans + CASE WHEN $6 = '' THEN 0 ELSE 1 END
     RETURNING t.count, t.first_at, t.devices, t.city_scans""")
 
 
 def _record_with_orm(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
                      city: str) -> ScanResult:
     """``record_scan``'s writes for SQLite (the demo), in the caller's transaction
-    (SQLite runs one writer at a time)."""
-    from django.db.models import F
+    (SQLite runs one writer at a time). A unit without a tally starts it from
+    its log, as on PostgreSQL."""
+    from django.db.models import Count, F, Min, Q
     from django.db.models.functions import Least
 
     Scan.objects.create(unit=unit, gtin=gtin, serial=serial, at=now, device=device, city=city)
-    _, new_device = ScanDevice.objects.get_or_create(unit=unit, device=device)
-    with_city = 1 if city else 0
-    if not ScanTally.objects.filter(unit=unit).update(
+    if ScanTally.objects.filter(unit=unit).exists():
+        _, new_device = ScanDevice.objects.get_or_create(unit=unit, device=device)
+        ScanTally.objects.filter(unit=unit).update(
             count=F("count") + 1, first_at=Least(F("first_at"), now),
-            devices=F("devices") + int(new_device), city_scans=F("city_scans") + with_city):
-        ScanTally.objects.create(unit=unit, count=1, first_at=now, devices=int(new_device),
-                                 city_scans=with_city)
+            devices=F("devices") + int(new_device),
+            city_scans=F("city_scans") + (1 if city else 0))
+    else:
+        log = Scan.objects.filter(unit=unit)  # this check included
+        ScanDevice.objects.bulk_create(
+            [ScanDevice(unit=unit, device=d)
+             for d in log.values_list("device", flat=True).order_by().distinct()],
+            ignore_conflicts=True)
+        agg = log.aggregate(n=Count("pk"), first=Min("at"),
+                            devices=Count("device", distinct=True),
+                            cities=Count("pk", filter=~Q(city="")))
+        ScanTally.objects.create(unit=unit, count=agg["n"], first_at=agg["first"],
+                                 devices=agg["devices"], city_scans=agg["cities"])
     tally = ScanTally.objects.get(unit=unit)
     return ScanResult(count=tally.count, first_at=tally.first_at, devices=tally.devices,
                       city_scans=tally.city_scans)

@@ -5,32 +5,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def tally_existing_scans(apps, schema_editor):
-    """The tallies of the checks logged before they were kept."""
-    from django.db.models import Count, Min, Q
+def tally_recent_probes(apps, schema_editor):
+    """The probe tallies of the last two days (the signal looks at one). Unit
+    tallies need no backfill: a unit's first check after the upgrade starts
+    its tally from its log (trace.verify)."""
+    import datetime as dt
+
+    from django.db.models import Count
     from django.db.models.functions import TruncHour
+    from django.utils import timezone
 
     Scan = apps.get_model("trace", "Scan")
-    ScanTally = apps.get_model("trace", "ScanTally")
-    ScanDevice = apps.get_model("trace", "ScanDevice")
     ProbeTally = apps.get_model("trace", "ProbeTally")
-    known = Scan.objects.exclude(unit=None)
-    ScanTally.objects.bulk_create(
-        (ScanTally(unit_id=r["unit"], count=r["n"], first_at=r["first"], devices=r["devices"],
-                   city_scans=r["cities"])
-         for r in known.values("unit").order_by("unit").annotate(
-             n=Count("pk"), first=Min("at"), devices=Count("device", distinct=True),
-             cities=Count("pk", filter=~Q(city="")))),
-        batch_size=5000)
-    ScanDevice.objects.bulk_create(
-        (ScanDevice(unit_id=r["unit"], device=r["device"])
-         for r in known.values("unit", "device").order_by("unit", "device").distinct()),
-        batch_size=5000)
+    since = timezone.now() - dt.timedelta(days=2)
     ProbeTally.objects.bulk_create(
-        (ProbeTally(gtin=r["gtin"], hour=r["hour"], count=r["n"])
-         for r in Scan.objects.filter(unit=None).annotate(hour=TruncHour("at"))
-         .values("gtin", "hour").order_by("gtin", "hour").annotate(n=Count("pk"))),
-        batch_size=5000)
+        [ProbeTally(gtin=r["gtin"], hour=r["hour"], count=r["n"])
+         for r in Scan.objects.filter(unit=None, at__gte=since).annotate(hour=TruncHour("at"))
+         .values("gtin", "hour").order_by("gtin", "hour").annotate(n=Count("pk"))],
+        batch_size=5000, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
@@ -85,5 +77,5 @@ class Migration(migrations.Migration):
             model_name='signal',
             index=models.Index(fields=['kind', 'subject'], name='signal_subject_idx'),
         ),
-        migrations.RunPython(tally_existing_scans, migrations.RunPython.noop),
+        migrations.RunPython(tally_recent_probes, migrations.RunPython.noop),
     ]
