@@ -173,12 +173,21 @@ def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.da
                    orders=orders)
 
 
+def _hour(at: dt.datetime) -> dt.datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _unit_of(subject: str) -> int:
+    """The unit id of a signal subject ``unit:<id>``."""
+    return int(subject.removeprefix("unit:"))
+
+
 def count_probe(gtin: str, now: dt.datetime) -> None:
     """Count a check of an unknown serial of ``gtin`` in its hour: one upsert
     (run it last in its transaction: the hour's row stays locked until commit)."""
     from django.db import connection
 
-    hour = now.replace(minute=0, second=0, microsecond=0)
+    hour = _hour(now)
     with connection.cursor() as cur:
         cur.execute("INSERT INTO trace_probetally (gtin, hour, count) VALUES (%s, %s, 1) "
                     "ON CONFLICT (gtin, hour) DO UPDATE SET count = trace_probetally.count + 1",
@@ -192,7 +201,7 @@ def on_unknown_code(gtin: str, now: dt.datetime) -> None:
     from shequn.trace.gtins import sku_of_gtin
 
     hours = limit("probe_hours")
-    hour = now.replace(minute=0, second=0, microsecond=0)
+    hour = _hour(now)
     n = ProbeTally.objects.filter(gtin=gtin, hour__gt=hour - dt.timedelta(hours=hours)
                                   ).aggregate(n=Sum("count"))["n"] or 0
     if n >= limit("probes"):
@@ -220,10 +229,10 @@ def refresh_check_signals(now: dt.datetime | None = None) -> int:
                                        updated_at__lte=now - REFRESH)
                  .values_list("pk", "subject", "evidence")[:10_000])
     tallies = {t.unit_id: t for t in ScanTally.objects.filter(
-        unit_id__in={int(subject[5:]) for _, subject, _ in stale})}
+        unit_id__in={_unit_of(subject) for _, subject, _ in stale})}
     updated = 0
     for pk, subject, evidence in stale:
-        tally = tallies.get(int(subject[5:]))
+        tally = tallies.get(_unit_of(subject))
         if tally is not None and tally.count > int(evidence.get("count", 0)):
             updated += Signal.objects.filter(pk=pk, status=Signal.Status.OPEN).update(
                 evidence={"count": tally.count, "devices": tally.devices}, updated_at=now)
@@ -319,7 +328,7 @@ def dismiss(signal_id: int, actor: Any, note: str, *, org: Organization | None =
         # much-checked code may lag its tally): doubling is counted from it.
         from shequn.trace.models import ScanTally
 
-        tally = ScanTally.objects.filter(unit_id=int(row.subject[5:])).first()
+        tally = ScanTally.objects.filter(unit_id=_unit_of(row.subject)).first()
         if tally is not None and tally.count > int(row.evidence.get("count", 0)):
             row.evidence = {"count": tally.count, "devices": tally.devices}
     row.status = Signal.Status.DISMISSED

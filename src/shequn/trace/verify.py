@@ -437,16 +437,18 @@ _SCAN = prepared.Statement(
     WITH logged AS (
         INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
         VALUES ($1, $2, $3, $4, $5, $6)),
+    untallied AS (
+        SELECT NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1) AS yes),
     earlier AS (
         SELECT count(*) AS n, min(at) AS first_at, count(DISTINCT device) AS devices,
                count(*) FILTER (WHERE city <> '') AS cities,
                bool_or(device = $5) AS seen
         FROM trace_scan
-        WHERE unit_id = $1 AND NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1)),
+        WHERE unit_id = $1 AND (SELECT yes FROM untallied)),
     earlier_devices AS (
         INSERT INTO trace_scandevice (unit_id, device)
         SELECT DISTINCT $1::bigint, device FROM trace_scan
-        WHERE unit_id = $1 AND NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1)
+        WHERE unit_id = $1 AND (SELECT yes FROM untallied)
         ON CONFLICT DO NOTHING),
     new_device AS (
         INSERT INTO trace_scandevice (unit_id, device) VALUES ($1, $5)
