@@ -86,3 +86,73 @@ def test_the_worker_runs_it_hourly_and_the_privacy_notice_says_so(client):
     cache.delete("trace:scan_cities")
     body = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"after {retention.CITY_DAYS} days" in body
+
+
+def _check(unit, device: str, city: str = ""):
+    from shequn.trace import verify
+
+    return verify.record_scan(unit.gtin, unit.serial, unit=verify.find_unit(unit.gtin,
+                                                                            unit.serial),
+                              device=device, city=city)
+
+
+def test_checks_older_than_the_log_period_go_and_the_counts_stay(settings):
+    from shequn.trace.models import ScanDevice, ScanTally
+
+    settings.SHEQUN = {**settings.SHEQUN, "SCAN_LOG_DAYS": 30}
+    quiet, busy = coded_units(2)
+    for device in ("a", "b"):
+        _check(quiet, device)
+        _check(busy, device)
+    from shequn.trace import verify
+
+    verify.record_scan(quiet.gtin, "NOSUCHSERIAL1", unit=None, device="a")  # a probe
+    clock.advance(dt.timedelta(days=20))
+    _check(busy, "c")
+    clock.advance(dt.timedelta(days=11))  # the first checks are 31 days old, the last 11
+
+    assert retention.delete_old_checks() == 5
+    assert list(Scan.objects.values_list("unit_id", "device")) == [(busy.pk, "c")]
+    # The counts remain; the devices of a unit with no check left are forgotten,
+    # those of a unit still checked within the period are kept (still counted once).
+    assert ScanTally.objects.get(unit=quiet).count == 2
+    assert not ScanDevice.objects.filter(unit=quiet).exists()
+    assert set(ScanDevice.objects.filter(unit=busy).values_list("device", flat=True)) == {
+        "a", "b", "c"}
+    assert _check(busy, "a").devices == 3
+    again = _check(quiet, "a")
+    assert (again.count, again.devices) == (3, 3)  # a forgotten device counts again
+    assert retention.delete_old_checks() == 0
+
+
+def test_check_deletion_runs_in_batches_oldest_first_and_stops_at_a_young_one(
+        settings, monkeypatch):
+    settings.SHEQUN = {**settings.SHEQUN, "SCAN_LOG_DAYS": 30}
+    monkeypatch.setattr(retention, "BATCH", 2)
+    unit = coded_units(1)[0]
+    for days in (40, 39, 38, 37, 36):
+        _scan(unit, days, "")
+    young = _scan(unit, 1, "")
+    late = _scan(unit, 35, "")  # logged after a younger one: waits for the next run
+    assert retention.delete_old_checks() == 5
+    assert set(Scan.objects.values_list("pk", flat=True)) == {young.pk, late.pk}
+    clock.advance(dt.timedelta(days=30))
+    assert retention.delete_old_checks() == 2
+
+
+def test_the_job_deletes_old_checks_and_the_notice_gives_the_period(client, settings):
+    from django.core.cache import cache
+
+    settings.SHEQUN = {**settings.SHEQUN, "SCAN_LOG_DAYS": 200}
+    unit = coded_units(1)[0]
+    _scan(unit, 201, "")
+    _scan(unit, 199, "")
+    cache.delete("trace:scan_cities")
+    assert retention.erase_job() == 1
+    assert Scan.objects.count() == 1
+    cache.delete("trace:scan_cities")
+    en = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ("The record of a check (its time and the browser's identifier) is deleted "
+            "after 200 days") in en
+    zh = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "每次查询的记录（时间和浏览器标识）在 200 天后删除" in zh

@@ -226,4 +226,5 @@ def privacy(request: HttpRequest) -> HttpResponse:
     from shequn.trace import retention
 
     return render(request, "verify/privacy.html", {"title": _("Privacy notice"),
-                                                   "city_days": retention.city_days()})
+                                                   "city_days": retention.city_days(),
+                                                   "log_days": retention.log_days()})
