@@ -1,4 +1,5 @@
-"""A walk through every audience's pages in real Chromium, once in Chinese and once
+"""A walk through every audience's pages (buyers, a buyer checking a code,
+leaders, operators, brands, warehouse staff) in real Chromium, once in Chinese and once
 in English (the browser's own language, as a buyer's phone sends it), at phone and
 desktop sizes: each page, as rendered after its scripts ran, shows one language
 only, and a screenshot of each lands in test-artifacts/browser/<language>/."""
@@ -19,8 +20,9 @@ LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
 
 
 def _journeys():
-    """(who signs in, [(name, url, viewport)]) per audience, on the demo data set
-    with a declared order, a delivered one and a leader's sales."""
+    """(who signs in, [(name, url, viewport[, status])]) per audience, on the demo
+    data set with a declared order, a delivered one, a leader's sales and a coded
+    ASN received at the bonded warehouse."""
     from shequn.core import outbox
     from shequn.demo import seeding as demo
     from shequn.orders import services as order_services
@@ -61,8 +63,76 @@ def _journeys():
                       ("dashboard", PHONE)), 1)]
     ops[-1] = ("o07-dashboard-phone", ops[-1][1], PHONE)
     ops.insert(2, ("o02b-order", reverse("ops:order", args=[declared.number]), DESKTOP))
-    return [(None, [("a01-login", reverse("account:login"), PHONE), ("a02-shop", shop, PHONE)]),
-            (buyer, store), (data.leader, leader), (data.operator, ops)]
+    ops += [(f"o{i:02d}-{name}", reverse(f"ops:{name}"), DESKTOP) for i, name in
+            enumerate(("risk", "orgs", "grants", "reviews", "settlement", "audit"), 8)]
+    return [(None, [("a01-login", reverse("account:login"), PHONE), ("a02-shop", shop, PHONE)]
+             + _verify_pages()),
+            (buyer, store), (data.leader, leader), (data.operator, ops),
+            (_koala_admin(data), _brand_pages()), (_warehouse_user(), _warehouse_pages())]
+
+
+def _demo_batch():
+    from shequn.demo import seed_trace
+    from shequn.trace.models import CodeBatch
+
+    return CodeBatch.objects.get(asn__reference=seed_trace.REF)
+
+
+def _verify_pages():
+    """What a buyer who scans a tin's QR code sees (the demo's coded formula):
+    the check page, a second check, an unknown serial of the same GTIN (404,
+    the counterfeit warning) and the privacy notice."""
+    from shequn.trace.models import UnitCode
+
+    batch = _demo_batch()
+    unit = UnitCode.objects.filter(batch=batch).order_by("pk").first()
+    assert unit is not None
+    check = reverse("verify:unit", kwargs={"gtin": unit.gtin, "lot": batch.lot,
+                                           "serial": unit.serial})
+    unknown = reverse("verify:unit", kwargs={"gtin": unit.gtin, "lot": batch.lot,
+                                             "serial": "NOTAREALCODE1"})
+    return [("v01-entry", reverse("verify:entry"), PHONE), ("v02-check", check, PHONE),
+            ("v03-check-again", check, PHONE), ("v04-unknown", unknown, PHONE, 404),
+            ("v05-privacy", reverse("verify:privacy"), PHONE)]
+
+
+def _koala_admin(data):
+    """An admin of the brand whose formula the demo coded (the demo's
+    ``brand_user`` runs another brand)."""
+    from shequn.brands.selectors import staff_of
+
+    return staff_of(data.brands["koala"])[0]
+
+
+def _brand_pages():
+    batch = _demo_batch()
+    pages = [(f"b{i:02d}-{name}", reverse(f"brand:{name}"), DESKTOP) for i, name in
+             enumerate(("home", "products_list", "grants", "stock", "codes", "risk",
+                        "team", "team_keys"), 1)]
+    return pages + [
+        ("b09-asn", reverse("brand:asn", args=[batch.asn_id]), DESKTOP),
+        ("b10-codes-batch", reverse("brand:codes_detail", args=[batch.pk]), DESKTOP),
+        ("b11-home-phone", reverse("brand:home"), PHONE)]
+
+
+def _warehouse_user():
+    from django.contrib.auth import get_user_model
+
+    from shequn.demo.seed_people import WAREHOUSE_LOGIN
+
+    return get_user_model().objects.get(username=WAREHOUSE_LOGIN[0])
+
+
+def _warehouse_pages():
+    """The bonded warehouse's pages, on the phone-sized scanner where staff
+    receive and pack, and at a desk."""
+    batch = _demo_batch()
+    return [("w01-home", reverse("warehouse:home"), PHONE),
+            ("w02-asn", reverse("warehouse:asn", args=[batch.asn_id]), PHONE),
+            ("w03-codes", reverse("warehouse:codes_detail", args=[batch.pk]), PHONE),
+            ("w04-stock", reverse("warehouse:stock"), DESKTOP),
+            ("w05-expiry", reverse("warehouse:expiry"), DESKTOP),
+            ("w06-outbound", reverse("warehouse:out_index"), PHONE)]
 
 
 def _session_cookie(user, base: str) -> list[dict]:
@@ -96,10 +166,11 @@ def test_every_page_shows_one_language_in_the_browser(server, language):
                 page = context.new_page()
                 page.set_default_timeout(15_000)
                 page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-                for name, url, size in pages:
+                for name, url, size, *status in pages:
                     page.set_viewport_size(size)
                     response = page.goto(server.url + url)
-                    assert response is not None and response.status == 200, (url, response)
+                    assert response is not None and response.status == (status or [200])[0], (
+                        url, response)
                     page.wait_for_load_state("networkidle")
                     # Folded sections (the address form and its region picker) open,
                     # so their labels are checked and seen too.

@@ -66,3 +66,32 @@ def test_another_brands_sku_is_refused(client):
     client.force_login(brand.staff)
     resp = client.post("/brand/codes/", {"sku": sku.pk, "lot": "L1", "quantity": "5"})
     assert resp.status_code in (403, 404, 422) and CodeBatch.objects.count() == 0
+
+
+def test_label_sheets_are_offered_file_by_file_or_from_a_label_number(client, monkeypatch):
+    from shequn.trace import labels
+
+    monkeypatch.setattr(labels, "MAX_LABELS", 12)  # 30 codes: three files
+    brand = make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    resp = client.post("/brand/codes/", {"sku": sku.pk, "lot": "L2702", "quantity": "30"})
+    outbox.drain()
+    batch = CodeBatch.objects.get()
+    page = client.get(resp["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    import re
+
+    links = re.findall(r'labels\.pdf\?from=(\d+)&amp;count=12"[^>]*>Labels (\d+)–(\d+)</a>', page)
+    assert links == [("1", "1", "12"), ("13", "13", "24"), ("25", "25", "30")]
+    assert "?first=" not in page and 'data-testid="label-range"' not in page
+    third = client.get(f"/brand/codes/{batch.pk}/labels.pdf?from=25&count=12")
+    assert third.status_code == 200 and third.content.startswith(b"%PDF")
+    assert third["Content-Disposition"].endswith(f'-{batch.lot}-25.pdf"')
+    # A batch of a hundred thousand codes (4,167 files of 24 labels here) gets a
+    # form asking from which label, not a list of links.
+    big = CodeBatch.objects.create(org=brand.org, sku=sku, gtin=batch.gtin, lot="L2703",
+                                   quantity=100_000, generated=100_000,
+                                   state=CodeBatch.State.DONE)
+    page = client.get(f"/brand/codes/{big.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="label-range"' in page and 'data-testid="label-files"' not in page
+    assert 'name="from" min="1" max="100000"' in page and "从第几个标签开始" in page

@@ -19,6 +19,9 @@ from django.test import Client
 # Codes and names that stay Latin in Chinese text.
 ALLOWED_LATIN = frozenset({
     "SKU", "GMV", "CNY", "CEB", "GTIN", "API", "UTC", "PDF", "CSV", "XLSX", "Shequn",
+    # GS1 and supply-chain standards (SSCC carton codes, EPCIS events), and the
+    # word Chinese privacy notices use for cookies.
+    "SSCC", "EPCIS", "Cookie",
     # File formats and programs keep their names in Chinese text.
     "JPG", "JPEG", "PNG", "WebP", "GIF", "Excel", "SHA", "xlsx",
     # Field names of the customs messages, shown beside their Chinese names.

@@ -26,6 +26,7 @@ def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
     ctx = {"batch": batch, "percent": codes.percent(batch),
            "running": batch.state in ("queued", "running"),
            "pages": -(-batch.generated // labels.PER_PAGE), "per_file": labels.MAX_LABELS,
+           "label_files": _label_files(batch.generated),
            "progress_url": reverse(f"{ns}:codes_detail", kwargs={"batch_id": batch.pk}),
            "csv_url": reverse(f"{ns}:codes_csv", kwargs={"batch_id": batch.pk}),
            "pdf_url": reverse(f"{ns}:codes_pdf", kwargs={"batch_id": batch.pk}),
@@ -36,6 +37,20 @@ def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
     return render(request, template, ctx)
 
 
+# Up to this many label files are offered as links; a larger batch (up to a
+# million codes: 417 files) gets a "from label number" form instead.
+LINKED_FILES = 10
+
+
+def _label_files(generated: int) -> list[tuple[int, int]]:
+    """(first, last) label numbers, counted from 1, of each label file when
+    there are few enough to list."""
+    per = labels.MAX_LABELS
+    if not generated or -(-generated // per) > LINKED_FILES:
+        return []
+    return [(first + 1, min(first + per, generated)) for first in range(0, generated, per)]
+
+
 def csv_download(batch: CodeBatch) -> HttpResponse:
     response = StreamingHttpResponse(labels.csv_stream(batch, base_url()),
                                      content_type="text/csv; charset=utf-8")
@@ -44,9 +59,13 @@ def csv_download(batch: CodeBatch) -> HttpResponse:
 
 
 def pdf_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
-    """Label sheets, a range at a time (?first=&count=)."""
+    """Label sheets, a range at a time: ``from`` (the first label's number,
+    counted from 1, as the batch page's form sends it) or ``first`` (counted
+    from 0), and ``count``."""
     try:
-        first = max(0, int(request.GET.get("first", "0")))
+        first = (int(request.GET["from"]) - 1 if "from" in request.GET
+                 else int(request.GET.get("first", "0")))
+        first = max(0, first)
         count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
     except ValueError:
         first, count = 0, labels.PER_PAGE * 10
