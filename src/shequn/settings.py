@@ -315,6 +315,9 @@ SHEQUN: dict[str, Any] = {
     # Platform identity on customs messages (ebpCode).
     "PLATFORM_EBP_CODE": _env("SHEQUN_EBP_CODE", "3301960SQP"),
     "PLATFORM_EBP_NAME": _env("SHEQUN_EBP_NAME", "社群跨境电商平台"),
+    # Where people ask about their personal information (PIPL Art. 17: the
+    # privacy notice names the processor and how to reach it).
+    "PRIVACY_CONTACT": _env("SHEQUN_PRIVACY_CONTACT", "privacy@shequn.example" if DEMO else ""),
     # Customs single window: "embedded" (the simulator in this process) or the
     # URL of `shequn customs-sim` / a real terminal adapter (http://…/ceb).
     "CUSTOMS_GATEWAY": _env("SHEQUN_CUSTOMS_GATEWAY", "embedded"),

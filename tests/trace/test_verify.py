@@ -236,3 +236,57 @@ def test_page_shows_a_renamed_product_and_a_changed_expiry_at_once(client):
     batch.save()
     html = client.get(link(unit)).content.decode()
     assert "改名后的奶粉" in html and "2031-02-03" in html
+
+
+def test_a_serial_printed_with_another_lot_says_so(client):
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{unit.gtin}/10/OTHERLOT/21/{unit.serial}",
+                      HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 404
+    html = resp.content.decode()
+    assert "made in another lot than the one printed with it" in html
+    assert "was ever made for this product" not in html
+    assert 'data-testid="printed-lot">OTHERLOT<' in html
+    # A made-up serial still says it was never made.
+    other = client.get(f"/01/{unit.gtin}/10/{unit.batch.lot}/21/NOSUCHSERIAL2",
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "此码对应的商品：" in other and "another lot" not in other
+    assert Scan.objects.filter(unit=None).count() == 2  # both count as unknown codes
+
+
+def test_consent_from_the_page_is_answered_in_place_and_counts_no_check(client):
+    unit = coded_units(1)[0]
+    page = link(unit) + "?17=280930"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'name="next" value="{page}"' in html  # the query (expiry) is kept
+    assert "Share my city when I check codes" in html
+    resp = client.post("/verify/consent/", {"consent": "1", "next": page},
+                       HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 200 and resp.cookies["sq_geo"].value == "1"
+    body = resp.content.decode()
+    assert body.startswith("<form") and 'data-consented="1"' in body
+    assert "Stop sharing my city" in body
+    stop = client.post("/verify/consent/", {"consent": "0", "next": page},
+                       HTTP_HX_REQUEST="true")
+    assert 'data-consented="0"' in stop.content.decode() and stop.cookies["sq_geo"].value == ""
+    assert Scan.objects.count() == 1  # only the page itself was a check
+    # Without scripts the form posts and returns to the same page, query included.
+    plain = client.post("/verify/consent/", {"consent": "1", "next": page})
+    assert plain.status_code == 302 and plain["Location"] == page
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/",
+                                    "javascript:alert(1)"])
+def test_consent_never_sends_the_browser_off_site(client, target):
+    resp = client.post("/verify/consent/", {"consent": "1", "next": target})
+    assert resp.status_code == 302 and resp["Location"] == "/verify/"
+
+
+def test_privacy_notice_names_the_processor_and_what_reports_keep(client, settings):
+    settings.SHEQUN = {**settings.SHEQUN, "PRIVACY_CONTACT": "privacy@example.cn"}
+    html = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "What we collect when you report a counterfeit" in html
+    assert settings.SHEQUN["PLATFORM_EBP_NAME"] in html
+    assert 'data-testid="privacy-contact">privacy@example.cn<' in html
+    unknown = client.get("/01/09312345000012/21/NOSUCHSERIAL3").content.decode()
+    assert 'href="/privacy/"' in unknown

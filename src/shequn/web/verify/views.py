@@ -14,11 +14,13 @@ import secrets
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,8 +96,10 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     token, device = _device(request)
     found = verify.find_unit(gtin, serial)
     # A unit whose printed lot differs from its own is not that unit (a copied
-    # serial on another lot's label).
-    if found is not None and lot and lot != found.batch.lot:
+    # serial on another lot's label): checked as an unknown code, and the page
+    # says what is wrong with it.
+    wrong_lot = found is not None and bool(lot) and lot != found.batch.lot
+    if wrong_lot:
         found = None
     city = ""
     if found is not None and request.COOKIES.get(CONSENT_COOKIE) == "1":
@@ -104,11 +108,13 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     if found is None:
         sku = verify.sku_of_gtin(gtin)
         context: dict[str, Any] = {"gtin": gtin, "serial": serial, "lot": lot, "sku": sku,
-                                   "product": sku.product if sku else None}
+                                   "product": sku.product if sku else None,
+                                   "wrong_lot": wrong_lot}
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
-                               | {"consented": request.COOKIES.get(CONSENT_COOKIE) == "1"}),
+                               | {"consented": request.COOKIES.get(CONSENT_COOKIE) == "1",
+                                  "next": request.get_full_path()}),
                         token)
 
 
@@ -210,13 +216,21 @@ def report(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def consent(request: HttpRequest) -> HttpResponse:
     """Turn the city check on or off for this browser (a cookie: the choice is
-    the person's, not an account setting)."""
+    the person's, not an account setting), for the checks that follow. From
+    the check page's script the form is answered in place: coming back to the
+    page would count as one more check of the code."""
     back = request.POST.get("next", "/verify/")
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+            back, allowed_hosts=None):  # a path on this site only
         back = "/verify/"
-    response = redirect(back)
-    if request.POST.get("consent") == "1":
-        response.set_cookie(CONSENT_COOKIE, "1", max_age=YEAR, httponly=True, samesite="Lax")
+    given = request.POST.get("consent") == "1"
+    if request.headers.get("HX-Request"):
+        response = render(request, "verify/_consent.html", {"consented": given, "next": back})
+    else:
+        response = redirect(back)
+    if given:
+        response.set_cookie(CONSENT_COOKIE, "1", max_age=YEAR, httponly=True, samesite="Lax",
+                            secure=request.is_secure())
     else:
         response.delete_cookie(CONSENT_COOKIE)
     return response
@@ -225,6 +239,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     from shequn.trace import retention
 
-    return render(request, "verify/privacy.html", {"title": _("Privacy notice"),
-                                                   "city_days": retention.city_days(),
-                                                   "log_days": retention.log_days()})
+    return render(request, "verify/privacy.html", {
+        "title": _("Privacy notice"), "city_days": retention.city_days(),
+        "log_days": retention.log_days(), "processor": settings.SHEQUN["PLATFORM_EBP_NAME"],
+        "contact": settings.SHEQUN["PRIVACY_CONTACT"]})
