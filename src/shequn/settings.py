@@ -370,8 +370,9 @@ SHEQUN: dict[str, Any] = {
     # Printed into every unit's QR code (GS1 Digital Link): the public site that
     # answers /01/<gtin>/10/<lot>/21/<serial>. Printed codes outlive deployments,
     # so outside demo it is set deliberately (envconfig requires it).
-    "VERIFY_BASE_URL": _env("SHEQUN_VERIFY_BASE_URL",
-                            "http://127.0.0.1:8000" if DEMO else "").rstrip("/"),
+    # In the demo, unset means the address the demo is being served on (labels
+    # printed from it open the page on whatever port it runs).
+    "VERIFY_BASE_URL": _env("SHEQUN_VERIFY_BASE_URL", "").rstrip("/"),
 }
 
 # WeChat official account (specs/wechat-channel.md §1, §2): OAuth sign-in

@@ -34,7 +34,7 @@ def test_one_code_per_unit_end_to_end(server, browser_page, shot):
     from shequn.orders.models import Order
     from shequn.shops.models import Listing
     from shequn.shops.tokens import make_share_token
-    from shequn.trace.models import CodeBatch, Signal, UnitCode
+    from shequn.trace.models import CodeBatch, Scan, Signal, UnitCode
     from tests.builders.outbound import run_all
 
     data = seed()
@@ -161,6 +161,12 @@ def test_one_code_per_unit_end_to_end(server, browser_page, shot):
     warning = page.locator("[data-testid=repeat-warning]")
     assert "此码已被查询 2 次，首次于" in warning.inner_text()
     shot("t07-verify-repeat")
+    # Sharing the city is answered in place: no reload, so no extra check.
+    page.click("[data-testid=consent]")
+    page.locator("[data-testid=consent-form][data-consented='1']").wait_for()
+    assert "此码已被查询 2 次" in warning.inner_text()
+    assert Scan.objects.filter(unit=unit).count() == 2
+    shot("t07a-verify-consented")
     # The consent form links to the privacy notice, which says how long a city is kept.
     page.click("a[href='/privacy/']")
     assert "天后删除" in page.locator("[data-testid=city-retention]").inner_text()

@@ -49,6 +49,7 @@ def test_brand_generates_codes_and_downloads_them(client):
 @pytest.mark.parametrize("data", [
     {"quantity": "0"}, {"quantity": "1000001"}, {"quantity": "abc"},
     {"lot": "bad lot/x"}, {"expiry": "2028-13-01"}, {"per_carton": "-1"},
+    {"expiry": "2020-01-01"},  # goods already expired get no codes
 ])
 def test_bad_batches_are_refused_and_nothing_is_stored(client, data):
     brand = make_brand()
@@ -95,3 +96,22 @@ def test_label_sheets_are_offered_file_by_file_or_from_a_label_number(client, mo
     page = client.get(f"/brand/codes/{big.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-testid="label-range"' in page and 'data-testid="label-files"' not in page
     assert 'name="from" min="1" max="100000"' in page and "从第几个标签开始" in page
+
+
+def test_printed_links_use_the_verify_address_or_the_site_the_demo_runs_on(client, settings):
+    brand = make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    client.post("/brand/codes/", {"sku": sku.pk, "lot": "L2704", "quantity": "2"})
+    outbox.drain()
+    batch = CodeBatch.objects.get()
+
+    def first_link(**extra) -> str:
+        body = b"".join(client.get(f"/brand/codes/{batch.pk}/codes.csv",
+                                   **extra).streaming_content)
+        return list(csv.reader(io.StringIO(body.decode())))[1][4]
+
+    settings.SHEQUN = {**settings.SHEQUN, "VERIFY_BASE_URL": ""}
+    assert first_link(HTTP_HOST="127.0.0.1:8102").startswith("http://127.0.0.1:8102/01/")
+    settings.SHEQUN = {**settings.SHEQUN, "VERIFY_BASE_URL": "https://v.example.cn"}
+    assert first_link(HTTP_HOST="127.0.0.1:8102").startswith("https://v.example.cn/01/")

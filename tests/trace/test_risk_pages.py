@@ -86,3 +86,25 @@ def test_resale_and_splitting_signals_from_orders():
     # Run again: the same open signal is updated, not duplicated.
     signals.scan_orders()
     assert Signal.objects.filter(kind="id_volume").count() == 1
+
+
+def test_csv_export_reads_like_the_page(client):
+    import csv
+    import io
+
+    a = make_brand()
+    unit = coded_units(1, brand=a.org)[0]
+    sig = _signal(unit)
+    client.force_login(a.staff)
+    resp = client.get("/brand/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(b"".join(resp.streaming_content).decode().lstrip("\ufeff"))))
+    header, row = rows[0], rows[1]
+    assert header[7] == "Units"
+    from django.utils import timezone
+
+    shown = timezone.localtime(sig.created_at).strftime("%Y-%m-%d %H:%M")
+    assert row[4] == shown  # Beijing time to the minute, as on the page
+    assert row[6].startswith("Checked ") and "=" not in row[6]  # the page's sentence
+    zh = client.get("/brand/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    head = b"".join(zh.streaming_content).decode().lstrip("\ufeff").splitlines()[0]
+    assert "件数" in head

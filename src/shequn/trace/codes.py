@@ -150,6 +150,8 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
         raise TraceError.BAD_LOT.error(lot=lot[:40])
     if expiry is not None and not isinstance(expiry, dt.date):
         raise TraceError.BAD_EXPIRY.error()
+    if expiry is not None and expiry < clock.today():
+        raise TraceError.EXPIRED.error(expiry=expiry.isoformat())
     qty = _int(quantity, TraceError.BAD_QUANTITY, 1, MAX_QUANTITY)
     per = _int(per_carton if per_carton not in (None, "") else 0,
                TraceError.BAD_PER_CARTON, 0, MAX_PER_CARTON)

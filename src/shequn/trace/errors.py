@@ -23,6 +23,8 @@ class TraceError(CodedError):
     BAD_LOT = ("trace_bad_lot",
                _("The lot must be 1 to 20 letters, digits, '-', '.' or '_'"), 422)
     BAD_EXPIRY = ("trace_bad_expiry", _("The expiry date is not a valid date"), 422)
+    EXPIRED = ("trace_expired", _("This lot has already expired: codes are not made for expired "
+                                  "goods"), 422)
     ASN_NOT_FOUND = ("trace_asn_not_found", _("ASN not found"), 404)
     ASN_CLOSED = ("trace_asn_closed",
                   _("Codes are generated only for ASNs that are not yet received or "

@@ -15,8 +15,10 @@ from shequn.trace import codes, labels
 from shequn.trace.models import CodeBatch
 
 
-def base_url() -> str:
-    return str(settings.SHEQUN["VERIFY_BASE_URL"])
+def base_url(request: HttpRequest) -> str:
+    """Where printed codes send a phone: the configured verify address (always
+    set outside the demo), else this site as the request reached it."""
+    return str(settings.SHEQUN["VERIFY_BASE_URL"]) or request.build_absolute_uri("/").rstrip("/")
 
 
 def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
@@ -51,8 +53,8 @@ def _label_files(generated: int) -> list[tuple[int, int]]:
     return [(first + 1, min(first + per, generated)) for first in range(0, generated, per)]
 
 
-def csv_download(batch: CodeBatch) -> HttpResponse:
-    response = StreamingHttpResponse(labels.csv_stream(batch, base_url()),
+def csv_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
+    response = StreamingHttpResponse(labels.csv_stream(batch, base_url(request)),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="codes-{batch.gtin}-{batch.lot}.csv"'
     return response  # type: ignore[return-value]
@@ -69,15 +71,16 @@ def pdf_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
         count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
     except ValueError:
         first, count = 0, labels.PER_PAGE * 10
-    body = labels.pdf(batch, base_url(), first, count)
+    body = labels.pdf(batch, base_url(request), first, count)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (f'attachment; filename="labels-{batch.gtin}-{batch.lot}-'
                                        f'{first + 1}.pdf"')
     return response
 
 
-def cartons_download(batch: CodeBatch) -> HttpResponse:
-    response = HttpResponse(labels.carton_pdf(batch, base_url()), content_type="application/pdf")
+def cartons_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
+    response = HttpResponse(labels.carton_pdf(batch, base_url(request)),
+                            content_type="application/pdf")
     response["Content-Disposition"] = (f'attachment; filename="cartons-{batch.gtin}-'
                                        f'{batch.lot}.pdf"')
     return response

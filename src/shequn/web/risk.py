@@ -11,7 +11,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequn.catalog.models import Organization
 from shequn.core import spreadsheet
@@ -61,18 +65,28 @@ def dismiss(request: HttpRequest, org: Organization | None, pk: int, back: str
     return redirect(back)
 
 
+def _local(at: Any) -> str:
+    """A time as the page shows it (Beijing time, to the minute)."""
+    return str(timezone.localtime(at).strftime("%Y-%m-%d %H:%M"))
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    """The sentence the page shows for a signal's evidence, as plain text."""
+    html = render_to_string("_risk_evidence.html", {"e": evidence})
+    return " ".join(strip_tags(html).split())
+
+
 def _csv(rows: Any) -> StreamingHttpResponse:
     names = dict(Signal.Kind.choices)
 
     def table() -> Any:
         yield [_("Signal"), _("Kind"), _("Brand"), _("Status"), _("Opened"), _("Updated"),
-               _("Evidence"), _("Units"), _("Orders"), _("Note")]
+               _("Evidence"), pgettext("count", "Units"), _("Orders"), _("Note")]
         for s in rows[:CSV_LIMIT]:
             units = " ".join(f"{u.gtin}/{u.serial}" for u in s.units.all())
-            evidence = "; ".join(f"{k}={v}" for k, v in sorted(s.evidence.items()))
             yield [s.pk, names.get(s.kind, s.kind), s.org.name if s.org else "",
-                   s.get_status_display(), s.created_at.isoformat(), s.updated_at.isoformat(),
-                   evidence, units, " ".join(s.order_numbers), s.note]
+                   s.get_status_display(), _local(s.created_at), _local(s.updated_at),
+                   _evidence_text(s.evidence), units, " ".join(s.order_numbers), s.note]
 
     def lines() -> Any:
         yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM

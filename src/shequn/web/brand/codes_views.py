@@ -59,7 +59,7 @@ def codes_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @brand_staff_only
 def codes_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.csv_download(_own(request, batch_id))
+    return codes_pages.csv_download(request, _own(request, batch_id))
 
 
 @require_GET
@@ -78,7 +78,7 @@ def _own(request: HttpRequest, batch_id: str) -> CodeBatch:
 @require_GET
 @brand_staff_only
 def codes_cartons(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.cartons_download(_own(request, batch_id))
+    return codes_pages.cartons_download(request, _own(request, batch_id))
 
 
 urlpatterns = [

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequn.analytics import brand as figures
@@ -35,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     volume_chart = charts.spec(
         days,
         charts.series(_("Orders"), [d["orders"] for d in per_day], color=charts.BLUE),
-        charts.series(_("Units"), [d["units"] for d in per_day], kind="line",
+        charts.series(pgettext("count", "Units"), [d["units"] for d in per_day], kind="line",
                       color=charts.GREY_BLUE),
         charts.series(_("Refunds"), [d["refunds"] for d in per_day], kind="line",
                       color=charts.ORANGE),

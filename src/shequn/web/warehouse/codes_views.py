@@ -52,7 +52,7 @@ def codes_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @warehouse_only
 def codes_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.csv_download(_own(request, batch_id))
+    return codes_pages.csv_download(request, _own(request, batch_id))
 
 
 @require_GET
@@ -64,7 +64,7 @@ def codes_pdf(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @warehouse_only
 def codes_cartons(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.cartons_download(_own(request, batch_id))
+    return codes_pages.cartons_download(request, _own(request, batch_id))
 
 
 urlpatterns = [
