@@ -99,7 +99,11 @@ def test_tax_change_via_page_then_ops_approve_applies_reject_keeps():
     assert f'data-change="{cr.pk}"' in brand.get(f"/brand/products/{product.pk}/").content.decode()
     ops = _client(operator)
     html = ops.get("/ops/reviews/").content.decode()
-    assert "vat_rate" in html and 'data-testid="tax-effect"' in html
+    assert 'data-field="vat_rate"' in html and 'data-testid="tax-effect"' in html
+    from shequn.catalog.models import SKU
+
+    label = str(SKU._meta.get_field("vat_rate").verbose_name)
+    assert f'<td data-field="vat_rate">{label}</td>' in html  # the field's name, not its code
     ops.post(f"/ops/reviews/changes/{cr.pk}/approve/", {"note": "ok"})
     sku.refresh_from_db()
     assert str(sku.vat_rate) == "0.0900"

@@ -62,6 +62,11 @@ def test_brand_admin_creates_operator_approves_both_see_the_hash(parties):
     assert ops.post(f"/ops/grants/{grant.pk}/approve/", {"note": "ok"}).status_code == 302
     grant.refresh_from_db()
     assert grant.status == "active"
+    # The history names actions and statuses in the reader's language, not by code.
+    log = ops.get(f"/ops/grants/{grant.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    log = log.split('data-testid="grant-log"')[1].split("</table>")[0]
+    assert 'data-action="approve">Approved<' in log and "Pending review → Active" in log
+    assert "pending →" not in log
     # The grantee's staff see it and may download the document.
     imp = _client(p["imp_staff"])
     assert digest in imp.get(f"/brand/grants/{grant.pk}/").content.decode()

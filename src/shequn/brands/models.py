@@ -149,6 +149,33 @@ class GrantLog(models.Model):
         verbose_name_plural = _("grant log")
         ordering = ["at", "id"]
 
+    # What the history shows for each action (brands.grants writes the codes).
+    ACTIONS = {"create": _("Requested"), "approve": _("Approved"), "reject": _("Rejected"),
+               "suspend": _("Suspended"), "reinstate": _("Reinstated"),
+               "revoke": _("Revoked"), "expire": _("Expired")}
+
+    def action_label(self) -> str:
+        return str(self.ACTIONS.get(self.action, self.action))
+
+    def from_label(self) -> str:
+        return _status_label(self.from_status)
+
+    def to_label(self) -> str:
+        return _status_label(self.to_status)
+
+    def note_shown(self) -> str:
+        """The note as written, or a system note in the reader's language."""
+        from django.utils.translation import gettext
+
+        return gettext(self.note) if self.actor_id is None and self.note else self.note
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(Grant.Status(status).label) if status else "—"
+    except ValueError:  # a status no longer in use
+        return status
+
 
 class ChainCover(models.Model):
     """A computed, unbroken path of active grants from a SKU's brand owner to its

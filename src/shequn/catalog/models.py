@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.db import models
@@ -286,6 +287,21 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"CR{self.pk} {self.product_id}"
+
+    def diff(self) -> list[tuple[str, str, str, str]]:
+        """(field, its name in the reader's language, old, new) for each change,
+        by field: the name is the SKU's or the product's field's own."""
+        out = []
+        for field, (old, new) in sorted(self.changes.items()):
+            label: Any = field
+            for model in (SKU, Product):
+                try:
+                    label = getattr(model._meta.get_field(field), "verbose_name", field)
+                    break
+                except FieldDoesNotExist:
+                    continue
+            out.append((field, str(label), old, new))
+        return out
 
 
 class ImportJob(models.Model):

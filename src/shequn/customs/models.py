@@ -144,6 +144,21 @@ class Receipt(models.Model):
         verbose_name_plural = _("customs receipts")
         ordering = ["return_time", "id"]
 
+    # What each kind of record is, for people (the CEB name stays beside it).
+    KINDS = {"OrderReturn": _("Order receipt (CEB312)"),
+             "PaymentReturn": _("Payment receipt (CEB412)"),
+             "LogisticsReturn": _("Waybill receipt (CEB512)"),
+             "LogisticsStatusReturn": _("Shipping status receipt (CEB514)"),
+             "InventoryReturn": _("Inventory receipt (CEB622)"),
+             "InvtCancelReturn": _("Cancellation receipt (CEB624)"),
+             "InvtRefundReturn": _("Return receipt (CEB626)"),
+             "DeliveryReturn": _("Warehouse-entry receipt (CEB712)"),
+             "MessageReturn": _("Message format receipt (CEB900)"),
+             "Tax": _("Tax notice (CEB816)")}
+
+    def kind_label(self) -> str:
+        return str(self.KINDS.get(self.kind, self.kind))
+
 
 class ReturnDeclaration(models.Model):
     """A return after delivery (CEB625, partial quantities allowed) for one

@@ -55,7 +55,7 @@ def _change_row(cr: ChangeRequest) -> dict[str, Any]:
         proposed.update({f: new for f, (_old, new) in cr.changes.items() if f in current})
         before, after = _tax_per_unit(cr.sku.price, current), _tax_per_unit(cr.sku.price,
                                                                              proposed)
-    return {"cr": cr, "diff": [(f, old, new) for f, (old, new) in sorted(cr.changes.items())],
+    return {"cr": cr, "diff": cr.diff(),
             "tax_before": before, "tax_after": after,
             "new_sku": "active" in cr.changes}
 
