@@ -87,3 +87,29 @@ def test_a_declared_order_shows_its_clearance_state(orders) -> None:  # type: ig
     assert "清关：申报中" in html
     unpaid = client.get("/orders/?status=unpaid").content.decode()
     assert 'data-testid="order-clearance"' not in unpaid  # never declared
+
+
+def _amount_labels(html: str) -> list[str]:
+    return [s.strip() for s in re.findall(r'data-testid="amount-label">([^<]*)<', html)]
+
+
+def test_an_unpaid_order_says_to_pay_and_a_paid_one_paid(orders) -> None:  # type: ignore[no-untyped-def]
+    """应付 / "To pay" before the money comes, 实付 / "Paid" after (tester's defect 3);
+    an order on hold was paid (it waits for verification, not for money)."""
+    client, by_tab = orders
+    unpaid, paid = by_tab["unpaid"], by_tab["to_ship"]
+    held = place_paid_order(unpaid.user, unpaid.lines.get().sku, as_other_person=True)
+    assert held.state == "on_hold" and held.paid_at is not None
+    for lang, paid_word in (("zh-hans", "实付"), ("en", "Paid")):
+        extra = {"HTTP_ACCEPT_LANGUAGE": lang}
+        listing = client.get("/orders/?status=unpaid", **extra).content.decode()
+        assert _amount_labels(listing) and paid_word not in _amount_labels(listing)
+        detail = client.get(f"/orders/{unpaid.number}/", **extra).content.decode()
+        assert _amount_labels(detail) != [paid_word]
+        for order in (paid, held):
+            detail = client.get(f"/orders/{order.number}/", **extra).content.decode()
+            assert _amount_labels(detail) == [paid_word]
+    english = client.get("/orders/?status=unpaid", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _amount_labels(english) == ["To pay"]
+    assert _amount_labels(client.get(f"/orders/{unpaid.number}/",
+                                     HTTP_ACCEPT_LANGUAGE="en").content.decode()) == ["To pay"]

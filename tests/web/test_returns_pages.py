@@ -3,7 +3,11 @@ ops order page; the money goes back and the order page shows it."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings as settings_module
 from django.contrib.auth.models import Group
 
 from shequn.orders import services
@@ -125,3 +129,61 @@ def test_return_with_photos_seen_only_by_its_buyer(client, operator, settings, t
     assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
     client.force_login(stranger)
     assert client.get(thumb).status_code == 404
+
+
+def _delivered(buyer, operator, price: str = "88.00", qty: int = 2):  # type: ignore[no-untyped-def]
+    sku = make_sku(price=price)
+    make_stock(make_warehouse(), sku, 10)
+    order = place_paid_order(buyer, sku, qty=qty)
+    services.mark_cleared(order.pk)
+    services.mark_shipped(order.pk, operator)
+    services.mark_delivered(order.pk, operator)
+    return order
+
+
+def test_other_without_a_description_is_shown_in_red_by_the_field(client, operator):
+    """The error of 其他 without text sits by the description, red (field-error) and
+    announced (role="alert"), not as grey text under the intro; the form keeps what
+    was chosen, and its controls carry the store's form classes (defect 5)."""
+    buyer = make_buyer()
+    order = _delivered(buyer, operator)
+    line = order.lines.get()
+    client.force_login(buyer)
+    html = client.post(f"/orders/{order.number}/return/", {
+        f"line_{line.pk}": "1", f"qty_{line.pk}": "1", "reason_code": "other"}).content.decode()
+    intro_end = html.index('<form method="post" id="return-form"')
+    assert 'data-code="bad_return_reason"' not in html[:intro_end]
+    field = html[html.index('<label class="field has-error" for="reason">'):]
+    field = field[:field.index("</label>")]
+    assert '<textarea name="reason" id="reason"' in field and 'aria-invalid="true"' in field
+    assert ('<span class="field-error" id="reason-error" role="alert" '
+            'data-code="bad_return_reason">') in field
+    assert 'value="other" required checked' in html
+    assert '<option value="1" selected>' in html  # the quantity chosen, not all again
+    assert 'class="select"' in html and 'class="chip-choice"' in html
+    assert 'class="btn btn-primary btn-block" type="submit" id="return-submit"' in html
+    none = client.post(f"/orders/{order.number}/return/", {"reason_code": "quality"})
+    lines = none.content.decode()
+    lines = lines[lines.index('<fieldset class="return-lines has-error">'):]
+    assert 'role="alert" data-code="no_return_lines"' in lines[:lines.index("</fieldset>")]
+
+
+def test_a_long_unbroken_reason_wraps_inside_its_row(client, operator):
+    """A reason of one long Latin run wraps in its row; the state and amount keep
+    their place, the page does not scroll sideways at 390 px (defect 4)."""
+    buyer = make_buyer()
+    order = _delivered(buyer, operator)
+    line = order.lines.get()
+    long_word = "x" * 150
+    from shequn.orders import returns
+
+    returns.request_return(buyer, order.pk, [(line.pk, 1)], long_word)
+    client.force_login(buyer)
+    html = client.get(f"/orders/{order.number}/return/").content.decode()
+    row = html[html.index('data-testid="return-request"'):]
+    assert long_word in row[:row.index("</div>")]
+    assert '<div class="row request-row" data-testid="return-request">' in html
+    css = (Path(settings_module.BASE_DIR) / "web" / "static" / "css" / "site.css").read_text()
+    rule = re.search(r"\.request-row > span:first-child \{([^}]*)\}", css)
+    assert rule and "min-width: 0" in rule.group(1) and "overflow-wrap: anywhere" in rule.group(1)
+    assert re.search(r"\.request-row > span:last-child \{[^}]*flex: none", css)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -337,3 +338,97 @@ def test_home_lists_shops_when_not_exactly_one(client, demo):
     resp = client.get("/")
     assert resp.status_code == 200
     assert "暂无店铺" in resp.content.decode()
+
+
+def _section(html: str, testid: str, nth: int = 0) -> str:
+    """The ``nth`` <section> marked ``data-testid=testid``."""
+    start = -1
+    for _ in range(nth + 1):
+        start = html.index(f'data-testid="{testid}"', start + 1)
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_checkout_line_shows_its_line_total_and_the_lines_add_up(client, demo, buyer):
+    """¥480.00 × 2 shows ¥960.00 in the price column (not the unit price again), and
+    the parcel's lines add up to its goods subtotal (tester's defect 1)."""
+    client.force_login(buyer)
+    _add(client, demo, "SB-SERUM-30", qty=2)
+    _identity_and_address(client)
+    html = client.get("/checkout/").content.decode()
+    parcel = _section(html, "shipment")
+    sku = demo.skus["SB-SERUM-30"]
+    assert f"¥{sku.price:,.2f} × 2" in parcel
+    assert f'data-testid="line-total">¥{sku.price * 2:,.2f}<' in parcel
+    totals = [Decimal(t.replace(",", "")) for t in
+              re.findall(r'data-testid="line-total">¥([\d,.]+)<', parcel)]
+    goods = re.search(r'data-testid="parcel-goods">¥([\d,.]+)<', parcel)
+    assert goods and sum(totals) == Decimal(goods.group(1).replace(",", ""))
+
+
+def test_one_parcel_shows_its_totals_once_and_free_freight_as_such(client, demo, buyer):
+    """No second card repeating 商品合计 / 运费 ¥0.00 / 税费合计 under a single parcel;
+    the bar carries what to pay (defect 2)."""
+    client.force_login(buyer)
+    _add(client, demo, "SB-SERUM-30", qty=2)
+    _identity_and_address(client)
+    resp = client.get("/checkout/")
+    html = resp.content.decode()
+    assert html.count('data-testid="shipment"') == 1
+    totals = _section(html, "totals")
+    assert "商品合计" not in totals and "税费合计" not in totals and "¥" not in totals.split(
+        'class="rule"')[0]
+    assert "<span>¥0.00</span>" not in html  # freight is 包邮, once
+    assert html.count("包邮") == 1
+    assert f'data-testid="payable">¥{resp.context["quote"].payable_total:,.2f}<' in html
+
+
+def test_several_parcels_get_a_grand_total_that_adds_up(client, demo, buyer):
+    client.force_login(buyer)
+    _add(client, demo, "SB-SERUM-30")  # bonded, free shipping from 199
+    _add(client, demo, "RN-HANDCREAM-75")  # direct mail, 20 freight
+    _identity_and_address(client)
+    resp = client.get("/checkout/")
+    html = resp.content.decode()
+    quote = resp.context["quote"]
+    totals = _section(html, "totals")
+    assert "商品合计" in totals and f"¥{quote.goods_total:,.2f}" in totals
+    assert f"¥{quote.freight_total:,.2f}" in totals and "<span>¥0.00</span>" not in html
+    assert f'data-testid="tax-total">¥{quote.tax_total:,.2f}<' in totals
+    assert quote.goods_total + quote.freight_total + quote.tax_total == quote.payable_total
+
+
+def test_a_refused_parcel_shows_no_tax_on_its_lines_either(client, demo, buyer):
+    """Over the 5,000 limit the parcel's tax is "—": its lines do not show a tax
+    either (defect 2)."""
+    client.force_login(buyer)
+    _add(client, demo, "KD-IF3-900", qty=20)
+    _identity_and_address(client)
+    parcel = _section(client.get("/checkout/").content.decode(), "shipment")
+    assert "—" in parcel
+    assert "line-tax" not in parcel and "税 ¥" not in parcel
+
+
+def test_an_empty_checkout_leads_back_to_the_shop(client, demo, buyer):
+    """Not only 我的订单: a way back to the shop the buyer came through (defect 6)."""
+    client.get(f"/t/{make_share_token(demo.shop)}/")
+    client.force_login(buyer)
+    html = client.get("/checkout/").content.decode()
+    empty = _section(html, "checkout-empty")
+    assert f'href="/s/{demo.shop.slug}/"' in empty and "去逛逛" in empty
+    assert 'href="/orders/"' in empty
+
+
+def test_the_payment_simulator_separates_thousands(client, demo, buyer):
+    """¥1,506.49, the store's money format, not ¥1506.49 (defect 7)."""
+    client.force_login(buyer)
+    _add(client, demo, "SB-SERUM-30", qty=3)  # over 1,000 with the tax
+    _identity_and_address(client)
+    ctx = client.get("/checkout/").context
+    total = ctx["quote"].payable_total
+    assert total >= 1000
+    resp = client.post("/checkout/place/", {
+        "identity_id": ctx["identity"].pk, "address_id": ctx["address"].pk,
+        "expected_version": ctx["cart"].version})
+    html = client.get(resp["Location"]).content.decode()
+    assert f'data-testid="paysim-amount">¥{total:,.2f}<' in html
+    assert f"¥{total:.2f}" not in html

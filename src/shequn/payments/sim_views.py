@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from shequn.core.money import ZERO
 from shequn.payments import services
 
 
@@ -19,6 +20,6 @@ def pay_page(request: HttpRequest, checkout_id: str) -> HttpResponse:
             services.simulate_payment(request.user, checkout_id,
                                       as_other_person=request.POST.get("as_other") == "1")
         return redirect(f"/orders/?checkout={checkout_id}")
-    total = sum((p.amount for p in payments), start=0)
+    total = sum((p.amount for p in payments), ZERO)
     return render(request, "paysim/pay.html",
                   {"payments": payments, "total": total, "checkout_id": checkout_id})

@@ -25,6 +25,26 @@ _ADDRESS_ERRORS = {
 }
 
 
+# The return form (returns_views): items, reason, description, photos.
+_RETURN_ERRORS = {
+    "no_return_lines": "lines",
+    "bad_return_lines": "lines",
+    "bad_return_reason": "reason_code",
+    "bad_return_photo": "photos",
+    "return_photo_too_large": "photos",
+    "too_many_return_photos": "photos",
+}
+
+
+def return_field_for_error(code: str, detail: dict[str, object]) -> str:
+    """The return form's field an error belongs to: "Other" without a description
+    is the description's error (detail ``field="reason"``), a missing choice the
+    reason's; ``form`` for the rest (the order can no longer be returned)."""
+    if code == "bad_return_reason" and detail.get("field") == "reason":
+        return "reason"
+    return _RETURN_ERRORS.get(code, "form")
+
+
 def field_for_error(form: str, code: str) -> str:
     """The field an error code belongs to; ``form`` when it is about the whole form."""
     table = _IDENTITY_ERRORS if form == "identity" else _ADDRESS_ERRORS

@@ -18,6 +18,7 @@ from shequn.orders import returns
 from shequn.orders.errors import OrderError
 from shequn.orders.models import AfterSale, AfterSalePhoto
 from shequn.orders.selectors import get_order_for_user
+from shequn.web.store.forms import return_field_for_error
 from shequn.web.store.views import domain_errors
 
 
@@ -45,14 +46,29 @@ def _photos(files: list[UploadedFile]) -> list[bytes]:
     return out
 
 
+def _line_row(request: HttpRequest, line: Any, left: int, *, sole: bool) -> dict[str, Any]:
+    """An item of the form, ticked and with the quantity the buyer sent when the
+    form comes back with an error (at first: a sole item ticked, all its units)."""
+    qty, checked = left, sole
+    if request.method == "POST":
+        checked = bool(request.POST.get(f"line_{line.pk}"))
+        raw = (request.POST.get(f"qty_{line.pk}") or "").strip()
+        if raw.isdigit() and 1 <= int(raw) <= left:
+            qty = int(raw)
+    return {"line": line, "left": left, "choices": range(1, left + 1), "qty": qty,
+            "checked": checked}
+
+
 @login_required
 @domain_errors
 def order_return(request: HttpRequest, number: str) -> HttpResponse:
     order = get_order_for_user(request.user, number)
     left = returns.returnable_quantities(order)
-    lines = [{"line": line, "left": left.get(line.pk, 0),
-              "choices": range(1, left.get(line.pk, 0) + 1)} for line in order.lines.all()]
+    order_lines = list(order.lines.all())
+    lines = [_line_row(request, line, left.get(line.pk, 0), sole=len(order_lines) == 1)
+             for line in order_lines]
     error = None
+    errors: dict[str, DomainError] = {}
     posted: dict[str, Any] = {}
     if request.method == "POST":
         posted = {"reason_code": request.POST.get("reason_code", ""),
@@ -66,10 +82,12 @@ def order_return(request: HttpRequest, number: str) -> HttpResponse:
             if err.status >= 500:
                 raise
             error = err
+            # Shown beside the field it is about, like the checkout's forms.
+            errors = {return_field_for_error(err.code, err.detail): err}
         else:
             return redirect("store:order", number=order.number)
     return render(request, "store/order_return.html", {
-        "order": order, "lines": lines, "error": error, "tab": "orders", "posted": posted,
+        "order": order, "lines": lines, "errors": errors, "tab": "orders", "posted": posted,
         "reasons": AfterSale.Reason.choices, "max_photos": returns.MAX_RETURN_PHOTOS,
         "requests": list(order.after_sales.prefetch_related("photos")),
         "returnable": returns.can_request_return(order),

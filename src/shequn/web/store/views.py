@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from shequn.checkout.errors import CheckoutError
 from shequn.core.errors import CommonError, DomainError
+from shequn.core.money import ZERO
 from shequn.shops.models import Listing, Shop
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.store import offers, wechat_share
@@ -265,6 +268,53 @@ def _pick(objs: list[Any], *candidates: Any) -> Any:
     return objs[0] if objs else None
 
 
+@dataclass
+class ParcelRow:
+    line: Any
+    tax: Any  # the engine's LineTax
+    total: Decimal  # price × qty, what the buyer pays for the goods of the line
+
+
+@dataclass
+class Parcel:
+    """One parcel of the checkout as the buyer reads it: its lines' totals add up
+    to ``goods``, and goods + freight + ``tax_on_top`` is what the parcel costs.
+    In 包税 mode the engine's goods value is net of tax, so the tax the prices
+    already contain (``tax_included``) is shown apart from any tax charged on
+    top of them (on the freight)."""
+    group: Any
+    rows: list[ParcelRow]
+    goods: Decimal
+    tax_included: Decimal
+    tax_on_top: Decimal
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.group.quote.regime == "refused")
+
+
+def _parcel(group: Any) -> Parcel:
+    rows = [ParcelRow(line=line, tax=lt, total=line.sku.price * line.qty)
+            for line, lt in zip(group.lines, group.quote.lines, strict=True)]
+    goods = sum((row.total for row in rows), ZERO)
+    included = goods - group.quote.goods_value if group.price_includes_tax else ZERO
+    return Parcel(group=group, rows=rows, goods=goods, tax_included=included,
+                  tax_on_top=group.quote.tax_total - included)
+
+
+@dataclass
+class GrandTotal:
+    goods: Decimal
+    freight: Decimal
+    tax_on_top: Decimal
+
+
+def _grand_total(parcels: list[Parcel]) -> GrandTotal:
+    return GrandTotal(goods=sum((p.goods for p in parcels), ZERO),
+                      freight=sum((p.group.freight for p in parcels), ZERO),
+                      tax_on_top=sum((p.tax_on_top for p in parcels), ZERO))
+
+
 def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     from shequn.checkout.cart import cart_for_session, summary
     from shequn.checkout.identities import list_addresses, list_identities
@@ -286,11 +336,12 @@ def _checkout_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
             quote = quote_checkout(cart, identity=identity)
         except DomainError as err:
             quote_error = err
-    shipments = [{"group": g, "rows": list(zip(g.lines, g.quote.lines, strict=False))}
-                 for g in (quote.groups if quote else [])]
+    shipments = [_parcel(g) for g in (quote.groups if quote else [])]
     ctx: dict[str, Any] = {
         "cart": cart, "summary": cart_summary, "quote": quote, "quote_error": quote_error,
         "shipments": shipments,
+        # One parcel's card already says everything; several need a grand total.
+        "grand": _grand_total(shipments) if len(shipments) > 1 else None,
         "identities": identities, "addresses": addresses,
         "identity": identity, "address": address,
         "identity_form": {}, "address_form": {}, "identity_errors": {}, "address_errors": {},

@@ -7,6 +7,7 @@ Native "scan". ``_sim/faults`` and ``_sim/deliver`` drive the test controls."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -76,7 +77,8 @@ def _cashier(request: HttpRequest, prepay_id: str, back: str) -> HttpResponse:
             return redirect(back)
         return redirect("/orders/")
     return render(request, "wxpaysim/cashier.html", {"trade": trade, "back": back,
-                                                     "yuan": trade.amount_total / 100})
+                                                     # fen → yuan as Decimal, never a float
+                                                     "amount": Decimal(trade.amount_total) / 100})
 
 
 @require_http_methods(["GET", "POST"])
