@@ -17,7 +17,7 @@ from shequn.inventory.models import (
 
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "trade_mode", "customs_code", "operator")
+    list_display = ("code", "name", "kind", "trade_mode", "customs_code", "operator", "city")
     list_filter = ("kind", "trade_mode")
     search_fields = ("code", "name", "area_code", "ems_no")
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,16 @@ class Warehouse(models.Model):
     operator = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("operator"))
     location = models.CharField(max_length=100, blank=True, verbose_name=_("location"))
+    # The sender on the waybills of parcels shipped from here (label and the
+    # carrier's order); without a street address, SHEQUN["CARRIER_SENDER"].
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"),
+                             validators=[RegexValidator(r"^[0-9-]{7,20}$")])
+    province = models.CharField(max_length=20, blank=True, verbose_name=_("province"))
+    city = models.CharField(max_length=20, blank=True, verbose_name=_("city"))
+    district = models.CharField(max_length=20, blank=True, verbose_name=_("district"))
+    address = models.CharField(
+        max_length=120, blank=True, verbose_name=_("street address"),
+        help_text=_("The sender address on waybills of parcels shipped from this warehouse"))
 
     class Meta:
         verbose_name = _("warehouse")

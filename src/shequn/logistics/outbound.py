@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -48,6 +49,7 @@ log = logging.getLogger("shequn.logistics")
 P = ParcelState
 OS = Order.State
 MAX_WEIGHT = Decimal("30")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Lock the named table's rows only (PostgreSQL refuses FOR UPDATE on the
 # nullable side of the outer joins select_related adds).
 SELF = ("self",)
@@ -72,10 +74,22 @@ def _require(actor: Any, warehouse: Any) -> None:
 
 
 # --------------------------------------------------------------------- waybill
-def _sender() -> port.Contact:
+def sender(warehouse: Any) -> port.Contact:
+    """Who sends a parcel: the warehouse it ships from (its name, phone and
+    address), both on the label and in the carrier's order; the configured
+    ``SHEQUN["CARRIER_SENDER"]`` only for a warehouse without an address (its
+    phone too when the warehouse has none)."""
     s = settings.SHEQUN["CARRIER_SENDER"]
-    return port.Contact(name=s["name"], mobile=s["mobile"], province=s["province"],
-                        city=s["city"], county=s["county"], address=s["address"])
+    if warehouse is None or not (warehouse.address and warehouse.province and warehouse.city):
+        return port.Contact(name=s["name"], mobile=s["mobile"], province=s["province"],
+                            city=s["city"], county=s["county"], address=s["address"])
+    phone = re.sub(r"[\s()]", "", warehouse.phone or "")
+    mobile, tel = (phone, "") if MOBILE.match(phone) else ("", phone)
+    if not phone:
+        mobile = s["mobile"]
+    return port.Contact(name=warehouse.name, mobile=mobile, tel=tel,
+                        province=warehouse.province, city=warehouse.city,
+                        county=warehouse.district or warehouse.city, address=warehouse.address)
 
 
 def estimated_weight(order: Order) -> Decimal:
@@ -89,7 +103,8 @@ def shipment_request(order: Order, weight: Decimal | None = None) -> port.Shipme
                             province=order.province, city=order.city,
                             county=order.district or order.city, address=order.address_detail)
     cargo = tuple(port.Cargo(name=ln.name[:60], count=ln.qty) for ln in order.lines.all())
-    return port.ShipmentRequest(order_id=order.number, sender=_sender(), receiver=receiver,
+    return port.ShipmentRequest(order_id=order.number, sender=sender(order.warehouse),
+                                receiver=receiver,
                                 weight_kg=weight or estimated_weight(order), cargo=cargo)
 
 
@@ -240,14 +255,16 @@ def parse_weight(text: Any) -> Decimal:
 
 def label_data(shipment: Shipment) -> labels.LabelData:
     order, lab = shipment.order, shipment.label_data or {}
-    sender = _sender()
+    frm = sender(shipment.warehouse)
+    # County = city where a warehouse names no district: printed once.
+    places = dict.fromkeys([frm.province, frm.city, frm.county])
     return labels.LabelData(
         waybill_no=shipment.waybill_no, order_no=order.number,
         route_label=str(lab.get("destRouteLabel", "")), product=str(lab.get("proName", "")),
         coding=str(lab.get("codingMapping", "")), qr_text=str(lab.get("twoDimensionCode", "")),
         receiver=order.consignee, receiver_phone_masked=order.consignee_phone_masked,
-        receiver_address=order.address, sender=sender.name,
-        sender_address=f"{sender.province}{sender.city}{sender.county}{sender.address}",
+        receiver_address=order.address, sender=f"{frm.name} {frm.mobile or frm.tel}",
+        sender_address="".join(places) + frm.address,
         cargo="；".join(f"{ln.name[:20]}×{ln.qty}" for ln in order.lines.all())[:120],
         weight_kg=shipment.weight_kg or Decimal(0),
         printed_at=clock.now().astimezone(labels_tz()).strftime("%Y-%m-%d %H:%M"))

@@ -12,25 +12,34 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from shequn.api.errors import ApiError
 from shequn.brands import apikeys
 from shequn.catalog.models import Organization
 from shequn.core.errors import DomainError
 from shequn.trace.epcis import capture, query
-from shequn.trace.epcis.errors import PROBLEM_TYPES, EpcisError
+from shequn.trace.epcis.errors import EpcisError, problem_type
 from shequn.trace.models import CaptureJob
 
 HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0",
            "GS1-EPCIS-Capture-Limit": str(capture.MAX_EVENTS),
            "GS1-EPCIS-Capture-File-Size-Limit": str(capture.MAX_BYTES)}
+READ_CHUNK = 256 * 1024
 
 
 def problem(err: DomainError) -> HttpResponse:
-    body: dict[str, Any] = {"type": PROBLEM_TYPES.get(err.code, "epcisException:" + err.code),
+    """RFC 7807 problem details: ``type`` one of the binding's exception types,
+    ``detail`` a string (the binding's schema); Shequn's machine-readable
+    ``code``, ``message`` / ``message_en`` and the error's particulars (the
+    limit, the parameter, the schema errors…) as extension members."""
+    body: dict[str, Any] = {"type": problem_type(err.code, err.status),
                             "title": err.message_en, "status": err.status,
-                            "detail": err.message, **err.as_dict()}
+                            "detail": err.message, "code": err.code,
+                            "message": err.message, "message_en": err.message_en}
+    for k, v in err.detail.items():
+        body.setdefault(k, v)
     response = HttpResponse(json.dumps(body, ensure_ascii=False, default=str),
                             status=err.status, content_type="application/problem+json")
     for k, v in HEADERS.items():
@@ -55,7 +64,7 @@ def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
         @csrf_exempt
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
-                response = HttpResponse(status=405)
+                response = problem(ApiError.METHOD_NOT_ALLOWED.error())
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
@@ -76,9 +85,34 @@ def _json(body: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def capture_body(request: HttpRequest, limit: int) -> bytes:
+    """The captured document, read from the request stream within the
+    repository's own limit (``GS1-EPCIS-Capture-File-Size-Limit``), not
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE (meant for forms, far smaller): a
+    declared length over the limit is refused before anything is read, a body
+    longer than it declared (or undeclared) once ``limit + 1`` bytes came."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise EpcisError.TOO_LARGE.error(limit=limit)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = request.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise EpcisError.TOO_LARGE.error(limit=limit)
+    return b"".join(chunks)
+
+
 @epcis_endpoint(("POST",))
 def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse:
-    document = capture.parse(request.body)
+    document = capture.parse(capture_body(request, capture.MAX_BYTES))
     behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
     job = capture.submit(document, org, behaviour)
     response = HttpResponse(status=202)
@@ -143,6 +177,12 @@ def type_events(request: HttpRequest, org: Organization | None, event_type: str
     return _page(request, org, fixed={"eventType": event_type})
 
 
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /epcis/ (a resource the binding does not have, an
+    EPC path without its ``/events``…): problem details, not Django's HTML."""
+    return problem(ApiError.NOT_FOUND.error())
+
+
 urlpatterns = [
     path("capture", capture_view, name="epcis_capture"),
     path("capture/<str:capture_id>", capture_job, name="epcis_capture_job"),
@@ -151,4 +191,6 @@ urlpatterns = [
     path("epcs/<path:epc>/events", epc_events, name="epcis_epc_events"),
     path("eventTypes", event_types, name="epcis_event_types"),
     path("eventTypes/<str:event_type>/events", type_events, name="epcis_type_events"),
+    # Last: everything else under /epcis/ is a 404 of the binding.
+    re_path(r"^(?P<rest>.*)$", csrf_exempt(not_found), name="epcis_not_found"),
 ]

@@ -79,6 +79,7 @@ class Contact:
     address: str
     company: str = ""
     country: str = "CN"
+    tel: str = ""            # a landline, when there is no mobile
 
 
 @dataclass(frozen=True)

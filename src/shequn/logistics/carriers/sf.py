@@ -201,7 +201,7 @@ class SfCarrier:
 
     def create_order(self, request: ShipmentRequest) -> Waybill:
         def contact(kind: int, c: Any) -> dict[str, Any]:
-            return {"contactType": kind, "contact": c.name, "mobile": c.mobile,
+            return {"contactType": kind, "contact": c.name, "mobile": c.mobile, "tel": c.tel,
                     "company": c.company, "country": c.country, "province": c.province,
                     "city": c.city, "county": c.county, "address": c.address}
 

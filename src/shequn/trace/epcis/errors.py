@@ -38,6 +38,32 @@ PROBLEM_TYPES = {
     "epcis_bad_page_token": "epcisException:QueryParameterException",
     "epcis_capture_not_found": "epcisException:NoSuchResourceException",
     "epcis_event_not_found": "epcisException:NoSuchResourceException",
-    "epcis_duplicate_event": "epcisException:ValidationException",
+    "epcis_duplicate_event": "epcisException:ResourceAlreadyExistsException",
     "epcis_unknown_event_type": "epcisException:NoSuchResourceException",
 }
+
+# The binding's exception type of any other error (an API key refused, a path
+# that names nothing…), by its HTTP status; Shequn's own code stays in ``code``.
+STATUS_TYPES = {
+    400: "epcisException:ValidationException",
+    401: "epcisException:SecurityException",
+    403: "epcisException:SecurityException",
+    404: "epcisException:NoSuchResourceException",
+    406: "epcisException:NotAcceptableException",
+    409: "epcisException:ResourceAlreadyExistsException",
+    413: "epcisException:CaptureLimitExceededException",
+    414: "epcisException:URITooLongException",
+    415: "epcisException:UnsupportedMediaTypeException",
+    422: "epcisException:ValidationException",
+}
+
+
+def problem_type(code: str, status: int) -> str:
+    """The ``type`` of the problem details answering an error: one of the
+    exception types the binding defines, never Shequn's own code."""
+    if code in PROBLEM_TYPES:
+        return PROBLEM_TYPES[code]
+    if status in STATUS_TYPES:
+        return STATUS_TYPES[status]
+    # RFC 7807 §4.2: no more semantics than the HTTP status itself (405…).
+    return "about:blank" if status < 500 else "epcisException:ImplementationException"

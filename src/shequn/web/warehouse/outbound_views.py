@@ -68,32 +68,60 @@ def create_pick(request: HttpRequest) -> HttpResponse:
     return redirect("warehouse:out_pick", pk=pick.pk)
 
 
-@never_cache
-@warehouse_only
-def pick_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pick = get_object_or_404(PickList.objects.select_related("warehouse"), pk=pk,
-                             warehouse__in=warehouses_for(request))
+def _pick_page(request: HttpRequest, pick: PickList, *, error: DomainError | None = None,
+               order_id: Any = None, field: str = "", entered: str = "") -> HttpResponse:
+    """The pick / pack page; with ``error``, the refusal shown in place (next to
+    the order's ``field``: "code" the unit scan, "weight" the parcel weight,
+    which keeps the focus) and answered with the error's 4xx status."""
     shipments = list(pick.shipments.select_related("order").order_by("pk"))
     for s in shipments:
         # Coded goods are packed by scanning each unit into the parcel (order
         # line ↔ units), of the lots picked; lines picked from lots without
         # codes in this warehouse pack as before.
         s.trace_lines = [p for p in packing.progress(s.order) if p.coded]  # type: ignore[attr-defined]
+        # The refusal of this parcel's weight or scan, shown next to its field.
+        mine = error is not None and order_id is not None and str(s.order_id) == str(order_id)
+        s.error = error if mine else None  # type: ignore[attr-defined]
+        s.error_field = field if mine else ""  # type: ignore[attr-defined]
     return render(request, "warehouse/out_pick.html", {
         "nav": "outbound", "pick": pick,
         "lines": pick.lines.select_related("order", "sku", "batch"),
-        "shipments": shipments})
+        "shipments": shipments, "error": error,
+        "page_error": error if order_id is None else None, "entered": entered},
+        status=error.status if error is not None else 200)
+
+
+def _own_pick(request: HttpRequest, pk: Any) -> PickList:
+    return get_object_or_404(PickList.objects.select_related("warehouse"), pk=pk,
+                             warehouse__in=warehouses_for(request))
+
+
+@never_cache
+@warehouse_only
+def pick_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pick_page(request, _own_pick(request, pk))
 
 
 @warehouse_only
 @require_POST
 def pick_done(request: HttpRequest, pk: int) -> HttpResponse:
-    get_object_or_404(PickList, pk=pk, warehouse__in=warehouses_for(request))
+    pick = _own_pick(request, pk)
     try:
         outbound.confirm_picked(request.user, pk)
     except DomainError as err:
-        return _error(request, err)
+        return _pick_page(request, pick, error=err)
     return redirect("warehouse:out_pick", pk=pk)
+
+
+def _refused(request: HttpRequest, shipment: Shipment, err: DomainError, field: str,
+             entered: str = "") -> HttpResponse:
+    """A refused weight or unit scan: back on the pick list the worker was
+    packing from, the error next to the field (nothing was written)."""
+    if shipment.pick_list_id is None:
+        return _error(request, err)
+    pick = _own_pick(request, shipment.pick_list_id)
+    return _pick_page(request, pick, error=err, order_id=shipment.order_id, field=field,
+                      entered=entered)
 
 
 @warehouse_only
@@ -101,10 +129,11 @@ def pick_done(request: HttpRequest, pk: int) -> HttpResponse:
 def pack(request: HttpRequest, order_id: str) -> HttpResponse:
     shipment = get_object_or_404(Shipment, order_id=order_id,
                                  warehouse__in=warehouses_for(request))
+    weight = request.POST.get("weight", "")
     try:
-        packing.pack(request.user, shipment.order_id, request.POST.get("weight", ""))
+        packing.pack(request.user, shipment.order_id, weight)
     except DomainError as err:
-        return _error(request, err)
+        return _refused(request, shipment, err, "weight", weight[:20])
     if shipment.pick_list_id:
         return redirect("warehouse:out_pick", pk=shipment.pick_list_id)
     return redirect("warehouse:out_index")
@@ -117,10 +146,11 @@ def pack_scan(request: HttpRequest, order_id: str) -> HttpResponse:
     of another SKU or another warehouse is refused; nothing is written)."""
     shipment = get_object_or_404(Shipment, order_id=order_id,
                                  warehouse__in=warehouses_for(request))
+    code = request.POST.get("code", "")
     try:
-        unit = packing.scan_unit(request.user, shipment.order_id, request.POST.get("code", ""))
+        unit = packing.scan_unit(request.user, shipment.order_id, code)
     except DomainError as err:
-        return _error(request, err)
+        return _refused(request, shipment, err, "code", code[:300])
     messages.success(request, f"+1 {unit.serial}")
     if shipment.pick_list_id:
         return redirect("warehouse:out_pick", pk=shipment.pick_list_id)
