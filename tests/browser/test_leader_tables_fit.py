@@ -29,9 +29,10 @@ OVERFLOW = """() => {
   return out;
 }"""
 
-# Order numbers (17 digits) in a table drawn on more than one line.
-WRAPPED_NUMBERS = """() => [...document.querySelectorAll("table .mono")]
-  .filter(e => /^\\d{17}$/.test(e.textContent.trim()) && e.getClientRects().length > 1)
+# Order numbers (17 digits) and amounts (¥2,400.00) in a table drawn on more than one line.
+WRAPPED_NUMBERS = """() => [...document.querySelectorAll("table .mono, table .l-amount")]
+  .filter(e => /^(\\d{17}|−?¥[\\d,.]+)$/.test(e.textContent.trim())
+               && e.getClientRects().length > 1)
   .map(e => e.textContent.trim())"""
 
 
@@ -76,3 +77,30 @@ def test_leader_tables_fit_a_phone(server, browser_page, shot, language):
             found[name] = over
         shot(f"fit-{language}-{name.split(':')[1]}")
     assert not found, found
+
+
+# The dashboard's two charts as drawn: titled, and the second one (its title and
+# unit) clear of the first one's date labels.
+CHARTS = """() => {
+  const [trend, gmv] = ["trend-chart", "gmv-chart"].map(id => document.getElementById(id));
+  const title = el => (echarts.getInstanceByDom(el).getOption().title || [{}])[0].text || "";
+  return {titles: [title(trend), title(gmv)],
+          gap: gmv.getBoundingClientRect().top - trend.getBoundingClientRect().bottom,
+          series: echarts.getInstanceByDom(trend).getOption().series.map(
+            s => [s.symbol, s.lineStyle.type, !!s.areaStyle])};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_charts_are_titled_and_apart(server, browser_page, shot):
+    page = browser_page
+    _login_as(page, server.url, _leader_with_everything())
+    page.goto(server.url + reverse("leader:home"))
+    page.wait_for_load_state("networkidle")
+    drawn = page.evaluate(CHARTS)
+    shot("dashboard-charts")
+    assert all(drawn["titles"]), drawn
+    assert drawn["gap"] >= 12, drawn
+    visits, orders = drawn["series"]
+    assert visits != orders, drawn
