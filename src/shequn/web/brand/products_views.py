@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequn.catalog import editing, spreadsheet_io
+from shequn.catalog.countries import country_choices
 from shequn.catalog.errors import CatalogError
 from shequn.catalog.models import SKU, Category, ChangeRequest, ImportJob, Product
-from shequn.catalog.countries import country_choices
 from shequn.catalog.validators import unit_codes
 from shequn.core.errors import DomainError
 from shequn.web.brand.access import brand_staff_only
