@@ -1,6 +1,7 @@
 """Leader pages fit a phone (issue 9: the 30-day column and the commission status were
 cut off): at 360 px no table is wider than its card and the page does not scroll
-sideways, in Chinese and in English. Screenshots: test-artifacts/browser/fit-*.png."""
+sideways, in Chinese and in English; an order number is never broken over two lines.
+Screenshots: test-artifacts/browser/fit-*.png."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ OVERFLOW = """() => {
   if (page > 1) out.push("page +" + page + "px");
   return out;
 }"""
+
+# Order numbers (17 digits) and amounts (¥2,400.00) in a table drawn on more than one line.
+WRAPPED_NUMBERS = """() => [...document.querySelectorAll("table .mono, table .l-amount")]
+  .filter(e => /^(\\d{17}|−?¥[\\d,.]+)$/.test(e.textContent.trim())
+               && e.getClientRects().length > 1)
+  .map(e => e.textContent.trim())"""
 
 
 def _leader_with_everything() -> Any:
@@ -65,8 +72,35 @@ def test_leader_tables_fit_a_phone(server, browser_page, shot, language):
     for name in PAGES:
         page.goto(server.url + reverse(name))
         page.wait_for_load_state("networkidle")
-        over = page.evaluate(OVERFLOW)
+        over = page.evaluate(OVERFLOW) + page.evaluate(WRAPPED_NUMBERS)
         if over:
             found[name] = over
         shot(f"fit-{language}-{name.split(':')[1]}")
     assert not found, found
+
+
+# The dashboard's two charts as drawn: titled, and the second one (its title and
+# unit) clear of the first one's date labels.
+CHARTS = """() => {
+  const [trend, gmv] = ["trend-chart", "gmv-chart"].map(id => document.getElementById(id));
+  const title = el => (echarts.getInstanceByDom(el).getOption().title || [{}])[0].text || "";
+  return {titles: [title(trend), title(gmv)],
+          gap: gmv.getBoundingClientRect().top - trend.getBoundingClientRect().bottom,
+          series: echarts.getInstanceByDom(trend).getOption().series.map(
+            s => [s.symbol, s.lineStyle.type, !!s.areaStyle])};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_charts_are_titled_and_apart(server, browser_page, shot):
+    page = browser_page
+    _login_as(page, server.url, _leader_with_everything())
+    page.goto(server.url + reverse("leader:home"))
+    page.wait_for_load_state("networkidle")
+    drawn = page.evaluate(CHARTS)
+    shot("dashboard-charts")
+    assert all(drawn["titles"]), drawn
+    assert drawn["gap"] >= 12, drawn
+    visits, orders = drawn["series"]
+    assert visits != orders, drawn

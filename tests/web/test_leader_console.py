@@ -60,6 +60,13 @@ def test_dashboard_shows_periods_commission_and_chart_data(net: Net):
                                  r'</script>', html, re.S).group(1))
     visits, orders = trend["series"]
     assert len(trend["categories"]) == 30 and orders["data"][-1] == 1 and visits["data"][-1] == 2
+    # Equal values must not hide one line under the other: each is drawn its own way.
+    style = ("symbol", "size", "width", "dashed", "area")
+    assert [visits[k] for k in style] != [orders[k] for k in style]
+    assert visits["symbol"] != orders["symbol"] and visits["dashed"] != orders["dashed"]
+    gmv = json.loads(re.search(r'<script id="leader-gmv" type="application/json">(.*?)'
+                               r'</script>', html, re.S).group(1))
+    assert trend["title"] and gmv["title"] and gmv["unit"]  # the second chart says what it is
     # Drawn by the one chart module every console uses, not an inline script.
     assert "js/charts.js" in html and 'data-chart="leader-trend"' in html
     assert "vendor/echarts.min.js" in html and "leader.css" in html

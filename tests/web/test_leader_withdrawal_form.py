@@ -63,3 +63,35 @@ def test_each_rendered_form_has_its_own_token(net: Net):
     one = TOKEN.search(c.get(reverse("leader:earnings")).content.decode())
     two = TOKEN.search(c.get(reverse("leader:earnings")).content.decode())
     assert one and two and one.group(1) != two.group(1)
+
+
+@pytest.mark.parametrize("fees", [False, True])
+def test_the_withdrawal_terms_are_one_sentence_per_language(net: Net, settings, fees: bool):
+    """The terms are whole translated sentences: a Chinese page never gets the English
+    full stop and space between them (最低提现 ¥10.00. 提现需…)."""
+    from django.utils import translation
+
+    if fees:
+        settings.SHEQUN = {**settings.SHEQUN, "COMMISSION_WITHDRAWAL_FEE_RATE": "0.006",
+                           "COMMISSION_WITHDRAWAL_FEE_FIXED": "1.00"}
+    c = client_for(net.leader())
+    terms = re.compile(r'data-testid="withdraw-terms">(.*?)</p>', re.S)
+    english = terms.search(c.get(reverse("leader:earnings"), HTTP_ACCEPT_LANGUAGE="en")
+                           .content.decode())
+    assert english is not None
+    assert english.group(1) == (
+        "Minimum withdrawal ¥10.00; fee 0.006 × amount + ¥1.00. An operator reviews every "
+        "withdrawal before the payout." if fees else
+        "Minimum withdrawal ¥10.00. An operator reviews every withdrawal before the payout.")
+    chinese = terms.search(c.get(reverse("leader:earnings"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+                           .content.decode())
+    assert chinese is not None
+    with translation.override("zh-hans"):
+        fee = translation.gettext("%(rate)s × amount") % {"rate": "0.006"} + " + ¥1.00"
+        sentence = translation.gettext(
+            "Minimum withdrawal %(minimum)s; fee %(fee)s. An operator reviews every withdrawal "
+            "before the payout." if fees else
+            "Minimum withdrawal %(minimum)s. An operator reviews every withdrawal before the "
+            "payout.")
+    assert chinese.group(1) == sentence % {"minimum": "¥10.00", "fee": fee}
+    assert "¥10.00. 提现" not in chinese.group(1)

@@ -432,3 +432,23 @@ def test_the_payment_simulator_separates_thousands(client, demo, buyer):
     html = client.get(resp["Location"]).content.decode()
     assert f'data-testid="paysim-amount">¥{total:,.2f}<' in html
     assert f"¥{total:.2f}" not in html
+
+
+def test_the_origin_is_named_in_the_page_language(client, demo):
+    """A country is interface text: the English pages name it in English, with the
+    space the Chinese tag does not have (the demo stores the Chinese name)."""
+    tote = demo.skus["ML-TOTE-01"].product
+    assert tote.origin_country == "307" and tote.origin_country_name == "意大利"
+    url = _product_url(demo, "ML-TOTE-01")
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="tag tag-origin" data-testid="origin-tag">Made in Italy</span>' in english
+    assert '<dd data-testid="origin">Italy</dd>' in english
+    assert "Made in意大利" not in english and "意大利</dd>" not in english
+    shop = client.get(f"/s/{demo.shop.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for name in ("Australia", "Japan", "Italy"):
+        assert f'data-testid="origin-tag">{name}</span>' in shop
+    for name in ("澳大利亚", "日本", "意大利"):
+        assert f'data-testid="origin-tag">{name}</span>' not in shop
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<dd data-testid="origin">意大利</dd>' in chinese
+    assert 'data-testid="origin-tag">原产' in chinese or "Made in 意大利" in chinese

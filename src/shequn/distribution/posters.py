@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -108,29 +109,67 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(path, size)
 
 
+# Where a line may break: at a space, or between two CJK characters (Chinese has no
+# spaces), never inside a Latin word or number. Closing punctuation stays with what it
+# closes and opening punctuation with what it opens, so no line starts with "，" or
+# ends with "（".
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_PIECE = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
+_NO_LINE_START = "，。、；：！？）》」』】〕…·,.;:!?)"
+_NO_LINE_END = "（《「『【〔("
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The unbreakable pieces of ``text``, each with whether a space comes before it."""
+    pieces: list[tuple[str, bool]] = []
+    space = glue = False
+    for match in _PIECE.finditer(text):
+        piece = match.group()
+        if piece.isspace():
+            space = True
+            continue
+        if pieces and not space and (glue or piece[0] in _NO_LINE_START):
+            pieces[-1] = (pieces[-1][0] + piece, pieces[-1][1])
+        else:
+            pieces.append((piece, space))
+        glue = piece[-1] in _NO_LINE_END
+        space = False
+    return pieces
+
+
 def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int,
           max_lines: int) -> list[str]:
-    """Break ``text`` into lines no wider than ``width`` pixels, character by character
-    (Chinese has no spaces to break at); the last line ends in … when cut."""
+    """Break ``text`` into lines no wider than ``width`` pixels, at spaces and between
+    CJK characters (see _pieces); the last line ends in … when cut. A word wider than
+    a whole line (a long URL) is the one thing cut mid-word."""
     font = _font(size)
+
+    def fits(line: str) -> bool:
+        return draw.textlength(line, font=font) <= width
+
     lines: list[str] = []
     current = ""
-    for ch in " ".join(text.split()):
-        if draw.textlength(current + ch, font=font) <= width:
-            current += ch
+    for piece, space in _pieces(text):
+        joined = f"{current} {piece}" if current and space else current + piece
+        if fits(joined):
+            current = joined
             continue
-        lines.append(current)
-        current = ch.strip()
-        if len(lines) == max_lines:
-            break
-    else:
         if current:
             lines.append(current)
-        return lines
-    last = lines[-1]
-    while last and draw.textlength(last + "…", font=font) > width:
-        last = last[:-1]
-    lines[-1] = last + "…"
+        current = piece
+        while len(lines) < max_lines and not fits(current):
+            cut = max(1, max((k for k in range(1, len(current)) if fits(current[:k])),
+                             default=1))
+            lines.append(current[:cut])
+            current = current[cut:]
+        if len(lines) == max_lines:  # text is left over
+            last = lines[-1]
+            while last and not fits(last + "…"):
+                last = last[:-1]
+            lines[-1] = last.rstrip() + "…"
+            return lines
+    if current:
+        lines.append(current)
     return lines
 
 

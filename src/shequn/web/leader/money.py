@@ -24,6 +24,7 @@ from shequn.commission.selectors import may_access_earnings
 from shequn.core.errors import DomainError
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.leader.views import not_a_leader
+from shequn.web.templatetags.money import yuan
 
 
 def earner_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -56,8 +57,17 @@ def _form_context(user: Any, amount: str = "", error: DomainError | None = None,
     return {"balances": reads.balances(user), "amount": amount, "error": error, "ok": ok,
             "request_key": uuid.uuid4(),
             "minimum": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_MIN"),
-            "fee_rate": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_RATE"),
-            "fee_fixed": commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_FIXED")}
+            "fee": _fee_formula()}
+
+
+def _fee_formula() -> str:
+    """How the withdrawal fee is computed ("0.006 × amount + ¥1.00"), "" for none."""
+    rate = commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_RATE")
+    fixed = commission_conf.decimal_setting("COMMISSION_WITHDRAWAL_FEE_FIXED")
+    parts = [_("%(rate)s × amount") % {"rate": rate}] if rate else []
+    if fixed:
+        parts.append(yuan(fixed))
+    return " + ".join(parts)
 
 
 def _withdrawal_rows(user: Any) -> list[Any]:

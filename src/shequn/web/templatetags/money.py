@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from shequn.catalog.countries import country_name
 from shequn.core.money import q2
 
 register = template.Library()
@@ -57,3 +58,9 @@ def trade_tag(code: str) -> str:
     """Short tag for product cards: bonded (保税) / direct mail (直邮)."""
     tags = {"1210": _("Bonded"), "9610": _("Direct mail")}
     return str(tags.get(str(code), ""))
+
+
+@register.filter
+def country(code: str) -> str:
+    """A JGS-20 origin code as the country's name in the page's language."""
+    return country_name(code)
