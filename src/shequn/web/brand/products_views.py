@@ -22,7 +22,7 @@ from shequn.catalog import editing, spreadsheet_io
 from shequn.catalog.countries import country_choices
 from shequn.catalog.errors import CatalogError
 from shequn.catalog.models import SKU, Category, ChangeRequest, ImportJob, Product
-from shequn.catalog.validators import unit_codes
+from shequn.catalog.units import unit_choices
 from shequn.core.errors import DomainError
 from shequn.web.brand.access import brand_staff_only
 
@@ -54,7 +54,7 @@ def _product(request: HttpRequest, product_id: int) -> Product:
 
 
 def _choices() -> dict[str, Any]:
-    return {"units": sorted(unit_codes().items()), "countries": country_choices(),
+    return {"units": unit_choices(), "countries": country_choices(),
             "categories": list(Category.objects.order_by("name")),
             "content_units": SKU.ContentUnit.choices,
             "ct_rules": SKU.ConsumptionTaxRule.choices}

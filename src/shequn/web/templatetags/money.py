@@ -11,6 +11,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from shequn.catalog.countries import country_name
+from shequn.catalog.units import unit_name
 from shequn.core.money import q2
 
 register = template.Library()
@@ -58,6 +59,12 @@ def trade_tag(code: str) -> str:
     """Short tag for product cards: bonded (保税) / direct mail (直邮)."""
     tags = {"1210": _("Bonded"), "9610": _("Direct mail")}
     return str(tags.get(str(code), ""))
+
+
+@register.filter
+def unit(code: str) -> str:
+    """A JGS-20 unit code as the unit's name in the page's language."""
+    return unit_name(code)
 
 
 @register.filter
