@@ -71,6 +71,16 @@ def test_every_page_renders_for_an_operator(ops: Client, paid: Order):
         assert paid.number in html and "发货" in html and "退款" in html, url
 
 
+def test_the_order_names_its_channel_and_leader_in_words(ops: Client, paid: Order):
+    assert paid.attribution_channel == "link"
+    html = ops.get(reverse("ops:order", args=[paid.number]),
+                   HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dd data-channel="link">Link</dd>' in html
+    assert " · Leader <span" in html
+    zh = ops.get(reverse("ops:order", args=[paid.number])).content.decode()
+    assert '<dd data-channel="link">链接</dd>' in zh
+
+
 def test_superuser_counts_as_operator(data: demo.DemoData):
     c = Client()
     c.force_login(data.admin)
