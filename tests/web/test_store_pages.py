@@ -321,6 +321,19 @@ def test_buy_now_with_htmx_redirects_to_checkout(client, demo):
     assert "购物车还是空的" not in client.get("/cart/").content.decode()
 
 
+def test_buy_now_twice_buys_the_chosen_quantity_not_double(client, demo):
+    from shequn.checkout.models import CartLine
+
+    sku = demo.skus["KD-IF3-900"]
+    for _ in range(2):
+        client.post("/cart/add/", {"sku_id": sku.pk, "qty": 2, "buy_now": "1"}, **HTMX)
+    assert CartLine.objects.get(sku=sku).qty == 2
+    # Adding to the cart still adds; buying now never lowers what the cart holds.
+    client.post("/cart/add/", {"sku_id": sku.pk, "qty": 1}, **HTMX)
+    client.post("/cart/add/", {"sku_id": sku.pk, "qty": 1, "buy_now": "1"}, **HTMX)
+    assert CartLine.objects.get(sku=sku).qty == 3
+
+
 def test_listing_share_link_opens_the_product(client, demo):
     sku = demo.skus["SB-SERUM-30"]
     listing = Listing.objects.get(shop=demo.shop, product=sku.product)

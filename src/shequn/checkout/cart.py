@@ -131,7 +131,10 @@ def _checked_listing(cart: Cart, sku: SKU, listing_id: int | None,
 
 @transaction.atomic
 def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *,
-             refuse_other_shop: bool = False) -> None:
+             refuse_other_shop: bool = False, at_least: bool = False) -> None:
+    """Put ``qty`` more of the SKU in the cart; with ``at_least`` (立即购买, "buy
+    now"), make sure the cart holds ``qty`` of it: pressing it twice, or after
+    adding the same quantity to the cart, does not double what is bought."""
     _check_qty(qty)
     if qty == 0:
         raise CheckoutError.INVALID_QTY.error(qty=qty)
@@ -150,7 +153,7 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *
         CartLine.objects.create(cart=cart, sku=sku, qty=qty, unit_price=sku.price,
                                 listing_id=listing_id)
     else:
-        new_qty = line.qty + qty
+        new_qty = max(line.qty, qty) if at_least else line.qty + qty
         _check_qty(new_qty)
         line.qty = new_qty
         line.unit_price = sku.price  # adding again means the buyer saw today's price

@@ -224,8 +224,9 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     sku = get_sku(sku_id)
     listing_id = _listing_for(sku.product_id, request.POST.get("listing_id"))
     cart = cart_for_session(request.session, request.user, create=True)
-    add_item(cart, sku.pk, qty, listing_id=listing_id)
-    if request.POST.get("buy_now"):
+    buy_now = bool(request.POST.get("buy_now"))
+    add_item(cart, sku.pk, qty, listing_id=listing_id, at_least=buy_now)
+    if buy_now:
         target = reverse("store:checkout")
         if request.htmx:
             resp = HttpResponse(status=204)
