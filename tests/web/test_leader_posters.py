@@ -8,6 +8,7 @@ import io
 
 import pytest
 import segno
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -28,19 +29,22 @@ def _fresh_poster_cache():
     cache.clear()
 
 
-def read_qr(png: bytes, url: str) -> list[list[bool]]:
-    """Sample the poster at the centre of every QR module (geometry from posters)."""
+def read_qr(png: bytes, url: str) -> list[str]:
+    """Sample the poster at the centre of every QR module (geometry from posters):
+    one string of 0 and 1 per row (a failing comparison prints a short diff;
+    pytest's diff of nested lists of booleans ran for many minutes)."""
     img = Image.open(io.BytesIO(png)).convert("L")
     geo = posters.qr_geometry(url)
     half = geo.module // 2
-    return [[img.getpixel((geo.left + c * geo.module + half,
-                           geo.top + r * geo.module + half)) < 128  # type: ignore[operator]
-             for c in range(geo.size)] for r in range(geo.size)]
+    return ["".join("1" if img.getpixel((geo.left + c * geo.module + half,  # type: ignore[operator]
+                                         geo.top + r * geo.module + half)) < 128 else "0"
+                    for c in range(geo.size)) for r in range(geo.size)]
 
 
-def expected_matrix(url: str) -> list[list[bool]]:
+def expected_matrix(url: str) -> list[str]:
     qr = segno.make(url, error="m")
-    return [[bool(v) for v in row] for row in qr.matrix_iter(border=posters.QR_BORDER)]
+    return ["".join("1" if v else "0" for v in row)
+            for row in qr.matrix_iter(border=posters.QR_BORDER)]
 
 
 def test_font_is_the_debian_cjk_font():
@@ -87,9 +91,14 @@ def test_served_poster_holds_a_signed_poster_link_of_this_shop(db, monkeypatch):
     net = Net()
     leader = net.leader()
     listing = net.listing(leader)
-    # Hold the clock still so the token the view signs can be signed again here.
+    # Hold the clock still so the token the view signs can be signed again here:
+    # Shequn's clock (the token's iat) and the signature's own timestamp
+    # (django.core.signing.dumps signs with the time in seconds; a second
+    # ticking over between here and the view made this test fail now and then).
     fixed = clock.now()
     monkeypatch.setattr(clock, "now", lambda: fixed)
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp",
+                        lambda self: signing.b62_encode(int(fixed.timestamp())))
     expected = "http://testserver" + posters.poster_path(leader.shop, listing)
     c = Client()
     c.force_login(leader.user)
@@ -101,7 +110,8 @@ def test_served_poster_holds_a_signed_poster_link_of_this_shop(db, monkeypatch):
     assert Image.open(io.BytesIO(png)).size == (750, 1334)
     assert read_qr(png, expected) == expected_matrix(expected)
     again = c.get(reverse("leader:poster_product", args=[listing.pk]))
-    assert again.content == png  # cached: drawn once per hour
+    same = again.content == png  # (not compared in the assert: pytest would diff the bytes)
+    assert same, "the poster was drawn again: cached, it is drawn once per hour"
     assert c.get(reverse("leader:poster_product", args=[listing.pk]),
                  HTTP_IF_NONE_MATCH=resp["ETag"]).status_code == 304
 
