@@ -244,11 +244,12 @@ def _place_names(uris: set[str]) -> dict[str, str]:
     codes = {u.removeprefix("urn:shequn:warehouse:") for u in uris
              if u.startswith("urn:shequn:warehouse:")}
     orgs = {u.removeprefix("urn:shequn:org:") for u in uris if u.startswith("urn:shequn:org:")}
-    names = {f"urn:shequn:warehouse:{w.code}": w.name
-             for w in Warehouse.objects.filter(code__in=codes)} if codes else {}
+    # Names only: a warehouse row now also carries its sender address.
+    names = {f"urn:shequn:warehouse:{code}": name for code, name in
+             Warehouse.objects.filter(code__in=codes).values_list("code", "name")} if codes else {}
     if orgs:
-        names.update({f"urn:shequn:org:{o.code}": o.name
-                      for o in Organization.objects.filter(code__in=orgs)})
+        names.update({f"urn:shequn:org:{code}": name for code, name in
+                      Organization.objects.filter(code__in=orgs).values_list("code", "name")})
     cache.set(key, names, 300)
     _local.set(key, names)
     return names

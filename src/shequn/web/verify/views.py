@@ -102,7 +102,8 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     if wrong_lot:
         found = None
     city = ""
-    if found is not None and request.COOKIES.get(CONSENT_COOKIE) == "1":
+    consented = request.COOKIES.get(CONSENT_COOKIE) == "1"
+    if found is not None and consented:
         city = geo.city_of(netaddr.client_ip(request))
     result = verify.record_scan(gtin, serial, unit=found, device=device, city=city)
     if found is None:
@@ -113,7 +114,7 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
-                               | {"consented": request.COOKIES.get(CONSENT_COOKIE) == "1",
+                               | {"consented": consented,
                                   "next": request.get_full_path()}),
                         token)
 
