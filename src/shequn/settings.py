@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shequn.core.requestid.RequestIdMiddleware",
     "shequn.web.runtime.middleware.MetricsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the common header built once (web/runtime/csp.py).
+    "shequn.web.runtime.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
