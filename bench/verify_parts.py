@@ -3,7 +3,7 @@
 Runs N checks of random units of the last lot ``bench/trace_bench.py`` made,
 one thread, through Django's full request handling as ``trace_bench`` does,
 and reports per check: this thread's CPU time in each part of the view (the
-rate limit, finding the unit, the scan write, signals, the journey, the
+rate limit, finding the unit and writing the check, signals, the journey, the
 template) and the PostgreSQL backend's CPU time (read from /proc; the server
 runs on this machine). Thread CPU time, not wall time: other tenants of the VM
 slow the clock, not the count of instructions.
@@ -90,8 +90,9 @@ def main() -> None:
     if not picked:
         sys.exit("run bench/trace_bench.py on this database first")
     timed(views, "_allowed", "rate limit (Redis)")
-    timed(verify, "find_unit", "find the unit")
-    timed(verify, "record_scan", "scan write (signals included)")
+    # One statement on PostgreSQL since 2026-12-07 (before: find_unit, then
+    # record_scan's write).
+    timed(verify, "check", "find the unit and write the check (signals included)")
     timed(signals, "on_unit_scan", "signals")
     timed(verify, "journey", "journey")
     timed(views, "_unit_context", "page context (journey included)")

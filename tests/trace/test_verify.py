@@ -7,7 +7,7 @@ import pytest
 
 from shequn.core.models import Notice
 from shequn.trace import gs1
-from shequn.trace.models import CounterfeitReport, Scan, Signal, UnitCode
+from shequn.trace.models import CounterfeitReport, Scan, ScanTally, Signal, UnitCode
 from tests.builders.console import operator
 from tests.builders.trace_verify import coded_units, link, write_journey
 
@@ -197,6 +197,24 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
     assert image.url(thumb=True) in client.get(link(unit)).content.decode()
 
 
+def test_a_check_is_two_statements_on_postgresql(client):
+    """The unit's read and the check's writes are one statement, the journey's
+    events another: two round trips for the page's whole database work."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite path reads and writes with the ORM")
+    unit = coded_units(1)[0]  # in its carton: the carton's events come with its own
+    client.get(link(unit))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(link(unit)).content.decode()
+    assert [q["sql"].split(" (")[0] for q in ctx.captured_queries] == [
+        "EXECUTE verify_check", "EXECUTE verify_epc_rows"]
+    assert 'data-testid="repeat-warning" data-count="2"' in html
+    assert ScanTally.objects.get(unit=unit).count == 2
+
+
 def test_the_carton_a_unit_left_last_is_read_with_its_own_events(client):
     # Receiving and packing clear a unit's carton and keep it as its last one:
     # the page then reads the unit's and that carton's events in one lookup.
@@ -252,6 +270,9 @@ def test_a_serial_printed_with_another_lot_says_so(client):
                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "此码对应的商品：" in other and "another lot" not in other
     assert Scan.objects.filter(unit=None).count() == 2  # both count as unknown codes
+    # Nothing is counted against the unit whose serial was copied.
+    assert not Scan.objects.filter(unit=unit).exists()
+    assert not ScanTally.objects.filter(unit=unit).exists()
 
 
 def test_consent_from_the_page_is_answered_in_place_and_counts_no_check(client):
@@ -273,6 +294,38 @@ def test_consent_from_the_page_is_answered_in_place_and_counts_no_check(client):
     # Without scripts the form posts and returns to the same page, query included.
     plain = client.post("/verify/consent/", {"consent": "1", "next": page})
     assert plain.status_code == 302 and plain["Location"] == page
+
+
+def test_the_consent_form_is_this_browsers_in_this_pages_language():
+    """The form is rendered once per language and choice (web/verify/views.py,
+    consent_form); the page's address and the browser's CSRF token are its own."""
+    import re
+
+    from django.test import Client
+
+    unit = coded_units(1)[0]
+    browsers = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    page = link(unit) + "?17=280930&x=1"
+    zh = browsers[0].get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = browsers[1].get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Share my city when I check codes" in en and "Share my city" not in zh
+    assert f'name="next" value="{page.replace("&", "&amp;")}"' in zh
+    tokens = []
+    for browser, html in zip(browsers, (zh, en), strict=True):
+        form = html[html.index('id="consent-form"'):]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        tokens.append(token)
+        answer = browser.post("/verify/consent/", {"consent": "1", "next": page,
+                                                   "csrfmiddlewaretoken": token},
+                              HTTP_HX_REQUEST="true")
+        assert answer.status_code == 200 and 'data-consented="1"' in answer.content.decode()
+    assert tokens[0] != tokens[1]
+    # Another browser's token is refused.
+    stranger = Client(enforce_csrf_checks=True)
+    stranger.get(page)
+    refused = stranger.post("/verify/consent/", {"consent": "1", "next": page,
+                                                 "csrfmiddlewaretoken": tokens[0]})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/",

@@ -308,18 +308,22 @@ _UNIT = prepared.Statement(
 
 
 def _find_unit_pg(gtin: str, serial: str) -> UnitCode | None:
-    """``find_unit``'s read as one prepared statement, giving the instances the
-    ORM's select_related would (only the columns the page reads of the
-    carton and the order; the others load on access, as deferred fields)."""
+    """``find_unit``'s read as one prepared statement."""
+    with connection.cursor() as cur:
+        row = _UNIT.execute(cur, [gtin, serial]).fetchone()
+    return None if row is None else _unit_of_row(row)
+
+
+def _unit_of_row(row: Any) -> UnitCode:
+    """The instances the ORM's select_related would give from a row of ``_UNIT``
+    (or one starting as it does): only the columns the page reads of the
+    carton and the order; the others load on access, as deferred fields."""
     from shequn.orders.models import Order, OrderLine
     from shequn.trace.models import Carton
 
-    with connection.cursor() as cur:
-        row = _UNIT.execute(cur, [gtin, serial]).fetchone()
-    if row is None:
-        return None
     unit = rawrows.build(UnitCode, row, 0)
-    sscc, last_sscc, order_id, number, province, city = row[rawrows.width(UnitCode):]
+    width = rawrows.width(UnitCode)
+    sscc, last_sscc, order_id, number, province, city = row[width:width + 6]
     unit.carton = (Carton.from_db("default", ["id", "sscc"], [unit.carton_id, sscc])
                    if unit.carton_id is not None else None)
     unit.last_carton = (Carton.from_db("default", ["id", "sscc"], [unit.last_carton_id, last_sscc])
@@ -408,63 +412,133 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
         signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
     if connection.vendor == "postgresql":
-        # The log row, the device and the tally are one statement, atomic by
-        # itself: no BEGIN and COMMIT round trips for the common check.
-        # Signals (checks of a few units in thousands) follow on their own;
-        # they are derived from the tally, and the next check of the unit
-        # brings a missed one up to date.
-        with connection.cursor() as cur:
-            count, first, devices, cities = _SCAN.execute(
-                cur, [unit.pk, gtin, serial, now, device, city]).fetchone()
-        result = ScanResult(count=count, first_at=first, devices=devices, city_scans=cities)
+        checked = _checked(unit.gtin, unit.serial, "", now, device, city)[1]
+        if checked is None:
+            raise UnitCode.DoesNotExist(f"unit {unit.pk} is gone")
+        result = checked
     else:
         with transaction.atomic():
             result = _record_with_orm(unit, gtin, serial, now, device, city)
-    if signals.scan_may_raise(result.count, result.devices, city):
-        signals.on_unit_scan(unit, result.count, result.devices, city, now,
-                             first_city=bool(city) and result.city_scans == 1)
+    _raise_signals(unit, result, city, now)
     return result
 
 
-# The log row, the device (inserted only if new) and the tally, whose update
-# adds the device only when it was new; the tally's row lock orders concurrent
-# checks of one unit, so each sees a count of its own. A unit without a tally
-# (never checked, or checked before tallies were kept, by a worker still
-# running the old code during an upgrade) starts it from its log: its earlier
-# checks, devices and cities (the statement's snapshot does not hold its own
-# log row, which is added in). Nothing is backfilled while the upgrade runs.
-_SCAN = prepared.Statement(
-    "verify_scan_tally", ("bigint", "text", "text", "timestamptz", "text", "text"), """
-    WITH logged AS (
+def _raise_signals(unit: UnitCode, result: ScanResult, city: str, now: dt.datetime) -> None:
+    # Signals (checks of a few units in thousands) follow the check on their
+    # own: they are derived from the tally, and the next check of the unit
+    # brings a missed one up to date.
+    if signals.scan_may_raise(result.count, result.devices, city):
+        signals.on_unit_scan(unit, result.count, result.devices, city, now,
+                             first_city=bool(city) and result.city_scans == 1)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a code: the unit (None for a code that is no unit's, or
+    whose printed lot is not the unit's own), and the counts after it."""
+
+    unit: UnitCode | None
+    wrong_lot: bool
+    scan: ScanResult
+
+
+def check(gtin: str, serial: str, lot: str, *, device: str, city: str = "") -> Check:
+    """Find the unit behind a scanned code and log the check (``record_scan``).
+    A serial printed with another lot than its own is not that unit (a copied
+    serial on another lot's label): it is checked as an unknown code. ``city``
+    (consented) is kept only with a unit's check.
+
+    On PostgreSQL the unit's read and the check's writes are one statement,
+    the page's busiest: one round trip where there were two."""
+    if connection.vendor != "postgresql":
+        unit = find_unit(gtin, serial)
+        wrong_lot = unit is not None and bool(lot) and lot != unit.batch.lot
+        if wrong_lot:
+            unit = None
+        return Check(unit, wrong_lot, record_scan(gtin, serial, unit=unit, device=device,
+                                                  city=city if unit is not None else ""))
+    now = clock.now()
+    row, result = _checked(gtin, serial, lot, now, device, city[:40])
+    if row is None or result is None:  # no such unit, or not of this lot
+        return Check(None, row is not None,
+                     record_scan(gtin, serial, unit=None, device=device))
+    unit = _unit_of_row(row)
+    unit.batch = batch_of(unit.batch_id)
+    _raise_signals(unit, result, city[:40], now)
+    return Check(unit, False, result)
+
+
+def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
+             city: str) -> tuple[Any, ScanResult | None]:
+    """``_CHECK``'s row (None: no unit has this code) and the counts after this
+    check (None: the unit is not of this lot, and nothing was written)."""
+    with connection.cursor() as cur:
+        row = _CHECK.execute(cur, [gtin, serial, lot, now, device, city]).fetchone()
+    if row is None:
+        return None, None
+    count, first, devices, cities = row[-4:]
+    if count is None:
+        return row, None
+    return row, ScanResult(count=count, first_at=first, devices=devices, city_scans=cities)
+
+
+# A unit's check as one statement: the unit (as ``_UNIT`` reads it) and, when
+# its lot is the printed one ($3, or none printed), the log row, the device
+# (inserted only if new) and the tally, whose update adds the device only when
+# it was new. Atomic by itself: no BEGIN and COMMIT round trips. The tally's row
+# lock orders concurrent checks of one unit, so each sees a count of its own.
+# A unit without a tally (never checked, or checked before tallies were kept,
+# by a worker still running the old code during an upgrade) starts it from its
+# log: its earlier checks, devices and cities (the statement's snapshot does
+# not hold its own log row, which is added in). Nothing is backfilled while the
+# upgrade runs. No row: no unit has this code; tally columns NULL: another lot.
+_CHECK = prepared.Statement(
+    "verify_check", ("text", "text", "text", "timestamptz", "text", "text"),
+    f"""WITH found AS MATERIALIZED (
+        SELECT {rawrows.columns(UnitCode, 'u')},
+               c.sscc, lc.sscc, l.order_id, o.number, o.province, o.city,
+               ($3 = '' OR b.lot = $3) AS lot_ok
+        FROM trace_unitcode u
+        JOIN trace_codebatch b ON b.id = u.batch_id
+        LEFT JOIN trace_carton c ON c.id = u.carton_id
+        LEFT JOIN trace_carton lc ON lc.id = u.last_carton_id
+        LEFT JOIN orders_orderline l ON l.id = u.order_line_id
+        LEFT JOIN orders_order o ON o.id = l.order_id
+        WHERE u.gtin = $1 AND u.serial = $2),
+    target AS (SELECT id FROM found WHERE lot_ok),
+    logged AS (
         INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
-        VALUES ($1, $2, $3, $4, $5, $6)),
+        SELECT id, $1, $2, $4, $5, $6 FROM target),
     untallied AS (
-        SELECT NOT EXISTS (SELECT 1 FROM trace_scantally WHERE unit_id = $1) AS yes),
+        SELECT NOT EXISTS (SELECT 1 FROM trace_scantally
+                           WHERE unit_id = (SELECT id FROM target)) AS yes),
     earlier AS (
         SELECT count(*) AS n, min(at) AS first_at, count(DISTINCT device) AS devices,
                count(*) FILTER (WHERE city <> '') AS cities,
                bool_or(device = $5) AS seen
         FROM trace_scan
-        WHERE unit_id = $1 AND (SELECT yes FROM untallied)),
+        WHERE unit_id = (SELECT id FROM target) AND (SELECT yes FROM untallied)),
     earlier_devices AS (
         INSERT INTO trace_scandevice (unit_id, device)
-        SELECT DISTINCT $1::bigint, device FROM trace_scan
-        WHERE unit_id = $1 AND (SELECT yes FROM untallied)
+        SELECT DISTINCT unit_id, device FROM trace_scan
+        WHERE unit_id = (SELECT id FROM target) AND (SELECT yes FROM untallied)
         ON CONFLICT DO NOTHING),
     new_device AS (
-        INSERT INTO trace_scandevice (unit_id, device) VALUES ($1, $5)
-        ON CONFLICT DO NOTHING RETURNING 1)
-    INSERT INTO trace_scantally AS t (unit_id, count, first_at, devices, city_scans)
-    SELECT $1, e.n + 1, LEAST(e.first_at, $4),
-           e.devices + CASE WHEN coalesce(e.seen, false) THEN 0 ELSE 1 END,
-           e.cities + CASE WHEN $6 = '' THEN 0 ELSE 1 END
-    FROM earlier e
-    ON CONFLICT (unit_id) DO UPDATE SET
-        count = t.count + 1,
-        first_at = LEAST(t.first_at, $4),
-        devices = t.devices + (SELECT count(*) FROM new_device),
-        city_scans = t.city_scans + CASE WHEN $6 = '' THEN 0 ELSE 1 END
-    RETURNING t.count, t.first_at, t.devices, t.city_scans""")
+        INSERT INTO trace_scandevice (unit_id, device) SELECT id, $5 FROM target
+        ON CONFLICT DO NOTHING RETURNING 1),
+    tally AS (
+        INSERT INTO trace_scantally AS t (unit_id, count, first_at, devices, city_scans)
+        SELECT target.id, e.n + 1, LEAST(e.first_at, $4),
+               e.devices + CASE WHEN coalesce(e.seen, false) THEN 0 ELSE 1 END,
+               e.cities + CASE WHEN $6 = '' THEN 0 ELSE 1 END
+        FROM target, earlier e
+        ON CONFLICT (unit_id) DO UPDATE SET
+            count = t.count + 1,
+            first_at = LEAST(t.first_at, $4),
+            devices = t.devices + (SELECT count(*) FROM new_device),
+            city_scans = t.city_scans + CASE WHEN $6 = '' THEN 0 ELSE 1 END
+        RETURNING t.count, t.first_at, t.devices, t.city_scans)
+    SELECT found.*, tally.* FROM found LEFT JOIN tally ON true""")  # noqa: S608
 
 
 def _record_with_orm(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
