@@ -319,6 +319,10 @@ SHEQUN: dict[str, Any] = {
     # Where people ask about their personal information (PIPL Art. 17: the
     # privacy notice names the processor and how to reach it).
     "PRIVACY_CONTACT": _env("SHEQUN_PRIVACY_CONTACT", "privacy@shequn.example" if DEMO else ""),
+    # Customer service for buyers (a phone number, an e-mail address or an https
+    # link, e.g. WeChat customer service): shown on the order and return pages.
+    # No default in any mode: an unconfigured platform shows no contact at all.
+    "SUPPORT_CONTACT": _env("SHEQUN_SUPPORT_CONTACT", ""),
     # Customs single window: "embedded" (the simulator in this process) or the
     # URL of `shequn customs-sim` / a real terminal adapter (http://…/ceb).
     "CUSTOMS_GATEWAY": _env("SHEQUN_CUSTOMS_GATEWAY", "embedded"),

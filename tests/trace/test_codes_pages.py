@@ -115,3 +115,46 @@ def test_printed_links_use_the_verify_address_or_the_site_the_demo_runs_on(clien
     assert first_link(HTTP_HOST="127.0.0.1:8102").startswith("http://127.0.0.1:8102/01/")
     settings.SHEQUN = {**settings.SHEQUN, "VERIFY_BASE_URL": "https://v.example.cn"}
     assert first_link(HTTP_HOST="127.0.0.1:8102").startswith("https://v.example.cn/01/")
+
+
+def test_label_sheets_out_of_the_batch_are_refused_not_clamped(client):
+    """first=-5, a word, or a label past the batch's last used to give some
+    other labels' PDF (clamped to 0 or an empty file); now 400 with a code,
+    the message in the request's language and in English, and on the batch
+    page (a browser's form) the error by the field."""
+    brand = make_brand()
+    sku = make_sku(product=make_product(brand=brand.org), gtin=make_gtin())
+    client.force_login(brand.staff)
+    client.post("/brand/codes/", {"sku": sku.pk, "lot": "L2705", "quantity": "30"})
+    outbox.drain()
+    batch = CodeBatch.objects.get()
+    url = f"/brand/codes/{batch.pk}/labels.pdf"
+    start_en = ("The first label must be a whole number from 1 to the number of codes "
+                "in the batch")
+    for query in ("first=-5", "first=abc", "first=30", "first=", "from=0", "from=31",
+                  "from=1.5", "first=-5&count=24"):
+        resp = client.get(f"{url}?{query}", HTTP_ACCEPT_LANGUAGE="en")
+        assert resp.status_code == 400, query
+        assert resp["Content-Type"].startswith("application/json")
+        body = resp.json()
+        assert body["code"] == "trace_bad_label_start", query
+        assert body["message"] == body["message_en"] == start_en
+        assert body["detail"]["last"] == "30"
+    for query in ("first=0&count=0", "from=1&count=abc", "from=1&count=-24"):
+        body = client.get(f"{url}?{query}").json()
+        assert body["code"] == "trace_bad_label_count", query
+    assert client.get(f"{url}?first=29&count=24").content.startswith(b"%PDF")
+    assert client.get(f"{url}?from=30").content.startswith(b"%PDF")
+
+    # The big batch's "from label number" form: refused by its field, the number kept.
+    big = CodeBatch.objects.create(org=brand.org, sku=sku, gtin=batch.gtin, lot="L2706",
+                                   quantity=100_000, generated=100_000,
+                                   state=CodeBatch.State.DONE)
+    resp = client.get(f"/brand/codes/{big.pk}/labels.pdf?count=2400&from=100001",
+                      HTTP_ACCEPT="text/html,application/xhtml+xml", HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 400 and resp["Content-Type"].startswith("text/html")
+    page = resp.content.decode()
+    form = page.split('data-testid="label-range"', 1)[1].split("</form>", 1)[0]
+    assert 'value="100001"' in form and 'aria-describedby="label-from-error"' in form
+    error = form.split('id="label-from-error"', 1)[1].split(">", 1)[1].split("<", 1)[0]
+    assert error == start_en

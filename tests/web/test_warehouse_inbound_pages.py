@@ -109,3 +109,58 @@ def test_brand_creates_asn_from_the_console(client):
     assert r.status_code == 302
     asn = ASN.objects.get()
     assert asn.owner == brand and asn.lines.count() == 2
+
+
+def _text_of(html: str, marker: str) -> str:
+    """The text of the element whose opening tag holds ``marker``."""
+    return html.split(marker, 1)[1].split(">", 1)[1].split("</p>", 1)[0]
+
+
+def test_asn_form_names_the_line_of_a_quantity_error_by_the_lines_field(client):
+    """A bad quantity on the third row was reported with no line at all (a
+    negative one) or as a missing field (a word): the error names the row, in
+    the page's language, under the lines' field."""
+    brand = make_org()
+    _, wh = operated_warehouse()
+    sku = brand_sku(brand)
+    client.force_login(staff(brand, roles.BRAND_STAFF))
+    from tests.builders.inbound import soon
+
+    good = f"{sku.code}, L1, 2030-01-01, 5"
+    for bad, row in ((f"{sku.code}, L3, 2030-01-01, -5", 3),
+                     (f"{sku.code}, L3, 2030-01-01, abc", 3),
+                     (f"{sku.code}, L3, 2030-01-01, 0", 3)):
+        # A blank row between the lines still counts: the error names the row as typed.
+        form = {"warehouse": wh.pk, "expected_date": soon().isoformat(),
+                "lines": f"{good}\n\n{bad}"}
+        r = client.post("/brand/stock/asns/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+        assert r.status_code == 422 and not ASN.objects.exists()
+        html = r.content.decode()
+        assert 'class="c-error" role="alert" data-code' not in html.split("<textarea", 1)[0]
+        after_field = html.split("</textarea>", 1)[1]
+        assert _text_of(after_field, 'id="lines-error"') == (
+            f"Line {row}: Quantities must be whole numbers from 1 to 1,000,000")
+        assert 'aria-describedby="lines-error"' in html
+        zh = client.post("/brand/stock/asns/new/", form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert "数量必须是 1 到 1,000,000 之间的整数" in _text_of(zh.content.decode(),
+                                                              'id="lines-error"')
+    # A line refused by the service (the SKU) names its row too, blank rows counted.
+    form["lines"] = f"{good}\n\nNOPE, L3, 2030-01-01, 5"
+    r = client.post("/brand/stock/asns/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert _text_of(r.content.decode(), 'id="lines-error"') == "Line 3: Unknown SKU"
+
+
+def test_receiving_count_error_is_shown_on_its_line(client, setup):
+    brand, op, wh, sku, asn = setup
+    other = brand_sku(brand)
+    asn = make_asn(brand, wh, [(sku, "WL2", 3), (other, "WL3", 4)])
+    second = asn.lines.get(line_no=2)
+    client.force_login(staff(op))
+    r = client.post(f"/warehouse/asn/{asn.pk}/lines/{second.pk}/",
+                    {"counted": "-1", "damaged": "0"}, HTTP_HX_REQUEST="true",
+                    HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 422
+    html = r.content.decode()
+    row = html.split('id="line-2"', 1)[1].split("</tr>", 1)[0]
+    assert _text_of(row, 'id="line-error-2"').startswith("Line 2: Counts must be whole numbers")
+    assert 'id="line-error-1"' not in html

@@ -99,6 +99,49 @@ def test_buyer_sees_the_timeline_and_confirms_receipt(client, setup):
     assert Order.objects.get(pk=order.pk).state == Order.State.DELIVERED
 
 
+def test_buyer_card_after_a_manual_delivery_says_delivered_and_who_recorded_it(
+        client, setup, django_user_model):
+    """The ops console's 已签收 by hand: the buyer's card said 已揽收 (the carrier's
+    last event) beside an order that said 已签收. Now it says delivered, names the
+    staff's record, and keeps the carrier's events and last status as sent."""
+    from django.contrib.auth.models import Group
+
+    from shequn.logistics.models import TrackingEvent
+    _, order, staff = setup
+    outbound.ship_order(staff, order.pk)
+    outbound.flush(everything=False)
+    shipment = Shipment.objects.get(order=order)
+    assert shipment.state == "picked_up"
+    carrier_events = TrackingEvent.objects.filter(shipment=shipment).count()
+    assert carrier_events >= 1
+    op = django_user_model.objects.create(username="ops-deliver")
+    op.groups.add(Group.objects.get_or_create(name="operator")[0])
+    client.force_login(op)
+    client.post(f"/ops/orders/{order.number}/deliver/", HTTP_HX_REQUEST="true")
+    assert Order.objects.get(pk=order.pk).state == Order.State.DELIVERED
+    shipment.refresh_from_db()
+    assert shipment.state == "picked_up" and shipment.delivered_at is not None
+    assert TrackingEvent.objects.filter(shipment=shipment).count() == carrier_events
+
+    client.force_login(order.user)
+    for lang, delivered, picked_up, note in (
+            # The note's zh-Hans text comes with the catalogue; the labels are there.
+            ("zh-hans", "已签收", "已揽收", ""),
+            ("en", "Delivered", "Collected by the carrier",
+             "Marked as delivered by the platform&#x27;s staff")):
+        page = client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE=lang)
+        html = page.content.decode()
+        state = html.split('data-testid="parcel-state">', 1)[1].split("<", 1)[0]
+        assert state == delivered
+        carrier = html.split('data-testid="carrier-state">', 1)[1].split("<", 1)[0]
+        assert carrier == picked_up
+        tracking = html.split('data-testid="tracking"', 1)[1].split("</ol>", 1)[0]
+        first = tracking.split("<li", 2)[1]
+        assert 'class="is-current"' in first and 'data-testid="delivery-record"' in first
+        assert delivered in first and note in first
+        assert tracking.count("<li") == carrier_events + 1
+
+
 def test_ops_ship_button_runs_the_warehouse_flow(client, setup, django_user_model):
     from django.contrib.auth.models import Group
     _, order, _ = setup

@@ -11,6 +11,7 @@ from ninja.security import django_auth
 from shequn.api.orders import OrderOut, order_out
 from shequn.api.schemas import Error, Id, Text200
 from shequn.core.errors import CommonError
+from shequn.logistics import outbound
 from shequn.orders import services
 from shequn.orders.models import Order
 from shequn.payments import services as payments
@@ -46,7 +47,7 @@ def ship(request: HttpRequest, number: str) -> OrderOut:
 @router.post("/orders/{number}/deliver", response={200: OrderOut, 403: Error, 404: Error,
                                                     409: Error})
 def deliver(request: HttpRequest, number: str) -> OrderOut:
-    services.mark_delivered(_order(request, number).pk, request.user)
+    outbound.mark_delivered(request.user, _order(request, number).pk)
     return _fresh(number)
 
 

@@ -51,9 +51,12 @@ class LineIn:
     expiry: dt.date | None = None
 
 
-def _qty(value: Any, error: InboundError = InboundError.BAD_QTY, low: int = 1) -> int:
+def _qty(value: Any, error: InboundError = InboundError.BAD_QTY, low: int = 1,
+         line: int | None = None) -> int:
+    """``value`` as a quantity, else ``error`` (naming the ASN ``line`` it is on)."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_QTY:
-        raise error.error(qty=str(value)[:20])
+        where = {} if line is None else {"line": line}
+        raise error.error(qty=str(value)[:20], **where)
     return value
 
 
@@ -116,7 +119,7 @@ def create_asn(actor: Any, owner: Organization, *, warehouse_id: Any,
             raise InboundError.UNKNOWN_SKU.error(line=n, sku=str(line.sku)[:40])
         if not owns_sku(owner, sku):
             raise InboundError.FOREIGN_SKU.error(line=n, sku=sku.code)
-        qty = _qty(line.qty)
+        qty = _qty(line.qty, line=n)
         if line.expiry is not None and line.expiry <= expected_date:
             raise InboundError.REVERSED_DATES.error(line=n, expiry=line.expiry,
                                                     expected_date=expected_date)
@@ -209,11 +212,11 @@ def set_count(actor: Any, asn_id: Any, line_id: Any, *, counted: Any, damaged: A
     asn = _receiving(asn_id)
     line = asn.lines.filter(pk=line_id).first()
     if line is None:
-        raise InboundError.ASN_NOT_FOUND.error(line=str(line_id)[:20])
-    counted = _qty(counted, InboundError.BAD_COUNT, low=0)
-    damaged = _qty(damaged, InboundError.BAD_COUNT, low=0)
+        raise InboundError.ASN_NOT_FOUND.error(line_id=str(line_id)[:20])
+    counted = _qty(counted, InboundError.BAD_COUNT, low=0, line=line.line_no)
+    damaged = _qty(damaged, InboundError.BAD_COUNT, low=0, line=line.line_no)
     if damaged > counted:
-        raise InboundError.BAD_COUNT.error(counted=counted, damaged=damaged)
+        raise InboundError.BAD_COUNT.error(counted=counted, damaged=damaged, line=line.line_no)
     line.counted, line.damaged, line.reason = counted, damaged, reason.strip()[:200]
     line.save(update_fields=["counted", "damaged", "reason"])
     return line

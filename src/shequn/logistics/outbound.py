@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from shequn.accounts.roles import OPERATOR, WAREHOUSE_STAFF, has_role
 from shequn.brands import selectors as brand_selectors
@@ -522,6 +523,21 @@ def confirm_received(user: Any, order_id: Any) -> bool:
     return done
 
 
+OPERATOR_NOTE = gettext_noop("Marked as delivered by the platform's staff")
+
+
+@transaction.atomic
+def mark_delivered(actor: Any, order_id: Any) -> Order:
+    """An operator marks a shipped order delivered by hand (the ops console's
+    button): the order moves, and its parcel counts as delivered from now. The
+    carrier's tracking is left as the carrier reported it; the buyer's card
+    shows the delivery as the staff's record (``tracking_card``)."""
+    order = order_services.mark_delivered(order_id, actor, note=OPERATOR_NOTE)
+    Shipment.objects.filter(order_id=order.pk, delivered_at__isnull=True).update(
+        delivered_at=order.delivered_at or clock.now())
+    return order
+
+
 def auto_deliver_due(limit: int = 500) -> int:
     """Periodic job: orders shipped ``AUTO_DELIVER_DAYS`` ago count as delivered."""
     days = int(settings.SHEQUN.get("AUTO_DELIVER_DAYS", 15))
@@ -564,6 +580,48 @@ def flush(*, everything: bool) -> int:
 
 def timeline(order: Order) -> list[TrackingEvent]:
     return list(TrackingEvent.objects.filter(shipment__order=order).order_by("-at", "-id"))
+
+
+@dataclass(frozen=True)
+class TrackingEntry:
+    """One line of the buyer's tracking list: a carrier's route event, or
+    (``by_carrier`` False) the delivery as recorded without the carrier."""
+
+    label: str
+    remark: str
+    at: dt.datetime
+    by_carrier: bool = True
+
+
+@dataclass(frozen=True)
+class TrackingCard:
+    shipment: Shipment
+    status: str              # the parcel's status as the buyer should read it
+    carrier_status: str      # the carrier's own last status, when it differs from ``status``
+    entries: list[TrackingEntry]
+
+
+def tracking_card(order: Order, shipment: Shipment | None = None) -> TrackingCard | None:
+    """The buyer's tracking card. The carrier's events are shown as it sent
+    them; when the order was delivered without the carrier's signing record
+    (an operator marked it, the buyer confirmed receipt, or the days after
+    shipping ran out), the card says delivered, adds that record under its
+    own name and keeps the carrier's last status on a line of its own, so
+    已揽收 is never the only status beside an order that says 已签收."""
+    shipment = shipment or shipment_of(order)
+    if shipment is None or not shipment.waybill_no:
+        return None
+    entries = [TrackingEntry(ev.get_state_display(), ev.remark, ev.at)
+               for ev in timeline(order)]
+    carrier_state = str(shipment.get_state_display())
+    delivered_at = order.delivered_at
+    if delivered_at is None or shipment.state == P.DELIVERED:
+        return TrackingCard(shipment, carrier_state, "", entries)
+    change = order.history.filter(to_state=OS.DELIVERED).order_by("-at").first()
+    note = gettext(change.note) if change is not None and change.note else ""
+    record = TrackingEntry(str(P.DELIVERED.label), note, delivered_at, by_carrier=False)
+    entries = sorted([record, *entries], key=lambda e: e.at, reverse=True)
+    return TrackingCard(shipment, str(P.DELIVERED.label), carrier_state, entries)
 
 
 

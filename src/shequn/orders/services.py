@@ -231,9 +231,10 @@ def mark_shipped(order_id: Any, actor: Any, *, note: str = "") -> Order:
 
 
 @transaction.atomic
-def mark_delivered(order_id: Any, actor: Any) -> Order:
-    return _operator_move(order_id, S.DELIVERED, actor, "order.deliver",
-                          gettext_noop("Delivered"))
+def mark_delivered(order_id: Any, actor: Any, note: str = gettext_noop("Delivered")) -> Order:
+    """An operator records the delivery by hand (no carrier signing record).
+    ``note`` (an English msgid) is what the history and the buyer's page show."""
+    return _operator_move(order_id, S.DELIVERED, actor, "order.deliver", note)
 
 
 @transaction.atomic

@@ -33,6 +33,11 @@ class TraceError(CodedError):
     BATCH_NOT_DONE = ("trace_batch_not_done",
                       _("The codes are still being generated"), 409)
     BAD_PAGES = ("trace_bad_pages", _("Choose a page range within the label sheet"), 422)
+    BAD_LABEL_START = ("trace_bad_label_start",
+                       _("The first label must be a whole number from 1 to the number of "
+                         "codes in the batch"), 400)
+    BAD_LABEL_COUNT = ("trace_bad_label_count",
+                       _("The number of labels must be a whole number of at least 1"), 400)
     # Scans
     BAD_CODE = ("trace_bad_code",
                 _("Not a readable unit or carton code (GS1 Digital Link, element string, "

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from shequn.core.errors import DomainError
 from shequn.trace import codes, labels
+from shequn.trace.errors import TraceError
 from shequn.trace.models import CodeBatch
 
 
@@ -22,7 +24,7 @@ def base_url(request: HttpRequest) -> str:
 
 
 def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
-           **extra: Any) -> HttpResponse:
+           status: int = 200, **extra: Any) -> HttpResponse:
     """The batch page, or only its progress block for htmx polling. ``ns`` is
     the console's URL namespace (brand, warehouse)."""
     ctx = {"batch": batch, "percent": codes.percent(batch),
@@ -35,8 +37,8 @@ def detail(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
            "cartons_url": reverse(f"{ns}:codes_cartons", kwargs={"batch_id": batch.pk}),
            **extra}
     if request.headers.get("HX-Request"):
-        return render(request, "codes/_progress.html", ctx)
-    return render(request, template, ctx)
+        return render(request, "codes/_progress.html", ctx, status=status)
+    return render(request, template, ctx, status=status)
 
 
 # Up to this many label files are offered as links; a larger batch (up to a
@@ -60,17 +62,45 @@ def csv_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
     return response  # type: ignore[return-value]
 
 
-def pdf_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
-    """Label sheets, a range at a time: ``from`` (the first label's number,
-    counted from 1, as the batch page's form sends it) or ``first`` (counted
-    from 0), and ``count``."""
+def label_range(request: HttpRequest, batch: CodeBatch) -> tuple[int, int]:
+    """(first label counted from 0, how many) of a label-sheet download: ``from``
+    (the first label's number counted from 1, as the batch page's form sends
+    it) or ``first`` (counted from 0), and ``count`` (at most a file's worth:
+    ``labels.pdf`` caps it). A first label that is not a whole number or not
+    in the batch, or a count below 1, is refused (400), never moved into range."""
+    raw = request.GET.get("from") if "from" in request.GET else request.GET.get("first", "0")
+    base = 1 if "from" in request.GET else 0
     try:
-        first = (int(request.GET["from"]) - 1 if "from" in request.GET
-                 else int(request.GET.get("first", "0")))
-        first = max(0, first)
-        count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
+        first = int((raw or "").strip()) - base
     except ValueError:
-        first, count = 0, labels.PER_PAGE * 10
+        first = -1
+    if not 0 <= first < batch.generated:
+        name = "from" if base else "first"
+        raise TraceError.BAD_LABEL_START.error(**{name: str(raw)[:20]}, last=batch.generated)
+    raw_count = request.GET.get("count", str(labels.PER_PAGE * 10))
+    try:
+        count = int(raw_count.strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise TraceError.BAD_LABEL_COUNT.error(count=raw_count[:20])
+    return first, count
+
+
+def pdf_download(request: HttpRequest, batch: CodeBatch, ns: str, template: str,
+                 **extra: Any) -> HttpResponse:
+    """Label sheets, a range at a time (``label_range``). A refused range is
+    answered 400: as JSON ``{code, message, message_en}`` to a program, or to a
+    browser (it asks for HTML: the batch page's form) as the batch page with the
+    error by the form's field."""
+    try:
+        first, count = label_range(request, batch)
+    except DomainError as err:
+        if "text/html" in request.headers.get("Accept", ""):
+            return detail(request, batch, ns, template, status=err.status, label_error=err,
+                          label_from=request.GET.get("from", ""), **extra)
+        return JsonResponse(err.as_dict(), status=err.status,
+                            json_dumps_params={"ensure_ascii": False})
     body = labels.pdf(batch, base_url(request), first, count)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (f'attachment; filename="labels-{batch.gtin}-{batch.lot}-'

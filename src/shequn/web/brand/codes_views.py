@@ -65,7 +65,8 @@ def codes_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @brand_staff_only
 def codes_pdf(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.pdf_download(request, _own(request, batch_id))
+    return codes_pages.pdf_download(request, _own(request, batch_id), "brand",
+                                    "brand/codes_detail.html", nav="codes")
 
 
 def _own(request: HttpRequest, batch_id: str) -> CodeBatch:

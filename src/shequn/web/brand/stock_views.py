@@ -19,6 +19,7 @@ from shequn.inventory.models import Warehouse
 from shequn.logistics import inbound
 from shequn.logistics import inbound_selectors as reads
 from shequn.logistics.inbound_errors import InboundError
+from shequn.web import line_errors
 from shequn.web.brand.access import brand_staff_only
 
 
@@ -32,8 +33,10 @@ def stock(request: HttpRequest) -> HttpResponse:
         "asns": reads.asns_of(org.pk)[:50]})
 
 
-def parse_lines(text: str) -> list[inbound.LineIn]:
-    """One line per row: ``SKU code or GTIN, lot, expiry (YYYY-MM-DD or empty), quantity``."""
+def parse_lines(text: str) -> list[tuple[int, inbound.LineIn]]:
+    """One line per row: ``SKU code or GTIN, lot, expiry (YYYY-MM-DD or empty), quantity``.
+    Each line comes with its row number in the text (blank rows are skipped but
+    counted), which is what an error names."""
     out = []
     for n, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
@@ -44,11 +47,23 @@ def parse_lines(text: str) -> list[inbound.LineIn]:
         code, lot, expiry, qty = parts
         try:
             when = dt.date.fromisoformat(expiry) if expiry else None
-            units: Any = int(qty)
         except ValueError:
             raise InboundError.BAD_LINE.error(line=n) from None
-        out.append(inbound.LineIn(sku=code, lot=lot, expiry=when, qty=units))
+        try:
+            units: Any = int(qty)
+        except ValueError:
+            raise InboundError.BAD_QTY.error(line=n, qty=qty[:20]) from None
+        out.append((n, inbound.LineIn(sku=code, lot=lot, expiry=when, qty=units)))
     return out
+
+
+def _in_rows(err: DomainError, rows: list[int]) -> DomainError:
+    """``create_asn`` numbers the lines it was given from 1; the form's error
+    names the row of the text they came from."""
+    line = line_errors.error_line(err)
+    if line is not None and 1 <= line <= len(rows):
+        err.detail["line"] = rows[line - 1]
+    return err
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,21 +73,27 @@ def asn_new(request: HttpRequest) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     error = None
     if request.method == "POST":
+        rows: list[int] = []
         try:
             try:
                 expected = dt.date.fromisoformat(form.get("expected_date", ""))
             except ValueError:
                 raise InboundError.BAD_DATE.error() from None
+            numbered = parse_lines(form.get("lines", ""))
+            rows = [n for n, _line in numbered]
             asn = inbound.create_asn(
                 request.user, org, warehouse_id=form.get("warehouse"), expected_date=expected,
-                lines=parse_lines(form.get("lines", "")), ems_no=form.get("ems_no", ""),
+                lines=[line for _n, line in numbered], ems_no=form.get("ems_no", ""),
                 bond_invt_no=form.get("bond_invt_no", ""),
                 reference=form.get("reference", ""), note=form.get("note", ""))
             return redirect("brand:asn", asn_id=asn.pk)
         except DomainError as err:
-            error = err
+            error = _in_rows(err, rows) if rows else err
     return render(request, "brand/stock_asn_new.html", {
         "nav": "stock", "form": form, "error": error,
+        # An error about one line is shown by the lines' field, naming the line.
+        "lines_error": line_errors.line_message(error)
+        if error is not None and line_errors.error_line(error) is not None else "",
         "warehouses": Warehouse.objects.order_by("code")},
         status=error.status if error else 200)
 

@@ -196,7 +196,9 @@ def _ship(order: Order, request: HttpRequest) -> str:
 
 
 def _deliver(order: Order, request: HttpRequest) -> str:
-    order_services.mark_delivered(order.pk, request.user)
+    from shequn.logistics import outbound
+
+    outbound.mark_delivered(request.user, order.pk)
     return _("Delivered")
 
 

@@ -532,7 +532,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "store/order_detail.html", {
         "order": order, "lines": list(order.lines.all()), "steps": timeline(order),
         "tab": "orders", "can_return": can_request_return(order),
-        "shipment": shipment, "tracking": outbound.timeline(order),
+        "shipment": shipment, "tracking": outbound.tracking_card(order, shipment),
     })
 
 

@@ -1,10 +1,13 @@
-"""Store chrome: the cart badge and the home link of the bottom tab bar."""
+"""Store chrome: the cart badge, the home link of the bottom tab bar and the
+customer-service contact."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -34,6 +37,28 @@ def store_home_url(context: template.Context) -> str:
     request = context.get("request")
     slug = request.session.get(SHOP_SESSION_KEY) if request is not None else None
     return f"/s/{slug}/" if slug else "/"
+
+
+def contact_href(contact: str) -> str:
+    """The link that reaches ``contact``: mailto: for an e-mail address, tel: for a
+    phone number, the address itself for an http(s) link; "" otherwise (shown as text)."""
+    text = contact.strip()
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        return f"mailto:{text}"
+    if re.match(r"https?://\S+$", text):
+        return text
+    digits = re.sub(r"[\s()-]", "", text)
+    if re.fullmatch(r"\+?\d{5,20}", digits):
+        return f"tel:{digits}"
+    return ""
+
+
+@register.inclusion_tag("store/_support.html")
+def support_contact() -> dict[str, str]:
+    """联系客服 where a buyer looks for it (order, return), only when the platform
+    configured SHEQUN_SUPPORT_CONTACT: nothing at all otherwise."""
+    contact = str(settings.SHEQUN.get("SUPPORT_CONTACT") or "").strip()
+    return {"contact": contact, "href": contact_href(contact) if contact else ""}
 
 
 @register.filter

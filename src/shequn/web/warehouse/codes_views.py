@@ -58,7 +58,8 @@ def codes_csv(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @warehouse_only
 def codes_pdf(request: HttpRequest, batch_id: str) -> HttpResponse:
-    return codes_pages.pdf_download(request, _own(request, batch_id))
+    return codes_pages.pdf_download(request, _own(request, batch_id), "warehouse",
+                                    "warehouse/codes_detail.html", nav="inbound")
 
 
 @require_GET

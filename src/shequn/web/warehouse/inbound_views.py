@@ -22,6 +22,7 @@ from shequn.logistics import inbound
 from shequn.logistics import inbound_selectors as reads
 from shequn.logistics.models import ASN, Adjustment
 from shequn.trace import codes, gs1, receiving
+from shequn.web import line_errors
 from shequn.web.warehouse.access import warehouse_only, warehouses_for
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,11 @@ def asn_detail(request: HttpRequest, asn_id: int) -> HttpResponse:
 def _lines_response(request: HttpRequest, asn: ASN, *, error: DomainError | None = None,
                     ok: str = "") -> HttpResponse:
     asn.refresh_from_db()
+    # An error about one line (its counts) is shown in that line's row.
     return render(request, "warehouse/asn_lines.html",
-                  _asn_context(asn, error=error, ok=ok),
+                  _asn_context(asn, error=error, ok=ok,
+                               error_line=line_errors.error_line(error),
+                               error_text=line_errors.line_message(error) if error else ""),
                   status=error.status if error else 200)
 
 
@@ -83,7 +87,7 @@ def _act(request: HttpRequest, asn: ASN, work: Any, ok: Any = "") -> HttpRespons
     if request.headers.get("HX-Request"):
         return _lines_response(request, asn, error=error, ok=ok)
     if error is not None:
-        messages.error(request, error.message)
+        messages.error(request, line_errors.line_message(error))
     elif ok:
         messages.success(request, ok)
     return redirect("warehouse:asn", asn_id=asn.pk)
