@@ -48,6 +48,29 @@ def test_english_page_is_english(client):
     assert "This code has been checked 2 times, first on" in html
 
 
+def test_the_journey_reads_in_the_pages_language_with_its_data_escaped(client):
+    from django.core.cache import cache
+
+    from shequn.inventory.models import Warehouse
+
+    unit = coded_units(1)[0]
+    write_journey(unit, waybill="SF1234567890123")
+    Warehouse.objects.update(name="<b>Ningbo</b> & Co")
+    cache.clear()
+    from shequn.core import localcache
+    localcache.clear_all()
+    en = client.get(link(unit), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = client.get(link(unit), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    journey_en = en[en.index('data-testid="journey"'):en.index('data-testid="scan-history"')]
+    journey_zh = zh[zh.index('data-testid="journey"'):zh.index('data-testid="scan-history"')]
+    assert "Received at the bonded warehouse" in journey_en and "Waybill" in journey_en
+    assert "Received at" not in journey_zh
+    assert "运单号" in journey_zh
+    assert "&lt;b&gt;Ningbo&lt;/b&gt; &amp; Co" in journey_en and "<b>Ningbo" not in en
+    assert journey_en.count('class="is-current"') == 1
+    assert '<li data-step="delivered" class="is-current">' in journey_en
+
+
 def test_units_of_one_lot_share_its_card_each_with_its_own_serial(client):
     # The product card is rendered once per lot and language, the serial set in.
     a, b = coded_units(2)

@@ -10,6 +10,8 @@ looks like."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
 import secrets
 import zoneinfo
 from typing import Any
@@ -21,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import translation
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -147,34 +149,45 @@ def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _step_labels(language: str) -> dict[str, str]:
+    """The steps' names and the journey's words in ``language``, escaped (the
+    catalogues do not change while a process runs)."""
+    with translation.override(language):
+        out = {name: html.escape(str(label)) for name, label in STEP_LABELS.items()}
+        out |= {"_waybill": html.escape(_("Waybill")),
+                "_delivered_to": html.escape(_("Delivered to")),
+                "_other": html.escape(str(OTHER_STEP))}
+    return out
+
+
 def _steps_html(steps: list[verify.Step]) -> SafeString:
     """The journey's timeline items. Written here rather than as a loop in the
-    template: eight steps of {% if %} and variables cost a tenth of a
-    millisecond there, about a thirtieth of the page, the busiest public one."""
+    template, and with the standard library's ``escape`` rather than
+    ``format_html``: eight steps cost a tenth of a millisecond either way,
+    about a thirtieth of the page, the busiest public one."""
     if not steps:
         return SafeString("")
-    waybill, delivered_to = _("Waybill"), _("Delivered to")
+    labels = _step_labels(translation.get_language())
+    waybill, delivered_to, other = labels["_waybill"], labels["_delivered_to"], labels["_other"]
     last = len(steps) - 1
     items = []
     for i, step in enumerate(steps):
-        extra = []
+        extra = ""
         if step.place:
-            extra.append(format_html('<br><span class="small muted" translate="no">{}</span>',
-                                     step.place))
+            extra += (f'<br><span class="small muted" translate="no">'
+                      f'{html.escape(step.place)}</span>')
         if step.waybill:
-            extra.append(format_html('<br><span class="small muted">{} <span class="mono" '
-                                     'translate="no">{}</span></span>', waybill, step.waybill))
+            extra += (f'<br><span class="small muted">{waybill} <span class="mono" translate="no">'
+                      f'{html.escape(step.waybill)}</span></span>')
         if step.city:
-            extra.append(format_html('<br><span class="small muted">{} <span translate="no" '
-                                     'data-testid="delivered-city">{}</span></span>',
-                                     delivered_to, step.city))
-        items.append(format_html(
-            '<li data-step="{}"{}><span class="grow"><strong>{}</strong>{}</span>'
-            '<span class="muted small">{}</span></li>',
-            step.name, SafeString(' class="is-current"') if i == last else "",
-            STEP_LABELS.get(step.name, OTHER_STEP), SafeString("".join(extra)),
-            _beijing(step.at)))
-    return SafeString("\n".join(items))
+            extra += (f'<br><span class="small muted">{delivered_to} <span translate="no" '
+                      f'data-testid="delivered-city">{html.escape(step.city)}</span></span>')
+        current = ' class="is-current"' if i == last else ""
+        items.append(f'<li data-step="{html.escape(step.name)}"{current}><span class="grow">'
+                     f'<strong>{labels.get(step.name, other)}</strong>{extra}</span>'
+                     f'<span class="muted small">{_beijing(step.at)}</span></li>')
+    return SafeString("\n".join(items))  # every value above is escaped
 
 
 # Times on the page are Beijing time, written the same way in every language.
