@@ -133,6 +133,15 @@ class Walk:
         page.set_viewport_size(PHONE)
         return path
 
+    def covered(self, selector: str) -> str:
+        """What is drawn over the middle of ``selector`` ("" when it is itself)."""
+        return str(self.page.evaluate("""(selector) => {
+            const el = document.querySelector(selector), r = el.getBoundingClientRect();
+            if (r.bottom <= 0 || r.top >= innerHeight) return 'out of view';
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return top && (top === el || el.contains(top)) ? '' : (top ? top.className : '?');
+        }""", selector))
+
     def goto(self, path: str, status: int = 200) -> None:
         answer = self.page.goto(self.base + path)
         assert answer is not None and answer.status == status, (path, answer and answer.status)
@@ -204,6 +213,13 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     assert text["repeat"] in warning.inner_text()
     assert page.locator("[data-testid=first-check]").count() == 0
     walk.shot("02-unit-repeat-warning")
+    # Reading on down the page: the top bar (back, the page's title) stays in
+    # view, not hidden under the staging banner (both stuck to the top).
+    page.locator("[data-testid=scan-history]").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 200
+    page.screenshot(path=str(shots / "02b-unit-scrolled.png"))
+    assert walk.covered(".topbar-title") == "", "the top bar is hidden while scrolled"
+    assert walk.covered(".topbar-back") == ""
 
     # 3. Consent for the city: asked on the page, answered in place (htmx over
     # https with the Secure CSRF cookie), no reload and so no third check.
