@@ -239,6 +239,10 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     walk.check_page()
     assert text["retention"] in page.locator("[data-testid=city-retention]").inner_text()
     assert page.locator("[data-testid=processor]").inner_text().strip()
+    # ... and who to ask about it (PIPL Art. 17), as configured.
+    contact = page.locator("[data-testid=privacy-contact]")
+    assert contact.count() == 1, "the notice names no contact"
+    assert contact.inner_text() == staging.env["SHEQUN_PRIVACY_CONTACT"]
     walk.shot("04-privacy-notice")
 
     # 5. Another unit of the lot, checked with consent given: its first check.
