@@ -8,10 +8,12 @@ buyer opens a seeded unit's GS1 Digital Link as printed in its QR code: the
 product, lot, expiry and the unit's journey, a first check; checks again and
 is warned; shares their city (answered in place by htmx, no extra check);
 reads the privacy notice; opens an unknown serial of the product, is told it
-is not genuine and reports it. On every page: the 模拟环境 banner (staging
-runs simulators) and nothing of the demo (no simulator links, no demo SMS
-code, no published demo secret); htmx and the style sheets come from this
-site, collected with hashed names and served by whitenoise; no console error.
+is not genuine and reports it; checks another unit and switches the page to
+the other language (the same page, still its first check). On every page:
+the 模拟环境 banner (staging runs simulators) and nothing of the demo (no
+simulator links, no demo SMS code, no published demo secret); htmx and the
+style sheets come from this site, collected with hashed names and served by
+whitenoise; no console error.
 
 Screenshots: ``<tmp>/staging-walk-<lang>/*.png`` (the test's tmp dir; the
 path is in the test's output with ``-s``)."""
@@ -245,12 +247,7 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     assert contact.inner_text() == staging.env["SHEQUN_PRIVACY_CONTACT"]
     walk.shot("04-privacy-notice")
 
-    # 5. Another unit of the lot, checked with consent given: its first check.
-    walk.goto(other["path"])
-    assert page.locator("[data-testid=first-check]").count() == 1
-    assert page.locator("[data-testid=consent-form]").get_attribute("data-consented") == "1"
-
-    # 6. An unknown serial of the product: not genuine, the report form, a report.
+    # 5. An unknown serial of the product: not genuine, the report form, a report.
     fake = f"FAKE{unit['id']:05d}{lang[:2].upper()}"
     walk.goto(f"/01/{unit['gtin']}/10/{unit['lot']}/21/{fake}", status=404)
     assert text["fake"] in page.locator("[data-testid=counterfeit-warning]").inner_text()
@@ -265,6 +262,21 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     walk.shot("06-report-sent")
     assert staging.sql("SELECT \"where\" FROM trace_counterfeitreport WHERE serial = %s",
                        [fake]) == [(text["where"],)]
+
+    # 6. Another unit of the lot, checked with consent given: its first check.
+    # Switched to the other language with the footer's switch: the same page in
+    # that language, still the first check (the switch is no second check).
+    walk.goto(other["path"])
+    assert page.locator("[data-testid=first-check]").count() == 1
+    assert page.locator("[data-testid=consent-form]").get_attribute("data-consented") == "1"
+    walk.lang = "en-US" if lang == "zh-CN" else "zh-CN"
+    page.click(f"form.lang-switch button[lang={TEXT[walk.lang]['html_lang']}]")
+    page.wait_for_url(re.compile(re.escape(other["path"]) + "&shown="))
+    walk.check_page()
+    assert (page.locator("[data-testid=first-check]").inner_text()
+            == TEXT[walk.lang]["first"]), "the language switch counted a second check"
+    assert _checks(staging, other["id"]) == 1
+    walk.shot("07-other-unit-switched-language")
     return walk
 
 
@@ -276,6 +288,7 @@ def _check_cookies_and_static(walk: Walk) -> None:
         assert cookies[name]["secure"] and cookies[name]["httpOnly"], cookies[name]
         assert cookies[name]["sameSite"] == "Lax", cookies[name]
     assert cookies["csrftoken"]["secure"], cookies["csrftoken"]
+    assert cookies["django_language"]["secure"], cookies["django_language"]
     assert all(c["secure"] for c in cookies.values()), cookies
     assert "sessionid" not in cookies
     # Static files: from this origin, hashed names, far-future caching, compressed.

@@ -27,10 +27,12 @@ def _languages(configured: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str]
 def language_switch(context: Any) -> SafeString:
     """The footer's language switch: one button per language, each named in its
     own language (so not translated); Django's ``set_language`` keeps the choice
-    in a cookie and returns to this page. A tag rather than an included
-    template: on every page, the include cost about 0.1 ms (a few percent of the
-    verify page)."""
+    in a cookie and returns to this page, or to the page's ``language_next``
+    (a check page: its address with the mark that counts no second check). A
+    tag rather than an included template: on every page, the include cost
+    about 0.1 ms (a few percent of the verify page)."""
     request = context.get("request")
+    back = context.get("language_next") or (request.get_full_path() if request else "")
     current = translation.get_language()
     buttons = format_html_join(
         "", '<button type="submit" name="language" value="{0}" lang="{0}" translate="no"{1}>'
@@ -42,4 +44,4 @@ def language_switch(context: Any) -> SafeString:
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
         '  <input type="hidden" name="next" value="{}">\n  {}\n</form>',
         gettext("Language"), reverse("set_language"), context.get("csrf_token", ""),
-        request.get_full_path() if request is not None else "", buttons)
+        back, buttons)

@@ -10,11 +10,13 @@ looks like."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -33,6 +35,15 @@ from shequn.trace.models import Carton, UnitCode
 DEVICE_COOKIE = "sq_dev"
 CONSENT_COOKIE = "sq_geo"
 YEAR = 365 * 24 * 3600
+# The check page shown again to the phone that just checked it, in the language
+# it switched to: the switch returns to the page with this mark in the query,
+# and that view counts no check (it would have warned the buyer that the code
+# was checked before, and counted them twice). The mark is signed and names the
+# code and the phone's device cookie: a link printed with one in a copied QR
+# code counts every other phone's checks as usual.
+SHOWN_PARAM = "shown"
+SHOWN_SALT = "shequn.verify.shown"
+SHOWN_SECONDS = 600
 
 
 def _device(request: HttpRequest) -> tuple[str, str]:
@@ -49,6 +60,29 @@ def _with_device(request: HttpRequest, response: HttpResponse, token: str) -> Ht
     response.set_cookie(DEVICE_COOKIE, token, max_age=YEAR, httponly=True, samesite="Lax",
                         secure=request.is_secure())
     return response
+
+
+def _shown_mark(device: str, gtin: str, serial: str) -> str:
+    return hashlib.sha256(f"{device}|{gtin}|{serial}".encode()).hexdigest()[:24]
+
+
+def _shown_again(request: HttpRequest, device: str, gtin: str, serial: str) -> bool:
+    """Is this the page this phone was just shown (come back from the language switch)?"""
+    value = request.GET.get(SHOWN_PARAM, "")
+    if not value or len(value) > 200:
+        return False
+    try:
+        mark = signing.loads(value, salt=SHOWN_SALT, max_age=SHOWN_SECONDS)
+    except signing.BadSignature:
+        return False
+    return bool(mark == _shown_mark(device, gtin, serial))
+
+
+def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) -> str:
+    """This page's address with the mark that it was shown to this phone."""
+    query = request.GET.copy()
+    query[SHOWN_PARAM] = signing.dumps(_shown_mark(device, gtin, serial), salt=SHOWN_SALT)
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _allowed(request: HttpRequest, what: str, per_minute: int) -> bool:
@@ -105,17 +139,23 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     consented = request.COOKIES.get(CONSENT_COOKIE) == "1"
     if found is not None and consented:
         city = geo.city_of(netaddr.client_ip(request))
-    result = verify.record_scan(gtin, serial, unit=found, device=device, city=city)
-    if found is None:
+    # Back from the language switch: the same page again, no check counted.
+    again = _shown_again(request, device, gtin, serial)
+    result = verify.tally_of(found) if again and found is not None else None
+    if result is None and not (again and found is None):
+        result = verify.record_scan(gtin, serial, unit=found, device=device, city=city)
+    language_next = _language_next(request, device, gtin, serial)
+    if found is None or result is None:
         sku = verify.sku_of_gtin(gtin)
         context: dict[str, Any] = {"gtin": gtin, "serial": serial, "lot": lot, "sku": sku,
                                    "product": sku.product if sku else None,
-                                   "wrong_lot": wrong_lot}
+                                   "wrong_lot": wrong_lot, "language_next": language_next}
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
                                | {"consented": consented,
-                                  "next": request.get_full_path()}),
+                                  "next": request.get_full_path(),
+                                  "language_next": language_next}),
                         token)
 
 
