@@ -9,7 +9,8 @@ product, lot, expiry and the unit's journey, a first check; checks again and
 is warned; shares their city (answered in place by htmx, no extra check);
 reads the privacy notice; opens an unknown serial of the product, is told it
 is not genuine and reports it; checks another unit and switches the page to
-the other language (the same page, still its first check). On every page:
+the other language (the same page, still its first check); types that unit's
+printed code on the entry page; opens its carton's code. On every page:
 the 模拟环境 banner (staging runs simulators) and nothing of the demo (no
 simulator links, no demo SMS code, no published demo secret); htmx and the
 style sheets come from this site, collected with hashed names and served by
@@ -277,6 +278,28 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
             == TEXT[walk.lang]["first"]), "the language switch counted a second check"
     assert _checks(staging, other["id"]) == 1
     walk.shot("07-other-unit-switched-language")
+
+    # 7. No camera at hand: the code printed under the QR typed on the entry
+    # page leads to the same unit (a second check of it, from this phone).
+    walk.goto("/verify/")
+    page.fill("input[name=code]", f"(01){other['gtin']}(10){other['lot']}(21){other['serial']}")
+    page.click("[data-testid=check]")
+    page.wait_for_url(re.compile(re.escape(other["path"].partition("?")[0]) + "$"))
+    walk.check_page()
+    assert page.locator("[data-testid=repeat-warning]").get_attribute("data-count") == "2"
+    assert TEXT[walk.lang]["repeat"] in page.locator("[data-testid=repeat-warning]").inner_text()
+
+    # 8. The carton's code (on the outer box): its product, lot and units.
+    [(sscc, inside)] = staging.sql(
+        "SELECT c.sscc, (SELECT count(*) FROM trace_unitcode i WHERE i.carton_id = c.id) "
+        "FROM trace_carton c JOIN trace_unitcode u "
+        "ON c.id = COALESCE(u.carton_id, u.last_carton_id) WHERE u.id = %s", [other["id"]])
+    walk.goto(f"/00/{sscc}")
+    carton = page.locator("[data-testid=carton]")
+    assert sscc in carton.inner_text() and other["product"] in carton.inner_text()
+    assert other["lot"] in carton.inner_text()
+    assert carton.locator(".facts-list .row").last.locator("dd").inner_text() == str(inside)
+    walk.shot("08-carton")
     return walk
 
 
