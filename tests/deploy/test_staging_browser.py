@@ -261,6 +261,10 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     walk.check_page()
     assert text["reported"] in page.locator("[data-testid=reported]").inner_text()
     walk.shot("06-report-sent")
+    # The thanks page reloads as any page (no form sent again, no second report).
+    page.reload()
+    walk.check_page()
+    assert page.locator("[data-testid=reported]").count() == 1
     assert staging.sql("SELECT \"where\" FROM trace_counterfeitreport WHERE serial = %s",
                        [fake]) == [(text["where"],)]
 

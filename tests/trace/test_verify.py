@@ -85,7 +85,11 @@ def test_unknown_serial_is_not_genuine_and_can_be_reported(client):
     assert Scan.objects.filter(unit=None, gtin=unit.gtin).count() == 1
     resp = client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001",
                                            "lot": unit.batch.lot, "where": "某微信群"})
-    assert resp.status_code == 200
+    # Thanked on a page of its own (by GET): reloading it sends nothing again.
+    assert resp.status_code == 302 and resp["Location"] == "/verify/reported/"
+    for _ in range(2):
+        thanks = client.get(resp["Location"])
+        assert 'data-testid="reported"' in thanks.content.decode()
     report = CounterfeitReport.objects.get()
     assert report.brand == brand and report.where == "某微信群"
     kinds = set(Notice.objects.values_list("user_id", "kind"))

@@ -251,7 +251,13 @@ def report(request: HttpRequest) -> HttpResponse:
     token, device = _device(request)
     verify.report_counterfeit(*code, where=request.POST.get("where", "").strip(),
                               note=request.POST.get("note", "").strip(), device=device)
-    return _with_device(request, render(request, "verify/reported.html", {}), token)
+    # To the thanks page by GET: reloading it (a phone's pull-to-refresh) must
+    # not send the report again, and notify the brand and operators again.
+    return _with_device(request, redirect("verify:reported"), token)
+
+
+def reported(request: HttpRequest) -> HttpResponse:
+    return render(request, "verify/reported.html", {})
 
 
 @require_http_methods(["POST"])
