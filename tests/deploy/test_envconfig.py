@@ -35,7 +35,8 @@ def test_unknown_mode_is_refused():
 REQUIRED = ["SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY", "SHEQUN_ALLOWED_HOSTS", "DATABASE_URL",
             "REDIS_URL", "BROKER_URL", "SHEQUN_CUSTOMS_RECEIPT_TOKEN",
             "SHEQUN_CARRIER_PUSH_TOKEN", "SHEQUN_CEB_KEY_FILE",
-            "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET", "SHEQUN_VERIFY_BASE_URL"]
+            "SHEQUN_CEB_CERT_FILE", "SHEQUN_PAYMENT_SECRET", "SHEQUN_VERIFY_BASE_URL",
+            "SHEQUN_PRIVACY_CONTACT"]
 
 
 @pytest.mark.parametrize("mode", ["staging", "production"])
@@ -174,6 +175,8 @@ def test_generated_production_env_is_refused_until_filled(tmp_path):
     found = envconfig.problems(env)
     assert any("SHEQUN_ALLOWED_HOSTS" in p and "placeholder" in p for p in found)
     assert any(p.startswith("DATABASE_URL") and "placeholder" in p for p in found)
+    # The privacy notice's contact is the operator's to give.
+    assert any(p.startswith("SHEQUN_PRIVACY_CONTACT") and "placeholder" in p for p in found)
     # Fresh random secrets are not among the problems.
     assert not any(p.startswith(("SHEQUN_SECRET_KEY", "SHEQUN_PII_KEY")) for p in found)
 

@@ -12,11 +12,9 @@ shared through PostgreSQL and Redis, not process memory). Then ``/readyz`` and
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -41,29 +39,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
 CLEARANCE_TIMEOUT = 90
 BUYERS = 2
-
-
-def _redis_answers(url: str = "redis://127.0.0.1:6379") -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
-    if not _redis_answers():
-        pytest.skip("needs Redis at 127.0.0.1:6379 (`make test` starts it)")
-    # No worker recycling during the test: the two pids are the two workers.
-    topo = Topology(tmp_path_factory.mktemp("staging"), web_workers=2,
-                    extra_env={"SHEQUN_WEB_MAX_REQUESTS": "0"})
-    topo.start()  # tears itself down when it fails half-way
-    try:
-        yield topo
-    finally:
-        topo.stop()
 
 
 def _unique_phone() -> str:

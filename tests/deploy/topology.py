@@ -8,7 +8,7 @@
 What ``start()`` brings up, in ``SHEQUN_ENV=staging`` with the env file that
 ``shequn secrets generate --env staging`` prints (fresh secrets, real key files):
 
-- a PostgreSQL database of its own (``shequn_staging_<random>``), migrated,
+- a PostgreSQL database of its own (``<caller's database>_staging_<random>``), migrated,
   seeded with ``shequn seed_demo`` and with static files collected;
 - Redis: one database index and a key prefix of its own (removed on stop);
 - RabbitMQ: a queue of its own (``SHEQUN_CELERY_QUEUE``, deleted on stop);
@@ -197,15 +197,73 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         pass  # gunicorn logs the request
 
 
+class _TlsHandler(_ProxyHandler):
+    def setup(self) -> None:
+        # The handshake in the request's own thread, not in the accepting one.
+        self.request.do_handshake()
+        super().setup()
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a browser's abandoned speculative connection, a refused handshake
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A key and certificate for 127.0.0.1 and localhost (the browser is told
+    to accept it: it is nobody's certificate)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .sign(key, hashes.SHA256()))
+    directory.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = directory / "proxy.key", directory / "proxy.crt"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
 class TlsProxy:
     """A stand-in for the TLS proxy in front of gunicorn, for clients that
-    cannot add its headers themselves (the customs simulator's receipts)."""
+    cannot add its headers themselves (the customs simulator's receipts).
+    With ``certificate`` (key, cert) it speaks TLS itself, as the real one
+    does: a browser then sees an https page, and keeps and sends ``Secure``
+    cookies as it would in service."""
 
-    def __init__(self, upstream_port: int) -> None:
-        handler = type("Handler", (_ProxyHandler,), {"upstream": ("127.0.0.1", upstream_port)})
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def __init__(self, upstream_port: int,
+                 certificate: tuple[Path, Path] | None = None) -> None:
+        base = _TlsHandler if certificate else _ProxyHandler
+        handler = type("Handler", (base,), {"upstream": ("127.0.0.1", upstream_port)})
+        self.server = _QuietServer(("127.0.0.1", 0), handler)
+        scheme = "http"
+        if certificate:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certfile=str(certificate[1]), keyfile=str(certificate[0]))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
+                                                     do_handshake_on_connect=False)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -232,6 +290,7 @@ class Topology:
     procs: dict[str, Proc] = field(init=False, default_factory=dict)
     timings: dict[str, float] = field(init=False, default_factory=dict)
     proxy: TlsProxy | None = field(init=False, default=None)
+    https_proxy: TlsProxy | None = field(init=False, default=None)
     _tag: str = field(init=False, default_factory=lambda: uuid.uuid4().hex[:10])
     _db_created: bool = field(init=False, default=False)
 
@@ -317,7 +376,11 @@ class Topology:
             [SHEQUN, "secrets", "generate", "--env", "staging", "--key-dir", str(keys)],
             env=base, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
         env = {**base, **parse_env_file(generated.stdout)}
-        self.db_name = f"shequn_staging_{self._tag}"
+        # Named after the caller's database (``shequn`` by default), so runs
+        # from several checkouts on one server tell theirs apart.
+        caller = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/")
+        prefix = caller if caller.startswith("shequn") and "/" not in caller else "shequn"
+        self.db_name = f"{prefix}_staging_{self._tag}"
         admin = urllib.parse.urlsplit(self._admin_url())
         env.update({
             "DATABASE_URL": urllib.parse.urlunsplit(admin._replace(path="/" + self.db_name)),
@@ -357,6 +420,15 @@ class Topology:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.procs[name] = Proc(name, argv, self.env, self.workdir / f"{name}.log")
+
+    def https_url(self) -> str:
+        """The site's address through a proxy that speaks TLS itself, with a
+        self-signed certificate (a browser is told to accept it): what a phone
+        sees, an https origin in front of gunicorn."""
+        if self.https_proxy is None:
+            port = int(self.env["SHEQUN_BIND"].rpartition(":")[2])
+            self.https_proxy = TlsProxy(port, self_signed_certificate(self.workdir / "tls"))
+        return self.https_proxy.url
 
     def restart(self, name: str, ready: str = "ready.", timeout: float = 60) -> None:
         """Stop a process (if running) and start it again with the same command;
@@ -444,9 +516,10 @@ class Topology:
                     proc.stop()
                 except Exception as exc:  # keep tearing down the rest
                     errors.append(f"{name}: {exc!r}")
-        if self.proxy is not None:
-            self.proxy.stop()
-            self.proxy = None
+        for proxy in (self.proxy, self.https_proxy):
+            if proxy is not None:
+                proxy.stop()
+        self.proxy = self.https_proxy = None
         for step in (self._drop_database, self._delete_queue, self._clear_redis):
             try:
                 step()

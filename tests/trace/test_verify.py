@@ -108,7 +108,11 @@ def test_unknown_serial_is_not_genuine_and_can_be_reported(client):
     assert Scan.objects.filter(unit=None, gtin=unit.gtin).count() == 1
     resp = client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001",
                                            "lot": unit.batch.lot, "where": "某微信群"})
-    assert resp.status_code == 200
+    # Thanked on a page of its own (by GET): reloading it sends nothing again.
+    assert resp.status_code == 302 and resp["Location"] == "/verify/reported/"
+    for _ in range(2):
+        thanks = client.get(resp["Location"])
+        assert 'data-testid="reported"' in thanks.content.decode()
     report = CounterfeitReport.objects.get()
     assert report.brand == brand and report.where == "某微信群"
     kinds = set(Notice.objects.values_list("user_id", "kind"))
@@ -366,3 +370,57 @@ def test_privacy_notice_names_the_processor_and_what_reports_keep(client, settin
     assert 'data-testid="privacy-contact">privacy@example.cn<' in html
     unknown = client.get("/01/09312345000012/21/NOSUCHSERIAL3").content.decode()
     assert 'href="/privacy/"' in unknown
+
+
+def _language_next(html: str) -> str:
+    import html as htmllib
+    import re
+
+    found = re.search(r'class="lang-switch".*?name="next" value="([^"]*)"', html, re.S)
+    assert found, "no language switch"
+    return htmllib.unescape(found.group(1))
+
+
+def test_switching_the_language_shows_the_check_page_again_without_a_check(client):
+    from django.test import Client
+    from django.urls import reverse
+
+    unit = coded_units(1)[0]
+    page = link(unit) + "?17=280930"
+    first = client.get(page).content.decode()
+    assert 'data-testid="first-check"' in first
+    back = _language_next(first)
+    assert back.startswith(page + "&shown=")  # the query (expiry) kept
+    switched = client.post(reverse("set_language"), {"language": "en", "next": back})
+    assert switched.status_code == 302 and switched["Location"] == back
+    again = client.get(back).content.decode()
+    # Still the first check, in English: the switch is not a second check.
+    assert "Genuine product code: this is its first check." in again
+    assert "repeat-warning" not in again
+    assert Scan.objects.filter(unit=unit).count() == 1
+    # The mark is this phone's and this code's: another phone opening the same
+    # address (a QR code printed with it) counts, and so does another code.
+    other = Client().get(back).content.decode()
+    assert 'data-testid="repeat-warning" data-count="2"' in other
+    second = coded_units(1)[0]
+    mark = back.partition("&shown=")[2]
+    client.get(link(second) + "?shown=" + mark)
+    assert Scan.objects.filter(unit=second).count() == 1
+    assert Scan.objects.filter(unit=unit).count() == 2
+    # A plain check from the same phone counts as ever.
+    assert 'data-count="3"' in client.get(page).content.decode()
+
+
+def test_switching_the_language_of_an_unknown_code_counts_no_second_probe(client):
+    unit = coded_units(1)[0]
+    page = f"/01/{unit.gtin}/10/{unit.batch.lot}/21/NOSUCHSERIAL4"
+    back = _language_next(client.get(page).content.decode())
+    assert client.get(back, HTTP_ACCEPT_LANGUAGE="en").status_code == 404
+    assert Scan.objects.filter(unit=None, serial="NOSUCHSERIAL4").count() == 1
+
+
+def test_a_forged_mark_counts_the_check(client):
+    unit = coded_units(1)[0]
+    client.get(link(unit))
+    client.get(link(unit) + "?shown=not-a-signed-mark")
+    assert Scan.objects.filter(unit=unit).count() == 2

@@ -169,6 +169,15 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], what: str)
     return None
 
 
+def _text(env: Mapping[str, str], name: str, what: str) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return f"{name}: missing ({what})"
+    if PLACEHOLDER in value:
+        return f"{name}: still the placeholder {PLACEHOLDER}"
+    return None
+
+
 def _hosts(env: Mapping[str, str]) -> str | None:
     hosts = [h.strip() for h in env.get("SHEQUN_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
@@ -274,6 +283,10 @@ def problems(env: Mapping[str, str]) -> list[str]:
         _url(env, "SHEQUN_VERIFY_BASE_URL",
              ("https",) if mode == "production" else ("http", "https"),
              "the public address printed in unit QR codes"),
+        # The privacy notice (/privacy/) names the processor and how to reach it
+        # (PIPL Art. 17); without it a buyer has no one to ask.
+        _text(env, "SHEQUN_PRIVACY_CONTACT",
+              "an e-mail address or phone number for personal-information requests"),
     ]
     if env.get("SHEQUN_DEBUG", "0") not in ("", "0"):
         found.append(f"SHEQUN_DEBUG: DEBUG cannot be on in {mode}")
@@ -460,6 +473,9 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
         "# The public address printed in every unit's QR code (GS1 Digital Link).",
         "SHEQUN_VERIFY_BASE_URL=" + (f"https://{PLACEHOLDER}.example.com" if prod
                                      else "http://127.0.0.1:8000"),
+        "# Where people ask about their personal information (named on /privacy/).",
+        "SHEQUN_PRIVACY_CONTACT=" + (f"privacy@{PLACEHOLDER}.example.com" if prod
+                                     else "privacy@staging.shequn.example"),
         "# Customs signing key and certificate (the E-port certificate in production).",
         f"SHEQUN_CEB_KEY_FILE={key_file}",
         f"SHEQUN_CEB_CERT_FILE={cert_file}",

@@ -396,6 +396,13 @@ class ScanResult:
     city_scans: int = 0  # checks with a (consented) city so far, this one included
 
 
+def tally_of(unit: UnitCode) -> ScanResult | None:
+    """The unit's checks so far, counting none (None before its first check)."""
+    row = (ScanTally.objects.filter(unit=unit)
+           .values_list("count", "first_at", "devices", "city_scans").first())
+    return None if row is None else ScanResult(*row)
+
+
 def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
                 city: str = "") -> ScanResult:
     """Log one check of a code and say how many there were. Unknown codes are

@@ -75,14 +75,16 @@ def _buttons(current: str, configured: tuple[tuple[str, str], ...]) -> SafeStrin
 def language_switch(context: Any) -> SafeString:
     """The footer's language switch: one button per language, each named in its
     own language (so not translated); Django's ``set_language`` keeps the choice
-    in a cookie and returns to this page. A tag rather than an included
-    template: on every page, the include cost about 0.1 ms (a few percent of the
-    verify page)."""
+    in a cookie and returns to this page, or to the page's ``language_next``
+    (a check page: its address with the mark that counts no second check). A
+    tag rather than an included template: on every page, the include cost
+    about 0.1 ms (a few percent of the verify page)."""
     request = context.get("request")
+    back = context.get("language_next") or (request.get_full_path() if request else "")
     buttons = _buttons(translation.get_language(), tuple(settings.LANGUAGES))
     return format_html(
         '<form class="lang-switch" aria-label="{}" action="{}" method="post">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
         '  <input type="hidden" name="next" value="{}">\n  {}\n</form>',
         gettext("Language"), fixed_url("set_language"), context.get("csrf_token", ""),
-        request.get_full_path() if request is not None else "", buttons)
+        back, buttons)

@@ -12,6 +12,7 @@ app_name = "verify"
 urlpatterns = [
     path("verify/", views.entry, name="entry"),
     path("verify/report/", views.report, name="report"),
+    path("verify/reported/", views.reported, name="reported"),
     path("verify/consent/", views.consent, name="consent"),
     path("privacy/", views.privacy, name="privacy"),
     re_path(r"^01/(?P<gtin>[^/]{1,20})/10/(?P<lot>[^/]{1,40})/21/(?P<serial>[^/]{1,40})/?$",

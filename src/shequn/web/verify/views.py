@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
 import secrets
 import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -37,6 +39,15 @@ from shequn.trace.models import Carton, UnitCode
 DEVICE_COOKIE = "sq_dev"
 CONSENT_COOKIE = "sq_geo"
 YEAR = 365 * 24 * 3600
+# The check page shown again to the phone that just checked it, in the language
+# it switched to: the switch returns to the page with this mark in the query,
+# and that view counts no check (it would have warned the buyer that the code
+# was checked before, and counted them twice). The mark is signed and names the
+# code and the phone's device cookie: a link printed with one in a copied QR
+# code counts every other phone's checks as usual.
+SHOWN_PARAM = "shown"
+SHOWN_SALT = "shequn.verify.shown"
+SHOWN_SECONDS = 600
 
 
 def _device(request: HttpRequest) -> tuple[str, str]:
@@ -53,6 +64,29 @@ def _with_device(request: HttpRequest, response: HttpResponse, token: str) -> Ht
     response.set_cookie(DEVICE_COOKIE, token, max_age=YEAR, httponly=True, samesite="Lax",
                         secure=request.is_secure())
     return response
+
+
+def _shown_mark(device: str, gtin: str, serial: str) -> str:
+    return hashlib.sha256(f"{device}|{gtin}|{serial}".encode()).hexdigest()[:24]
+
+
+def _shown_again(request: HttpRequest, device: str, gtin: str, serial: str) -> bool:
+    """Is this the page this phone was just shown (come back from the language switch)?"""
+    value = request.GET.get(SHOWN_PARAM, "")
+    if not value or len(value) > 200:
+        return False
+    try:
+        mark = signing.loads(value, salt=SHOWN_SALT, max_age=SHOWN_SECONDS)
+    except signing.BadSignature:
+        return False
+    return bool(mark == _shown_mark(device, gtin, serial))
+
+
+def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) -> str:
+    """This page's address with the mark that it was shown to this phone."""
+    query = request.GET.copy()
+    query[SHOWN_PARAM] = signing.dumps(_shown_mark(device, gtin, serial), salt=SHOWN_SALT)
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _allowed(request: HttpRequest, what: str, per_minute: int) -> bool:
@@ -90,6 +124,25 @@ def _code(gtin: str, serial: str, lot: str) -> tuple[str, str, str] | None:
     return g, serial, lot
 
 
+def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
+           consented: bool) -> tuple[UnitCode | None, bool, verify.ScanResult | None]:
+    """(unit, printed with another lot, its checks so far) of this page: one
+    more check, or none when the phone comes back from the language switch to
+    the page it was just shown (a unit never checked before is checked)."""
+    if _shown_again(request, device, gtin, serial):
+        found = verify.find_unit(gtin, serial)
+        wrong_lot = found is not None and bool(lot) and lot != found.batch.lot
+        if found is None or wrong_lot:
+            return None, wrong_lot, None
+        tally = verify.tally_of(found)
+        if tally is not None:
+            return found, False, tally
+    # The city is kept only with a genuine unit's check (verify.check).
+    city = geo.city_of(netaddr.client_ip(request)) if consented else ""
+    checked = verify.check(gtin, serial, lot, device=device, city=city)
+    return checked.unit, checked.wrong_lot, checked.scan
+
+
 def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpResponse:
     code = _code(gtin, serial, lot)
     if code is None:
@@ -99,20 +152,19 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
         return render(request, "verify/invalid.html", {"limited": True}, status=429)
     token, device = _device(request)
     consented = request.COOKIES.get(CONSENT_COOKIE) == "1"
-    # The city is kept only with a genuine unit's check (verify.check).
-    city = geo.city_of(netaddr.client_ip(request)) if consented else ""
-    checked = verify.check(gtin, serial, lot, device=device, city=city)
-    found, wrong_lot, result = checked.unit, checked.wrong_lot, checked.scan
-    if found is None:
+    found, wrong_lot, result = _check(request, gtin, serial, lot, device, consented)
+    language_next = _language_next(request, device, gtin, serial)
+    if found is None or result is None:
         sku = verify.sku_of_gtin(gtin)
         context: dict[str, Any] = {"gtin": gtin, "serial": serial, "lot": lot, "sku": sku,
                                    "product": sku.product if sku else None,
-                                   "wrong_lot": wrong_lot}
+                                   "wrong_lot": wrong_lot, "language_next": language_next}
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
                                | {"consent_form": consent_form(request, consented,
-                                                               request.get_full_path())}),
+                                                               request.get_full_path()),
+                                  "language_next": language_next}),
                         token)
 
 
@@ -267,7 +319,13 @@ def report(request: HttpRequest) -> HttpResponse:
     token, device = _device(request)
     verify.report_counterfeit(*code, where=request.POST.get("where", "").strip(),
                               note=request.POST.get("note", "").strip(), device=device)
-    return _with_device(request, render(request, "verify/reported.html", {}), token)
+    # To the thanks page by GET: reloading it (a phone's pull-to-refresh) must
+    # not send the report again, and notify the brand and operators again.
+    return _with_device(request, redirect("verify:reported"), token)
+
+
+def reported(request: HttpRequest) -> HttpResponse:
+    return render(request, "verify/reported.html", {})
 
 
 @require_http_methods(["POST"])
