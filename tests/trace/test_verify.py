@@ -306,7 +306,10 @@ def test_consent_from_the_page_is_answered_in_place_and_counts_no_check(client):
     unit = coded_units(1)[0]
     page = link(unit) + "?17=280930"
     html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f'name="next" value="{page}"' in html  # the query (expiry) is kept
+    form = html[html.index('id="consent-form"'):]
+    back = _language_next(html)  # this page, marked as shown to this phone
+    assert back.startswith(page + "&shown=")  # the query (expiry) kept
+    assert f'name="next" value="{back.replace("&", "&amp;")}"' in form
     assert "Share my city when I check codes" in html
     resp = client.post("/verify/consent/", {"consent": "1", "next": page},
                        HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
@@ -317,10 +320,18 @@ def test_consent_from_the_page_is_answered_in_place_and_counts_no_check(client):
     stop = client.post("/verify/consent/", {"consent": "0", "next": page},
                        HTTP_HX_REQUEST="true")
     assert 'data-consented="0"' in stop.content.decode() and stop.cookies["sq_geo"].value == ""
+    # Stopped with the attributes the cookie was given (over HTTPS: Secure).
+    assert stop.cookies["sq_geo"]["samesite"] == "Lax" and stop.cookies["sq_geo"]["httponly"]
+    secure_stop = client.post("/verify/consent/", {"consent": "0", "next": page}, secure=True)
+    assert secure_stop.cookies["sq_geo"]["secure"]
     assert Scan.objects.count() == 1  # only the page itself was a check
-    # Without scripts the form posts and returns to the same page, query included.
-    plain = client.post("/verify/consent/", {"consent": "1", "next": page})
-    assert plain.status_code == 302 and plain["Location"] == page
+    # Without scripts the form posts and returns to the same page, query
+    # included, which shows it again without counting a check.
+    plain = client.post("/verify/consent/", {"consent": "1", "next": back})
+    assert plain.status_code == 302 and plain["Location"] == back
+    again = client.get(back).content.decode()
+    assert 'data-testid="first-check"' in again
+    assert Scan.objects.count() == 1
 
 
 def test_the_consent_form_is_this_browsers_in_this_pages_language():
@@ -336,7 +347,7 @@ def test_the_consent_form_is_this_browsers_in_this_pages_language():
     zh = browsers[0].get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     en = browsers[1].get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Share my city when I check codes" in en and "Share my city" not in zh
-    assert f'name="next" value="{page.replace("&", "&amp;")}"' in zh
+    assert f'name="next" value="{page.replace("&", "&amp;")}&amp;shown=' in zh
     tokens = []
     for browser, html in zip(browsers, (zh, en), strict=True):
         form = html[html.index('id="consent-form"'):]

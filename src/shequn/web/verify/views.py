@@ -162,8 +162,8 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
-                               | {"consent_form": consent_form(request, consented,
-                                                               request.get_full_path()),
+                               # Both come back to this page without counting a check.
+                               | {"consent_form": consent_form(request, consented, language_next),
                                   "language_next": language_next}),
                         token)
 
@@ -347,7 +347,10 @@ def consent(request: HttpRequest) -> HttpResponse:
         response.set_cookie(CONSENT_COOKIE, "1", max_age=YEAR, httponly=True, samesite="Lax",
                             secure=request.is_secure())
     else:
-        response.delete_cookie(CONSENT_COOKIE)
+        # Expired with the attributes it was given (Django's delete_cookie
+        # would send it without Secure and SameSite).
+        response.set_cookie(CONSENT_COOKIE, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT",
+                            httponly=True, samesite="Lax", secure=request.is_secure())
     return response
 
 
