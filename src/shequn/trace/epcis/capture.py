@@ -40,7 +40,8 @@ def parse(body: bytes) -> dict[str, Any]:
         raise EpcisError.TOO_LARGE.error(limit=MAX_BYTES)
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: brackets nested deeper than the parser goes.
         raise EpcisError.INVALID_JSON.error() from None
     if not isinstance(document, dict):
         raise EpcisError.INVALID_JSON.error()

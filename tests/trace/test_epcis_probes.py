@@ -1,0 +1,205 @@
+"""Probes of the /epcis/ binding as another brand would try them: every query
+parameter and resource path naming brand A's goods, capture jobs and event
+IDs of another organization, page tokens carried across keys or forged, and
+captures naming brand A's GTINs in every spelling an EPCIS document may use."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from shequn.core import outbox
+from shequn.trace import gs1
+from shequn.trace.models import EpcisEvent
+from tests.builders.catalog import make_gtin, make_product, make_sku
+from tests.builders.console import key_for, make_brand
+
+pytestmark = pytest.mark.django_db
+CTX = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+
+
+def _doc(*events: dict) -> dict:
+    return {"@context": CTX, "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-12-01T08:00:00.000Z", "epcisBody": {"eventList": list(events)}}
+
+
+def _event(epcs: list[str] | None = None, step: str = "shipping", **extra) -> dict:
+    body = {"type": "ObjectEvent", "action": "OBSERVE",
+            "eventTime": "2026-12-01T09:00:00.000+08:00", "eventTimeZoneOffset": "+08:00",
+            "epcList": epcs or [], "bizStep": step}
+    return {**body, **extra}
+
+
+def _auth(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def _post(client, key: str, doc: dict):
+    resp = client.post("/epcis/capture", data=json.dumps(doc), content_type="application/json",
+                       **_auth(key))
+    outbox.drain()
+    return resp
+
+
+def _ids(resp) -> list[str]:
+    assert resp.status_code == 200, resp.content
+    return [e["eventID"] for e in
+            resp.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+
+
+def _gtin_of(brand) -> str:
+    return gs1.gtin14(make_sku(product=make_product(brand=brand.org), gtin=make_gtin()).gtin)
+
+
+@pytest.fixture
+def world(client):
+    a, b = make_brand(), make_brand()
+    gtin_a = _gtin_of(a)
+    _gtin_of(b)  # brand B has goods of its own (its key is not an empty one)
+    _, platform = key_for(None, "epcis")
+    _, key_a = key_for(a.org, "epcis")
+    _, key_b = key_for(b.org, "epcis")
+    unit, other = gs1.sgtin_urn(gtin_a, "U1"), gs1.sgtin_urn(gtin_a, "U2")
+    carton = "urn:epc:id:sscc:0614141.1000000017"
+    lgtin = gs1.lgtin_urn(gtin_a, "LOTA")
+    ids = {k: f"urn:uuid:0b7e2c9a-1111-4000-8000-00000000000{i}" for i, k in enumerate(
+        ("unit", "agg", "class", "txn"))}
+    resp = _post(client, platform, _doc(
+        _event([unit], eventID=ids["unit"], bizTransactionList=[
+            {"type": "po", "bizTransaction": "urn:shequn:order:A-1"}]),
+        {"type": "AggregationEvent", "action": "ADD", "eventID": ids["agg"],
+         "eventTime": "2026-12-01T08:00:00.000+08:00", "eventTimeZoneOffset": "+08:00",
+         "parentID": carton, "childEPCs": [other], "bizStep": "packing"},
+        _event(quantityList=[{"epcClass": lgtin, "quantity": 3}], eventID=ids["class"]),
+    ))
+    assert resp.status_code == 202, resp.content
+    # Brand A's own capture job.
+    job_a = _post(client, key_a, _doc(_event([gs1.sgtin_urn(gtin_a, "U3")])))["Location"]
+    return {"a": a, "b": b, "gtin_a": gtin_a, "platform": platform, "key_a": key_a,
+            "key_b": key_b, "unit": unit, "other": other, "carton": carton, "lgtin": lgtin,
+            "ids": ids, "job_a": job_a}
+
+
+def test_every_query_parameter_naming_brand_as_goods_answers_brand_b_nothing(client, world):
+    w = world
+    queries = [
+        {"MATCH_epc": w["unit"]},
+        {"MATCH_epc": f"https://example.org/01/{w['gtin_a']}/21/U1"},
+        {"MATCH_anyEPC": w["other"]},
+        {"MATCH_anyEPC": w["carton"]},
+        {"MATCH_parentID": w["carton"]},
+        {"MATCH_epcClass": w["lgtin"]},
+        {"MATCH_anyEPCClass": w["lgtin"]},
+        {"EQ_bizTransaction_po": "urn:shequn:order:A-1"},
+        {"EQ_eventID": "|".join(w["ids"].values())},
+        {"EQ_bizStep": "packing"},
+        {},
+    ]
+    for params in queries:
+        # Brand A (the positive control) finds something for each of them.
+        assert _ids(client.get("/epcis/events", params, **_auth(w["key_a"]))), params
+        assert _ids(client.get("/epcis/events", params, **_auth(w["key_b"]))) == [], params
+
+
+def test_resource_paths_of_brand_as_events_are_not_found_for_brand_b(client, world):
+    w = world
+    for epc in (w["unit"], w["carton"], f"https://id.gs1.org/01/{w['gtin_a']}/21/U2"):
+        path = f"/epcis/epcs/{epc}/events"
+        assert _ids(client.get(path, **_auth(w["key_a"])))
+        assert _ids(client.get(path, **_auth(w["key_b"]))) == []
+    event = f"/epcis/events/{w['ids']['unit']}"
+    assert client.get(event, **_auth(w["key_a"])).status_code == 200
+    resp = client.get(event, **_auth(w["key_b"]))
+    assert resp.status_code == 404 and w["unit"] not in resp.content.decode()
+    assert _ids(client.get("/epcis/eventTypes/AggregationEvent/events",
+                           **_auth(w["key_b"]))) == []
+
+
+def test_a_capture_job_is_seen_by_its_own_organization_only(client, world):
+    w = world
+    assert client.get(w["job_a"], **_auth(w["key_a"])).status_code == 200
+    assert client.get(w["job_a"], **_auth(w["platform"])).status_code == 200
+    resp = client.get(w["job_a"], **_auth(w["key_b"]))
+    assert resp.status_code == 404
+    assert resp.json()["type"] == "epcisException:NoSuchResourceException"
+
+
+def test_a_page_token_carries_no_visibility_across_keys(client, world):
+    w = world
+    first = client.get("/epcis/events", {"perPage": "1"}, **_auth(w["platform"]))
+    assert "Link" in first
+    token = first["Link"].split("nextPageToken=", 1)[1].split(">", 1)[0]
+    assert _ids(client.get("/epcis/events", {"nextPageToken": token},
+                           **_auth(w["key_b"]))) == []
+    forged = base64.urlsafe_b64encode(json.dumps({"after": -1}).encode()).decode()
+    assert _ids(client.get("/epcis/events", {"nextPageToken": forged},
+                           **_auth(w["key_b"]))) == []
+
+
+@pytest.mark.parametrize("token", [
+    base64.urlsafe_b64encode(b"[" * 5000).decode(),
+    base64.urlsafe_b64encode(json.dumps({"after": "1 OR 1=1"}).encode()).decode(),
+    base64.urlsafe_b64encode(json.dumps([1]).encode()).decode(),
+    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    "%%%",
+])
+def test_a_forged_page_token_is_a_400_problem(client, token):
+    _, key = key_for(None, "epcis")
+    resp = client.get("/epcis/events", {"nextPageToken": token}, **_auth(key))
+    assert resp.status_code == 400, resp.content[:200]
+    assert resp["Content-Type"] == "application/problem+json"
+
+
+def _spellings(gtin: str) -> list[dict]:
+    """Events naming brand A's GTIN in the spellings EPCIS documents use."""
+    urn = gs1.sgtin_urn(gtin, "X1")
+    return [
+        _event([urn]),
+        _event([f"https://brand.example/01/{gtin}/21/X1"]),
+        _event([f"https://brand.example/01/{gtin[1:]}/21/X1"]),  # GTIN-13
+        _event(quantityList=[{"epcClass": gs1.lgtin_urn(gtin, "L1"), "quantity": 1}]),
+        _event(quantityList=[{"epcClass": f"https://brand.example/01/{gtin}", "quantity": 1}]),
+        {"type": "AggregationEvent", "action": "ADD", "eventTime": "2026-12-01T08:00:00.000Z",
+         "eventTimeZoneOffset": "+00:00", "parentID": "urn:epc:id:sscc:0614141.1000000024",
+         "childEPCs": [urn]},
+        {"type": "TransformationEvent", "eventTime": "2026-12-01T08:00:00.000Z",
+         "eventTimeZoneOffset": "+00:00", "inputEPCList": [urn],
+         "outputEPCList": ["urn:epc:id:sscc:0614141.1000000031"]},
+    ]
+
+
+@pytest.mark.parametrize("n", range(len(_spellings("00614141000012"))))
+def test_brand_b_cannot_capture_events_about_brand_as_gtin_in_any_spelling(client, world, n):
+    w = world
+    before = EpcisEvent.objects.count()
+    event = _spellings(w["gtin_a"])[n]
+    resp = _post(client, w["key_b"], _doc(event))
+    assert resp.status_code == 403, (event, resp.status_code, resp.content[:300])
+    assert resp.json()["type"] == "epcisException:SecurityException"
+    assert EpcisEvent.objects.count() == before
+    # Brand A may capture the same event (the refusal is about who asks).
+    assert _post(client, w["key_a"], _doc(event)).status_code == 202
+
+
+@pytest.mark.parametrize("depth", [100_000, 900])
+def test_a_document_nested_too_deeply_is_refused_or_stored_never_a_500(client, depth):
+    _, key = key_for(None, "epcis")
+    nested = "{}"
+    for _ in range(depth):
+        nested = '{"x":' + nested + "}"
+    event = json.dumps(_event(["urn:epc:id:sgtin:0614141.107346.9"]))
+    event = event[:-1] + ', "ilmd": {"example:deep": ' + nested + "}}"
+    body = '{"@context": ' + json.dumps(CTX + [{"example": "https://example.org/"}]) \
+        + ', "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": ' \
+        + '"2026-12-01T08:00:00.000Z", "epcisBody": {"eventList": [' + event + "]}}"
+    resp = client.post("/epcis/capture", data=body, content_type="application/json",
+                       **_auth(key))
+    assert resp.status_code in (202, 400), resp.content[:300]
+    if resp.status_code == 400:
+        assert resp["Content-Type"] == "application/problem+json"
+        return
+    outbox.drain()
+    job = client.get(resp["Location"], **_auth(key)).json()
+    assert not job["running"]
