@@ -157,7 +157,10 @@ def _spellings(gtin: str) -> list[dict]:
     urn = gs1.sgtin_urn(gtin, "X1")
     return [
         _event([urn]),
+        _event([urn.upper()]),  # the URN's "urn:epc:id" part is case-insensitive (RFC 8141)
         _event([f"https://brand.example/01/{gtin}/21/X1"]),
+        _event([f"HTTPS://brand.example/01/{gtin}/21/X1"]),  # schemes too (RFC 3986 §3.1)
+        _event([f"https://brand.example/%30%31/%3{gtin[0]}{gtin[1:]}/21/X1"]),  # %-encoded
         _event([f"https://brand.example/01/{gtin[1:]}/21/X1"]),  # GTIN-13
         _event(quantityList=[{"epcClass": gs1.lgtin_urn(gtin, "L1"), "quantity": 1}]),
         _event(quantityList=[{"epcClass": f"https://brand.example/01/{gtin}", "quantity": 1}]),
