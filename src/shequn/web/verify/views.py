@@ -71,6 +71,11 @@ def entry(request: HttpRequest) -> HttpResponse:
         return render(request, "verify/entry.html", {"code": text, "error": True}, status=400)
     if scan.sscc:
         return redirect("verify:carton", sscc=scan.sscc)
+    if "/" in scan.lot or "/" in scan.serial:
+        # GS1 allows "/" in a lot or serial; no Digital Link path holds one (the
+        # page's URL would not resolve) and no Shequn code has one: the check
+        # is answered here, as the unit page answers an unknown code.
+        return unit(request, scan.gtin, scan.serial, scan.lot)
     if scan.lot:
         return redirect("verify:unit", gtin=scan.gtin, lot=scan.lot, serial=scan.serial)
     return redirect("verify:unit_nolot", gtin=scan.gtin, serial=scan.serial)
