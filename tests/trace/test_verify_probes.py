@@ -31,3 +31,48 @@ def test_a_code_with_a_slash_in_its_lot_or_serial_is_answered_as_not_genuine(cli
     assert client.post("/verify/report/", {"gtin": unit.gtin, "serial": serial,
                                            "where": "x"}).status_code == 200
     assert CounterfeitReport.objects.get().serial == serial
+
+
+def _report(client, unit, **fields):
+    data = {"gtin": unit.gtin, "serial": "FAKE0000001", "lot": unit.batch.lot, **fields}
+    return client.post("/verify/report/", data)
+
+
+@pytest.mark.parametrize("field", ["where", "note", "lot"])
+def test_a_report_with_a_nul_character_stores_nothing_unreadable(client, field):
+    unit = coded_units(1)[0]
+    resp = _report(client, unit, **{field: "某\x00群"})
+    assert resp.status_code in (200, 400)
+    for report in CounterfeitReport.objects.all():
+        assert "\x00" not in report.where + report.note + report.lot
+
+
+def test_a_report_keeps_at_most_what_its_fields_hold(client):
+    unit = coded_units(1)[0]
+    assert _report(client, unit, where="w" * 10_000, note="n" * 100_000).status_code == 200
+    report = CounterfeitReport.objects.get()
+    assert (len(report.where), len(report.note)) == (100, 500)
+
+
+def test_reports_are_rate_limited_per_address(client):
+    unit = coded_units(1)[0]
+    statuses = [_report(client, unit, where=str(i)).status_code for i in range(7)]
+    assert statuses[-1] == 429 and CounterfeitReport.objects.count() <= 5
+
+
+def test_a_report_needs_the_pages_csrf_token():
+    from django.test import Client
+
+    unit = coded_units(1)[0]
+    strict = Client(enforce_csrf_checks=True)
+    assert _report(strict, unit).status_code == 403
+    assert CounterfeitReport.objects.count() == 0
+
+
+def test_a_lot_with_characters_no_code_has_is_a_malformed_link(client):
+    unit = coded_units(1)[0]
+    for lot in ("A%00B", "A%20B"):
+        resp = client.get(f"/01/{unit.gtin}/10/{lot}/21/{unit.serial}")
+        assert resp.status_code == 400
+        assert 'data-testid="invalid-code"' in resp.content.decode()
+    assert Scan.objects.count() == 0

@@ -86,7 +86,9 @@ def _code(gtin: str, serial: str, lot: str) -> tuple[str, str, str] | None:
         g = gs1.gtin14(gtin)
     except gs1.CodeError:
         return None
-    if not gs1.valid_serial(serial) or (lot and len(lot) > 20):
+    # A lot (AI 10) has the serial's (AI 21) characters and length: anything
+    # else (a NUL, a space…) is no code and would not fit a report either.
+    if not gs1.valid_serial(serial) or (lot and not gs1.valid_serial(lot)):
         return None
     return g, serial, lot
 
@@ -214,8 +216,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if not _allowed(request, "report", 5):
         return render(request, "verify/invalid.html", {"limited": True}, status=429)
     token, device = _device(request)
-    verify.report_counterfeit(*code, where=request.POST.get("where", "").strip(),
-                              note=request.POST.get("note", "").strip(), device=device)
+    # NUL characters removed: PostgreSQL text cannot hold them (the report was a 500).
+    where, note = (request.POST.get(k, "").replace("\x00", "").strip() for k in ("where", "note"))
+    verify.report_counterfeit(*code, where=where, note=note, device=device)
     return _with_device(request, render(request, "verify/reported.html", {}), token)
 
 
