@@ -206,3 +206,17 @@ def test_a_document_nested_too_deeply_is_refused_or_stored_never_a_500(client, d
     outbox.drain()
     job = client.get(resp["Location"], **_auth(key)).json()
     assert not job["running"]
+
+
+def test_a_document_with_a_nul_character_is_a_400_problem_not_a_stuck_job(client):
+    # PostgreSQL's jsonb cannot hold \u0000: storing it failed the request (500)
+    # or left the capture job running for ever.
+    _, key = key_for(None, "epcis")
+    event = _event(["urn:epc:id:sgtin:0614141.107346.9"],
+                   ilmd={"example:note": "a\u0000b"})
+    doc = _doc(event)
+    doc["@context"] = CTX + [{"example": "https://example.org/"}]
+    resp = _post(client, key, doc)
+    assert resp.status_code == 400, resp.content[:300]
+    assert resp["Content-Type"] == "application/problem+json"
+    assert EpcisEvent.objects.count() == 0
