@@ -67,7 +67,8 @@ def pdf_download(request: HttpRequest, batch: CodeBatch) -> HttpResponse:
     try:
         first = (int(request.GET["from"]) - 1 if "from" in request.GET
                  else int(request.GET.get("first", "0")))
-        first = max(0, first)
+        # Within the batch: an offset past what PostgreSQL's bigint holds was a 500.
+        first = min(max(0, first), batch.quantity)
         count = int(request.GET.get("count", str(labels.PER_PAGE * 10)))
     except ValueError:
         first, count = 0, labels.PER_PAGE * 10
