@@ -220,3 +220,17 @@ def test_a_document_with_a_nul_character_is_a_400_problem_not_a_stuck_job(client
     assert resp.status_code == 400, resp.content[:300]
     assert resp["Content-Type"] == "application/problem+json"
     assert EpcisEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00.000+14:00", "9999-12-31T23:59:59.000-14:00",
+                                  "1900-01-01T00:00:00.000Z"])
+def test_an_event_time_at_the_ends_of_the_calendar_is_refused_or_stored(client, when):
+    # In UTC the first is in year 0 and the second in year 10000: Python has
+    # neither, so such a document must be refused, not left for the worker.
+    _, key = key_for(None, "epcis")
+    resp = _post(client, key, _doc(_event(["urn:epc:id:sgtin:0614141.107346.5"],
+                                          eventTime=when)))
+    assert resp.status_code in (202, 400), resp.content[:300]
+    if resp.status_code == 202:
+        job = client.get(resp["Location"], **_auth(key)).json()
+        assert not job["running"], job

@@ -6,6 +6,7 @@ without an eventID the CBV 2.0 hash ID."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -65,6 +66,13 @@ def check(document: dict[str, Any], org: Organization | None) -> list[dict[str, 
     events = events_of(document)
     if len(events) > MAX_EVENTS:
         raise EpcisError.TOO_MANY_EVENTS.error(limit=MAX_EVENTS)
+    # A valid date-time whose UTC is in year 0 or 10000 (0001-01-01T00:00+14:00)
+    # cannot be stored: refused here, or the job failed in the worker for ever.
+    late = [i for i, e in enumerate(events) if not _storable_time(e.get("eventTime"))]
+    if late:
+        raise EpcisError.INVALID_DOCUMENT.error(errors=[
+            {"pointer": f"/epcisBody/eventList/{i}/eventTime",
+             "detail": "eventTime is outside the years 1 to 9999 in UTC"} for i in late[:20]])
     if org is not None:
         own = org_gtins(org)
         foreign = sorted({g for e in events for epc, _role in store.epcs_of(e)
@@ -72,6 +80,14 @@ def check(document: dict[str, Any], org: Organization | None) -> list[dict[str, 
         if foreign:
             raise EpcisError.FOREIGN_GTIN.error(gtins=foreign[:10])
     return events
+
+
+def _storable_time(value: Any) -> bool:
+    try:
+        store.parse_time(str(value)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 @transaction.atomic
