@@ -234,3 +234,26 @@ def test_an_event_time_at_the_ends_of_the_calendar_is_refused_or_stored(client, 
     if resp.status_code == 202:
         job = client.get(resp["Location"], **_auth(key)).json()
         assert not job["running"], job
+
+
+LONG = "https://long.example/" + "a" * 600
+
+
+@pytest.mark.parametrize("extra", [
+    {"eventID": LONG},
+    {"epcList": [LONG]},
+    {"readPoint": {"id": LONG}},
+    {"bizLocation": {"id": LONG}},
+    {"bizStep": LONG},
+    {"disposition": LONG},
+    {"quantityList": [{"epcClass": LONG, "quantity": 1}]},
+], ids=["eventID", "epc", "readPoint", "bizLocation", "bizStep", "disposition", "epcClass"])
+def test_identifiers_longer_than_their_columns_are_refused_at_capture(client, extra):
+    # Accepted, they failed the job in the worker on every retry (value too
+    # long for the column): the job ran for ever.
+    _, key = key_for(None, "epcis")
+    resp = _post(client, key, _doc(_event(["urn:epc:id:sgtin:0614141.107346.6"], **extra)))
+    assert resp.status_code in (202, 400), resp.content[:300]
+    if resp.status_code == 202:
+        job = client.get(resp["Location"], **_auth(key)).json()
+        assert not job["running"], job

@@ -68,11 +68,15 @@ def check(document: dict[str, Any], org: Organization | None) -> list[dict[str, 
         raise EpcisError.TOO_MANY_EVENTS.error(limit=MAX_EVENTS)
     # A valid date-time whose UTC is in year 0 or 10000 (0001-01-01T00:00+14:00)
     # cannot be stored: refused here, or the job failed in the worker for ever.
-    late = [i for i, e in enumerate(events) if not _storable_time(e.get("eventTime"))]
-    if late:
-        raise EpcisError.INVALID_DOCUMENT.error(errors=[
-            {"pointer": f"/epcisBody/eventList/{i}/eventTime",
-             "detail": "eventTime is outside the years 1 to 9999 in UTC"} for i in late[:20]])
+    unfit = [{"pointer": f"/epcisBody/eventList/{i}/eventTime",
+              "detail": "eventTime is outside the years 1 to 9999 in UTC"}
+             for i, e in enumerate(events) if not _storable_time(e.get("eventTime"))]
+    # Identifiers longer than their columns: refused here for the same reason.
+    unfit += [{"pointer": f"/epcisBody/eventList/{i}/{name}",
+               "detail": f"{name} is longer than this repository stores"}
+              for i, e in enumerate(events) for name in store.too_long(e)]
+    if unfit:
+        raise EpcisError.INVALID_DOCUMENT.error(errors=unfit[:validate.MAX_ERRORS])
     if org is not None:
         own = org_gtins(org)
         foreign = sorted({g for e in events for epc, _role in store.epcs_of(e)
