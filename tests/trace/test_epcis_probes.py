@@ -257,3 +257,40 @@ def test_identifiers_longer_than_their_columns_are_refused_at_capture(client, ex
     if resp.status_code == 202:
         job = client.get(resp["Location"], **_auth(key)).json()
         assert not job["running"], job
+
+
+def test_brand_b_cannot_write_steps_into_brand_as_carton_and_so_its_verify_page(client):
+    # A carton's SSCC names no GTIN, but the carton is brand A's goods (printed
+    # on its label): an event about it shows on the verify page of every unit
+    # packed in it. Brand B "destroying" it must be refused.
+    from shequn.trace import codes
+    from shequn.trace.models import UnitCode
+
+    a, b = make_brand(), make_brand()
+    sku = make_sku(product=make_product(brand=a.org), gtin=make_gtin())
+    batch = codes.create_batch(a.admin, a.org, sku_id=sku.pk, lot="C1", quantity=2, per_carton=2)
+    codes.generate(batch.pk)
+    unit = UnitCode.objects.filter(batch=batch).select_related("carton").first()
+    carton = gs1.sscc_urn(unit.carton.sscc)
+    _, key_a = key_for(a.org, "epcis")
+    _, key_b = key_for(b.org, "epcis")
+    import datetime as dt
+
+    from shequn.core import clock
+
+    later = (clock.now() + dt.timedelta(hours=1)).isoformat(timespec="milliseconds")
+    destroy = _event([carton], "destroying", disposition="destroyed", eventTime=later)
+    for spelling in (carton, f"https://b.example/00/{unit.carton.sscc}"):
+        destroy["epcList"] = [spelling]
+        before = EpcisEvent.objects.count()
+        resp = _post(client, key_b, _doc(destroy))
+        assert resp.status_code == 403, resp.content[:300]
+        assert EpcisEvent.objects.count() == before
+    page = f"/01/{unit.gtin}/21/{unit.serial}"
+    assert "Destroyed" not in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Brand A may record its own carton's steps (and the page shows them: what
+    # brand B's event would have done); an SSCC Shequn does not know is free.
+    assert _post(client, key_a, _doc(destroy)).status_code == 202
+    assert "Destroyed" in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    free = _event(["urn:epc:id:sscc:0614141.1999999990"])
+    assert _post(client, key_b, _doc(free)).status_code == 202

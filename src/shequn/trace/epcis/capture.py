@@ -17,11 +17,12 @@ from shequn.core import clock, outbox
 from shequn.trace import gs1
 from shequn.trace.epcis import hashid, store, validate
 from shequn.trace.epcis.errors import EpcisError
-from shequn.trace.models import CaptureJob, EpcisEvent
+from shequn.trace.models import CaptureJob, Carton, EpcisEvent
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_EVENTS = 10_000
 TOPIC = "trace.epcis_capture"
+CARTON_STEM = gs1.canonical_carton("")
 
 
 def org_gtins(org: Organization) -> set[str]:
@@ -79,10 +80,17 @@ def check(document: dict[str, Any], org: Organization | None) -> list[dict[str, 
         raise EpcisError.INVALID_DOCUMENT.error(errors=unfit[:validate.MAX_ERRORS])
     if org is not None:
         own = org_gtins(org)
-        foreign = sorted({g for e in events for epc, _role in store.epcs_of(e)
-                          for g in [gs1.canonical_epc(epc)[1]] if g and g not in own})
+        named = {gs1.canonical_epc(epc) for e in events for epc, _role in store.epcs_of(e)}
+        foreign = sorted({g for _c, g in named if g and g not in own})
         if foreign:
             raise EpcisError.FOREIGN_GTIN.error(gtins=foreign[:10])
+        # A carton's SSCC names no GTIN, but a carton Shequn packed is its
+        # brand's goods: its events show on the verify page of every unit in it.
+        ssccs = [c.removeprefix(CARTON_STEM) for c, _g in named if c.startswith(CARTON_STEM)]
+        theirs = sorted(Carton.objects.filter(sscc__in=ssccs).exclude(org=org)
+                        .values_list("sscc", flat=True)[:10])
+        if theirs:
+            raise EpcisError.FOREIGN_GTIN.error(cartons=theirs)
     return events
 
 
