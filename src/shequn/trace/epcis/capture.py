@@ -14,7 +14,7 @@ from django.db import transaction
 
 from shequn.catalog.models import SKU, Organization
 from shequn.core import clock, outbox
-from shequn.trace import gs1
+from shequn.trace import gs1, gtins
 from shequn.trace.epcis import hashid, store, validate
 from shequn.trace.epcis.errors import EpcisError
 from shequn.trace.models import CaptureJob, Carton, EpcisEvent
@@ -26,7 +26,8 @@ CARTON_STEM = gs1.canonical_carton("")
 
 
 def org_gtins(org: Organization) -> set[str]:
-    """The GTIN-14s of the organization's goods (the products it is brand of)."""
+    """The GTIN-14s of the organization's goods (the products it is brand of),
+    but a GTIN another brand's SKU registered first (trace.gtins)."""
     out = set()
     for value in SKU.objects.filter(product__brand=org).exclude(gtin="").values_list(
             "gtin", flat=True):
@@ -34,7 +35,7 @@ def org_gtins(org: Organization) -> set[str]:
             out.add(gs1.gtin14(value))
         except gs1.CodeError:
             continue
-    return out
+    return gtins.owned_by(org.pk, out)
 
 
 def parse(body: bytes) -> dict[str, Any]:
