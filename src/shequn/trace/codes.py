@@ -25,7 +25,7 @@ from urllib.parse import quote
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from shequn.catalog.models import SKU, Organization
+from shequn.catalog.models import SKU, Organization, Product
 from shequn.core import audit, clock
 from shequn.logistics import inbound_selectors
 from shequn.logistics.models import ASN, ASNLine
@@ -144,6 +144,9 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
         if sku is None:
             raise TraceError.NOT_YOUR_SKU.error(sku=str(sku_id)[:20])
     assert sku is not None
+    if sku.product.review_state != Product.ReviewState.APPROVED:
+        # A draft, pending or rejected product would be "genuine" on the verify page.
+        raise TraceError.NOT_APPROVED.error(sku=sku.code, state=sku.product.review_state)
     gtin = valid_gtin(sku)
     if not gtins.owned_by(sku.product.brand_id, [gtin]):
         # Units under a GTIN another brand registered first would check as
