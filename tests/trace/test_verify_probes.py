@@ -5,6 +5,7 @@ limit and CSRF, and the redirect after the city consent."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from shequn.trace.models import CounterfeitReport, Scan
 from tests.builders.trace_verify import coded_units
@@ -76,3 +77,36 @@ def test_a_lot_with_characters_no_code_has_is_a_malformed_link(client):
         assert resp.status_code == 400
         assert 'data-testid="invalid-code"' in resp.content.decode()
     assert Scan.objects.count() == 0
+
+
+def test_markup_in_a_reported_serial_reaches_the_consoles_as_text(client):
+    # AI 21 allows < > = ( ) /: twenty of them are an HTML tag with a handler.
+    from tests.builders.console import operator
+
+    unit = coded_units(1)[0]
+    ops = operator()
+    tag = "<svg/onload=alert()>"
+    assert len(tag) == 20
+    assert _report(client, unit, serial=tag).status_code == 200
+    from shequn.brands.selectors import staff_of
+
+    reader = Client()
+    for user, page in ((staff_of(unit.batch.org)[0], "/brand/notices/"), (ops, "/ops/notices/")):
+        reader.force_login(user)
+        html = reader.get(page).content.decode()
+        assert "&lt;svg/onload=alert()&gt;" in html and tag not in html, page
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\r\n/evil.example", "/\\/evil.example",
+                                    "\x00//evil.example"])
+def test_consent_never_leaves_the_site_by_blanks_a_browser_drops(client, target):
+    resp = client.post("/verify/consent/", {"consent": "1", "next": target})
+    assert resp.status_code == 302 and resp["Location"] == "/verify/"
+
+
+def test_markup_in_the_consent_return_path_is_not_markup(client):
+    target = '/01/x"><script>alert(1)</script>'
+    resp = client.post("/verify/consent/", {"consent": "1", "next": target},
+                       HTTP_HX_REQUEST="true")
+    body = resp.content.decode()
+    assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
