@@ -9,6 +9,7 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 
 from shequn.trace import signals
 from tests.builders.console import make_brand, operator
@@ -85,3 +86,30 @@ def test_a_dismissal_note_with_a_nul_character_is_not_a_500(client):
     assert resp.status_code == 302
     sig.refresh_from_db()
     assert "\x00" not in sig.note
+
+
+def _report(client, gtin, serial, **fields):
+    client.post("/verify/report/", {"gtin": gtin, "serial": serial, **fields})
+
+
+def test_counterfeit_reports_are_read_by_their_brand_and_operators_as_text(client):
+    # The notice of a report sends brand staff and operators to the risk
+    # page: the report is there, for its own brand only, its text escaped.
+    a, b = make_brand(), make_brand()
+    unit_a = coded_units(1, brand=a.org)[0]
+    unit_b = coded_units(1, brand=b.org)[0]
+    reporter = Client()
+    _report(reporter, unit_a.gtin, "<svg/onload=alert()>", where="<script>alert(1)</script>",
+            note='"><img src=x onerror=alert(2)>')
+    _report(reporter, unit_b.gtin, "BREPORT000001", where="乙的举报")
+    client.force_login(a.staff)
+    html = client.get("/brand/risk/").content.decode()
+    assert html.count('data-testid="report"') == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;svg/onload" in html
+    for raw in ("<script>alert(1)", "<svg/onload", "<img src=x"):
+        assert raw not in html, raw
+    assert "乙的举报" not in html and "BREPORT000001" not in html
+    client.force_login(operator())
+    html = client.get("/ops/risk/").content.decode()
+    assert html.count('data-testid="report"') == 2 and "乙的举报" in html
+    assert "<script>alert(1)" not in html

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from shequn.brands.selectors import staff_of
@@ -521,6 +522,13 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     operators = get_user_model().objects.filter(groups__name=OPERATOR, is_active=True)
     notices.notify(operators, "trace.counterfeit_report", message, "/ops/risk/", code=code)
     return row
+
+
+def reports_of(org: Organization | None) -> QuerySet[CounterfeitReport]:
+    """Counterfeit reports a console shows, newest first: those about a brand's
+    own GTINs (``org``), or all (None, operators)."""
+    qs = CounterfeitReport.objects.select_related("brand").order_by("-at", "-pk")
+    return qs if org is None else qs.filter(brand=org)
 
 
 def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:
