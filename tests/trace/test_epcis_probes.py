@@ -287,10 +287,46 @@ def test_brand_b_cannot_write_steps_into_brand_as_carton_and_so_its_verify_page(
         assert resp.status_code == 403, resp.content[:300]
         assert EpcisEvent.objects.count() == before
     page = f"/01/{unit.gtin}/21/{unit.serial}"
-    assert "Destroyed" not in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    # Brand A may record its own carton's steps (and the page shows them: what
-    # brand B's event would have done); an SSCC Shequn does not know is free.
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Destroyed" not in html and "Recorded by the supply chain" not in html
+    # Brand A may record its own carton's steps, and the page shows them (as
+    # its record): what brand B's event would have reached. An SSCC Shequn
+    # does not know is free.
     assert _post(client, key_a, _doc(destroy)).status_code == 202
-    assert "Destroyed" in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Recorded by the supply chain" in html
     free = _event(["urn:epc:id:sscc:0614141.1999999990"])
     assert _post(client, key_b, _doc(free)).status_code == 202
+
+
+def test_a_brands_own_capture_shows_on_its_verify_page_as_its_record_not_shequns(client):
+    # A brand may capture events about its own units, but a customs release,
+    # a bonded warehouse's receipt or a delivery on the public page is
+    # Shequn's word: what a brand's key wrote is shown as its own record,
+    # without Shequn's place names, whatever vocabulary it used.
+    import datetime as dt
+
+    from shequn.core import clock
+    from tests.builders.catalog import make_warehouse
+    from tests.builders.trace_verify import coded_units
+
+    a = make_brand()
+    unit = coded_units(1, brand=a.org)[0]
+    house = make_warehouse(name="保税一号仓PROBE")
+    urn = gs1.sgtin_urn(unit.gtin, unit.serial)
+    at = (clock.now() - dt.timedelta(days=1)).isoformat(timespec="milliseconds")
+    release = _event([urn], "https://shequn.org/voc/bizstep/customs_releasing",
+                     eventTime=at, bizLocation={"id": f"urn:shequn:warehouse:{house.code}"})
+    _, key_a = key_for(a.org, "epcis")
+    assert _post(client, key_a, _doc(release)).status_code == 202
+    page = f"/01/{unit.gtin}/21/{unit.serial}"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Recorded by the supply chain" in html
+    assert "Released by customs" not in html and "保税一号仓PROBE" not in html
+    # The same event from Shequn (the platform's key) is a customs release there.
+    _, platform = key_for(None, "epcis")
+    release["eventTime"] = (clock.now() - dt.timedelta(hours=2)).isoformat(
+        timespec="milliseconds")
+    assert _post(client, platform, _doc(release)).status_code == 202
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Released by customs" in html and "保税一号仓PROBE" in html
