@@ -25,11 +25,11 @@ from urllib.parse import quote
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from shequn.catalog.models import SKU, Organization
+from shequn.catalog.models import SKU, Organization, Product
 from shequn.core import audit, clock
 from shequn.logistics import inbound_selectors
 from shequn.logistics.models import ASN, ASNLine
-from shequn.trace import gs1, journey
+from shequn.trace import gs1, gtins, journey
 from shequn.trace.errors import TraceError
 from shequn.trace.models import Carton, CodeBatch, UnitCode
 
@@ -144,7 +144,14 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
         if sku is None:
             raise TraceError.NOT_YOUR_SKU.error(sku=str(sku_id)[:20])
     assert sku is not None
+    if sku.product.review_state != Product.ReviewState.APPROVED:
+        # A draft, pending or rejected product would be "genuine" on the verify page.
+        raise TraceError.NOT_APPROVED.error(sku=sku.code, state=sku.product.review_state)
     gtin = valid_gtin(sku)
+    if not gtins.owned_by(sku.product.brand_id, [gtin]):
+        # Units under a GTIN another brand registered first would check as
+        # genuine on that brand's goods.
+        raise TraceError.GTIN_OF_ANOTHER_BRAND.error(sku=sku.code, gtin=gtin)
     lot = (lot or "").strip()
     if not gs1.lot_is_plain(lot):
         raise TraceError.BAD_LOT.error(lot=lot[:40])

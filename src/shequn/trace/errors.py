@@ -15,6 +15,12 @@ class TraceError(CodedError):
     BAD_GTIN = ("trace_bad_gtin",
                 _("This SKU has no valid GTIN: set its barcode number (8, 12, 13 or 14 "
                   "digits with a correct check digit) before generating codes"), 422)
+    NOT_APPROVED = ("trace_product_not_approved",
+                    _("Codes are generated only for products the operators approved: the "
+                      "verify page calls an item with a code genuine"), 409)
+    GTIN_OF_ANOTHER_BRAND = ("trace_gtin_of_another_brand",
+                             _("This SKU's GTIN was registered on Shequn by another brand "
+                               "first: codes are not generated for it"), 409)
     BAD_QUANTITY = ("trace_bad_quantity",
                     _("The quantity must be a whole number from 1 to 1,000,000"), 422)
     BAD_PER_CARTON = ("trace_bad_per_carton",

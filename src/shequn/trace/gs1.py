@@ -235,14 +235,40 @@ def canonical_carton(sscc: str) -> str:
     return f"{CANONICAL_STEM}/00/{sscc}"
 
 
+# The EPC URN schemes canonical_epc reads. A URN's "urn" and namespace are
+# case-insensitive (RFC 8141) and so is a URI's scheme (RFC 3986 §3.1): a
+# document may write URN:EPC:ID:SGTIN:… or HTTPS://…, and such a spelling must
+# still name the GTIN (the capture check refuses another brand's GTINs by it).
+_EPC_SCHEMES = ("urn:epc:id:sgtin:", "urn:epc:id:sscc:", "urn:epc:class:lgtin:",
+                "urn:epc:idpat:sgtin:")
+
+
+def _scheme_lowered(value: str) -> str:
+    head = value[:21].lower()
+    for scheme in _EPC_SCHEMES:
+        if head.startswith(scheme):
+            return scheme + value[len(scheme):]
+    return value
+
+
+def _key_at(segments: list[str], ai: str) -> int:
+    """The index of the first path segment that is the primary key ``ai``
+    followed by a value of digits (the GTIN or SSCC); -1 when none is."""
+    for i, seg in enumerate(segments[:-1]):
+        if seg == ai and segments[i + 1].isdigit():
+            return i
+    return -1
+
+
 def canonical_epc(epc: str) -> tuple[str, str]:
     """``(canonical form, gtin14 or "")`` of an EPC as EPCIS documents write it.
     SGTINs and SSCCs, as URNs or Digital Link URIs on any host, become the
     canonical Digital Link (``https://id.gs1.org/01/…/21/…``, ``/00/…``), so the
     same unit matches whichever form a query or a document uses; LGTIN classes
-    become ``…/01/…/10/…``. Anything else (other EPC schemes, URIs we do not
-    know) is kept as written."""
-    value = (epc or "").strip()
+    become ``…/01/…/10/…``. Schemes are read in any letter case and a Digital
+    Link's path segments percent-decoded. Anything else (other EPC schemes, URIs
+    we do not know) is kept as written."""
+    value = _scheme_lowered((epc or "").strip())
     try:
         if value.startswith("urn:epc:id:sgtin:"):
             s = _from_sgtin_urn(value)
@@ -259,20 +285,21 @@ def canonical_epc(epc: str) -> tuple[str, str]:
             body = item[0] + prefix + item[1:]
             g = body + check_digit(body)
             return f"{CANONICAL_STEM}/01/{g}", g
-        if value.startswith(("http://", "https://")) and ("/01/" in value or "/00/" in value):
-            path = urlsplit(value).path
-            if "/01/" in path:
-                tail = path[path.rindex("/01/") + 4:].split("/")
+        if value[:8].lower().startswith(("http://", "https://")):
+            segments = [unquote(seg) for seg in urlsplit(value).path.split("/")]
+            at = _key_at(segments, "01")
+            if at >= 0:
+                tail = segments[at + 1:]
                 g = gtin14(tail[0])
                 keys = dict(zip(tail[1::2], tail[2::2], strict=False))
                 out = f"{CANONICAL_STEM}/01/{g}"
                 for ai in ("22", "10", "21"):
                     if ai in keys:
-                        out += f"/{ai}/{quote(unquote(keys[ai]), safe='')}"
+                        out += f"/{ai}/{quote(keys[ai], safe='')}"
                 return out, g
-            tail = path[path.rindex("/00/") + 4:].split("/")
-            if valid_sscc(tail[0]):
-                return f"{CANONICAL_STEM}/00/{tail[0]}", ""
+            at = _key_at(segments, "00")
+            if at >= 0 and valid_sscc(segments[at + 1]):
+                return f"{CANONICAL_STEM}/00/{segments[at + 1]}", ""
     except (CodeError, ValueError, IndexError):
         pass
     return value, ""

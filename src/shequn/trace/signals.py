@@ -321,6 +321,7 @@ def dismiss(signal_id: int, actor: Any, note: str, *, org: Organization | None =
         raise VerifyError.SIGNAL_NOT_FOUND.error()
     if row.status != Signal.Status.OPEN:
         raise VerifyError.SIGNAL_CLOSED.error()
+    note = note.replace("\x00", "")  # PostgreSQL text cannot hold NUL (it was a 500)
     if not note.strip():
         raise VerifyError.NOTE_REQUIRED.error()
     if row.kind in CHECK_KINDS and row.subject.startswith("unit:"):

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from shequn.brands.selectors import staff_of
@@ -75,6 +76,9 @@ class _Row:
     location: str
     transactions: str
     parent: str
+    # Captured through an organization's API key, not written by Shequn's flows
+    # (nor the platform's key): the brand's own record, not the platform's word.
+    captured: bool = False
 
 
 def _place(location: str, read_point: str, dests: Any) -> str:
@@ -112,12 +116,12 @@ def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[s
     for r in qs.values("epc", "role", "event_id", "event__event_type", "event__action",
                        "event__event_time", "event__biz_step", "event__disposition",
                        "event__biz_location", "event__read_point", "event__biz_transactions",
-                       "parent", "dests"):
+                       "parent", "dests", "event__org_id"):
         location = _place(r["event__biz_location"], r["event__read_point"], r["dests"])
         out[r["epc"]].append((r["role"], _Row(
             r["event_id"], r["event__event_type"], r["event__action"], r["event__event_time"],
             r["event__biz_step"], r["event__disposition"], location,
-            r["event__biz_transactions"], r["parent"] or "")))
+            r["event__biz_transactions"], r["parent"] or "", r["event__org_id"] is not None)))
     return out
 
 
@@ -130,7 +134,8 @@ _ROWS = prepared.Statement("verify_epc_rows", ("text[]",), """
            e.disposition, e.biz_location, e.read_point, e.biz_transactions,
            CASE WHEN e.event_type = 'AggregationEvent' THEN e.doc ->> 'parentID' END,
            CASE WHEN e.biz_location = '' AND e.read_point = ''
-                THEN (e.doc -> 'destinationList')::text END
+                THEN (e.doc -> 'destinationList')::text END,
+           e.org_id IS NOT NULL
     FROM trace_epcindex i
     JOIN trace_epcisevent e ON e.id = i.event_id AND e.event_time = i.event_time
     WHERE i.epc = ANY($1)""")
@@ -147,12 +152,12 @@ def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
     with connection.cursor() as cur:
         found = _ROWS.execute(cur, [wanted]).fetchall()
     for (epc, role, pk, kind, action, at, step, disposition, location, read_point,
-         transactions, parent, dests_text) in found:
+         transactions, parent, dests_text, captured) in found:
         row = rows.get(pk)
         if row is None:
             place = _place(location, read_point, json.loads(dests_text) if dests_text else None)
             row = rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
-                                  parent or "")
+                                  parent or "", captured)
         out[epc].append((role, row))
     return out
 
@@ -214,6 +219,14 @@ def journey(unit: UnitCode) -> Journey:
     for e in events:
         if e.event_type == "AggregationEvent" and e.action != "ADD":
             continue  # leaving a carton (unpacking) is not a step a buyer needs
+        if e.captured:
+            # An organization's own record (its API key): shown as such, never
+            # as a step Shequn attests (customs release, a bonded warehouse, a
+            # delivery) nor with Shequn's places, whatever vocabulary it used.
+            if ("other", e.event_time) not in seen:
+                seen.add(("other", e.event_time))
+                out.steps.append(Step(name="other", at=e.event_time))
+            continue
         name = _step_of(e)
         if (name, e.event_time) in seen:
             continue
@@ -602,6 +615,13 @@ def report_counterfeit(gtin: str, serial: str, lot: str, *, where: str, note: st
     operators = get_user_model().objects.filter(groups__name=OPERATOR, is_active=True)
     notices.notify(operators, "trace.counterfeit_report", message, "/ops/risk/", code=code)
     return row
+
+
+def reports_of(org: Organization | None) -> QuerySet[CounterfeitReport]:
+    """Counterfeit reports a console shows, newest first: those about a brand's
+    own GTINs (``org``), or all (None, operators)."""
+    qs = CounterfeitReport.objects.select_related("brand").order_by("-at", "-pk")
+    return qs if org is None else qs.filter(brand=org)
 
 
 def forget_cover(sender: Any, instance: Any, **kwargs: Any) -> None:

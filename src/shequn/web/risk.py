@@ -20,13 +20,16 @@ from django.utils.translation import pgettext
 from shequn.catalog.models import Organization
 from shequn.core import spreadsheet
 from shequn.core.errors import DomainError
-from shequn.trace import signals
+from shequn.trace import signals, verify
 from shequn.trace.models import Signal
 from shequn.web import charts
 
 COLORS = [charts.RED, charts.BLUE, charts.ORANGE, charts.GREY_BLUE, "#52c41a", "#722ed1",
           "#13c2c2"]
 CSV_LIMIT = 50_000
+# The latest counterfeit reports (buyers' reports of codes that are no genuine
+# code): what the notice of each report sends its readers here to see.
+REPORTS_SHOWN = 100
 
 
 def page(request: HttpRequest, org: Organization | None, template: str, *,
@@ -47,7 +50,7 @@ def page(request: HttpRequest, org: Organization | None, template: str, *,
         "nav": "risk", "day_rows": day_rows, "signals": rows[:200], "total": rows.count(),
         "status": status,
         "kind": kind, "kinds": Signal.Kind.choices, "chart": chart,
-        "unit_orders": unit_orders})
+        "unit_orders": unit_orders, "reports": verify.reports_of(org)[:REPORTS_SHOWN]})
 
 
 def dismiss(request: HttpRequest, org: Organization | None, pk: int, back: str

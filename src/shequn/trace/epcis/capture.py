@@ -6,6 +6,7 @@ without an eventID the CBV 2.0 hash ID."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,18 +14,20 @@ from django.db import transaction
 
 from shequn.catalog.models import SKU, Organization
 from shequn.core import clock, outbox
-from shequn.trace import gs1
+from shequn.trace import gs1, gtins
 from shequn.trace.epcis import hashid, store, validate
 from shequn.trace.epcis.errors import EpcisError
-from shequn.trace.models import CaptureJob, EpcisEvent
+from shequn.trace.models import CaptureJob, Carton, EpcisEvent
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_EVENTS = 10_000
 TOPIC = "trace.epcis_capture"
+CARTON_STEM = gs1.canonical_carton("")
 
 
 def org_gtins(org: Organization) -> set[str]:
-    """The GTIN-14s of the organization's goods (the products it is brand of)."""
+    """The GTIN-14s of the organization's goods (the products it is brand of),
+    but a GTIN another brand's SKU registered first (trace.gtins)."""
     out = set()
     for value in SKU.objects.filter(product__brand=org).exclude(gtin="").values_list(
             "gtin", flat=True):
@@ -32,7 +35,7 @@ def org_gtins(org: Organization) -> set[str]:
             out.add(gs1.gtin14(value))
         except gs1.CodeError:
             continue
-    return out
+    return gtins.owned_by(org.pk, out)
 
 
 def parse(body: bytes) -> dict[str, Any]:
@@ -40,7 +43,8 @@ def parse(body: bytes) -> dict[str, Any]:
         raise EpcisError.TOO_LARGE.error(limit=MAX_BYTES)
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: brackets nested deeper than the parser goes.
         raise EpcisError.INVALID_JSON.error() from None
     if not isinstance(document, dict):
         raise EpcisError.INVALID_JSON.error()
@@ -64,13 +68,39 @@ def check(document: dict[str, Any], org: Organization | None) -> list[dict[str, 
     events = events_of(document)
     if len(events) > MAX_EVENTS:
         raise EpcisError.TOO_MANY_EVENTS.error(limit=MAX_EVENTS)
+    # A valid date-time whose UTC is in year 0 or 10000 (0001-01-01T00:00+14:00)
+    # cannot be stored: refused here, or the job failed in the worker for ever.
+    unfit = [{"pointer": f"/epcisBody/eventList/{i}/eventTime",
+              "detail": "eventTime is outside the years 1 to 9999 in UTC"}
+             for i, e in enumerate(events) if not _storable_time(e.get("eventTime"))]
+    # Identifiers longer than their columns: refused here for the same reason.
+    unfit += [{"pointer": f"/epcisBody/eventList/{i}/{name}",
+               "detail": f"{name} is longer than this repository stores"}
+              for i, e in enumerate(events) for name in store.too_long(e)]
+    if unfit:
+        raise EpcisError.INVALID_DOCUMENT.error(errors=unfit[:validate.MAX_ERRORS])
     if org is not None:
         own = org_gtins(org)
-        foreign = sorted({g for e in events for epc, _role in store.epcs_of(e)
-                          for g in [gs1.canonical_epc(epc)[1]] if g and g not in own})
+        named = {gs1.canonical_epc(epc) for e in events for epc, _role in store.epcs_of(e)}
+        foreign = sorted({g for _c, g in named if g and g not in own})
         if foreign:
             raise EpcisError.FOREIGN_GTIN.error(gtins=foreign[:10])
+        # A carton's SSCC names no GTIN, but a carton Shequn packed is its
+        # brand's goods: its events show on the verify page of every unit in it.
+        ssccs = [c.removeprefix(CARTON_STEM) for c, _g in named if c.startswith(CARTON_STEM)]
+        theirs = sorted(Carton.objects.filter(sscc__in=ssccs).exclude(org=org)
+                        .values_list("sscc", flat=True)[:10])
+        if theirs:
+            raise EpcisError.FOREIGN_GTIN.error(cartons=theirs)
     return events
+
+
+def _storable_time(value: Any) -> bool:
+    try:
+        store.parse_time(str(value)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 @transaction.atomic

@@ -203,7 +203,8 @@ def _decode(token: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         return int(data["after"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
+        # RecursionError: a forged token of thousands of nested brackets.
         raise EpcisError.BAD_TOKEN.error() from None
 
 

@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -120,6 +121,40 @@ def record(events: Sequence[dict[str, Any]], *, org: Organization | None = None,
         [EpcIndex(event_id=row.pk, epc=epc, role=role, gtin=gtin, event_time=row.event_time)
          for row in rows for epc, role, gtin in index_entries(row.doc)], batch_size=2000)
     return rows
+
+
+@lru_cache(maxsize=1)
+def _column_limits() -> dict[str, int]:
+    return {f.name: int(f.max_length) for f in (*EpcisEvent._meta.fields,
+                                                *EpcIndex._meta.fields) if f.max_length}
+
+
+def too_long(event: dict[str, Any]) -> list[str]:
+    """The fields of an event whose stored form would not fit its column (an
+    eventID, EPC, location or vocabulary URI the schema lets through at any
+    length): a document naming one is refused at capture, where it would fail
+    its job in the worker on every retry."""
+    limit = _column_limits()
+    values = {"eventID": (str(event.get("eventID") or ""), limit["event_id"]),
+              "bizStep": (vocab(event.get("bizStep", "")), limit["biz_step"]),
+              "disposition": (vocab(event.get("disposition", "")), limit["disposition"]),
+              "readPoint": (_id(event.get("readPoint")), limit["read_point"]),
+              "bizLocation": (_id(event.get("bizLocation")), limit["biz_location"])}
+    out = [name for name, (value, most) in values.items() if len(value) > most]
+    out += sorted({field for field, epc in _epcs_by_field(event)
+                   if len(canonical_epc(epc)[0]) > limit["epc"]})
+    return out
+
+
+def _epcs_by_field(event: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    for key, _role in _EPC_FIELDS:
+        value = event.get(key)
+        for epc in ([value] if isinstance(value, str) else value or []):
+            yield key, str(epc)
+    for key in _CLASS_FIELDS:
+        for q in event.get(key) or []:
+            if isinstance(q, dict) and q.get("epcClass"):
+                yield key, str(q["epcClass"])
 
 
 def index_entries(doc: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -109,6 +109,11 @@ def entry(request: HttpRequest) -> HttpResponse:
         return render(request, "verify/entry.html", {"code": text, "error": True}, status=400)
     if scan.sscc:
         return redirect("verify:carton", sscc=scan.sscc)
+    if "/" in scan.lot or "/" in scan.serial:
+        # GS1 allows "/" in a lot or serial; no Digital Link path holds one (the
+        # page's URL would not resolve) and no Shequn code has one: the check
+        # is answered here, as the unit page answers an unknown code.
+        return unit(request, scan.gtin, scan.serial, scan.lot)
     if scan.lot:
         return redirect("verify:unit", gtin=scan.gtin, lot=scan.lot, serial=scan.serial)
     return redirect("verify:unit_nolot", gtin=scan.gtin, serial=scan.serial)
@@ -119,7 +124,9 @@ def _code(gtin: str, serial: str, lot: str) -> tuple[str, str, str] | None:
         g = gs1.gtin14(gtin)
     except gs1.CodeError:
         return None
-    if not gs1.valid_serial(serial) or (lot and len(lot) > 20):
+    # A lot (AI 10) has the serial's (AI 21) characters and length: anything
+    # else (a NUL, a space…) is no code and would not fit a report either.
+    if not gs1.valid_serial(serial) or (lot and not gs1.valid_serial(lot)):
         return None
     return g, serial, lot
 
@@ -326,8 +333,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if not _allowed(request, "report", 5):
         return render(request, "verify/invalid.html", {"limited": True}, status=429)
     token, device = _device(request)
-    verify.report_counterfeit(*code, where=request.POST.get("where", "").strip(),
-                              note=request.POST.get("note", "").strip(), device=device)
+    # NUL characters removed: PostgreSQL text cannot hold them (the report was a 500).
+    where, note = (request.POST.get(k, "").replace("\x00", "").strip() for k in ("where", "note"))
+    verify.report_counterfeit(*code, where=where, note=note, device=device)
     # To the thanks page by GET: reloading it (a phone's pull-to-refresh) must
     # not send the report again, and notify the brand and operators again.
     return _with_device(request, redirect("verify:reported"), token)

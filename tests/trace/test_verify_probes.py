@@ -1,0 +1,112 @@
+"""Probes of the public verify pages: codes a scanner reads but no page path
+can hold, oversized and malformed links, what a report may store, its rate
+limit and CSRF, and the redirect after the city consent."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from shequn.trace.models import CounterfeitReport, Scan
+from tests.builders.trace_verify import coded_units
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("code", [
+    "(01){gtin}(10)A/B(21)ABC",
+    "(01){gtin}(21)A/B",
+    "https://x.example/01/{gtin}/10/A%2FB/21/ABC",
+])
+def test_a_code_with_a_slash_in_its_lot_or_serial_is_answered_as_not_genuine(client, code):
+    # AI 10 and 21 may hold "/": the entry page cannot send the phone to a
+    # path for it (it answered 500), and no Shequn code has one.
+    unit = coded_units(1)[0]
+    resp = client.get("/verify/", {"code": code.format(gtin=unit.gtin)})
+    assert resp.status_code == 404
+    html = resp.content.decode()
+    assert 'data-testid="counterfeit-warning"' in html and 'data-testid="report-form"' in html
+    assert Scan.objects.filter(unit=None, gtin=unit.gtin).count() == 1
+    # The report form carries the code as read, and the report is taken.
+    serial = "A/B" if "(21)A/B" in code else "ABC"
+    assert client.post("/verify/report/", {"gtin": unit.gtin, "serial": serial,
+                                           "where": "x"}).status_code == 200
+    assert CounterfeitReport.objects.get().serial == serial
+
+
+def _report(client, unit, **fields):
+    data = {"gtin": unit.gtin, "serial": "FAKE0000001", "lot": unit.batch.lot, **fields}
+    return client.post("/verify/report/", data)
+
+
+@pytest.mark.parametrize("field", ["where", "note", "lot"])
+def test_a_report_with_a_nul_character_stores_nothing_unreadable(client, field):
+    unit = coded_units(1)[0]
+    resp = _report(client, unit, **{field: "某\x00群"})
+    assert resp.status_code in (200, 400)
+    for report in CounterfeitReport.objects.all():
+        assert "\x00" not in report.where + report.note + report.lot
+
+
+def test_a_report_keeps_at_most_what_its_fields_hold(client):
+    unit = coded_units(1)[0]
+    assert _report(client, unit, where="w" * 10_000, note="n" * 100_000).status_code == 200
+    report = CounterfeitReport.objects.get()
+    assert (len(report.where), len(report.note)) == (100, 500)
+
+
+def test_reports_are_rate_limited_per_address(client):
+    unit = coded_units(1)[0]
+    statuses = [_report(client, unit, where=str(i)).status_code for i in range(7)]
+    assert statuses[-1] == 429 and CounterfeitReport.objects.count() <= 5
+
+
+def test_a_report_needs_the_pages_csrf_token():
+    from django.test import Client
+
+    unit = coded_units(1)[0]
+    strict = Client(enforce_csrf_checks=True)
+    assert _report(strict, unit).status_code == 403
+    assert CounterfeitReport.objects.count() == 0
+
+
+def test_a_lot_with_characters_no_code_has_is_a_malformed_link(client):
+    unit = coded_units(1)[0]
+    for lot in ("A%00B", "A%20B"):
+        resp = client.get(f"/01/{unit.gtin}/10/{lot}/21/{unit.serial}")
+        assert resp.status_code == 400
+        assert 'data-testid="invalid-code"' in resp.content.decode()
+    assert Scan.objects.count() == 0
+
+
+def test_markup_in_a_reported_serial_reaches_the_consoles_as_text(client):
+    # AI 21 allows < > = ( ) /: twenty of them are an HTML tag with a handler.
+    from tests.builders.console import operator
+
+    unit = coded_units(1)[0]
+    ops = operator()
+    tag = "<svg/onload=alert()>"
+    assert len(tag) == 20
+    assert _report(client, unit, serial=tag).status_code == 200
+    from shequn.brands.selectors import staff_of
+
+    reader = Client()
+    for user, page in ((staff_of(unit.batch.org)[0], "/brand/notices/"), (ops, "/ops/notices/")):
+        reader.force_login(user)
+        html = reader.get(page).content.decode()
+        assert "&lt;svg/onload=alert()&gt;" in html and tag not in html, page
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\r\n/evil.example", "/\\/evil.example",
+                                    "\x00//evil.example"])
+def test_consent_never_leaves_the_site_by_blanks_a_browser_drops(client, target):
+    resp = client.post("/verify/consent/", {"consent": "1", "next": target})
+    assert resp.status_code == 302 and resp["Location"] == "/verify/"
+
+
+def test_markup_in_the_consent_return_path_is_not_markup(client):
+    target = '/01/x"><script>alert(1)</script>'
+    resp = client.post("/verify/consent/", {"consent": "1", "next": target},
+                       HTTP_HX_REQUEST="true")
+    body = resp.content.decode()
+    assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
