@@ -80,5 +80,5 @@ def test_the_second_brand_cannot_make_codes_under_the_gtin(client, squatted):
 def test_a_report_of_the_gtin_goes_to_the_first_brand(client, squatted):
     a, _b, _sku_a, _sku_b, gtin = squatted
     assert client.post("/verify/report/", {"gtin": gtin, "serial": "NOSUCH0000001",
-                                           "where": "x"}).status_code == 200
+                                           "where": "x"}).status_code == 302
     assert CounterfeitReport.objects.get().brand == a.org
