@@ -113,3 +113,39 @@ def test_counterfeit_reports_are_read_by_their_brand_and_operators_as_text(clien
     html = client.get("/ops/risk/").content.decode()
     assert html.count('data-testid="report"') == 2 and "乙的举报" in html
     assert "<script>alert(1)" not in html
+
+
+def test_the_csv_evidence_reads_as_the_pages_text_not_its_markup(client):
+    a = make_brand()
+    unit = coded_units(1, brand=a.org)[0]
+    _signal(unit, "far_scan", {"scan_city": "A<B & C", "consignee_city": "杭州市"})
+    client.force_login(a.staff)
+    rows = _csv_rows(client.get("/brand/risk/", {"status": "all", "format": "csv"}))
+    assert "A<B & C" in rows[1][6] and "&lt;" not in rows[1][6] and "&amp;" not in rows[1][6]
+
+
+def test_units_opened_from_the_risk_page_are_looked_at_not_checked(client):
+    """A unit's link on the risk page opens its check page for the brand's staff
+    and operators without counting a check (which would feed the signal being
+    looked into); anyone else opening the same address checks the code."""
+    from shequn.trace.models import Scan
+
+    a, other = make_brand(), make_brand()
+    unit = coded_units(1, brand=a.org)[0]
+    _signal(unit)
+    client.force_login(a.staff)
+    page = client.get("/brand/risk/").content.decode()
+    link = f"/01/{unit.gtin}/21/{unit.serial}?staff=1"
+    assert f'href="{link}"' in page
+    for who in (a.staff, operator()):
+        client.force_login(who)
+        html = client.get(link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'data-testid="staff-look"' in html and 'data-testid="first-check"' not in html
+        assert 'data-testid="journey"' in html  # the page as a buyer sees it
+    assert not Scan.objects.filter(unit=unit).exists()
+    # Another brand's staff, or a buyer, with the same address: an ordinary check.
+    client.force_login(other.staff)
+    assert 'data-testid="staff-look"' not in client.get(link).content.decode()
+    buyer = Client().get(link).content.decode()
+    assert 'data-testid="staff-look"' not in buyer and 'data-testid="repeat-warning"' in buyer
+    assert Scan.objects.filter(unit=unit).count() == 2

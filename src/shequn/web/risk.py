@@ -5,6 +5,7 @@ and a CSV export of what the filters show."""
 
 from __future__ import annotations
 
+import html as htmllib
 from typing import Any
 
 from django.contrib import messages
@@ -76,7 +77,9 @@ def _local(at: Any) -> str:
 def _evidence_text(evidence: dict[str, Any]) -> str:
     """The sentence the page shows for a signal's evidence, as plain text."""
     html = render_to_string("_risk_evidence.html", {"e": evidence})
-    return " ".join(strip_tags(html).split())
+    # The page's text, not its markup: entities (&lt; of a "<" in a value) read
+    # as the characters they stand for.
+    return " ".join(htmllib.unescape(strip_tags(html)).split())
 
 
 def _csv(rows: Any) -> StreamingHttpResponse:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequn.core import localcache, netaddr, ratelimit
+from shequn.core import clock, localcache, netaddr, ratelimit
 from shequn.trace import geo, gs1, verify
 from shequn.trace.models import Carton, UnitCode
 
@@ -46,6 +46,7 @@ YEAR = 365 * 24 * 3600
 # code and the phone's device cookie: a link printed with one in a copied QR
 # code counts every other phone's checks as usual.
 SHOWN_PARAM = "shown"
+STAFF_PARAM = "staff"
 SHOWN_SALT = "shequn.verify.shown"
 SHOWN_SECONDS = 600
 
@@ -131,23 +132,43 @@ def _code(gtin: str, serial: str, lot: str) -> tuple[str, str, str] | None:
     return g, serial, lot
 
 
+def _staff_look(request: HttpRequest, gtin: str) -> bool:
+    """A brand's staff or an operator opening a unit from a risk page
+    (``?staff=1``): shown, not counted. Their looks are not buyers' checks,
+    and counted they would feed the very signals being looked into. Read only
+    when asked for: the session is not loaded for a buyer's check."""
+    if request.GET.get(STAFF_PARAM) != "1":
+        return False
+    from shequn.brands import people, selectors
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if people.is_operator(user):
+        return True
+    sku = verify.sku_of_gtin(gtin)
+    return sku is not None and sku.product.brand_id in selectors.organization_ids(user)
+
+
 def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
-           consented: bool) -> tuple[UnitCode | None, bool, verify.ScanResult | None]:
-    """(unit, printed with another lot, its checks so far) of this page: one
-    more check, or none when the phone comes back from the language switch to
-    the page it was just shown (a unit never checked before is checked)."""
-    if _shown_again(request, device, gtin, serial):
+           consented: bool) -> tuple[UnitCode | None, bool, verify.ScanResult | None, bool]:
+    """(unit, printed with another lot, its checks so far, a staff look) of
+    this page: one more check, or none when the phone comes back from the
+    language switch to the page it was just shown (a unit never checked
+    before is checked) or when the brand's staff or an operator looks."""
+    staff = _staff_look(request, gtin)
+    if staff or _shown_again(request, device, gtin, serial):
         found = verify.find_unit(gtin, serial)
         wrong_lot = found is not None and bool(lot) and lot != found.batch.lot
         if found is None or wrong_lot:
-            return None, wrong_lot, None
+            return None, wrong_lot, None, staff
         tally = verify.tally_of(found)
-        if tally is not None:
-            return found, False, tally
+        if tally is not None or staff:
+            return found, False, tally or verify.ScanResult(0, clock.now(), 0), staff
     # The city is kept only with a genuine unit's check (verify.check).
     city = geo.city_of(netaddr.client_ip(request)) if consented else ""
     checked = verify.check(gtin, serial, lot, device=device, city=city)
-    return checked.unit, checked.wrong_lot, checked.scan
+    return checked.unit, checked.wrong_lot, checked.scan, False
 
 
 def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpResponse:
@@ -159,7 +180,7 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
         return render(request, "verify/invalid.html", {"limited": True}, status=429)
     token, device = _device(request)
     consented = request.COOKIES.get(CONSENT_COOKIE) == "1"
-    found, wrong_lot, result = _check(request, gtin, serial, lot, device, consented)
+    found, wrong_lot, result, staff = _check(request, gtin, serial, lot, device, consented)
     language_next = _language_next(request, device, gtin, serial)
     if found is None or result is None:
         sku = verify.sku_of_gtin(gtin)
@@ -171,7 +192,7 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
                                # Both come back to this page without counting a check.
                                | {"consent_form": consent_form(request, consented, language_next),
-                                  "language_next": language_next}),
+                                  "language_next": language_next, "staff_look": staff}),
                         token)
 
 
