@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -175,8 +176,24 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float,
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
 
 
-def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
-    gtin, lot, ids, threads, stop_at, seed_ = args
+# Open loop (--rate): the arrival times of every scan of the run, and the index
+# of the next one not yet taken, shared by the forked workers. Each worker takes
+# the next arrival when it is free, as a server's workers take the next
+# connection from their shared listening socket; a scan's time runs from its
+# arrival, so waiting behind slow ones counts (no coordinated omission).
+_ARRIVALS: list[float] = []
+_NEXT: Any = None
+
+
+def _next_arrival() -> float | None:
+    with _NEXT.get_lock():
+        i = _NEXT.value
+        _NEXT.value += 1
+    return _ARRIVALS[i] if i < len(_ARRIVALS) else None
+
+
+def _process(args: tuple[str, str, list[str], int, float, int, bool]) -> list[float]:
+    gtin, lot, ids, threads, stop_at, seed_, open_loop = args
     connection.close()  # a connection of its own after the fork
     samples: list[float] = []
     lock = threading.Lock()
@@ -186,7 +203,15 @@ def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
         client = Client()
         mine = []
         while time.time() < stop_at:
-            t = time.perf_counter()
+            if open_loop:
+                due = _next_arrival()
+                if due is None:
+                    break
+                if due > time.time():
+                    time.sleep(due - time.time())
+                t = time.perf_counter() - max(0.0, time.time() - due)
+            else:
+                t = time.perf_counter()
             resp = served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}", rng)
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
@@ -203,21 +228,43 @@ def _process(args: tuple[str, str, list[str], int, float, int]) -> list[float]:
 
 
 def verify_processes(batch: CodeBatch, processes: int, threads: int,
-                     seconds: float, only: list[str] | None = None) -> dict[str, float]:
+                     seconds: float, only: list[str] | None = None,
+                     rate: float = 0) -> dict[str, float]:
     """The verify load from P forked processes of T threads each (the way a
-    server of P workers would run on this machine, without the HTTP layer)."""
+    server of P workers would run on this machine, without the HTTP layer):
+    each as fast as it is answered, or (``rate``) scans arriving at that many
+    per second in all."""
     import multiprocessing
+
+    import gc
 
     ids = _serials(batch, only)
     connection.close()
-    stop_at = time.time() + seconds
+    # The workers inherit this process's heap (the seed, the codes generated,
+    # the journeys written), far more than a server worker holds: frozen, as a
+    # server's loaded application is (shequn/wsgi.py), so the collector's full
+    # passes do not walk it in every worker at once (they took 300-450 ms).
+    gc.collect()
+    gc.freeze()
+    global _NEXT
+    context = multiprocessing.get_context("fork")
     began = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        parts = pool.map(_process, [(batch.gtin, batch.lot, ids, threads, stop_at, i)
+    stop_at = time.time() + seconds
+    if rate:  # Poisson arrivals, starting once the workers are up
+        at, rng = time.time() + 1.0, random.Random(7)
+        _ARRIVALS.clear()
+        while at < stop_at + 1.0:
+            _ARRIVALS.append(at)
+            at += rng.expovariate(rate)
+        stop_at += 1.0
+        _NEXT = context.Value("l", 0)
+    with context.Pool(processes) as pool:
+        parts = pool.map(_process, [(batch.gtin, batch.lot, ids, threads, stop_at, i, bool(rate))
                                     for i in range(processes)])
-    elapsed = time.perf_counter() - began
+    elapsed = time.perf_counter() - began - (1.0 if rate else 0.0)
     ordered = sorted(x for part in parts for x in part)
     return {"requests": len(ordered), "processes": processes, "threads": threads,
+            **({"arrivals_per_s": rate} if rate else {}),
             "scans_per_s": round(len(ordered) / elapsed, 1),
             "p50_ms": round(statistics.median(ordered), 2),
             "p99_ms": round(ordered[int(len(ordered) * 0.99)], 2)}
@@ -243,6 +290,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--processes", type=int, default=0,
                         help="also run the verify load from P processes of --threads each")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="with --processes: scans arrive at this many per second in all "
+                             "(open loop, Poisson), instead of each process going flat out")
     parser.add_argument("--delivered", type=int, default=0,
                         help="check D units that were delivered (eight steps) instead")
     args = parser.parse_args()
@@ -258,7 +308,7 @@ def main() -> None:
                                  "verify": verify_load(batch, args.threads, args.seconds, only)}
     if args.processes:
         result["verify_processes"] = verify_processes(batch, args.processes, args.threads,
-                                                      args.seconds, only)
+                                                      args.seconds, only, args.rate)
     print(json.dumps(result, indent=2))
 
 

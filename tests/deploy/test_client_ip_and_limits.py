@@ -152,4 +152,10 @@ def test_limits_are_shared_through_redis(settings):
     assert keys and all(b"rl:" in k for k in keys)
     # Every window expires (window + 60 s), set once by the first hit.
     assert all(0 < client.ttl(k) <= 120 for k in keys)
+    # Redis forgets its scripts when it restarts (it keeps nothing on disk
+    # here): the next hit loads the counting script again and still counts.
+    client.script_flush()
+    assert not ratelimit.hit(key, 2, 60)
+    assert ratelimit.count(key, 60) == 4
+    assert all(0 < client.ttl(k) <= 120 for k in client.keys(f"{prefix}:*"))
     client.delete(*keys)

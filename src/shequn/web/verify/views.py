@@ -189,9 +189,14 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
                                    "wrong_lot": wrong_lot, "language_next": language_next}
         return _with_device(request, render(request, "verify/unknown.html", context, status=404),
                             token)
+    # One masked CSRF token for the page (the consent form's and the htmx
+    # header's): each get_token() masks anew, 32 urandom calls (60 µs).
+    csrf_token = get_token(request)
     return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
                                # Both come back to this page without counting a check.
-                               | {"consent_form": consent_form(request, consented, language_next),
+                               | {"consent_form": consent_form(request, consented, language_next,
+                                                               csrf_token),
+                                  "csrf_token": csrf_token,
                                   "language_next": language_next, "staff_look": staff}),
                         token)
 
@@ -318,7 +323,8 @@ _consent_forms = localcache.LocalCache(seconds=3600)
 NEXT_SLOT, TOKEN_SLOT = mark_safe("<shequn-next>"), mark_safe("<shequn-csrf>")
 
 
-def consent_form(request: HttpRequest, consented: bool, next_url: str) -> SafeString:
+def consent_form(request: HttpRequest, consented: bool, next_url: str,
+                 csrf_token: str = "") -> SafeString:
     """The city consent form of a check page (and its answer in place): the same
     for every check in a language but for the page's address and the CSRF
     token, so rendered once per language and choice in each process, like the
@@ -330,7 +336,7 @@ def consent_form(request: HttpRequest, consented: bool, next_url: str) -> SafeSt
             "consented": consented, "next": NEXT_SLOT, "csrf_token": TOKEN_SLOT})
         _consent_forms.set(key, html)
     return mark_safe(html.replace(NEXT_SLOT, escape(next_url))  # noqa: S308 (escaped)
-                     .replace(TOKEN_SLOT, escape(get_token(request))))
+                     .replace(TOKEN_SLOT, escape(csrf_token or get_token(request))))
 
 
 def carton(request: HttpRequest, sscc: str) -> HttpResponse:
