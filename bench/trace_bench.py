@@ -234,9 +234,8 @@ def verify_processes(batch: CodeBatch, processes: int, threads: int,
     server of P workers would run on this machine, without the HTTP layer):
     each as fast as it is answered, or (``rate``) scans arriving at that many
     per second in all."""
-    import multiprocessing
-
     import gc
+    import multiprocessing
 
     ids = _serials(batch, only)
     connection.close()
