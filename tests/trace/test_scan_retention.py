@@ -156,3 +156,36 @@ def test_the_job_deletes_old_checks_and_the_notice_gives_the_period(client, sett
             "after 200 days") in en
     zh = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "每次查询的记录（时间和浏览器标识）在 200 天后删除" in zh
+
+
+def test_counterfeit_reports_older_than_their_period_go(settings, client):
+    """A report's free text (where it was bought, a note) and browser hash are
+    kept for REPORT_DAYS, and the privacy notice says for how long."""
+    from shequn.trace.models import CounterfeitReport
+
+    settings.SHEQUN = {**settings.SHEQUN, "REPORT_DAYS": 30}
+
+    def report(days_ago: float) -> CounterfeitReport:
+        return CounterfeitReport.objects.create(
+            gtin="06901234567892", serial="NOPE", where="某微信群 13800000000", note="n",
+            device="d", at=clock.now() - dt.timedelta(days=days_ago))
+
+    old, recent = report(31), report(29)
+    assert retention.delete_old_reports() == 1
+    assert list(CounterfeitReport.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert retention.delete_old_reports() == 0
+    assert not CounterfeitReport.objects.filter(pk=old.pk).exists()
+    body = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A report is deleted 30 days after it was made." in body
+
+
+def test_the_hourly_job_deletes_old_reports(settings):
+    from django.core.cache import cache
+
+    from shequn.trace.models import CounterfeitReport
+
+    cache.delete("trace:scan_cities")
+    CounterfeitReport.objects.create(gtin="06901234567892", serial="OLD", device="d",
+                                     at=clock.now() - dt.timedelta(days=400))
+    retention.erase_job()
+    assert not CounterfeitReport.objects.exists()

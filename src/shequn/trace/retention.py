@@ -13,7 +13,13 @@ deleted after ``SHEQUN["SCAN_LOG_DAYS"]`` days (default 365: PIPL Art. 19, the
 shortest period necessary; a year covers the shelf life of most goods and a
 brand's look into a signal); the hashes of the devices that checked a unit go
 when none of its checks is left. Hourly probe tallies are kept two days (the
-probe signal reads one)."""
+probe signal reads one).
+
+A counterfeit report holds what its reporter typed (where it was bought, a
+note: free text that may name a shop, a person or a phone) and the browser's
+keyed hash: it is deleted after ``SHEQUN["REPORT_DAYS"]`` days (default 365,
+long enough for the brand to look into it and act; the privacy notice says
+so). What a brand concluded lives in its own records, not in the report."""
 
 from __future__ import annotations
 
@@ -23,10 +29,11 @@ from django.conf import settings
 from django.db import transaction
 
 from shequn.core import clock
-from shequn.trace.models import ProbeTally, Scan, ScanDevice, Signal
+from shequn.trace.models import CounterfeitReport, ProbeTally, Scan, ScanDevice, Signal
 
 CITY_DAYS = 90
 LOG_DAYS = 365
+REPORT_DAYS = 365
 BATCH = 5000  # rows per statement: short transactions on a busy log
 
 
@@ -36,6 +43,10 @@ def city_days() -> int:
 
 def log_days() -> int:
     return int(settings.SHEQUN.get("SCAN_LOG_DAYS", LOG_DAYS))
+
+
+def report_days() -> int:
+    return int(settings.SHEQUN.get("REPORT_DAYS", REPORT_DAYS))
 
 
 def delete_old_checks(now: dt.datetime | None = None) -> int:
@@ -95,6 +106,20 @@ def erase_old_signal_cities(now: dt.datetime | None = None) -> int:
     return erased
 
 
+def delete_old_reports(now: dt.datetime | None = None) -> int:
+    """Delete the counterfeit reports older than their retention period; how
+    many (a batch per statement: few rows, but the job must not hold a long
+    transaction)."""
+    cutoff = (now or clock.now()) - dt.timedelta(days=report_days())
+    deleted = 0
+    while True:
+        ids = list(CounterfeitReport.objects.filter(at__lt=cutoff)
+                   .values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return deleted
+        deleted += CounterfeitReport.objects.filter(pk__in=ids).delete()[0]
+
+
 def prune_probe_tallies(now: dt.datetime | None = None) -> int:
     cutoff = (now or clock.now()) - dt.timedelta(days=2)
     return ProbeTally.objects.filter(hour__lt=cutoff).delete()[0]
@@ -107,4 +132,4 @@ def erase_job() -> int:
     if not cache.add("trace:scan_cities", 1, 3600):
         return 0
     return (erase_old_cities() + erase_old_signal_cities() + prune_probe_tallies()
-            + delete_old_checks())
+            + delete_old_checks() + delete_old_reports())

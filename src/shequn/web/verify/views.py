@@ -403,5 +403,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
     return render(request, "verify/privacy.html", {
         "title": _("Privacy notice"), "city_days": retention.city_days(),
-        "log_days": retention.log_days(), "processor": settings.SHEQUN["PLATFORM_EBP_NAME"],
+        "log_days": retention.log_days(), "report_days": retention.report_days(),
+        "processor": settings.SHEQUN["PLATFORM_EBP_NAME"],
         "contact": settings.SHEQUN["PRIVACY_CONTACT"]})
