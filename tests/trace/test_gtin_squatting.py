@@ -1,5 +1,6 @@
-"""A brand that registers another brand's GTIN on a SKU of its own (the
-catalog does not stop it) gains nothing in traceability: the GTIN stays with
+"""A brand whose SKU carries another brand's GTIN (rows from before the
+catalog refused it, tests/catalog/test_gtin_of_another_brand.py, or two brands
+registering it at the same moment) gains nothing in traceability: the GTIN stays with
 the brand that registered it first, as the verify page's reports already had
 it. Its EPCIS key sees none of that GTIN's events and may not capture events
 about it, and it cannot generate codes that would check as genuine under it."""

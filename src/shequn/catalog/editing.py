@@ -168,12 +168,23 @@ def _line_from_db(hs: str) -> PositiveListLine | None:
     return PositiveListLine.objects.filter(tariff_line=hs[:8]).first()
 
 
+def _gtin_of_another_brand(gtin: str, brand_id: int) -> bool:
+    """Whether a SKU of another brand carries this GTIN (in any of its spellings):
+    a GTIN names one trade item of one brand owner, and units coded under it are
+    the first registrant's on the verify page."""
+    return (SKU.objects.filter(gtin__in=v.gtin_spellings(gtin))
+            .exclude(product__brand_id=brand_id).exists())
+
+
 def clean_sku(data: Mapping[str, Any], *, current: SKU | None = None,
               line_lookup: LineLookup = _line_from_db,
-              code_taken: Callable[[str], bool] | None = None) -> dict[str, Any]:
+              code_taken: Callable[[str], bool] | None = None,
+              brand_id: int | None = None,
+              gtin_taken: Callable[[str, int], bool] = _gtin_of_another_brand) -> dict[str, Any]:
     """Every SKU field, cleaned and checked together (units, rates and the positive
     list depend on each other). For an edit, ``current`` supplies the fields ``data``
-    leaves out. FieldErrors lists every refusal."""
+    leaves out. ``brand_id``: the brand whose product the SKU is, whose GTIN must
+    not be another brand's. FieldErrors lists every refusal."""
     merged: dict[str, Any] = {}
     if current is not None:
         merged = {f: getattr(current, f) for f in SKU_FIELDS}
@@ -199,8 +210,17 @@ def clean_sku(data: Mapping[str, Any], *, current: SKU | None = None,
         return text
 
     c.check("code", code)
-    c.check("gtin", lambda: v.validate_gtin(str(merged["gtin"]).strip())
-            if str(merged.get("gtin") or "").strip() else "")
+    def gtin() -> str:
+        text = str(merged.get("gtin") or "").strip()
+        if not text:
+            return ""
+        clean = v.validate_gtin(text)
+        unchanged = current is not None and current.gtin == clean
+        if brand_id is not None and not unchanged and gtin_taken(clean, brand_id):
+            raise CatalogError.GTIN_OF_ANOTHER_BRAND.error(gtin=clean)
+        return clean
+
+    c.check("gtin", gtin)
     c.check("gmodel", lambda: _text(merged.get("gmodel"), 510, required=True, field="gmodel"))
     hs = c.check("hs_code", lambda: v.validate_hs_code(merged.get("hs_code") or ""))
     c.check("unit", lambda: v.validate_unit(merged.get("unit")))
@@ -355,7 +375,7 @@ def create_product(org: Organization, actor: Any, data: Mapping[str, Any],
     seen: set[str] = set()
     for i, spec in enumerate(skus):
         try:
-            cleaned = clean_sku(spec)
+            cleaned = clean_sku(spec, brand_id=brand.pk if brand is not None else None)
             if cleaned["code"] in seen:
                 raise FieldErrors({"code": CatalogError.DUPLICATE_SKU_CODE.error(
                     sku_code=cleaned["code"])})
@@ -448,7 +468,7 @@ def create_sku(org: Organization, actor: Any, product_id: object,
     """Add a SKU. On an approved product it stays inactive until an operator
     approves its change request (returned)."""
     product = product_of(org, product_id, lock=True)
-    cleaned = clean_sku(data)
+    cleaned = clean_sku(data, brand_id=product.brand_id)
     approved = product.review_state == ReviewState.APPROVED
     sku = SKU.objects.create(product=product, active=not approved, **cleaned)
     request = None
@@ -469,7 +489,8 @@ def update_sku(org: Organization, actor: Any, sku_id: object,
     request (returned); the price follows ``set_price``'s rule; the rest applies."""
     sku = sku_of(org, sku_id, lock=True)
     product = sku.product
-    cleaned = clean_sku({k: val for k, val in data.items() if k in SKU_FIELDS}, current=sku)
+    cleaned = clean_sku({k: val for k, val in data.items() if k in SKU_FIELDS}, current=sku,
+                        brand_id=product.brand_id)
     changed = {f: val for f, val in cleaned.items() if getattr(sku, f) != val}
     # The price: set_price's rule (the seller's or the brand's people, never a
     # leader); sku_of has already checked the SKU belongs to ``org``.

@@ -24,6 +24,9 @@ class CatalogError(CodedError):
     INVALID_ORGANIZATION = ("invalid_organization",
                             _("The organization has the wrong kind for this role"), 422)
     DUPLICATE_SKU_CODE = ("duplicate_sku_code", _("SKU code already exists"), 409)
+    GTIN_OF_ANOTHER_BRAND = ("gtin_of_another_brand",
+                             _("This GTIN (barcode) is already registered to another brand's "
+                               "product"), 409)
     PRICE_FORBIDDEN = ("price_forbidden",
                        _("Not allowed to change the price (leaders never set prices)"), 403)
     # Field checks of what a brand enters (validators.py); each names the field.

@@ -48,6 +48,13 @@ def validate_gtin(code: str) -> str:
         raise CatalogError.INVALID_GTIN.error(gtin=code, reason=str(exc)) from exc
 
 
+def gtin_spellings(gtin: str) -> set[str]:
+    """The ways the catalog may hold this GTIN: as GTIN-8, -12, -13 or -14
+    (the same number with fewer leading zeros)."""
+    short = gtin.lstrip("0")
+    return {short.zfill(n) for n in (8, 12, 13, 14) if len(short) <= n}
+
+
 def validate_hs_code(code: str) -> str:
     """Return the 10-digit HS code (whitespace and dots removed), or raise."""
     cleaned = "".join(ch for ch in str(code) if ch not in " .")

@@ -1,21 +1,22 @@
 """Which SKU a GTIN names (catalog keeps GTIN-8/12/13/14 as entered), and whose
-a GTIN is. The catalog lets two brands enter the same GTIN; in traceability a
-GTIN belongs to the brand whose SKU registered it first (its reports, its
-EPCIS events and codes), so a brand that copies another's GTIN onto a SKU of
-its own gains no view of that GTIN's journey and cannot make codes under it."""
+a GTIN is. The catalog refuses a GTIN another brand's SKU carries, but rows
+from before that check (or from two brands registering it at the same moment)
+may share one; in traceability a GTIN belongs to the brand whose SKU
+registered it first (its reports, its EPCIS events and codes), so a brand that
+copies another's GTIN onto a SKU of its own gains no view of that GTIN's
+journey and cannot make codes under it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from shequn.catalog.models import SKU
+from shequn.catalog.validators import gtin_spellings
 
 
 def spellings(gtin14: str) -> set[str]:
-    """The ways the catalog may hold this GTIN-14: as GTIN-8, -12, -13 or -14
-    (the same number with fewer leading zeros)."""
-    short = gtin14.lstrip("0")
-    return {short.zfill(n) for n in (8, 12, 13, 14) if len(short) <= n}
+    """The ways the catalog may hold this GTIN-14 (GTIN-8, -12, -13 or -14)."""
+    return gtin_spellings(gtin14)
 
 
 def sku_of_gtin(gtin: str) -> SKU | None:
