@@ -215,3 +215,76 @@ def test_the_same_events_without_event_ids_twice_are_duplicates(client):
     assert job["success"] is False and len(job["errors"]) == 2
     assert all(e["detail"].startswith("ni:///sha-256;") for e in job["errors"])
     assert EpcisEvent.objects.count() == 2
+
+
+def test_a_job_that_cannot_be_stored_ends_failed_and_an_operators_resend_runs_it(
+        client, brand_goods, monkeypatch):
+    """A fault while storing (not the document's) is retried; once the event is a
+    dead letter, the job a client polls says failed instead of running forever,
+    and an operator's resend of the event stores the document after all."""
+    from shequn.core.models import OutboxEvent
+    from shequn.trace.epcis import store
+    from tests.builders.people import make_operator
+
+    brand, gtin = brand_goods
+    _, key = key_for(brand.org, "epcis")
+    real = store.record
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "record", broken)
+    resp = client.post("/epcis/capture", data=json.dumps(_doc(_event(gs1.sgtin_urn(gtin, "F1")))),
+                       content_type="application/json", **_auth(key))
+    assert resp.status_code == 202
+    where = resp["Location"]
+    event = OutboxEvent.objects.get(topic=capture.TOPIC)
+    for _attempt in range(outbox.MAX_ATTEMPTS - 1):
+        assert not outbox.process(event.pk)
+        assert client.get(where, **_auth(key)).json()["running"] is True
+    outbox.process(event.pk)
+    event.refresh_from_db()
+    assert event.dead_at is not None
+    job = client.get(where, **_auth(key)).json()
+    assert (job["running"], job["success"]) == (False, False)
+    assert job["errors"][0]["type"] == "epcisException:ImplementationException"
+    assert job["finishedAt"] is not None
+    assert not EpcisEvent.objects.exists()
+    # Fixed, and the operator resends the dead letter.
+    monkeypatch.setattr(store, "record", real)
+    outbox.resend(event.pk, make_operator(), "disk replaced")
+    outbox.drain()
+    job = client.get(where, **_auth(key)).json()
+    assert (job["running"], job["success"], job["errors"], job["eventCount"]) == (
+        False, True, [], 1)
+    assert EpcisEvent.objects.count() == 1
+    # A duplicate delivery of the finished job changes nothing.
+    capture.run(job["captureID"])
+    assert EpcisEvent.objects.count() == 1
+
+
+def test_a_dead_letter_hook_that_fails_does_not_keep_the_event_alive(monkeypatch):
+    from shequn.core.models import OutboxEvent
+
+    calls = []
+    # Registered for this test only.
+    monkeypatch.setitem(outbox._handlers, "test.always_fails", [])
+    monkeypatch.setitem(outbox._dead_hooks, "test.always_fails", [])
+
+    @outbox.handler("test.always_fails")
+    def fails(event):
+        raise RuntimeError("no")
+
+    @outbox.on_dead("test.always_fails")
+    def hook(event):
+        calls.append(event.pk)
+        raise RuntimeError("hook broken too")
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        event = outbox.emit("test.always_fails", "x", 1)
+    for _attempt in range(outbox.MAX_ATTEMPTS):
+        outbox.process(event.pk)
+    event = OutboxEvent.objects.get(pk=event.pk)
+    assert event.dead_at is not None and calls == [event.pk]

@@ -28,6 +28,7 @@ log = logging.getLogger("shequn.outbox")
 
 Handler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_dead_hooks: dict[str, list[Handler]] = defaultdict(list)
 # Handlers that call another system (a network send) run outside the event's
 # transaction and row lock: a slow or hanging peer must not hold a connection
 # and a lock. They make their own short transactions and must be idempotent
@@ -80,6 +81,18 @@ def handler(topic: str, *, in_transaction: bool = True) -> Callable[[Handler], H
             _handlers[topic].append(fn)
         if not in_transaction:
             _outside.add(fn)
+        return fn
+    return register
+
+
+def on_dead(topic: str) -> Callable[[Handler], Handler]:
+    """Register ``fn`` to run when an event of ``topic`` becomes a dead letter,
+    in the transaction that marks it: for a domain whose record would otherwise
+    say "in progress" forever (an EPCIS capture job a client polls). It runs
+    in a savepoint; its failure is logged and the event is dead all the same."""
+    def register(fn: Handler) -> Handler:
+        if fn not in _dead_hooks[topic]:
+            _dead_hooks[topic].append(fn)
         return fn
     return register
 
@@ -171,6 +184,13 @@ def _fail(locked: OutboxEvent, error: str, *, final: bool = False) -> bool:
         locked.dead_at = now
         log.error("outbox event %s (%s) is a dead letter after %s attempts",
                   locked.pk, locked.topic, locked.attempts)
+        for fn in _dead_hooks.get(locked.topic, []):
+            try:
+                with transaction.atomic():
+                    fn(locked)
+            except Exception:
+                log.exception("dead-letter hook of outbox event %s (%s) failed",
+                              locked.pk, locked.topic)
     else:
         locked.available_at = now + dt.timedelta(seconds=retry_delay(locked.attempts))
     locked.save(update_fields=["last_error", "dead_at", "available_at"])

@@ -115,10 +115,14 @@ def submit(document: dict[str, Any], org: Organization | None,
 
 
 def run(job_id: Any) -> CaptureJob | None:
-    """Store a job's events, all or nothing; idempotent (a finished job is left)."""
+    """Store a job's events, all or nothing; idempotent (a finished job is left).
+    A job failed by the dead-letter hook still holds its document: an
+    operator's resend of the event runs it again."""
     with transaction.atomic():
         job = CaptureJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.state != CaptureJob.State.RUNNING:
+        if job is None or (job.document is None and job.state != CaptureJob.State.RUNNING):
+            return job
+        if job.state == CaptureJob.State.SUCCESS:
             return job
         document = job.document or {}
         errors: list[dict[str, str]] = []
@@ -187,6 +191,21 @@ class _Rollback(Exception):
 @outbox.handler(TOPIC)
 def on_capture(event: Any) -> None:
     run(event.payload["job"])
+
+
+# What a client polling GET /epcis/capture/{id} reads once the job could not be
+# stored after every attempt (a fault, not the document: those are validation
+# errors): finished and failed, rather than "running" forever.
+STORE_FAILED = {"type": "epcisException:ImplementationException", "severity": "ERROR",
+                "title": "capture could not be stored",
+                "detail": "The capture failed after repeated attempts; the operators have been "
+                          "alerted and may run it again. Nothing of it was stored."}
+
+
+@outbox.on_dead(TOPIC)
+def on_capture_dead(event: Any) -> None:
+    CaptureJob.objects.filter(pk=event.payload["job"], state=CaptureJob.State.RUNNING).update(
+        state=CaptureJob.State.FAILED, errors=[STORE_FAILED], finished_at=clock.now())
 
 
 def job_of(org: Organization | None, capture_id: str) -> CaptureJob:
