@@ -180,6 +180,21 @@ def test_keys_are_checked(client):
         == 401
 
 
+def test_a_read_only_key_queries_but_cannot_capture(client, brand_goods):
+    brand, gtin = brand_goods
+    _, writer = key_for(brand.org, "epcis")
+    _, reader = key_for(brand.org, "epcis_read")
+    urn = gs1.sgtin_urn(gtin, "R1")
+    where = _post(client, writer, _doc(_event(urn)))["Location"]
+    assert client.get(where, **_auth(reader)).json()["success"] is True
+    resp = client.get("/epcis/events", {"MATCH_epc": urn}, **_auth(reader))
+    assert resp.status_code == 200 and len(_events(resp)) == 1
+    refused = _post(client, reader, _doc(_event(urn, "receiving")))
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("scope_missing") or "scope" in refused.content.decode()
+    assert EpcisEvent.objects.count() == 1
+
+
 def test_oversized_and_malformed_documents_are_refused(client, monkeypatch):
     _, key = key_for(None, "epcis")
     monkeypatch.setattr(capture, "MAX_BYTES", 1000)

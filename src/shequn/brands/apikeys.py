@@ -18,7 +18,9 @@ from shequn.brands.models import ApiKey
 from shequn.catalog.models import Organization
 from shequn.core import audit, clock
 
-SCOPES = ("catalog", "stock", "asn", "sales", "grants", "epcis")
+# "epcis" captures and queries; "epcis_read" only queries (a key for a
+# dashboard or an auditor, which must not be able to write a brand's journey).
+SCOPES = ("catalog", "stock", "asn", "sales", "grants", "epcis", "epcis_read")
 _PREFIX = "shq"
 
 
@@ -43,9 +45,9 @@ def create_key(organization: Organization | None, scopes: list[str], *, name: st
     return row, key
 
 
-def verify(key: str, scope: str | None) -> ApiKey:
-    """The active key ``key`` with ``scope`` (any scope when None); BAD_API_KEY or
-    SCOPE_MISSING otherwise."""
+def verify(key: str, scope: str | tuple[str, ...] | None) -> ApiKey:
+    """The active key ``key`` with ``scope`` (one of them, for a tuple; any scope
+    when None); BAD_API_KEY or SCOPE_MISSING otherwise."""
     parts = (key or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != _PREFIX:
         raise BrandError.BAD_API_KEY.error()
@@ -53,8 +55,9 @@ def verify(key: str, scope: str | None) -> ApiKey:
            .filter(prefix=parts[1], revoked_at__isnull=True).first())
     if row is None or not hmac.compare_digest(row.key_hash, _hash(key.strip())):
         raise BrandError.BAD_API_KEY.error()
-    if scope is not None and scope not in row.scopes:
-        raise BrandError.SCOPE_MISSING.error(scope=scope)
+    wanted = (scope,) if isinstance(scope, str) else scope
+    if wanted is not None and not set(wanted) & set(row.scopes):
+        raise BrandError.SCOPE_MISSING.error(scope=wanted[0])
     now = clock.now()
     # A write per call would make every API read a write; once a minute is enough.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -58,7 +58,9 @@ View = Callable[..., HttpResponse]
 
 
 def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
-    """API-key authentication (scope epcis) and problem details for every error."""
+    """API-key authentication and problem details for every error. Reading
+    (GET) takes a key with scope epcis or epcis_read; capturing, scope epcis."""
+    scopes = ("epcis", "epcis_read") if set(methods) <= {"GET", "HEAD"} else ("epcis",)
 
     def decorate(view: View) -> View:
         @csrf_exempt
@@ -68,7 +70,7 @@ def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
-                key = apikeys.verify(_key(request), "epcis")
+                key = apikeys.verify(_key(request), scopes)
                 response = view(request, key.organization, *args, **kwargs)
             except DomainError as err:
                 return problem(err)
