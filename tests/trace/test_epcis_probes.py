@@ -330,3 +330,52 @@ def test_a_brands_own_capture_shows_on_its_verify_page_as_its_record_not_shequns
     assert _post(client, platform, _doc(release)).status_code == 202
     html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Released by customs" in html and "保税一号仓PROBE" in html
+
+
+def test_a_brand_sees_its_cartons_shipping_and_receiving_which_name_no_gtin(client):
+    """Shequn's flows record a carton's way to the bonded warehouse by its SSCC
+    alone; the carton is the brand's goods, so its key sees those events (and
+    another brand's key does not)."""
+    from shequn.trace import codes
+    from shequn.trace.epcis import store
+    from shequn.trace.models import UnitCode
+
+    a, b = make_brand(), make_brand()
+    sku = make_sku(product=make_product(brand=a.org), gtin=make_gtin())
+    batch = codes.create_batch(a.admin, a.org, sku_id=sku.pk, lot="C2", quantity=2, per_carton=2)
+    codes.generate(batch.pk)
+    sscc = UnitCode.objects.filter(batch=batch).select_related("carton").first().carton.sscc
+    carton = gs1.sscc_urn(sscc)
+    store.record([_event([carton], "shipping", disposition="in_transit"),
+                  _event([carton], "receiving")])
+    _, key_a = key_for(a.org, "epcis")
+    _, key_b = key_for(b.org, "epcis")
+    for key, seen in ((key_a, {"shipping", "receiving"}), (key_b, set())):
+        resp = client.get("/epcis/events", {"MATCH_epc": carton, "EQ_action": "OBSERVE"},
+                          **_auth(key))
+        assert resp.status_code == 200
+        steps = {e["bizStep"] for e in resp.json()["epcisBody"]["queryResults"]
+                 ["resultsBody"]["eventList"]}
+        assert steps == seen
+
+
+def test_index_rows_of_cartons_from_before_are_brought_up_to_date():
+    """The migration's step: rows written without the carton's GTIN get it."""
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    from shequn.trace import codes
+    from shequn.trace.models import EpcIndex, UnitCode
+
+    a = make_brand()
+    sku = make_sku(product=make_product(brand=a.org), gtin=make_gtin())
+    batch = codes.create_batch(a.admin, a.org, sku_id=sku.pk, lot="C3", quantity=2, per_carton=2)
+    codes.generate(batch.pk)
+    sscc = UnitCode.objects.filter(batch=batch).select_related("carton").first().carton.sscc
+    EpcIndex.objects.filter(epc=gs1.canonical_carton(sscc)).update(gtin="")
+    migration = importlib.import_module(
+        "shequn.trace.migrations.0011_carton_events_indexed_with_gtin")
+    migration.forwards(global_apps, None)
+    rows = EpcIndex.objects.filter(epc=gs1.canonical_carton(sscc))
+    assert rows.exists() and set(rows.values_list("gtin", flat=True)) == {batch.gtin}

@@ -17,8 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shequn.catalog.models import Organization
-from shequn.trace.gs1 import canonical_epc
-from shequn.trace.models import EpcIndex, EpcisEvent
+from shequn.trace.gs1 import canonical_carton, canonical_epc
+from shequn.trace.models import Carton, EpcIndex, EpcisEvent
+
+CARTON_STEM = canonical_carton("")
 
 # The roles the index keeps, by the field of the event that holds them.
 _EPC_FIELDS = (("epcList", EpcIndex.Role.EPC), ("childEPCs", EpcIndex.Role.EPC),
@@ -105,8 +107,14 @@ def record(events: Sequence[dict[str, Any]], *, org: Organization | None = None,
         doc["recordTime"] = stamp
         docs.append(doc)
     times = [parse_time(doc["eventTime"]) for doc in docs]
+    # Each event's index rows, with Shequn's cartons' GTINs filled in.
+    entries = [index_entries(doc) for doc in docs]
+    cartons = carton_gtins(entries)
+    if cartons:
+        entries = [[(epc, role, gtin or cartons.get(epc, "")) for epc, role, gtin in rows]
+                   for rows in entries]
     if connection.vendor == "postgresql":
-        return _copy(docs, times, now, context, org_id, capture_id, returning)
+        return _copy(docs, times, now, context, org_id, capture_id, returning, entries)
     rows = [EpcisEvent(event_id=doc["eventID"], event_type=doc.get("type", ""),
                        event_time=at, record_time=now, action=doc.get("action", ""),
                        biz_step=vocab(doc.get("bizStep", "")),
@@ -119,8 +127,23 @@ def record(events: Sequence[dict[str, Any]], *, org: Organization | None = None,
     EpcisEvent.objects.bulk_create(rows)
     EpcIndex.objects.bulk_create(
         [EpcIndex(event_id=row.pk, epc=epc, role=role, gtin=gtin, event_time=row.event_time)
-         for row in rows for epc, role, gtin in index_entries(row.doc)], batch_size=2000)
+         for row, event_rows in zip(rows, entries, strict=True)
+         for epc, role, gtin in event_rows], batch_size=2000)
     return rows
+
+
+def carton_gtins(entries: Iterable[list[tuple[str, str, str]]]) -> dict[str, str]:
+    """Canonical EPC of each of Shequn's cartons these events name → the GTIN-14
+    of the units it was packed for. An SSCC names no GTIN, but the carton is
+    that brand's goods: indexed with its GTIN, the brand's key sees the
+    carton's shipping and receiving as it sees its units' steps."""
+    named = {epc.removeprefix(CARTON_STEM) for rows in entries
+             for epc, _role, gtin in rows if not gtin and epc.startswith(CARTON_STEM)}
+    if not named:
+        return {}
+    return {canonical_carton(sscc): gtin for sscc, gtin in
+            Carton.objects.filter(sscc__in=named, batch__isnull=False)
+            .values_list("sscc", "batch__gtin")}
 
 
 @lru_cache(maxsize=1)
@@ -172,7 +195,7 @@ def index_entries(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _copy(docs: list[dict[str, Any]], times: list[datetime], now: datetime,
           context: list[Any], org_id: Any, capture_id: uuid.UUID | None,
-          returning: bool) -> list[EpcisEvent]:
+          returning: bool, entries: list[list[tuple[str, str, str]]]) -> list[EpcisEvent]:
     context_json = json.dumps(context)
     with connection.cursor() as cur:
         cur.execute("SELECT nextval(pg_get_serial_sequence('trace_epcisevent', 'id')) "
@@ -181,14 +204,14 @@ def _copy(docs: list[dict[str, Any]], times: list[datetime], now: datetime,
         index: list[tuple[Any, ...]] = []
         with cur.copy(f"COPY trace_epcisevent ({', '.join(_EVENT_COLUMNS)}) "
                       "FROM STDIN") as copy:
-            for pk, doc, at in zip(ids, docs, times, strict=True):
+            for pk, doc, at, event_rows in zip(ids, docs, times, entries, strict=True):
                 copy.write_row((
                     pk, doc["eventID"], doc.get("type", ""), at, now, doc.get("action", ""),
                     vocab(doc.get("bizStep", "")), vocab(doc.get("disposition", "")),
                     _id(doc.get("readPoint")), _id(doc.get("bizLocation")),
                     transactions_text(doc), json.dumps(doc), context_json, org_id,
                     capture_id))
-                index.extend((pk, epc, role, gtin, at) for epc, role, gtin in index_entries(doc))
+                index.extend((pk, epc, role, gtin, at) for epc, role, gtin in event_rows)
         with cur.copy("COPY trace_epcindex (event_id, epc, role, gtin, event_time) "
                       "FROM STDIN") as copy:
             for entry in index:
