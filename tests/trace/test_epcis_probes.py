@@ -379,3 +379,57 @@ def test_index_rows_of_cartons_from_before_are_brought_up_to_date():
     migration.forwards(global_apps, None)
     rows = EpcIndex.objects.filter(epc=gs1.canonical_carton(sscc))
     assert rows.exists() and set(rows.values_list("gtin", flat=True)) == {batch.gtin}
+
+
+def test_an_order_of_two_brands_goods_shows_each_brand_its_own_units_only(client):
+    """Shequn records one picking, shipping and delivery event per order; an
+    order of brand A's and brand B's goods names both brands' units. Each
+    brand's key reads its own units (B's serials are what B's labels carry),
+    the waybill masked; the platform's key reads the event whole."""
+    from shequn.trace.epcis import store
+
+    a, b = make_brand(), make_brand()
+    gtin_a = gs1.gtin14(make_sku(product=make_product(brand=a.org), gtin=make_gtin()).gtin)
+    gtin_b = gs1.gtin14(make_sku(product=make_product(brand=b.org), gtin=make_gtin()).gtin)
+    unit_a, unit_b = gs1.sgtin_urn(gtin_a, "A1"), gs1.sgtin_urn(gtin_b, "B1")
+    store.record([_event([unit_a, unit_b], "shipping", bizTransactionList=[
+        {"type": "po", "bizTransaction": "urn:shequn:order:SQ1"},
+        {"type": "bol", "bizTransaction": "urn:shequn:waybill:SF1234567890123"}])])
+
+    def read(key: str, epc: str) -> list[dict]:
+        resp = client.get("/epcis/events", {"MATCH_epc": epc}, **_auth(key))
+        assert resp.status_code == 200
+        return resp.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+
+    _, key_a = key_for(a.org, "epcis")
+    _, key_b = key_for(b.org, "epcis")
+    _, platform = key_for(None, "epcis")
+    for key, mine, theirs in ((key_a, unit_a, unit_b), (key_b, unit_b, unit_a)):
+        [event] = read(key, mine)
+        assert event["epcList"] == [mine]
+        assert theirs not in json.dumps(event)
+        assert "SF1234567890123" not in json.dumps(event)
+        assert {"type": "bol", "bizTransaction": "urn:shequn:waybill:SF****0123"} in \
+            event["bizTransactionList"]
+        assert read(key, theirs) == []
+    [whole] = read(platform, unit_a)
+    assert whole["epcList"] == [unit_a, unit_b]
+    assert "urn:shequn:waybill:SF1234567890123" in json.dumps(whole)
+    # The single-event resource reads the same way.
+    resp = client.get(f"/epcis/events/{whole['eventID']}", **_auth(key_a))
+    assert resp.status_code == 200 and unit_b not in resp.content.decode()
+
+
+def test_a_brands_own_capture_comes_back_as_captured(client):
+    a = make_brand()
+    gtin = gs1.gtin14(make_sku(product=make_product(brand=a.org), gtin=make_gtin()).gtin)
+    _, key = key_for(a.org, "epcis")
+    unit = gs1.sgtin_urn(gtin, "OWN1")
+    free = "urn:epc:id:sscc:0614141.1999999991"
+    doc = _doc(_event([unit, free], "shipping", bizTransactionList=[
+        {"type": "bol", "bizTransaction": "urn:shequn:waybill:SF1234567890999"}]))
+    assert _post(client, key, doc).status_code == 202
+    resp = client.get("/epcis/events", {"MATCH_epc": unit}, **_auth(key))
+    [event] = resp.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert event["epcList"] == [unit, free]
+    assert "SF1234567890999" in json.dumps(event)

@@ -140,7 +140,7 @@ def capture_job(request: HttpRequest, org: Organization | None, capture_id: str
 def _page(request: HttpRequest, org: Organization | None,
           fixed: dict[str, str] | None = None) -> HttpResponse:
     rows, token = query.events(request.GET, org, fixed=fixed)
-    response = _json(query.query_document(rows))
+    response = _json(query.query_document(rows, org=org))
     if token:
         params = {k: v for k, v in request.GET.items() if k != "nextPageToken"}
         params["nextPageToken"] = token
@@ -158,7 +158,7 @@ def event_view(request: HttpRequest, org: Organization | None, event_id: str) ->
     rows, _ = query.events({}, org, fixed={"EQ_eventID": event_id})
     if not rows:
         raise EpcisError.EVENT_NOT_FOUND.error()
-    return _json(query.query_document(rows))
+    return _json(query.query_document(rows, org=org))
 
 
 @epcis_endpoint(("GET",))

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shequn.catalog.models import Organization
 from shequn.trace import gs1
-from shequn.trace.epcis import capture
+from shequn.trace.epcis import capture, store
 from shequn.trace.epcis.errors import EpcisError
 from shequn.trace.epcis.store import vocab
 from shequn.trace.models import EpcIndex, EpcisEvent
@@ -101,7 +101,7 @@ def events(params: Mapping[str, str], org: Organization | None, *,
     for name, raw in merged.items():
         if name in PAGING or name in ("orderDirection",):
             continue
-        qs, pairs = _filter(qs, name, raw, named_events=org is not None)
+        qs, pairs = _filter(qs, name, raw, named_events=org is not None, org=org)
         if pairs is not None:
             if named is not None:
                 also = set(pairs)
@@ -138,16 +138,17 @@ def events(params: Mapping[str, str], org: Organization | None, *,
     return rows[:per_page], token
 
 
-def _filter(qs: QuerySet[EpcisEvent], name: str, raw: str, *, named_events: bool = False
-            ) -> tuple[QuerySet[EpcisEvent], Pairs | None]:
+def _filter(qs: QuerySet[EpcisEvent], name: str, raw: str, *, named_events: bool = False,
+            org: Organization | None = None) -> tuple[QuerySet[EpcisEvent], Pairs | None]:
     """The query with this parameter's condition, and the (id, event time)
     pairs of the events it names outright when it does (EPCs; eventIDs when
     ``named_events``: read first only for the visibility check)."""
-    return _condition(qs, name, raw, _values(raw), named_events)
+    return _condition(qs, name, raw, _values(raw), named_events, org)
 
 
 def _condition(qs: QuerySet[EpcisEvent], name: str, raw: str, values: list[str],
-               named_events: bool) -> tuple[QuerySet[EpcisEvent], Pairs | None]:
+               named_events: bool, org: Organization | None = None
+               ) -> tuple[QuerySet[EpcisEvent], Pairs | None]:
     if not values and name not in ("eventCountLimit", "maxEventCount"):
         raise EpcisError.BAD_PARAMETER.error(parameter=name)
     if name == "eventType":
@@ -187,7 +188,24 @@ def _condition(qs: QuerySet[EpcisEvent], name: str, raw: str, values: list[str],
         # with their times, so that PostgreSQL looks into the partitions of
         # those months only (a subquery makes it probe every monthly
         # partition for every event). Thousands (an EPC class): the subquery.
-        pairs = list(index.values_list("event_id", "event_time")[:EAGER_EVENTS + 1])
+        rows = list(index.values_list("event_id", "event_time", "gtin")[:EAGER_EVENTS + 1])
+        if org is not None:
+            # Another brand's goods (its serials, its cartons) match only in
+            # events this organization captured itself: such an EPC in an
+            # event both share (one order) is no way in (as_seen_by leaves it
+            # out). EPCs of no brand's goods match as before (visibility then
+            # decides).
+            gtins = capture.org_gtins(org) | {""}
+            if len(rows) > EAGER_EVENTS:
+                return qs.filter(Q(pk__in=index.filter(gtin__in=gtins).values("event_id"))
+                                 | Q(pk__in=index.values("event_id"), org=org)), None
+            other = [(p, t) for p, t, g in rows if g not in gtins]
+            own = set(EpcisEvent.objects.filter(
+                pk__in=sorted({p for p, _t in other}),
+                event_time__in=sorted({t for _p, t in other}), org=org,
+            ).values_list("pk", flat=True)) if other else set()
+            rows = [r for r in rows if r[2] in gtins or r[0] in own]
+        pairs = [(p, t) for p, t, _g in rows]
         if len(pairs) > EAGER_EVENTS:
             return qs.filter(pk__in=index.values("event_id")), None
         return qs.filter(pk__in=sorted({p[0] for p in pairs}),
@@ -208,9 +226,83 @@ def _decode(token: str) -> int:
         raise EpcisError.BAD_TOKEN.error() from None
 
 
-def query_document(rows: list[EpcisEvent], context: list[Any] | None = None) -> dict[str, Any]:
-    """An EPCISQueryDocument of these events; the events' own namespace
-    prefixes are merged into the @context."""
+_EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+_QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList",
+                   "outputQuantityList")
+WAYBILL = "urn:shequn:waybill:"
+
+
+def _waybill_masked(txn: Any) -> Any:
+    if isinstance(txn, dict) and str(txn.get("bizTransaction", "")).startswith(WAYBILL):
+        number = str(txn["bizTransaction"]).removeprefix(WAYBILL)
+        masked = f"{number[:2]}****{number[-4:]}" if len(number) > 8 else "****"
+        return {**txn, "bizTransaction": WAYBILL + masked}
+    return txn
+
+
+def as_seen_by(rows: list[EpcisEvent], org: Organization | None) -> list[dict[str, Any]]:
+    """The events' documents as ``org`` may read them. An event Shequn or
+    another organization recorded may name several brands' goods (the units
+    of one order picked, shipped and delivered together): an organization's
+    key reads them without the other brands' goods (another brand's serials
+    are what its labels carry: never shown to a competitor), and a carrier's
+    waybill masked (with
+    the carrier it finds the buyer's address; PIPL, least data). Events the
+    organization captured itself come back as they were captured; the
+    platform's key reads everything."""
+    if org is None:
+        return [r.doc for r in rows]
+    foreign = [r for r in rows if r.org_id != org.pk]
+    if not foreign:
+        return [r.doc for r in rows]
+    gtins = capture.org_gtins(org)
+    canon: dict[str, tuple[str, str]] = {}
+    for row in foreign:
+        for field in _EPC_LISTS:
+            for epc in row.doc.get(field) or []:
+                if isinstance(epc, str):
+                    canon[epc] = gs1.canonical_epc(epc)
+        for field in _QUANTITY_LISTS:
+            for q in row.doc.get(field) or []:
+                if isinstance(q, dict) and isinstance(q.get("epcClass"), str):
+                    canon[q["epcClass"]] = gs1.canonical_epc(q["epcClass"])
+        if isinstance(row.doc.get("parentID"), str):
+            canon[row.doc["parentID"]] = gs1.canonical_epc(row.doc["parentID"])
+    cartons = store.carton_gtins([[(c, "", g) for c, g in canon.values()]])
+
+    def mine(epc: Any) -> bool:
+        """Not another brand's goods: the organization's own, or an EPC that
+        names no brand's goods (a carton Shequn did not pack, a location)."""
+        canonical, gtin = canon.get(epc, ("", ""))
+        owner = gtin or cartons.get(canonical, "")
+        return not owner or owner in gtins
+
+    out = []
+    for row in rows:
+        if row.org_id == org.pk:
+            out.append(row.doc)
+            continue
+        doc = dict(row.doc)
+        for field in _EPC_LISTS:
+            if isinstance(doc.get(field), list):
+                doc[field] = [e for e in doc[field] if mine(e)]
+        for field in _QUANTITY_LISTS:
+            if isinstance(doc.get(field), list):
+                doc[field] = [q for q in doc[field]
+                              if isinstance(q, dict) and mine(q.get("epcClass"))]
+        if "parentID" in doc and not mine(doc["parentID"]):
+            del doc["parentID"]
+        if isinstance(doc.get("bizTransactionList"), list):
+            doc["bizTransactionList"] = [_waybill_masked(t) for t in doc["bizTransactionList"]]
+        out.append(doc)
+    return out
+
+
+def query_document(rows: list[EpcisEvent], context: list[Any] | None = None,
+                   org: Organization | None = None) -> dict[str, Any]:
+    """An EPCISQueryDocument of these events as ``org`` may read them
+    (``as_seen_by``); the events' own namespace prefixes are merged into the
+    @context."""
     ctx: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
     extra: dict[str, str] = {}
     for row in rows:
@@ -223,4 +315,4 @@ def query_document(rows: list[EpcisEvent], context: list[Any] | None = None) -> 
             "creationDate": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery",
-                                           "resultsBody": {"eventList": [r.doc for r in rows]}}}}
+                                           "resultsBody": {"eventList": as_seen_by(rows, org)}}}}
