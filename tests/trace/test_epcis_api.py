@@ -306,3 +306,26 @@ def test_a_dead_letter_hook_that_fails_does_not_keep_the_event_alive(monkeypatch
         outbox.process(event.pk)
     event = OutboxEvent.objects.get(pk=event.pk)
     assert event.dead_at is not None and calls == [event.pk]
+
+
+def test_captures_per_organization_are_limited_per_minute(client, brand_goods, settings):
+    """Every captured document is kept for good: one key in a loop must not fill
+    the repository. Over the quota: 429 with the binding's exception type and
+    Retry-After, nothing stored; another organization is not held back."""
+    settings.SHEQUN = {**settings.SHEQUN, "EPCIS_CAPTURES_PER_MINUTE": 2}
+    brand, gtin = brand_goods
+    _, key = key_for(brand.org, "epcis")
+    for n in range(2):
+        assert _post(client, key, _doc(_event(gs1.sgtin_urn(gtin, f"Q{n}")))).status_code == 202
+    over = _post(client, key, _doc(_event(gs1.sgtin_urn(gtin, "Q9"))))
+    assert over.status_code == 429 and over["Retry-After"] == "60"
+    body = over.json()
+    assert body["type"] == "epcisException:CaptureLimitExceededException"
+    assert body["code"] == "epcis_too_many_captures" and body["limit"] == 2
+    assert EpcisEvent.objects.count() == 2
+    other = make_brand()
+    other_gtin = gs1.gtin14(make_sku(product=make_product(brand=other.org),
+                                     gtin=make_gtin()).gtin)
+    _, other_key = key_for(other.org, "epcis")
+    assert _post(client, other_key, _doc(_event(gs1.sgtin_urn(other_gtin, "Q1")))
+                 ).status_code == 202

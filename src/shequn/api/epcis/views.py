@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from shequn.api.errors import ApiError
 from shequn.brands import apikeys
 from shequn.catalog.models import Organization
+from shequn.core import ratelimit
 from shequn.core.errors import DomainError
 from shequn.trace.epcis import capture, query
 from shequn.trace.epcis.errors import EpcisError, problem_type
@@ -114,6 +115,15 @@ def capture_body(request: HttpRequest, limit: int) -> bytes:
 
 @epcis_endpoint(("POST",))
 def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse:
+    # A quota per organization: every document is stored for good, so one key
+    # (leaked, or a client in a loop) must not fill the repository. Counted
+    # before the body is read.
+    if not ratelimit.hit(f"epcis_capture:{org.pk if org is not None else 'platform'}",
+                         capture.captures_per_minute(), 60):
+        response = problem(EpcisError.TOO_MANY_CAPTURES.error(
+            limit=capture.captures_per_minute()))
+        response["Retry-After"] = "60"
+        return response
     document = capture.parse(capture_body(request, capture.MAX_BYTES))
     behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
     job = capture.submit(document, org, behaviour)

@@ -25,6 +25,17 @@ TOPIC = "trace.epcis_capture"
 CARTON_STEM = gs1.canonical_carton("")
 
 
+CAPTURES_PER_MINUTE = 120
+
+
+def captures_per_minute() -> int:
+    """Capture documents one organization (or the platform) may post per
+    minute: SHEQUN["EPCIS_CAPTURES_PER_MINUTE"]."""
+    from django.conf import settings
+
+    return int(settings.SHEQUN.get("EPCIS_CAPTURES_PER_MINUTE", CAPTURES_PER_MINUTE))
+
+
 def org_gtins(org: Organization) -> set[str]:
     """The GTIN-14s of the organization's goods (the products it is brand of),
     but a GTIN another brand's SKU registered first (trace.gtins)."""

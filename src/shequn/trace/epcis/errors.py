@@ -24,6 +24,9 @@ class EpcisError(CodedError):
     EVENT_NOT_FOUND = ("epcis_event_not_found", _("Event not found"), 404)
     DUPLICATE_EVENT = ("epcis_duplicate_event", _("An event with this eventID exists"), 409)
     UNKNOWN_EVENT_TYPE = ("epcis_unknown_event_type", _("Unknown event type"), 404)
+    TOO_MANY_CAPTURES = ("epcis_too_many_captures",
+                         _("Too many capture requests from this organization; try again in "
+                           "a minute"), 429)
 
 
 # The binding's exception type of each error (epcis-rest-openapi.yaml).
@@ -32,6 +35,7 @@ PROBLEM_TYPES = {
     "epcis_invalid_document": "epcisException:ValidationException",
     "epcis_too_large": "epcisException:CaptureLimitExceededException",
     "epcis_too_many_events": "epcisException:CaptureLimitExceededException",
+    "epcis_too_many_captures": "epcisException:CaptureLimitExceededException",
     "epcis_foreign_gtin": "epcisException:SecurityException",
     "epcis_unknown_parameter": "epcisException:QueryParameterException",
     "epcis_bad_parameter": "epcisException:QueryParameterException",
