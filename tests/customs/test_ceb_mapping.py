@@ -105,3 +105,30 @@ def test_seller_without_customs_code_refused():
     order.seller.customs_code = ""
     with pytest.raises(mapping.MappingError):
         mapping.order_message(order)
+
+
+def test_customs_is_told_the_chinese_names_whatever_the_pages_language(tmp_path):
+    """English pages show English product names; the order line's snapshot and
+    every customs message keep the Chinese name as sold (and the Chinese names
+    of the enterprises), even when the buyer shops in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        _buyer, order = _paid_order()
+        lines = list(order.lines.select_related("sku__product"))
+        for ln in lines:
+            assert ln.sku.product.name_en and ln.name == ln.sku.product.name
+            assert ln.display_name == ln.sku.product.name_en  # what the English pages show
+        o = mapping.order_message(order)
+        w = mapping.waybill_message(order, logistics_no="YT0000000002", carrier=CARRIER)
+        inv = mapping.inventory_message(order, w, cop_no=f"C{order.number}")
+        xml = to_bytes(build_ceb621([inv], mapping.transfer(),
+                                    signer=RsaSha256Signer.from_files(
+                                        *generate_demo_keypair(tmp_path)))).decode()
+    names = [ln.sku.product.name for ln in lines]
+    assert [ln.item_name for ln in o.lines] == names
+    assert [(ln.item_name, ln.gname) for ln in inv.lines] == [(n, n) for n in names]
+    assert o.head.ebc_name == order.seller.name != order.seller.name_en
+    assert w.goods_info == "，".join(names)
+    for ln in lines:
+        assert ln.name in xml and ln.sku.product.name_en not in xml

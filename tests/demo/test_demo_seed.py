@@ -187,3 +187,13 @@ def test_staging_staff_password_replaces_every_demo_password(settings):
         assert published not in text
         assert authenticate(username=username, password=published) is None
         assert authenticate(username=username, password=secret) is not None, username
+
+
+def test_every_product_and_organization_has_an_english_name():
+    """English pages show English names (catalog.names): the demo has them all."""
+    from shequn.catalog.models import Organization, Product
+
+    demo.seed()
+    assert Product.objects.exists() and Organization.objects.exists()
+    assert list(Product.objects.filter(name_en="").values_list("name", flat=True)) == []
+    assert list(Organization.objects.filter(name_en="").values_list("name", flat=True)) == []

@@ -435,3 +435,71 @@ def test_a_forged_mark_counts_the_check(client):
     client.get(link(unit))
     client.get(link(unit) + "?shown=not-a-signed-mark")
     assert Scan.objects.filter(unit=unit).count() == 2
+
+
+def _named(unit, name_en="Radiance Serum 30 ml", brand_en="Sakura Cosmetics"):
+    product = unit.batch.sku.product
+    product.name, product.name_en = "樱花焕亮精华液 30ml", name_en
+    product.save()
+    brand = product.brand
+    brand.name, brand.name_en = "日本樱花美妆", brand_en
+    brand.save()
+    return product, brand
+
+
+def _switch(client, language):
+    from django.urls import reverse
+
+    assert client.post(reverse("set_language"),
+                       {"language": language, "next": "/verify/"}).status_code == 302
+
+
+def test_the_lot_card_shows_the_names_of_the_pages_language_cached_per_language(client):
+    # The card is rendered once per lot and language (web/verify/views.py,
+    # _lot_card): an English check right after a Chinese one of the same lot
+    # must not be given the Chinese card, nor the other way round.
+    from tests.web.language import CJK
+
+    a, b = coded_units(2)
+    product, brand = _named(a)
+    zh = client.get(link(a)).content.decode()
+    assert product.name in zh and brand.name in zh
+    assert product.name_en not in zh and brand.name_en not in zh
+    _switch(client, "en")
+    en = client.get(link(b)).content.decode()
+    card = en[en.index('<h1 class="product-title"'):en.index('data-testid="journey"')]
+    assert f'translate="no">{product.name_en}</h1>' in card
+    assert f'translate="no">{brand.name_en}</dd>' in card
+    assert product.name not in en and brand.name not in en
+    assert not CJK.search(card), card  # the chain's organizations too
+    _switch(client, "zh-hans")
+    again = client.get(link(a)).content.decode()
+    assert product.name in again and product.name_en not in again
+
+
+def test_without_an_english_name_the_english_check_shows_the_chinese_one(client):
+    unit = coded_units(1)[0]
+    product, brand = _named(unit, name_en="", brand_en="")
+    _switch(client, "en")
+    html = client.get(link(unit)).content.decode()
+    assert "Genuine product code" in html  # an English page
+    assert f'translate="no">{product.name}</h1>' in html
+    assert f'translate="no">{brand.name}</dd>' in html
+
+
+def test_unknown_code_and_carton_pages_name_the_product_in_english(client):
+    from shequn.trace.models import Carton
+
+    unit = coded_units(1)[0]
+    product, _brand = _named(unit)
+    carton = Carton.objects.create(sscc=gs1.new_sscc("6901234"), org=unit.batch.org,
+                                   batch=unit.batch)
+    _switch(client, "en")
+    unknown = client.get(f"/01/{unit.gtin}/10/{unit.batch.lot}/21/NOSUCHSERIAL9")
+    box = client.get(f"/00/{carton.sscc}")
+    for resp in (unknown, box):
+        html = resp.content.decode()
+        assert product.name_en in html and product.name not in html
+    _switch(client, "zh-hans")
+    html = client.get(f"/00/{carton.sscc}").content.decode()
+    assert product.name in html and product.name_en not in html

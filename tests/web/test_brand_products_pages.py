@@ -218,3 +218,22 @@ def test_admin_is_read_only_for_catalog_models():
     assert product.name != "bypass"
     assert c.post(f"/admin/catalog/product/{product.pk}/delete/", {"post": "yes"}).status_code \
         == 403
+
+
+def test_the_english_name_is_entered_and_edited_in_the_product_form():
+    """English pages show a product's English name: the brand enters it with the
+    product and changes it later on the product's page (no review needed)."""
+    side = brand_side()
+    brand = _client(side.staff)
+    assert 'name="name_en"' in brand.get("/brand/products/new/").content.decode()
+    assert brand.post("/brand/products/new/", _form(side)).status_code == 302
+    product = Product.objects.get(brand=side.brand)
+    assert product.name_en == "Page product"
+    page = f"/brand/products/{product.pk}/"
+    assert 'name="name_en"' in brand.get(page).content.decode()
+    resp = brand.post(page, {"name": product.name, "name_en": "Page product, 30 ml",
+                             "origin_country": "116"})
+    assert resp.status_code == 302
+    product.refresh_from_db()
+    assert product.name_en == "Page product, 30 ml"
+    assert 'value="Page product, 30 ml"' in brand.get(page).content.decode()

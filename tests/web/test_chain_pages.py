@@ -117,7 +117,11 @@ def test_product_page_shows_the_chain_or_sales_paused():
     c = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = c.get(f"/s/{shop.slug}/p/{sku.product_id}/").content.decode()
     assert 'data-testid="chain"' in page and "Brand owner" in page
-    assert sku.product.brand.name in page and sku.product.seller.name in page
+    # An English page names the chain's organizations in English (catalog.names).
+    assert sku.product.brand.name_en in page and sku.product.seller.name_en in page
+    assert sku.product.brand.name not in page and sku.product.seller.name not in page
+    zh_page = Client().get(f"/s/{shop.slug}/p/{sku.product_id}/").content.decode()
+    assert sku.product.brand.name in zh_page and sku.product.seller.name in zh_page
     assert 'data-testid="sales-paused"' not in page
     grant = Grant.objects.get(grantee=sku.product.seller)
     grants.revoke(grant.pk, make_operator(), "x")

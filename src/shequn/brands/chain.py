@@ -38,6 +38,7 @@ from shequn.brands import selectors
 from shequn.brands.events import ChainLost
 from shequn.brands.models import ChainCover, Grant
 from shequn.catalog.models import SKU, Organization, Product
+from shequn.catalog.names import shown
 from shequn.core import clock, notices
 
 MAX_LINKS = 3
@@ -296,6 +297,12 @@ class ChainNode:
     name: str
     kind: str  # brand | importer | seller | platform
     org_id: int | None = None
+    name_en: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The organization's name in the page's language (catalog.names)."""
+        return shown(self.name, self.name_en)
 
 
 @dataclass
@@ -327,16 +334,16 @@ def chain_for_product(product: Product, sku: SKU | None = None,
     ids = [int(i) for i in cover.grant_ids]
     grants = {g.pk: g for g in Grant.objects.filter(pk__in=ids).select_related("grantee")}
     brand = product.brand
-    nodes = [ChainNode(brand.name, "brand", brand.pk)]
+    nodes = [ChainNode(brand.name, "brand", brand.pk, brand.name_en)]
     for gid in ids:
         grantee = grants[gid].grantee if gid in grants else None
         if grantee is None:
             continue
         kind = "seller" if grantee.pk == product.seller_id else "importer"
-        nodes.append(ChainNode(grantee.name, kind, grantee.pk))
+        nodes.append(ChainNode(grantee.name, kind, grantee.pk, grantee.name_en))
     platform = Organization.objects.filter(kind=Organization.Kind.PLATFORM).order_by("pk").first()
     if platform is not None:
-        nodes.append(ChainNode(platform.name, "platform", platform.pk))
+        nodes.append(ChainNode(platform.name, "platform", platform.pk, platform.name_en))
     if not ids:
         return ChainView(nodes=nodes, valid_from=None, valid_to=None)
     return ChainView(nodes=nodes, valid_from=cover.valid_from, valid_to=cover.valid_to,

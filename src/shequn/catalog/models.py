@@ -12,6 +12,8 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shequn.catalog.names import shown
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
@@ -43,6 +45,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: English on English pages when there is one (catalog.names)."""
+        return shown(self.name, self.name_en)
 
 
 class PositiveListLine(models.Model):
@@ -117,6 +124,12 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: English on English pages when there is one
+        (catalog.names); ``name`` stays the name declared to customs."""
+        return shown(self.name, self.name_en)
 
 
 class SKU(models.Model):

@@ -89,13 +89,17 @@ class LineRow:
     state_label: str
     created_at: dt.datetime
     settled_at: dt.datetime | None
+    # The name pages show (OrderLine.display_name: English on English pages when
+    # the product has one); ``product`` stays the order line's snapshot.
+    product_shown: str = ""
 
 
 def lines_for_leader(leader: Any, *, state: str | None = None, limit: int = 50,
                      offset: int = 0) -> list[LineRow]:
     """A leader's own commission lines, newest first, buyer masked."""
     qs = (CommissionLine.objects.filter(leader_id=getattr(leader, "pk", leader))
-          .select_related("order__user", "order_line").order_by("-created_at", "-id"))
+          .select_related("order__user", "order_line__sku__product")
+          .order_by("-created_at", "-id"))
     if state:
         qs = qs.filter(state=state)
     return [LineRow(id=c.pk, order_number=c.order.number,
@@ -103,7 +107,8 @@ def lines_for_leader(leader: Any, *, state: str | None = None, limit: int = 50,
                     qty=c.qty, base=c.base, amount=c.amount,
                     reversed_amount=c.reversed_amount, clawed_amount=c.clawed_amount,
                     state=c.state, state_label=c.get_state_display(),
-                    created_at=c.created_at, settled_at=c.settled_at)
+                    created_at=c.created_at, settled_at=c.settled_at,
+                    product_shown=c.order_line.display_name)
             for c in qs[offset:offset + limit]]
 
 

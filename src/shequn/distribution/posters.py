@@ -13,7 +13,8 @@ run time. Without it the poster falls back to DejaVu (Chinese glyphs then show a
 boxes) and a warning is logged, so a missing package is noticed and not hidden.
 
 The text is in the active language (the leader's, from the request that asks for the
-poster): one language per picture, like the pages; names stay as entered.
+poster): one language per picture, like the pages. Product and brand names are the
+English ones on an English poster when they have one (catalog.names), else as entered.
 
 The QR code is drawn module by module into ``QR_BOX`` so tests (and a scanner) find it
 at a known place; ``qr_geometry`` says where each module lies.
@@ -377,12 +378,16 @@ def product_poster(*, product: Any, shop_name: str, url: str,
     pic = _bytes_image(photo) if photo else None
     if pic is None:
         pic = _static_image(getattr(product, "image", "") or "", side)
-    brand = getattr(getattr(product, "brand", None), "name", "") or ""
-    picture = _fit(pic, side) if pic is not None else _generated_card(side, product.name, brand)
+    # Names in the poster's language (catalog.names): English when it is English
+    # and the product or brand has an English name.
+    name = getattr(product, "display_name", None) or product.name
+    owner = getattr(product, "brand", None)
+    brand = (getattr(owner, "display_name", None) or getattr(owner, "name", "")) or ""
+    picture = _fit(pic, side) if pic is not None else _generated_card(side, name, brand)
     draw.rounded_rectangle((50, 140, 50 + side + 20, 140 + side + 20), 18, fill=WHITE)
     img.paste(picture, (60, 150))
     y = 810
-    for line in _wrap(draw, product.name, 40, WIDTH - 80, 2):
+    for line in _wrap(draw, name, 40, WIDTH - 80, 2):
         _text(draw, (40, y), line, 40, INK)
         y += 52
     label = price_label(prices)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequn.catalog import names
 from shequn.catalog.models import SKU, Organization
 from shequn.core import regions
 from shequn.inventory.models import Warehouse
@@ -165,6 +166,16 @@ class OrderLine(models.Model):
         verbose_name_plural = _("order lines")
         ordering = ["gnum"]
         constraints = [models.UniqueConstraint(fields=["order", "gnum"], name="uniq_line_gnum")]
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show. ``name`` is the snapshot of the Chinese name as
+        sold (declared to customs, kept as is); English pages show the product's
+        current English name when it has one (catalog.names). Only English pages
+        read the product: have them prefetch ``lines__sku__product``."""
+        if not names.english():
+            return self.name
+        return names.shown(self.name, self.sku.product.name_en)
 
 
 class OrderStatusChange(models.Model):

@@ -68,7 +68,10 @@ def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
                                       avatar=profile.avatar_bytes(leader),
                                       photo=first.read() if first else None)
 
-    key = (f"product|{shop.pk}|{listing.pk}|{shop.name}|{product.name}|{product.image}|"
+    # The language is in every key (_png_response); the name drawn is the one
+    # of the language (Product.display_name).
+    key = (f"product|{shop.pk}|{listing.pk}|{shop.name}|{product.display_name}|"
+           f"{product.brand.display_name}|{product.image}|"
            f"{first.sha256 if first else ''}|"
            f"{sorted(prices)}|{leader.display_name}|{leader.avatar.name}")
     return _png_response(request, key, draw, f"poster-{listing.pk}.png")

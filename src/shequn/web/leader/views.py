@@ -271,11 +271,11 @@ def share(request: HttpRequest) -> HttpResponse:
 @leader_only
 def orders(request: HttpRequest) -> HttpResponse:
     qs = (Order.objects.filter(leader=request.user.pk).select_related("shop", "user")
-          .prefetch_related("lines").order_by("-created_at")[:200])
+          .prefetch_related("lines__sku__product").order_by("-created_at")[:200])
     rows = [{"number": o.number, "created_at": o.created_at, "state": o.state,
              "state_label": o.get_state_display(),
              "buyer": mask_user(o.user), "amount": o.actual_paid,
-             "items": [(line.name, line.qty) for line in o.lines.all()],
+             "items": [(line.display_name, line.qty) for line in o.lines.all()],
              "counts": o.state in SALE_STATES}
             for o in qs]
     return render(request, "leader/orders.html", {"nav": "orders", "rows": rows,

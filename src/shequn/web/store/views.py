@@ -144,7 +144,7 @@ def product_page(request: HttpRequest, slug: str, product_id: int) -> HttpRespon
     if wechat_share.in_wechat(request):
         desc = _("%(price)s at %(shop)s: imported, customs cleared") % {
             "price": yuan(sku.price), "shop": shop.name}
-        ctx.update(wechat_share.share_context(request, shop, title=product.name, desc=desc,
+        ctx.update(wechat_share.share_context(request, shop, title=product.display_name, desc=desc,
                                               image=picture_src(product), listing=listing))
     return wechat_share.vary_on_agent(render(request, "store/product.html", ctx))
 
