@@ -71,6 +71,32 @@ def test_the_journey_reads_in_the_pages_language_with_its_data_escaped(client):
     assert '<li data-step="delivered" class="is-current">' in journey_en
 
 
+def test_the_journey_names_the_brand_and_warehouse_in_the_pages_language(client):
+    """The commissioning and packing steps name the brand (its organization),
+    the warehouse steps the warehouse:
+    English on an English page where it has an English name, Chinese on a
+    Chinese page; both the same unit, one right after the other (the place
+    names are cached per language)."""
+    unit = coded_units(1)[0]
+    brand = unit.batch.org
+    brand.name, brand.name_en = "考拉乳业", "Koala Dairy"
+    brand.save(update_fields=["name", "name_en"])
+    write_journey(unit)
+    from shequn.inventory.models import Warehouse
+
+    Warehouse.objects.update(name="宁波保税仓", name_en="Ningbo Bonded Warehouse")
+
+    def journey(language: str) -> str:
+        body = client.get(link(unit), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return body[body.index('data-testid="journey"'):body.index('data-testid="scan-history"')]
+
+    zh, en, zh_again = journey("zh-hans"), journey("en"), journey("zh-hans")
+    assert "考拉乳业" in zh and "Koala Dairy" not in zh
+    assert "Koala Dairy" in en and "考拉乳业" not in en
+    assert "宁波保税仓" in zh and "Ningbo Bonded Warehouse" in en and "宁波保税仓" not in en
+    assert zh_again.count("考拉乳业") == zh.count("考拉乳业")
+
+
 def test_units_of_one_lot_share_its_card_each_with_its_own_serial(client):
     # The product card is rendered once per lot and language, the serial set in.
     a, b = coded_units(2)

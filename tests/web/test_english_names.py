@@ -166,3 +166,15 @@ def test_english_product_posters_draw_the_english_names(monkeypatch: pytest.Monk
     assert chinese.get(url).status_code == 200  # another language: drawn again
     assert any("樱花" in t for t in drawn) and not any("Radiance" in t for t in drawn)
 
+
+
+def test_english_store_pages_name_the_warehouse_in_english(sold: Sold) -> None:
+    from shequn.inventory.models import Warehouse
+
+    Warehouse.objects.update(name="宁波保税仓", name_en="Ningbo Bonded Warehouse")
+    english = _english(sold.buyer)
+    for url in (sold.store_urls()[1], reverse("store:order", args=[sold.order.number])):
+        html = _get(english, url)
+        assert "Ningbo Bonded Warehouse" in html and "宁波保税仓" not in html, url
+    chinese = _get(sold.buyer.__class__(), sold.store_urls()[1])
+    assert "宁波保税仓" in chinese and "Ningbo Bonded Warehouse" not in chinese

@@ -149,14 +149,16 @@ def _organizations() -> dict[str, Organization]:
 
 def _warehouses(operator: Organization) -> dict[str, Warehouse]:
     bonded, _ = Warehouse.objects.update_or_create(code=BONDED_WH, defaults=dict(
-        name="杭州下沙保税仓", kind=Warehouse.Kind.BONDED, trade_mode="1210",
+        name="杭州下沙保税仓", name_en="Hangzhou Xiasha Bonded Warehouse",
+        kind=Warehouse.Kind.BONDED, trade_mode="1210",
         customs_code="2991", area_code="3301W60001", ems_no="T2991W000123",
         operator=operator, location="杭州市钱塘区下沙综合保税区",
         # The sender on its parcels' waybills (label and carrier order).
         phone="0571-86001234", province="浙江省", city="杭州市", district="钱塘区",
         address="下沙综合保税区围垦街 8 号"))
     direct, _ = Warehouse.objects.update_or_create(code=DIRECT_WH, defaults=dict(
-        name="直邮仓", kind=Warehouse.Kind.DIRECT_MAIL, trade_mode="9610",
+        name="直邮仓", name_en="Direct-mail hub",
+        kind=Warehouse.Kind.DIRECT_MAIL, trade_mode="9610",
         customs_code="2244", area_code="", ems_no="", operator=None,
         location="广州白云机场跨境电商直购进口监管中心",
         phone="020-86120000", province="广东省", city="广州市", district="白云区",

@@ -19,7 +19,7 @@ from shequn.inventory.models import (
 class WarehouseAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "trade_mode", "customs_code", "operator", "city")
     list_filter = ("kind", "trade_mode")
-    search_fields = ("code", "name", "area_code", "ems_no")
+    search_fields = ("code", "name", "name_en", "area_code", "ems_no")
 
 
 @admin.register(Batch)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequn.catalog.models import SKU, Organization
+from shequn.catalog.names import shown
 
 
 class Warehouse(models.Model):
@@ -16,6 +17,8 @@ class Warehouse(models.Model):
 
     code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
+    # Shown on English pages (the journey on a verify page); blank: the name.
+    name_en = models.CharField(max_length=100, blank=True, verbose_name=_("English name"))
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     trade_mode = models.CharField(max_length=4, help_text=_("1210 bonded, 9610 direct mail"),
                                   verbose_name=_("trade mode"))
@@ -48,6 +51,11 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.trade_mode})"
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: English on English pages when there is one."""
+        return shown(self.name, self.name_en)
 
 
 class Batch(models.Model):

@@ -239,14 +239,18 @@ def journey(unit: UnitCode) -> Journey:
 
 
 def _place_names(uris: set[str]) -> dict[str, str]:
-    """Names of the warehouses and organizations events name (cached: they change
-    rarely and every check of a code asks)."""
+    """Names of the warehouses and organizations events name, in the page's
+    language (cached per language: they change rarely and every check of a
+    code asks)."""
     from django.core.cache import cache
 
+    from shequn.catalog import names as shown_names
     from shequn.inventory.models import Warehouse
 
     uris = {u for u in uris if u}
-    key = "verify:places:" + hashlib.sha256("|".join(sorted(uris)).encode()).hexdigest()[:32]
+    english = shown_names.english()
+    key = ("verify:places:" + ("en:" if english else "")
+           + hashlib.sha256("|".join(sorted(uris)).encode()).hexdigest()[:32])
     local = _local.get(key)
     if local is not localcache.MISSING:
         return local  # type: ignore[no-any-return]
@@ -258,11 +262,13 @@ def _place_names(uris: set[str]) -> dict[str, str]:
              if u.startswith("urn:shequn:warehouse:")}
     orgs = {u.removeprefix("urn:shequn:org:") for u in uris if u.startswith("urn:shequn:org:")}
     # Names only: a warehouse row now also carries its sender address.
-    names = {f"urn:shequn:warehouse:{code}": name for code, name in
-             Warehouse.objects.filter(code__in=codes).values_list("code", "name")} if codes else {}
+    names = {f"urn:shequn:warehouse:{code}": shown_names.shown(name, name_en)
+             for code, name, name_en in Warehouse.objects.filter(code__in=codes)
+             .values_list("code", "name", "name_en")} if codes else {}
     if orgs:
-        names.update({f"urn:shequn:org:{code}": name for code, name in
-                      Organization.objects.filter(code__in=orgs).values_list("code", "name")})
+        names.update({f"urn:shequn:org:{code}": shown_names.shown(name, name_en)
+                      for code, name, name_en in Organization.objects.filter(code__in=orgs)
+                      .values_list("code", "name", "name_en")})
     cache.set(key, names, 300)
     _local.set(key, names)
     return names
