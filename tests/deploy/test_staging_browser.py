@@ -84,14 +84,15 @@ def chromium() -> Iterator[Any]:
 def _units(staging: Topology, n: int) -> list[dict[str, Any]]:
     """``n`` seeded units nobody has checked yet, with what their page shows."""
     rows = staging.sql(
-        "SELECT u.id, u.gtin, cb.lot, u.serial, cb.expiry, p.name "
+        "SELECT u.id, u.gtin, cb.lot, u.serial, cb.expiry, p.name, p.name_en "
         "FROM trace_unitcode u JOIN trace_codebatch cb ON cb.id = u.batch_id "
         "JOIN catalog_sku s ON s.id = cb.sku_id JOIN catalog_product p ON p.id = s.product_id "
         "WHERE u.state = 'received' AND cb.expiry IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM trace_scan x WHERE x.unit_id = u.id) ORDER BY u.id DESC LIMIT %s", [n])
     assert len(rows) == n, "the demo seed codes and receives units"
     return [{"id": r[0], "gtin": r[1], "lot": r[2], "serial": r[3], "expiry": r[4],
-             "product": r[5],
+             # The name in each language (English pages show name_en).
+             "product": {"zh-CN": r[5], "en-US": r[6] or r[5]},
              # As printed in the QR code (gs1.digital_link): expiry as AI 17.
              "path": f"/01/{r[1]}/10/{r[2]}/21/{r[3]}?17={r[4]:%y%m%d}"} for r in rows]
 
@@ -193,7 +194,7 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     # 1. The genuine unit's Digital Link: first check, product, lot, expiry, journey.
     walk.goto(unit["path"])
     assert page.locator("[data-testid=first-check]").inner_text() == text["first"]
-    assert page.locator(".product-title").inner_text() == unit["product"]
+    assert page.locator(".product-title").inner_text() == unit["product"][walk.lang]
     facts = page.locator(".facts-list").inner_text()
     assert text["lot"] in facts and text["expiry"] in facts
     assert page.locator("[data-testid=lot]").inner_text() == unit["lot"]
@@ -252,7 +253,7 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
     fake = f"FAKE{unit['id']:05d}{lang[:2].upper()}"
     walk.goto(f"/01/{unit['gtin']}/10/{unit['lot']}/21/{fake}", status=404)
     assert text["fake"] in page.locator("[data-testid=counterfeit-warning]").inner_text()
-    assert unit["product"] in page.locator("main").inner_text()
+    assert unit["product"][walk.lang] in page.locator("main").inner_text()
     assert page.locator("[data-testid=printed-lot]").inner_text() == unit["lot"]
     page.fill("[data-testid=report-form] input[name=where]", text["where"])
     walk.shot("05-unknown-serial-report-form")
@@ -300,7 +301,7 @@ def _walk(staging: Topology, browser: Any, lang: str, shots: Path) -> Walk:
         "ON c.id = COALESCE(u.carton_id, u.last_carton_id) WHERE u.id = %s", [other["id"]])
     walk.goto(f"/00/{sscc}")
     carton = page.locator("[data-testid=carton]")
-    assert sscc in carton.inner_text() and other["product"] in carton.inner_text()
+    assert sscc in carton.inner_text() and other["product"][walk.lang] in carton.inner_text()
     assert other["lot"] in carton.inner_text()
     assert carton.locator(".facts-list .row").last.locator("dd").inner_text() == str(inside)
     walk.shot("08-carton")
