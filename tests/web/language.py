@@ -105,3 +105,18 @@ def page(client: Client, url: str, language: str) -> str:
 def assert_one_language(html: str, language: str, where: str = "") -> None:
     found = other_language(html, language)
     assert not found, f"{where or 'page'} in {language} shows the other language: {found[:15]}"
+
+
+def poster_lines(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every line of text the poster module draws from now on, in order."""
+    from shequn.distribution import posters
+
+    drawn: list[str] = []
+    real_text = posters._text
+
+    def record(draw, xy, text, size, color):  # type: ignore[no-untyped-def]
+        drawn.append(text)
+        return real_text(draw, xy, text, size, color)
+
+    monkeypatch.setattr(posters, "_text", record)
+    return drawn

@@ -146,16 +146,9 @@ def test_an_order_line_shows_the_products_current_english_name(sold: Sold) -> No
 
 def test_english_product_posters_draw_the_english_names(monkeypatch: pytest.MonkeyPatch,
                                                         sold: Sold) -> None:
-    from shequn.distribution import posters
+    from tests.web.language import poster_lines
 
-    drawn: list[str] = []
-    real_text = posters._text
-
-    def record(draw, xy, text, size, color):  # type: ignore[no-untyped-def]
-        drawn.append(text)
-        return real_text(draw, xy, text, size, color)
-
-    monkeypatch.setattr(posters, "_text", record)
+    drawn = poster_lines(monkeypatch)
     client = _english(sold.leader_client)
     url = reverse("leader:poster_product", args=[sold.listing.pk])
     assert client.get(url).status_code == 200

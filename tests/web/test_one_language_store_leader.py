@@ -197,16 +197,9 @@ def test_posters_are_drawn_in_one_language(monkeypatch: pytest.MonkeyPatch,
     from django.utils import translation
 
     from shequn.distribution import posters
-    from tests.web.language import CJK, LATIN_WORD
+    from tests.web.language import CJK, LATIN_WORD, poster_lines
 
-    drawn: list[str] = []
-    real_text = posters._text
-
-    def record(draw, xy, text, size, color):  # type: ignore[no-untyped-def]
-        drawn.append(text)
-        return real_text(draw, xy, text, size, color)
-
-    monkeypatch.setattr(posters, "_text", record)
+    drawn = poster_lines(monkeypatch)
     net = Net()
     url = "https://example.com/s/x/"
     with translation.override(language):
