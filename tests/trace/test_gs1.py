@@ -44,6 +44,9 @@ def test_digital_link_round_trip():
     "0104512345000776" "10AB\x1d21XYZ",
     "https://x.example/01/04512345000776/10/AB/21/XYZ",
     "urn:epc:id:sgtin:4512345.000077.XYZ",
+    # Upper-case scheme and host (scanners in upper-case mode, compact QR codes).
+    "URN:EPC:ID:SGTIN:4512345.000077.XYZ",
+    "HTTPS://X.EXAMPLE/01/04512345000776/10/AB/21/XYZ",
 ])
 def test_every_form_of_a_unit_reads_the_same(text):
     scan = gs1.read(text)
@@ -56,6 +59,8 @@ def test_sscc_forms():
     assert gs1.read(sscc).sscc == sscc
     assert gs1.read(gs1.sscc_urn(sscc)).sscc == sscc
     assert gs1.read(f"https://v.example.cn/00/{sscc}").sscc == sscc
+    assert gs1.read(gs1.sscc_urn(sscc).upper()).sscc == sscc
+    assert gs1.read(f"HTTPS://V.EXAMPLE.CN/00/{sscc}").sscc == sscc
     assert gs1.canonical_epc(gs1.sscc_urn(sscc))[0] == f"https://id.gs1.org/00/{sscc}"
 
 
@@ -77,3 +82,10 @@ def test_urn_and_link_agree(serial):
     assert gs1.read(urn).serial == gs1.read(link).serial == serial
     assert gs1.canonical_epc(urn)[0] == gs1.canonical_epc(
         f"https://v.example.cn/01/{GTIN}/21/{serial}")[0]
+
+
+def test_the_serial_keeps_its_case():
+    """Only the scheme and host are case-insensitive: a serial read in upper
+    case is another serial."""
+    assert gs1.read("HTTPS://X.EXAMPLE/01/04512345000776/21/xyz").serial == "xyz"
+    assert gs1.read("URN:EPC:ID:SGTIN:4512345.000077.xyz").serial == "xyz"

@@ -146,6 +146,13 @@ def read(text: str) -> Scan:
     raw = (text or "").strip()
     if not raw or len(raw) > 512:
         raise CodeError("empty or too long")
+    # Scanners in upper-case mode and QR codes made compact send URN:EPC:… and
+    # HTTPS://HOST/…: a scheme and a host are case-insensitive (RFC 8141, 3986),
+    # the path and the serial are not.
+    raw = _scheme_lowered(raw)
+    if raw[:8].lower().startswith(("http://", "https://")):
+        parts = urlsplit(raw)
+        raw = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
     if raw.startswith("urn:epc:id:sgtin:"):
         return _from_sgtin_urn(raw)
     if raw.startswith("urn:epc:id:sscc:"):
