@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoScriptError
 
 from shequn.core import clock
 
@@ -48,8 +49,6 @@ def _redis_client(name: str) -> Any:
 
 
 def _redis_hit(client: Any, name: str, ttl: int) -> int:
-    from redis.exceptions import NoScriptError
-
     try:
         return int(client.evalsha(_HIT_SHA, 1, name, ttl))
     except NoScriptError:  # first use, or Redis restarted: EVAL loads it again

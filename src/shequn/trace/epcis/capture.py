@@ -38,7 +38,12 @@ def captures_per_minute() -> int:
 
 def org_gtins(org: Organization) -> set[str]:
     """The GTIN-14s of the organization's goods (the products it is brand of),
-    but a GTIN another brand's SKU registered first (trace.gtins)."""
+    but a GTIN another brand's SKU registered first (trace.gtins). Kept on the
+    organization object: one request asks several times (the match, the
+    visibility check, what its events show) and it is two statements."""
+    known: set[str] | None = getattr(org, "_epcis_gtins", None)
+    if known is not None:
+        return set(known)
     out = set()
     for value in SKU.objects.filter(product__brand=org).exclude(gtin="").values_list(
             "gtin", flat=True):
@@ -46,7 +51,9 @@ def org_gtins(org: Organization) -> set[str]:
             out.add(gs1.gtin14(value))
         except gs1.CodeError:
             continue
-    return gtins.owned_by(org.pk, out)
+    found = gtins.owned_by(org.pk, out)
+    org._epcis_gtins = found  # type: ignore[attr-defined]
+    return set(found)
 
 
 def parse(body: bytes) -> dict[str, Any]:
