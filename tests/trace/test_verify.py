@@ -237,9 +237,10 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
     sql = [q["sql"] for q in ctx.captured_queries]
     # The unit's events (with its current carton's, when it is in one) in one
     # query; the carton this journey's unit left is read in a second. On
-    # PostgreSQL the lookup is a statement prepared once per connection.
-    assert sum(q.startswith("EXECUTE verify_epc_rows") or (q.startswith("SELECT")
-               and "trace_epcindex" in q) for q in sql) == 2
+    # PostgreSQL the first is the check's own statement (which also writes the
+    # check) and both are prepared once per connection.
+    assert sum(q.startswith(("EXECUTE verify_epc_rows", "EXECUTE verify_check_journey"))
+               or (q.startswith("SELECT") and "trace_epcindex" in q) for q in sql) == 2
     assert not any("catalog_productimage" in q for q in sql)
     assert 'data-step="delivered"' in html
     # A new picture is shown at once (the cached cover is dropped on change).
@@ -250,21 +251,30 @@ def test_page_reads_events_by_carton_in_few_queries_and_caches_the_cover(client)
     assert image.url(thumb=True) in client.get(link(unit)).content.decode()
 
 
-def test_a_check_is_two_statements_on_postgresql(client):
-    """The unit's read and the check's writes are one statement, the journey's
-    events another: two round trips for the page's whole database work."""
+def test_a_check_is_one_statement_on_postgresql(client):
+    """The unit's read, the check's writes and the journey's events (the
+    unit's and its carton's) are one statement: one round trip for the page's
+    whole database work."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     if connection.vendor != "postgresql":
         pytest.skip("the SQLite path reads and writes with the ORM")
-    unit = coded_units(1)[0]  # in its carton: the carton's events come with its own
+    from shequn.trace.models import Carton
+
+    unit = coded_units(1)[0]
+    carton = Carton.objects.create(sscc=gs1.new_sscc("6901234"), org=unit.batch.org,
+                                   batch=unit.batch)
+    UnitCode.objects.filter(pk=unit.pk).update(carton=carton)
+    write_journey(unit, sscc=carton.sscc)  # the carton's events come with the unit's
     client.get(link(unit))
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(link(unit)).content.decode()
     assert [q["sql"].split(" (")[0] for q in ctx.captured_queries] == [
-        "EXECUTE verify_check", "EXECUTE verify_epc_rows"]
+        "EXECUTE verify_check_journey"]
     assert 'data-testid="repeat-warning" data-count="2"' in html
+    for step in ("coded", "packed", "shipped_in", "received", "delivered"):
+        assert f'data-step="{step}"' in html, step
     assert ScanTally.objects.get(unit=unit).count == 2
 
 
@@ -285,9 +295,9 @@ def test_the_carton_a_unit_left_last_is_read_with_its_own_events(client):
     client.get(link(unit))
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(link(unit)).content.decode()
-    assert sum(q["sql"].startswith("EXECUTE verify_epc_rows") or (
-        q["sql"].startswith("SELECT") and "trace_epcindex" in q["sql"])
-        for q in ctx.captured_queries) == 1
+    assert sum(q["sql"].startswith(("EXECUTE verify_epc_rows", "EXECUTE verify_check_journey"))
+               or (q["sql"].startswith("SELECT") and "trace_epcindex" in q["sql"])
+               for q in ctx.captured_queries) == 1
     for step in ("coded", "packed", "shipped_in", "received", "cleared", "picked",
                  "shipped_out", "delivered"):
         assert f'data-step="{step}"' in html, step

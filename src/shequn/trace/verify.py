@@ -129,7 +129,7 @@ def _rows_of(epcs: list[str], canonical: bool = False) -> dict[str, list[tuple[s
 # planning a lookup over thirty monthly partitions cost eight times running it).
 # Its generic plan joins each index row to its event in that event's month only
 # (run-time partition pruning on event_time).
-_ROWS = prepared.Statement("verify_epc_rows", ("text[]",), """
+_ROWS_SELECT = """
     SELECT i.epc, i.role, e.id, e.event_type, e.action, e.event_time, e.biz_step,
            e.disposition, e.biz_location, e.read_point, e.biz_transactions,
            CASE WHEN e.event_type = 'AggregationEvent' THEN e.doc ->> 'parentID' END,
@@ -137,20 +137,29 @@ _ROWS = prepared.Statement("verify_epc_rows", ("text[]",), """
                 THEN (e.doc -> 'destinationList')::text END,
            e.org_id IS NOT NULL
     FROM trace_epcindex i
-    JOIN trace_epcisevent e ON e.id = i.event_id AND e.event_time = i.event_time
-    WHERE i.epc = ANY($1)""")
+    JOIN trace_epcisevent e ON e.id = i.event_id AND e.event_time = i.event_time"""
+_ROWS = prepared.Statement("verify_epc_rows", ("text[]",),
+                           _ROWS_SELECT + " WHERE i.epc = ANY($1)")
 
 
 def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
     """The same rows as one fixed statement (the page's hottest: no ORM
     compilation per check). The JSON members as in ``_rows_of``: only where
     they can be, so a commissioning event's document is never decompressed."""
+    with connection.cursor() as cur:
+        return _rows_from(wanted, _ROWS.execute(cur, [wanted]).fetchall())
+
+
+# The columns of one of ``_ROWS``'s rows (``_CHECK`` ends its rows with them).
+_ROW_WIDTH = 14
+
+
+def _rows_from(wanted: list[str], found: Any) -> dict[str, list[tuple[str, _Row]]]:
+    """``_rows_of``'s answer from rows shaped as ``_ROWS``'s."""
     import json
 
     out: dict[str, list[tuple[str, _Row]]] = {e: [] for e in wanted}
     rows: dict[int, _Row] = {}
-    with connection.cursor() as cur:
-        found = _ROWS.execute(cur, [wanted]).fetchall()
     for (epc, role, pk, kind, action, at, step, disposition, location, read_point,
          transactions, parent, dests_text, captured) in found:
         row = rows.get(pk)
@@ -158,7 +167,7 @@ def _rows_of_pg(wanted: list[str]) -> dict[str, list[tuple[str, _Row]]]:
             place = _place(location, read_point, json.loads(dests_text) if dests_text else None)
             row = rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
                                   parent or "", captured)
-        out[epc].append((role, row))
+        out.setdefault(epc, []).append((role, row))
     return out
 
 
@@ -200,8 +209,11 @@ def journey(unit: UnitCode) -> Journey:
     key = gs1.canonical_unit(unit.gtin, unit.serial)
     cartons = {c.sscc for c in (getattr(unit, "carton", None), getattr(unit, "last_carton", None))
                if c is not None}
-    found = _rows_of([key] + [gs1.canonical_carton(sscc) for sscc in sorted(cartons)],
-                     canonical=True)
+    wanted = [key] + [gs1.canonical_carton(sscc) for sscc in sorted(cartons)]
+    # The check's own statement read them already (``check`` on PostgreSQL).
+    read = getattr(unit, "_journey_rows", None)
+    found = ({e: read.get(e, []) for e in wanted} | read if read is not None
+             else _rows_of(wanted, canonical=True))
     own = _events(found[key])
     events = list(own)
     spans = _carton_spans(own)
@@ -484,28 +496,39 @@ def check(gtin: str, serial: str, lot: str, *, device: str, city: str = "") -> C
         return Check(unit, wrong_lot, record_scan(gtin, serial, unit=unit, device=device,
                                                   city=city if unit is not None else ""))
     now = clock.now()
-    row, result = _checked(gtin, serial, lot, now, device, city[:40])
+    row, result, rows = _checked(gtin, serial, lot, now, device, city[:40])
     if row is None or result is None:  # no such unit, or not of this lot
         return Check(None, row is not None,
                      record_scan(gtin, serial, unit=None, device=device))
     unit = _unit_of_row(row)
     unit.batch = batch_of(unit.batch_id)
+    unit._journey_rows = _rows_from([], rows)  # type: ignore[attr-defined]
     _raise_signals(unit, result, city[:40], now)
     return Check(unit, False, result)
 
 
 def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
-             city: str) -> tuple[Any, ScanResult | None]:
-    """``_CHECK``'s row (None: no unit has this code) and the counts after this
-    check (None: the unit is not of this lot, and nothing was written)."""
+             city: str) -> tuple[Any, ScanResult | None, list[Any]]:
+    """``_CHECK``'s unit row (None: no unit has this code), the counts after
+    this check (None: the unit is not of this lot, and nothing was written)
+    and the unit's and its cartons' event rows (shaped as ``_ROWS``'s)."""
+    params = [gtin, serial, lot, now, device, city, gs1.canonical_unit(gtin, serial),
+              gs1.canonical_carton("")]
     with connection.cursor() as cur:
-        row = _CHECK.execute(cur, [gtin, serial, lot, now, device, city]).fetchone()
-    if row is None:
-        return None, None
-    count, first, devices, cities = row[-4:]
+        fetched = _CHECK.execute(cur, params).fetchall()
+    head, rows = None, []
+    for r in fetched:  # the unit's row has no event; each event's row no unit
+        if r[0] is not None:
+            head = r
+        else:
+            rows.append(r[-_ROW_WIDTH:])
+    if head is None:
+        return None, None, []
+    count, first, devices, cities = head[_HEAD_WIDTH - 4:_HEAD_WIDTH]
     if count is None:
-        return row, None
-    return row, ScanResult(count=count, first_at=first, devices=devices, city_scans=cities)
+        return head, None, []
+    return head, ScanResult(count=count, first_at=first, devices=devices,
+                            city_scans=cities), rows
 
 
 # A unit's check as one statement: the unit (as ``_UNIT`` reads it) and, when
@@ -518,11 +541,18 @@ def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
 # log: its earlier checks, devices and cities (the statement's snapshot does
 # not hold its own log row, which is added in). Nothing is backfilled while the
 # upgrade runs. No row: no unit has this code; tally columns NULL: another lot.
+# The same statement also reads the unit's events and those of its cartons (as
+# ``_ROWS`` does; $7 is the unit's canonical EPC, $8 the stem of a carton's):
+# one round trip per check where there were two. They come as rows of their
+# own after the unit's, NULL where the other's columns are: the unit's columns
+# repeated on every event's row cost more to read (their times parsed anew).
+_HEAD_WIDTH = rawrows.width(UnitCode) + 7 + 4  # the unit, found's 7, the tally's 4
 _CHECK = prepared.Statement(
-    "verify_check", ("text", "text", "text", "timestamptz", "text", "text"),
+    "verify_check_journey",
+    ("text", "text", "text", "timestamptz", "text", "text", "text", "text"),
     f"""WITH found AS MATERIALIZED (
         SELECT {rawrows.columns(UnitCode, 'u')},
-               c.sscc, lc.sscc, l.order_id, o.number, o.province, o.city,
+               c.sscc AS c_sscc, lc.sscc AS lc_sscc, l.order_id, o.number, o.province, o.city,
                ($3 = '' OR b.lot = $3) AS lot_ok
         FROM trace_unitcode u
         JOIN trace_codebatch b ON b.id = u.batch_id
@@ -563,8 +593,14 @@ _CHECK = prepared.Statement(
             first_at = LEAST(t.first_at, $4),
             devices = t.devices + (SELECT count(*) FROM new_device),
             city_scans = t.city_scans + CASE WHEN $6 = '' THEN 0 ELSE 1 END
-        RETURNING t.count, t.first_at, t.devices, t.city_scans)
-    SELECT found.*, tally.* FROM found LEFT JOIN tally ON true""")  # noqa: S608
+        RETURNING t.count, t.first_at, t.devices, t.city_scans),
+    events AS ({_ROWS_SELECT}
+        WHERE i.epc = ANY ((SELECT ARRAY[$7, $8 || c_sscc, $8 || lc_sscc]
+                            FROM found WHERE lot_ok)::text[]))
+    SELECT found.*, tally.*, {', '.join(['NULL'] * _ROW_WIDTH)}
+    FROM found LEFT JOIN tally ON true
+    UNION ALL
+    SELECT {', '.join(['NULL'] * _HEAD_WIDTH)}, events.* FROM events""")  # noqa: S608
 
 
 def _record_with_orm(unit: UnitCode, gtin: str, serial: str, now: dt.datetime, device: str,
