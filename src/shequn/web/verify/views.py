@@ -35,6 +35,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shequn.core import clock, localcache, netaddr, ratelimit
 from shequn.trace import geo, gs1, verify
 from shequn.trace.models import Carton, UnitCode
+from shequn.web.verify import page
 
 DEVICE_COOKIE = "sq_dev"
 CONSENT_COOKIE = "sq_geo"
@@ -192,12 +193,13 @@ def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpRes
     # One masked CSRF token for the page (the consent form's and the htmx
     # header's): each get_token() masks anew, 32 urandom calls (60 µs).
     csrf_token = get_token(request)
-    return _with_device(request, render(request, "verify/unit.html", _unit_context(found, result)
-                               # Both come back to this page without counting a check.
-                               | {"consent_form": consent_form(request, consented, language_next,
-                                                               csrf_token),
-                                  "csrf_token": csrf_token,
-                                  "language_next": language_next, "staff_look": staff}),
+    # The page from this process's frame of its kind (page.py).
+    return _with_device(request, page.render_unit(request, _unit_context(found, result)
+                                 # Both come back to this page without counting a check.
+                                 | {"consent_form": consent_form(request, consented,
+                                                                 language_next, csrf_token),
+                                    "csrf_token": csrf_token,
+                                    "language_next": language_next, "staff_look": staff}),
                         token)
 
 
