@@ -19,8 +19,14 @@ class Scan(models.Model):
 
     # scan_unit_idx (unit, at) serves the unit's rows: no index of its own
     # (one index less to write on every check).
+    # No foreign-key constraint in the database (db_constraint=False), here and
+    # on the tally and device rows: a check writes all three, and each deferred
+    # constraint check locked the unit's row (FOR KEY SHARE) and wrote that to
+    # the WAL at every commit, a tenth of the check's database CPU. The check's
+    # one statement inserts the unit id it has just read, units are never
+    # deleted (a code is printed for good), and the ORM still cascades.
     unit = models.ForeignKey(UnitCode, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="scans", db_index=False,
+                             related_name="scans", db_index=False, db_constraint=False,
                              verbose_name=_("unit code"))
     gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
     serial = models.CharField(max_length=20, verbose_name=_("serial"))
@@ -45,7 +51,8 @@ class ScanTally(models.Model):
     all again)."""
 
     unit = models.OneToOneField(UnitCode, primary_key=True, on_delete=models.CASCADE,
-                                related_name="+", verbose_name=_("unit code"))
+                                related_name="+", db_constraint=False,  # as Scan.unit
+                                verbose_name=_("unit code"))
     count = models.PositiveIntegerField(verbose_name=_("checks"))
     first_at = models.DateTimeField(verbose_name=_("first checked"))
     devices = models.PositiveIntegerField(verbose_name=_("devices"))
@@ -65,7 +72,8 @@ class ScanDevice(models.Model):
     pk = models.CompositePrimaryKey("unit", "device")
     # The primary key's index serves the unit's rows: no index of its own.
     unit = models.ForeignKey(UnitCode, on_delete=models.CASCADE, related_name="+",
-                             db_index=False, verbose_name=_("unit code"))
+                             db_index=False, db_constraint=False,  # as Scan.unit
+                             verbose_name=_("unit code"))
     device = models.CharField(max_length=32, blank=True, verbose_name=_("device"))
 
     class Meta:
