@@ -49,10 +49,12 @@ def build(skus: int, seller_code: str, run: str) -> bytes:
     ws = wb.create_sheet("products")
     ws.append(list(spreadsheet_io.COLUMNS))
     for i in range(skus):
-        ws.append([f"{run}-{i // 10}", "", seller_code, f"基准商品{i // 10}", f"Bench {i // 10}",
-                   "", "116", "", f"B{run}{i:07d}", _gtin(i), f"基准|规格{i}|30ml",
-                   "3304990099", "142", "035", "0.05", "", "", "0.05", "0.12", "30", "ml",
-                   "0.13", "0.15", "high_end_cosmetics", "0", "false", "199.00", "false"])
+        row = dict(zip(spreadsheet_io.COLUMNS, [
+            f"{run}-{i // 10}", "", seller_code, f"基准商品{i // 10}", f"Bench {i // 10}",
+            "", "", "116", "", f"B{run}{i:07d}", _gtin(i), f"基准|规格{i}|30ml", "30 ml",
+            "3304990099", "142", "035", "0.05", "", "", "0.05", "0.12", "30", "ml",
+            "0.13", "0.15", "high_end_cosmetics", "0", "false", "199.00", "false"], strict=True))
+        ws.append([row[c] for c in spreadsheet_io.COLUMNS])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -93,9 +93,11 @@ def xlsx(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
 def sheet_row(side: BrandSide, ref: str = "A", **over: Any) -> list[Any]:
     sku = sku_data()
     values = {"product_ref": ref, "brand": "", "seller": side.seller.code, "name": "导入商品",
-              "name_en": "Imported", "description": "", "origin_country": "116",
+              "name_en": "Imported", "description": "", "description_en": "",
+              "origin_country": "116",
               "category": "", "sku_code": sku["code"], "gtin": sku["gtin"],
-              "gmodel": sku["gmodel"], "hs_code": sku["hs_code"], "unit": "142",
+              "gmodel": sku["gmodel"], "label_en": "", "hs_code": sku["hs_code"],
+              "unit": "142",
               "legal_unit1": "035", "legal_qty1_per_unit": "0.05", "legal_unit2": "",
               "legal_qty2_per_unit": "", "net_weight_kg": "0.05", "gross_weight_kg": "0.12",
               "net_content": "30", "net_content_unit": "ml", "vat_rate": "0.13",

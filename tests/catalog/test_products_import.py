@@ -58,7 +58,7 @@ def test_import_is_all_or_nothing_with_a_row_report():
     assert (4, "unit", "invalid_unit") in found
     assert (4, "origin_country", "invalid_country") in found
     assert not Product.objects.filter(brand=side.brand).exists()
-    assert not SKU.objects.filter(code=rows[0][8]).exists()
+    assert not SKU.objects.filter(code=rows[0][spreadsheet_io.COLUMNS.index("sku_code")]).exists()
     report = load_workbook(io.BytesIO(spreadsheet_io.report_workbook(job.errors)))
     cells = [tuple(r) for r in report.active.iter_rows(values_only=True)]
     assert cells[0] == ("row", "column", "code", "message")
@@ -69,7 +69,7 @@ def test_duplicate_code_in_file_and_foreign_product_ref_reported():
     side, other = brand_side(), brand_side()
     foreign = approved_product(other, make_operator())
     row = sheet_row(side, "A")
-    dup = sheet_row(side, "A", sku_code=row[8])
+    dup = sheet_row(side, "A", sku_code=row[spreadsheet_io.COLUMNS.index("sku_code")])
     plan = spreadsheet_io.validate(side.brand, spreadsheet_io.read_sheet(
         xlsx([row, dup, sheet_row(side, f"P{foreign.pk}")])))
     codes = {(e.row, e.column, e.code) for e in plan.errors}

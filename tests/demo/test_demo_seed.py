@@ -197,3 +197,15 @@ def test_every_product_and_organization_has_an_english_name():
     assert Product.objects.exists() and Organization.objects.exists()
     assert list(Product.objects.filter(name_en="").values_list("name", flat=True)) == []
     assert list(Organization.objects.filter(name_en="").values_list("name", flat=True)) == []
+
+
+def test_every_product_and_sku_has_its_english_text():
+    """English store pages show the English description and option label: the demo
+    has them all, and its Chinese descriptions are Chinese only (no mixed text)."""
+    from shequn.catalog.models import SKU, Product
+
+    demo.seed()
+    assert list(Product.objects.filter(description_en="").values_list("name", flat=True)) == []
+    assert list(SKU.objects.filter(label_en="").values_list("code", flat=True)) == []
+    for description in Product.objects.values_list("description", flat=True):
+        assert not any("a" <= ch.lower() <= "z" for ch in description), description

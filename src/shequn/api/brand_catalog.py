@@ -42,6 +42,7 @@ class SkuOut(Schema):
     code: str
     gtin: str
     gmodel: str
+    label_en: str
     hs_code: str
     unit: str
     legal_unit1: str
@@ -75,6 +76,7 @@ class ProductOut(Schema):
     name: str
     name_en: str
     description: str
+    description_en: str
     origin_country: str
     category: str | None
     review_state: str
@@ -85,6 +87,7 @@ class ProductOut(Schema):
 class SkuIn(Schema):
     code: Annotated[str, Field(max_length=20)]
     gmodel: Annotated[str, Field(max_length=510)]
+    label_en: Annotated[str, Field(max_length=100)] = ""
     hs_code: Short
     price: Short
     gtin: Short = ""
@@ -108,6 +111,7 @@ class SkuIn(Schema):
 class SkuPatch(Schema):
     gtin: Short | None = None
     gmodel: Annotated[str, Field(max_length=510)] | None = None
+    label_en: Annotated[str, Field(max_length=100)] | None = None
     hs_code: Short | None = None
     price: Short | None = None
     unit: Short | None = None
@@ -131,6 +135,7 @@ class ProductIn(Schema):
     name: Annotated[str, Field(max_length=250)]
     name_en: Annotated[str, Field(max_length=250)] = ""
     description: Annotated[str, Field(max_length=5000)] = ""
+    description_en: Annotated[str, Field(max_length=5000)] = ""
     origin_country: Short
     category: Short = ""
     seller: Short = Field("", description="Seller of record (organization code), "
@@ -145,6 +150,7 @@ class ProductPatch(Schema):
     name: Annotated[str, Field(max_length=250)] | None = None
     name_en: Annotated[str, Field(max_length=250)] | None = None
     description: Annotated[str, Field(max_length=5000)] | None = None
+    description_en: Annotated[str, Field(max_length=5000)] | None = None
     origin_country: Short | None = None
     category: Short | None = None
 
@@ -184,6 +190,7 @@ def _product(p: Product) -> dict[str, Any]:
     return {"id": p.pk, "brand": p.brand.code or str(p.brand_id),
             "seller": p.seller.code or str(p.seller_id), "name": p.name,
             "name_en": p.name_en, "description": p.description,
+            "description_en": p.description_en,
             "origin_country": p.origin_country,
             "category": p.category.slug if p.category else None,
             "review_state": p.review_state,

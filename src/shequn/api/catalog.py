@@ -19,6 +19,7 @@ class SkuBrief(Schema):
     id: int
     code: str
     gmodel: str
+    label_en: str
     price: Money
 
 
@@ -51,6 +52,7 @@ class ProductDetail(Schema):
     name: str
     name_en: str
     description: str
+    description_en: str
     brand: str
     category: str | None
     origin: str
@@ -61,7 +63,8 @@ class ProductDetail(Schema):
 
 
 def _brief(sku: SKU) -> dict:
-    return {"id": sku.id, "code": sku.code, "gmodel": sku.gmodel, "price": sku.price}
+    return {"id": sku.id, "code": sku.code, "gmodel": sku.gmodel, "label_en": sku.label_en,
+            "price": sku.price}
 
 
 def _min_price(skus: list[SKU]) -> Decimal | None:
@@ -87,6 +90,7 @@ def get_product(request: HttpRequest, product_id: Id) -> dict:
     stock = availability_by_trade_mode([s.id for s in skus])
     return {
         "id": p.id, "name": p.name, "name_en": p.name_en, "description": p.description,
+        "description_en": p.description_en,
         "brand": p.brand.name, "category": p.category.name if p.category else None,
         "origin": p.origin_country, "origin_name": p.origin_country_name, "image": p.image,
         "min_price": _min_price(skus),

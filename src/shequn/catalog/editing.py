@@ -45,8 +45,9 @@ from shequn.core.errors import DomainError
 
 ReviewState = Product.ReviewState
 
-PRODUCT_FIELDS = ("name", "name_en", "description", "origin_country", "category")
-SKU_FIELDS = ("code", "gtin", "gmodel", "hs_code", "unit", "legal_unit1",
+PRODUCT_FIELDS = ("name", "name_en", "description", "description_en", "origin_country",
+                  "category")
+SKU_FIELDS = ("code", "gtin", "gmodel", "label_en", "hs_code", "unit", "legal_unit1",
               "legal_qty1_per_unit", "legal_unit2", "legal_qty2_per_unit", "net_weight_kg",
               "gross_weight_kg", "net_content", "net_content_unit", "vat_rate",
               "consumption_tax_rate", "consumption_tax_rule", "tariff_rate", "bonded_only",
@@ -154,6 +155,9 @@ def clean_product(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
     if has("description"):
         c.check("description",
                 lambda: _text(data.get("description"), 5000, field="description"))
+    if has("description_en"):
+        c.check("description_en",
+                lambda: _text(data.get("description_en"), 5000, field="description_en"))
     if has("origin_country"):
         c.check("origin_country", lambda: v.validate_country(data.get("origin_country")))
     if has("category"):
@@ -222,6 +226,7 @@ def clean_sku(data: Mapping[str, Any], *, current: SKU | None = None,
 
     c.check("gtin", gtin)
     c.check("gmodel", lambda: _text(merged.get("gmodel"), 510, required=True, field="gmodel"))
+    c.check("label_en", lambda: _text(merged.get("label_en"), 100, field="label_en"))
     hs = c.check("hs_code", lambda: v.validate_hs_code(merged.get("hs_code") or ""))
     c.check("unit", lambda: v.validate_unit(merged.get("unit")))
     c.check("legal_unit1", lambda: v.validate_unit(merged.get("legal_unit1")))

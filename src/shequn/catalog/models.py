@@ -104,6 +104,7 @@ class Product(models.Model):
                             verbose_name=_("name"))
     name_en = models.CharField(max_length=250, blank=True, verbose_name=_("English name"))
     description = models.TextField(blank=True, verbose_name=_("description"))
+    description_en = models.TextField(blank=True, verbose_name=_("English description"))
     origin_country = models.CharField(max_length=3, help_text=_("JGS-20 origin country code"),
                                       verbose_name=_("origin country"))
     origin_country_name = models.CharField(max_length=40, blank=True,
@@ -131,6 +132,11 @@ class Product(models.Model):
         (catalog.names); ``name`` stays the name declared to customs."""
         return shown(self.name, self.name_en)
 
+    @property
+    def display_description(self) -> str:
+        """The description pages show, by the same rule as ``display_name``."""
+        return shown(self.description, self.description_en)
+
 
 class SKU(models.Model):
     class ConsumptionTaxRule(models.TextChoices):
@@ -151,6 +157,10 @@ class SKU(models.Model):
     gtin = models.CharField(max_length=14, blank=True, verbose_name=_("GTIN"))
     gmodel = models.CharField(max_length=510, help_text=_("Specification: brand, spec, content"),
                               verbose_name=_("specification (gmodel)"))
+    # The option's name on English pages ("30 ml bottle"); ``gmodel`` stays the
+    # Chinese text declared to customs, which Chinese pages take the option from.
+    label_en = models.CharField(max_length=100, blank=True,
+                                verbose_name=_("English option label"))
     hs_code = models.CharField(max_length=10, help_text=_("10-digit gcode"),
                                verbose_name=_("HS code"))
     unit = models.CharField(max_length=3,

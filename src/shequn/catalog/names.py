@@ -6,7 +6,9 @@ print, and an optional English one (``name_en``). Pages shown in English give th
 English name where there is one and the Chinese name otherwise; Chinese pages,
 and everything that is a legal or wire value, give the Chinese name. Every page
 asks here (``Product.display_name``, ``Organization.display_name``,
-``OrderLine.display_name``), so the rule lives in one place."""
+``OrderLine.display_name``), so the rule lives in one place. A product's
+description (``description_en``) and a SKU's option label (``label_en``; the
+customs ``gmodel`` stays Chinese) follow the same rule."""
 
 from __future__ import annotations
 

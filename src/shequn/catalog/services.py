@@ -36,6 +36,7 @@ def positive_list_line(hs_code: str) -> PositiveListLine | None:
 @transaction.atomic
 def create_product(*, brand: Organization, seller: Organization, name: str,
                    origin_country: str, name_en: str = "", description: str = "",
+                   description_en: str = "",
                    origin_country_name: str = "", image: str = "", category: Any = None,
                    skus: list[dict[str, Any]] | None = None) -> Product:
     """Create a product; ``skus`` (keyword dicts for :func:`create_sku`) are
@@ -48,6 +49,7 @@ def create_product(*, brand: Organization, seller: Organization, name: str,
         raise CatalogError.INVALID_ORGANIZATION.error(role="seller", kind=seller.kind)
     product = Product.objects.create(
         brand=brand, seller=seller, name=name, name_en=name_en, description=description,
+        description_en=description_en,
         origin_country=origin_country, origin_country_name=origin_country_name, image=image,
         category=category)
     for spec in skus or []:

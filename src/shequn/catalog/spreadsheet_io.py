@@ -53,8 +53,8 @@ MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024
 PROGRESS_EVERY = 250
 PRODUCT_COLUMNS = ("product_ref", "brand", "seller", "name", "name_en", "description",
-                   "origin_country", "category")
-SKU_COLUMNS = ("sku_code", "gtin", "gmodel", "hs_code", "unit", "legal_unit1",
+                   "description_en", "origin_country", "category")
+SKU_COLUMNS = ("sku_code", "gtin", "gmodel", "label_en", "hs_code", "unit", "legal_unit1",
                "legal_qty1_per_unit", "legal_unit2", "legal_qty2_per_unit", "net_weight_kg",
                "gross_weight_kg", "net_content", "net_content_unit", "vat_rate",
                "consumption_tax_rate", "consumption_tax_rule", "tariff_rate", "bonded_only",
@@ -63,6 +63,9 @@ COLUMNS = PRODUCT_COLUMNS + SKU_COLUMNS
 REQUIRED_COLUMNS = ("product_ref", "name", "origin_country", "sku_code", "gmodel", "hs_code",
                     "net_weight_kg", "gross_weight_kg", "net_content", "net_content_unit",
                     "price")
+# Added after sheets were already in use: a sheet without the column leaves the
+# field as it is (an edit does not clear it).
+LATER_COLUMNS = ("description_en", "label_en")
 FORMULA_START = ("=", "＝")
 
 
@@ -91,6 +94,7 @@ class SheetRefused(DomainError):
 class Sheet:
     rows: list[tuple[int, dict[str, Any]]]   # (row number, column → value)
     total: int = 0                            # data rows (a quick check reads none)
+    columns: tuple[str, ...] = COLUMNS        # the header's columns
 
 
 # --------------------------------------------------------------------------- export
@@ -107,9 +111,9 @@ def export_rows(products: Iterable[Product]) -> Iterator[list[Any]]:
         for s in p.skus.all():
             yield [_cell(x) for x in (
                 f"P{p.pk}", p.brand.code or p.brand_id, p.seller.code or p.seller_id, p.name,
-                p.name_en, p.description, p.origin_country,
+                p.name_en, p.description, p.description_en, p.origin_country,
                 p.category.slug if p.category else "",
-                s.code, s.gtin, s.gmodel, s.hs_code, s.unit, s.legal_unit1,
+                s.code, s.gtin, s.gmodel, s.label_en, s.hs_code, s.unit, s.legal_unit1,
                 s.legal_qty1_per_unit, s.legal_unit2,
                 s.legal_qty2_per_unit if s.legal_qty2_per_unit is not None else "",
                 s.net_weight_kg, s.gross_weight_kg, s.net_content, s.net_content_unit,
@@ -247,7 +251,7 @@ def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS, check_only: bool = Fals
                                cells=len(formulas))
         if not rows:
             raise SheetRefused(CatalogError.SHEET_EMPTY)
-        return Sheet(rows=rows, total=len(rows))
+        return Sheet(rows=rows, total=len(rows), columns=tuple(header))
     finally:
         wb.close()
 
@@ -361,7 +365,8 @@ def validate(org: Organization, sheet: Sheet,
                 plan.errors.append(RowError(row, "product_ref", CatalogError.NOT_YOURS.value,
                                             CatalogError.NOT_YOURS.en))
                 continue
-            product_data = {c: values.get(c) for c in PRODUCT_COLUMNS[3:]}
+            product_data = {c: values.get(c) for c in PRODUCT_COLUMNS[3:]
+                            if c in sheet.columns or c not in LATER_COLUMNS}
             slug = _text(product_data.get("category"))
             if slug:
                 if slug not in categories:
@@ -373,7 +378,8 @@ def validate(org: Organization, sheet: Sheet,
                 product_data["category"] = None
             product_data["origin_country"] = _text(product_data.get("origin_country"))
             try:
-                fields = editing.clean_product(product_data)
+                # partial: a later column the sheet lacks is not checked nor set
+                fields = editing.clean_product(product_data, partial=True)
             except DomainError as err:
                 plan.errors.extend(_field_errors(row, err, lambda n: n))
                 fields = {}

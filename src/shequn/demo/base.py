@@ -180,11 +180,13 @@ def _catalog(orgs: dict[str, Organization]) -> tuple[list[Product], dict[str, SK
         product, _ = Product.objects.update_or_create(
             brand=brand, name_en=spec.name_en, defaults=dict(
                 seller=orgs["seller"], category=cats[spec.category], name=spec.name,
-                description=spec.description, origin_country=country,
+                description=spec.description, description_en=spec.description_en,
+                origin_country=country,
                 origin_country_name=COUNTRY_NAMES[country],
                 image=f"/static/img/products/{spec.image}.svg", active=True))
         sku, _ = SKU.objects.update_or_create(code=spec.code, defaults=dict(
-            product=product, gtin=gtin(spec), gmodel=spec.gmodel, hs_code=spec.hs_code,
+            product=product, gtin=gtin(spec), gmodel=spec.gmodel, label_en=spec.label_en,
+            hs_code=spec.hs_code,
             unit=spec.unit, legal_unit1=spec.legal_unit1,
             legal_qty1_per_unit=spec.legal_qty1, legal_unit2=spec.legal_unit2,
             legal_qty2_per_unit=spec.legal_qty2, net_weight_kg=spec.net_kg,

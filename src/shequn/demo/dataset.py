@@ -47,6 +47,8 @@ class ProductSpec:
     legal_qty2: Decimal | None = None
     warehouse: str = BONDED_WH
     perishable: bool = True  # False: no shelf life (leather goods), batches get no expiry
+    description_en: str = ""
+    label_en: str = ""  # the option's English name (the gmodel stays Chinese)
 
 
 _DECIMALS = {"legal_qty1", "net_kg", "gross_kg", "net_content", "price", "vat_rate",

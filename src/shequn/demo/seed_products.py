@@ -27,11 +27,14 @@ def seed(data: DemoData, say: Callable[[str], None]) -> None:
         fields = {f: getattr(template, f) for f in editing.SKU_FIELDS}
         fields.update(code="DEMO-NEW-01", gtin="4512345000776",
                       gmodel="Sakura Beauty|夜间精华|30ml/瓶|烟酰胺、透明质酸",
+                      label_en="30 ml bottle",
                       price="259.00")
         existing = editing.create_product(
             brand, data.brand_user,
             {"name": "樱花夜间精华（新品）", "name_en": NAME_EN, "origin_country": "116",
-             "description": "品牌新提交的商品，等待运营审核。", "seller": data.seller},
+             "description": "品牌新提交的商品，等待运营审核。",
+             "description_en": "A new product from the brand, awaiting the operators' review.",
+             "seller": data.seller},
             [fields], submit=True)
     say(f"Product awaiting review: {existing.name} (ops: /ops/reviews/, "
         f"brand: /brand/products/{existing.pk}/)")

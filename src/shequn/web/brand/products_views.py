@@ -30,7 +30,7 @@ log = logging.getLogger("shequn.web.brand")
 
 MAX_IMAGE_UPLOAD = 8 * 1024 * 1024
 MAX_SKU_ROWS = 20
-SKU_FORM_FIELDS = ("code", "gtin", "gmodel", "hs_code", "price", "unit", "legal_unit1",
+SKU_FORM_FIELDS = ("code", "gtin", "gmodel", "label_en", "hs_code", "price", "unit", "legal_unit1",
                    "legal_qty1_per_unit", "legal_unit2", "legal_qty2_per_unit",
                    "net_weight_kg", "gross_weight_kg", "net_content", "net_content_unit",
                    "vat_rate", "consumption_tax_rate", "consumption_tax_rule", "tariff_rate")
@@ -119,8 +119,8 @@ def product_create(request: HttpRequest) -> HttpResponse:
     error: DomainError | None = None
     if request.method == "POST":
         values = {f: request.POST.get(f, "").strip() for f in
-                  ("name", "name_en", "description", "origin_country", "category", "seller",
-                   "brand")}
+                  ("name", "name_en", "description", "description_en", "origin_country",
+                   "category", "seller", "brand")}
         sku_values = [_sku_from_post(request.POST, f"sku{i}-") for i in range(count)]
         filled = [s for s in sku_values if any(v for k, v in s.items()
                                                if k not in SKU_BOOL_FIELDS)]
@@ -158,7 +158,9 @@ def _detail_ctx(request: HttpRequest, product: Product, **extra: Any) -> dict[st
                                                    Product.ReviewState.REJECTED),
             "values": extra.pop("values", None) or {
                 "name": product.name, "name_en": product.name_en,
-                "description": product.description, "origin_country": product.origin_country,
+                "description": product.description,
+                "description_en": product.description_en,
+                "origin_country": product.origin_country,
                 "category": product.category.slug if product.category else ""},
             "errors": {}, **_choices(), **extra}
 
@@ -169,7 +171,8 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     product = _product(request, product_id)
     if request.method == "POST":
         values = {f: request.POST.get(f, "").strip() for f in
-                  ("name", "name_en", "description", "origin_country", "category")}
+                  ("name", "name_en", "description", "description_en", "origin_country",
+                   "category")}
         try:
             _p, change = editing.update_product(_org(request), request.user, product.pk, values)
         except DomainError as err:

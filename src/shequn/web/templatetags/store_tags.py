@@ -9,6 +9,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from shequn.catalog import names
+
 register = template.Library()
 
 # The shop the buyer came through; the 首页 tab goes back there.
@@ -98,16 +100,29 @@ def initial(text: str) -> str:
     return (text or "?")[:1]
 
 
-@register.filter
-def option_name(sku: Any) -> str:
-    """The option a buyer picks, e.g. ``30ml/瓶``: the specification field of the
-    customs ``gmodel`` (brand|name|specification|…), not the whole declaration
-    string; without one, the net content (``30 ml``)."""
-    parts = [p.strip() for p in (getattr(sku, "gmodel", "") or "").split("|")]
-    if len(parts) >= 3 and parts[2]:
-        return parts[2]
+def _net_content(sku: Any) -> str:
     content = getattr(sku, "net_content", None)
     unit = getattr(sku, "net_content_unit", "")
     if content is not None and unit in ("ml", "g"):
         return f"{content.normalize():f} {unit}"
+    return ""
+
+
+@register.filter
+def option_name(sku: Any) -> str:
+    """The option a buyer picks, e.g. ``30ml/瓶``: the specification field of the
+    customs ``gmodel`` (brand|name|specification|…), not the whole declaration
+    string; without one, the net content (``30 ml``). English pages (one language
+    per page, catalog.names) take the SKU's ``label_en``; without one the net
+    content, which reads the same in both languages, before the Chinese text."""
+    if names.english():
+        english = names.shown("", getattr(sku, "label_en", "") or "") or _net_content(sku)
+        if english:
+            return english
+    parts = [p.strip() for p in (getattr(sku, "gmodel", "") or "").split("|")]
+    if len(parts) >= 3 and parts[2]:
+        return parts[2]
+    content = _net_content(sku)
+    if content:
+        return content
     return parts[-1] if parts and parts[-1] else getattr(sku, "code", "")
