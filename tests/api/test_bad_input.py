@@ -170,6 +170,58 @@ def test_json_that_is_not_storable_is_malformed(data, raw):
     assert not Withdrawal.objects.exists()
 
 
+# --------------------------------------------------------------------------- nesting
+
+DEEP = 100_000
+NESTED = {
+    "arrays": "[" * DEEP + "]" * DEEP,
+    "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+    "unclosed": "[" * DEEP,
+    # Within json's own reach, beyond the parser's limit (api.parser.MAX_DEPTH).
+    "arrays-500": '{"amount": ' + "[" * 500 + "]" * 500 + "}",
+    "objects-500": '{"amount": ' + '{"a":' * 500 + "1" + "}" * 500 + "}",
+}
+
+
+@pytest.mark.parametrize("raw", NESTED.values(), ids=NESTED.keys())
+def test_json_nested_too_deeply_is_malformed_not_a_server_error(data, raw):
+    c = _signed_in(data.leader)
+    body = _coded(c.post("/api/v1/commission/me/withdrawals", raw, content_type=JSON), 400,
+                  "malformed_json")
+    assert "Traceback" not in json.dumps(body)
+    assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.parametrize("raw", NESTED.values(), ids=NESTED.keys())
+def test_json_nested_too_deeply_is_malformed_for_a_partner_key(raw):
+    from shequn.brands import apikeys
+    from shequn.logistics.models import ASN
+    from tests.builders import make_org
+
+    _, key = apikeys.create_key(make_org(), ["asn"])
+    resp = Client().post("/api/v1/partner/stock/asns", raw, content_type=JSON,
+                         HTTP_AUTHORIZATION=f"Bearer {key}")
+    _coded(resp, 400, "malformed_json")
+    assert not ASN.objects.exists()
+
+
+def test_json_nested_to_the_limit_is_still_parsed():
+    from types import SimpleNamespace
+
+    from shequn.api.parser import MAX_DEPTH, StrictJsonParser
+
+    def parse(levels: int) -> object:
+        request = SimpleNamespace(body=("[" * levels + "]" * levels).encode())
+        return StrictJsonParser().parse_body(request)
+
+    value = parse(MAX_DEPTH + 1)  # the innermost list MAX_DEPTH levels below the top
+    for _ in range(MAX_DEPTH):
+        (value,) = value
+    assert value == []
+    with pytest.raises(ValueError, match="nested"):
+        parse(MAX_DEPTH + 2)
+
+
 def test_every_decimal_in_the_api_schema_is_the_money_type():
     from shequn.api.root import api
     from shequn.api.schemas import MONEY_PATTERN

@@ -199,6 +199,24 @@ def test_generated_tokens_never_read_as_command_line_options():
     assert len(set(tokens)) == len(tokens) and all(len(t) >= 40 for t in tokens)
 
 
+def test_generated_verify_address_is_local_in_staging_and_a_placeholder_in_production():
+    # Staging's generated file runs as it is (its host names are this machine's,
+    # like SHEQUN_ALLOWED_HOSTS), with a note to set the public address before
+    # labels are printed; production's is the operator's to fill in and refused
+    # until then.
+    staging = envconfig.generate("staging", "/etc/k", "/etc/c").splitlines()
+    production = envconfig.generate("production", "/etc/k", "/etc/c").splitlines()
+    assert "SHEQUN_VERIFY_BASE_URL=http://127.0.0.1:8000" in staging
+    assert "SHEQUN_ALLOWED_HOSTS=127.0.0.1,localhost" in staging
+    note = staging.index("SHEQUN_VERIFY_BASE_URL=http://127.0.0.1:8000") - 3
+    assert "public https address before printing labels" in " ".join(staging[note:note + 3])
+    assert f"SHEQUN_VERIFY_BASE_URL=https://{envconfig.PLACEHOLDER}.example.com" in production
+    assert not any("before printing labels" in line for line in production)
+    found = envconfig.problems(dict(line.partition("=")[::2] for line in production
+                                    if line and not line.startswith("#")))
+    assert any(p.startswith("SHEQUN_VERIFY_BASE_URL") and "placeholder" in p for p in found)
+
+
 def test_production_prints_codes_with_https_only(env):
     env["SHEQUN_ENV"] = "production"
     env["SHEQUN_VERIFY_BASE_URL"] = "http://verify.example.com"

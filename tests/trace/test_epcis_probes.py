@@ -12,7 +12,7 @@ import pytest
 
 from shequn.core import outbox
 from shequn.trace import gs1
-from shequn.trace.models import EpcisEvent
+from shequn.trace.models import CaptureJob, EpcisEvent
 from tests.builders.catalog import make_gtin, make_product, make_sku
 from tests.builders.console import key_for, make_brand
 
@@ -206,6 +206,25 @@ def test_a_document_nested_too_deeply_is_refused_or_stored_never_a_500(client, d
     outbox.drain()
     job = client.get(resp["Location"], **_auth(key)).json()
     assert not job["running"]
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"a":' * 100_000 + "1" + "}" * 100_000,
+    "[" * 100_000,
+    '{"epcisBody": ' * 100_000 + "{}" + "}" * 100_000,
+], ids=["arrays", "objects", "unclosed", "documents"])
+def test_a_body_nested_beyond_the_parser_is_a_400_problem(client, body):
+    # Not a document at all: the JSON parser gives up (RecursionError) before
+    # anything is checked or stored; RFC 7807 problem details, never a 500.
+    _, key = key_for(None, "epcis")
+    resp = client.post("/epcis/capture", data=body, content_type="application/json",
+                       **_auth(key))
+    assert resp.status_code == 400, resp.content[:300]
+    assert resp["Content-Type"] == "application/problem+json"
+    problem = resp.json()
+    assert problem["status"] == 400 and problem["type"] and problem["title"]
+    assert not EpcisEvent.objects.exists() and not CaptureJob.objects.exists()
 
 
 def test_a_document_with_a_nul_character_is_a_400_problem_not_a_stuck_job(client):

@@ -471,6 +471,10 @@ def generate(mode: str, key_file: str, cert_file: str) -> str:
         f"SHEQUN_CUSTOMS_RECEIPT_TOKEN={_token(32)}",
         f"SHEQUN_CARRIER_PUSH_TOKEN={_token(32)}",
         "# The public address printed in every unit's QR code (GS1 Digital Link).",
+        *([] if prod else [
+            "# Staging: this host's own address (as SHEQUN_ALLOWED_HOSTS), so a generated",
+            "# file runs as it is; set the public https address before printing labels",
+            "# that leave the building (they would send a buyer's phone to localhost)."]),
         "SHEQUN_VERIFY_BASE_URL=" + (f"https://{PLACEHOLDER}.example.com" if prod
                                      else "http://127.0.0.1:8000"),
         "# Where people ask about their personal information (named on /privacy/).",
