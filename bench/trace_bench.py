@@ -46,7 +46,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from served import served  # noqa: E402
+from served import phone_of, served  # noqa: E402
 
 from shequn.demo.seeding import seed  # noqa: E402
 from shequn.trace import codes  # noqa: E402
@@ -149,7 +149,8 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float,
         while time.perf_counter() < stop:
             serial = rng.choice(ids)
             t = time.perf_counter()
-            resp = served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}", rng)
+            resp = served(client, f"/01/{batch.gtin}/10/{batch.lot}/21/{serial}", rng,
+                          phone_of(serial) if _PHONES else "")
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         used = _backend_cpu() - pg
@@ -182,6 +183,9 @@ def verify_load(batch: CodeBatch, threads: int, seconds: float,
 # connection from their shared listening socket; a scan's time runs from its
 # arrival, so waiting behind slow ones counts (no coordinated omission).
 _ARRIVALS: list[float] = []
+# --phones unit (each unit checked by its buyer's phone) or worker (each
+# worker one phone checking every unit: the runs before 2026-12-07 13:30 UTC).
+_PHONES = True
 _NEXT: Any = None
 
 
@@ -212,7 +216,9 @@ def _process(args: tuple[str, str, list[str], int, float, int, bool]) -> list[fl
                 t = time.perf_counter() - max(0.0, time.time() - due)
             else:
                 t = time.perf_counter()
-            resp = served(client, f"/01/{gtin}/10/{lot}/21/{rng.choice(ids)}", rng)
+            serial = rng.choice(ids)
+            resp = served(client, f"/01/{gtin}/10/{lot}/21/{serial}", rng,
+                          phone_of(serial) if _PHONES else "")
             mine.append((time.perf_counter() - t) * 1000)
             assert resp.status_code == 200, resp.status_code
         connection.close()
@@ -292,9 +298,15 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0,
                         help="with --processes: scans arrive at this many per second in all "
                              "(open loop, Poisson), instead of each process going flat out")
+    parser.add_argument("--phones", choices=("unit", "worker"), default="unit",
+                        help="a unit is checked by its buyer's phone (unit) or each worker is "
+                             "one phone checking every unit (worker: raises many-device "
+                             "signals on most units, as runs before 2026-12-07 did)")
     parser.add_argument("--delivered", type=int, default=0,
                         help="check D units that were delivered (eight steps) instead")
     args = parser.parse_args()
+    global _PHONES
+    _PHONES = args.phones == "unit"
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL")
     call_command("migrate", verbosity=0)

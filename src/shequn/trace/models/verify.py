@@ -38,7 +38,10 @@ class Scan(models.Model):
         verbose_name = _("verification scan")
         verbose_name_plural = _("verification scans")
         indexes = [models.Index(fields=["unit", "at"], name="scan_unit_idx"),
-                   models.Index(fields=["gtin", "at"], name="scan_gtin_idx"),
+                   # Checks of unknown codes by GTIN (probes against a brand's
+                   # codes); a genuine unit's check does not write it.
+                   models.Index(fields=["gtin", "at"], name="scan_probe_idx",
+                                condition=models.Q(unit=None)),
                    # The few checks that carry a city, for their erasure (trace.retention).
                    models.Index(fields=["at"], name="scan_city_at_idx",
                                 condition=~models.Q(city=""))]
