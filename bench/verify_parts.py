@@ -45,7 +45,7 @@ from served import served  # noqa: E402
 
 from shequn.trace import signals, verify  # noqa: E402
 from shequn.trace.models import CodeBatch, UnitCode  # noqa: E402
-from shequn.web.verify import views  # noqa: E402
+from shequn.web.verify import page, views  # noqa: E402
 
 spent: collections.Counter[str] = collections.Counter()
 
@@ -96,7 +96,8 @@ def main() -> None:
     timed(signals, "on_unit_scan", "signals")
     timed(verify, "journey", "journey")
     timed(views, "_unit_context", "page context (journey included)")
-    timed(views, "render", "template")
+    timed(views, "render", "template")  # a page the frame does not serve
+    timed(page, "render_unit", "page from its frame (template)")
     rng, client = random.Random(7), Client()
 
     def check(n: int) -> None:

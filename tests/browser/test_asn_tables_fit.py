@@ -29,6 +29,10 @@ OVERFLOW = """() => {
     const over = t.getBoundingClientRect().width - box.width;
     if (over > 1) out.push((t.id || t.className) + " +" + Math.round(over) + "px");
   }
+  // A console tab whose label does not fit its tab runs into the next one.
+  for (const tab of document.querySelectorAll(".c-tabbar .tab")) {
+    if (tab.scrollWidth > tab.clientWidth + 1) out.push("tab " + tab.textContent.trim());
+  }
   return out;
 }"""
 
