@@ -167,7 +167,7 @@ def _rows_from(wanted: list[str], found: Any) -> dict[str, list[tuple[str, _Row]
             place = _place(location, read_point, json.loads(dests_text) if dests_text else None)
             row = rows[pk] = _Row(pk, kind, action, at, step, disposition, place, transactions,
                                   parent or "", captured)
-        out.setdefault(epc, []).append((role, row))
+        out[epc].append((role, row))
     return out
 
 
@@ -212,8 +212,7 @@ def journey(unit: UnitCode) -> Journey:
     wanted = [key] + [gs1.canonical_carton(sscc) for sscc in sorted(cartons)]
     # The check's own statement read them already (``check`` on PostgreSQL).
     read = getattr(unit, "_journey_rows", None)
-    found = ({e: read.get(e, []) for e in wanted} | read if read is not None
-             else _rows_of(wanted, canonical=True))
+    found = _rows_from(wanted, read) if read is not None else _rows_of(wanted, canonical=True)
     own = _events(found[key])
     events = list(own)
     spans = _carton_spans(own)
@@ -502,7 +501,7 @@ def check(gtin: str, serial: str, lot: str, *, device: str, city: str = "") -> C
                      record_scan(gtin, serial, unit=None, device=device))
     unit = _unit_of_row(row)
     unit.batch = batch_of(unit.batch_id)
-    unit._journey_rows = _rows_from([], rows)  # type: ignore[attr-defined]
+    unit._journey_rows = rows  # type: ignore[attr-defined]  # for journey()
     _raise_signals(unit, result, city[:40], now)
     return Check(unit, False, result)
 
