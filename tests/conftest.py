@@ -80,10 +80,11 @@ def _fresh_wechatpay_customs_simulator():
 def _clear_cache():
     from django.core.cache import cache
 
-    from shequn.core import localcache
+    from shequn.core import localcache, ratelimit
 
     cache.clear()
     localcache.clear_all()
+    ratelimit.forget_held()
     yield
 
 

@@ -280,3 +280,66 @@ def test_evidence_of_a_much_checked_code_is_refreshed_at_most_once_a_minute(sett
     signals.on_unit_scan(unit, signals.EXACT_UP_TO + 2, 1, "", t0)
     sig.refresh_from_db()
     assert sig.evidence["count"] == signals.EXACT_UP_TO + 2
+
+
+def _signal_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured if "trace_signal" in q["sql"].lower()
+            and "verify_check_journey" not in q["sql"]]
+
+
+def test_an_open_signal_is_kept_up_by_the_check_itself(settings):
+    """Past its threshold, a unit whose signal is open costs one statement per
+    check (PostgreSQL: the check's own keeps the evidence up); the evidence
+    follows every check, as ``signals._keep_up`` would have kept it."""
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = coded_units(1)[0]
+    for _ in range(3):
+        _check(unit)  # the third opens the signal
+    sig = Signal.objects.get(kind="repeat_scans")
+    assert sig.evidence == {"count": 3, "devices": 1}
+    found = verify.find_unit(unit.gtin, unit.serial)
+    with CaptureQueriesContext(connection) as ctx:
+        verify.record_scan(unit.gtin, unit.serial, unit=found, device="d2")
+    sig.refresh_from_db()
+    assert sig.evidence == {"count": 4, "devices": 2} and sig.status == Signal.Status.OPEN
+    if connection.vendor == "postgresql":
+        assert len(ctx.captured_queries) == 1 and not _signal_queries(ctx.captured_queries)
+    assert list(sig.units.all()) == [unit]
+
+
+def test_a_dismissed_signal_is_left_to_the_signal_rules(settings):
+    """The check keeps up open signals only: a dismissed one is neither
+    updated nor reopened before its pattern doubles."""
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = coded_units(1)[0]
+    for _ in range(3):
+        _check(unit)
+    Signal.objects.filter(kind="repeat_scans").update(status=Signal.Status.DISMISSED)
+    for _ in range(2):
+        _check(unit)
+    dismissed = Signal.objects.get(kind="repeat_scans")
+    assert dismissed.evidence["count"] == 3 and dismissed.status == Signal.Status.DISMISSED
+    _check(unit)  # six checks: double the dismissed three
+    assert Signal.objects.filter(kind="repeat_scans", status=Signal.Status.OPEN).count() == 1
+
+
+def test_an_order_the_open_signal_does_not_name_yet_is_added(settings):
+    """A unit sold after its signal opened: the next check names the order in
+    the signal (the statement leaves that one to ``signals.on_unit_scan``)."""
+    settings.SHEQUN = {**settings.SHEQUN, "TRACE_SIGNALS": {"repeat_scans": 3, "devices": 99}}
+    unit = coded_units(1)[0]
+    for _ in range(3):
+        _check(unit)
+    make_stock(make_warehouse(), unit.batch.sku, 5)
+    order = place_paid_order(make_buyer(), unit.batch.sku)
+    UnitCode.objects.filter(pk=unit.pk).update(order_line=order.lines.get())
+    _check(unit)
+    sig = Signal.objects.get(kind="repeat_scans", status=Signal.Status.OPEN)
+    assert sig.order_numbers == [order.number] and sig.evidence["count"] == 4
+    found = verify.find_unit(unit.gtin, unit.serial)
+    with CaptureQueriesContext(connection) as ctx:  # named now: kept by the check
+        verify.record_scan(unit.gtin, unit.serial, unit=found, device="d1")
+    if connection.vendor == "postgresql":
+        assert not _signal_queries(ctx.captured_queries)
+    sig.refresh_from_db()
+    assert sig.evidence["count"] == 5

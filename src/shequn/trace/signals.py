@@ -149,10 +149,12 @@ def scan_may_raise(count: int, devices: int, city: str) -> bool:
 
 
 def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.datetime,
-                 *, first_city: bool = False) -> None:
+                 *, first_city: bool = False, kept: frozenset[str] = frozenset()) -> None:
     """Signals of one check of a unit, from its tally: ``count`` checks from
     ``devices`` devices so far; ``first_city``: this is the first check whose
-    city is known (only those are compared with the consignee's)."""
+    city is known (only those are compared with the consignee's). ``kept``:
+    the kinds whose open signal, naming the unit's order, the check's own
+    statement kept up (trace.verify._CHECK): nothing more to do for those."""
     brand = _brand_of_unit(unit)
     line = unit.order_line
     orders = [line.order.number] if line is not None else []
@@ -162,7 +164,7 @@ def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.da
         kinds[Signal.Kind.REPEAT_SCANS.value] = "count"
     if devices >= limit("devices"):
         kinds[Signal.Kind.MANY_DEVICES.value] = "devices"
-    if kinds:
+    if kinds and not set(kinds) <= kept:
         _keep_up(subject, brand, {"count": count, "devices": devices}, kinds, grows="count",
                  units=[unit], orders=orders)
     if first_city and line is not None:

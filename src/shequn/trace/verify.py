@@ -448,25 +448,28 @@ def record_scan(gtin: str, serial: str, *, unit: UnitCode | None, device: str,
             signals.count_probe(gtin, now)
         signals.on_unknown_code(gtin, now)
         return ScanResult(count=1, first_at=now, devices=1)
+    kept: frozenset[str] = frozenset()
     if connection.vendor == "postgresql":
-        checked = _checked(unit.gtin, unit.serial, "", now, device, city)[1]
+        _, checked, _, kept = _checked(unit.gtin, unit.serial, "", now, device, city)
         if checked is None:
             raise UnitCode.DoesNotExist(f"unit {unit.pk} is gone")
         result = checked
     else:
         with transaction.atomic():
             result = _record_with_orm(unit, gtin, serial, now, device, city)
-    _raise_signals(unit, result, city, now)
+    _raise_signals(unit, result, city, now, kept)
     return result
 
 
-def _raise_signals(unit: UnitCode, result: ScanResult, city: str, now: dt.datetime) -> None:
+def _raise_signals(unit: UnitCode, result: ScanResult, city: str, now: dt.datetime,
+                   kept: frozenset[str] = frozenset()) -> None:
     # Signals (checks of a few units in thousands) follow the check on their
     # own: they are derived from the tally, and the next check of the unit
-    # brings a missed one up to date.
+    # brings a missed one up to date. ``kept``: the kinds of the unit's open
+    # check signals the check's statement kept up itself (``_CHECK``).
     if signals.scan_may_raise(result.count, result.devices, city):
         signals.on_unit_scan(unit, result.count, result.devices, city, now,
-                             first_city=bool(city) and result.city_scans == 1)
+                             first_city=bool(city) and result.city_scans == 1, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -495,24 +498,36 @@ def check(gtin: str, serial: str, lot: str, *, device: str, city: str = "") -> C
         return Check(unit, wrong_lot, record_scan(gtin, serial, unit=unit, device=device,
                                                   city=city if unit is not None else ""))
     now = clock.now()
-    row, result, rows = _checked(gtin, serial, lot, now, device, city[:40])
+    row, result, rows, kept = _checked(gtin, serial, lot, now, device, city[:40])
     if row is None or result is None:  # no such unit, or not of this lot
         return Check(None, row is not None,
                      record_scan(gtin, serial, unit=None, device=device))
     unit = _unit_of_row(row)
     unit.batch = batch_of(unit.batch_id)
     unit._journey_rows = rows  # type: ignore[attr-defined]  # for journey()
-    _raise_signals(unit, result, city[:40], now)
+    _raise_signals(unit, result, city[:40], now, kept)
     return Check(unit, False, result)
 
 
+def _check_params(gtin: str, serial: str, lot: str, now: dt.datetime, device: str, city: str,
+                  *, relaxed: bool) -> list[Any]:
+    """``_CHECK``'s parameters; ``relaxed``: its transaction commits without
+    waiting for the WAL flush."""
+    return [gtin, serial, lot, now, device, city, gs1.canonical_unit(gtin, serial),
+            gs1.canonical_carton(""), relaxed,
+            min(signals.limit("repeat_scans"), signals.limit("devices"))]
+
+
 def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
-             city: str) -> tuple[Any, ScanResult | None, list[Any]]:
+             city: str) -> tuple[Any, ScanResult | None, list[Any], frozenset[str]]:
     """``_CHECK``'s unit row (None: no unit has this code), the counts after
-    this check (None: the unit is not of this lot, and nothing was written)
-    and the unit's and its cartons' event rows (shaped as ``_ROWS``'s)."""
-    params = [gtin, serial, lot, now, device, city, gs1.canonical_unit(gtin, serial),
-              gs1.canonical_carton("")]
+    this check (None: the unit is not of this lot, and nothing was written),
+    the unit's and its cartons' event rows (shaped as ``_ROWS``'s) and the
+    kinds of its open check signals that the statement kept up."""
+    # Committed without waiting for the WAL flush when the statement is its own
+    # transaction (decision 0015); inside a caller's transaction, as it commits.
+    params = _check_params(gtin, serial, lot, now, device, city,
+                           relaxed=not connection.in_atomic_block)
     with connection.cursor() as cur:
         fetched = _CHECK.execute(cur, params).fetchall()
     head, rows = None, []
@@ -522,12 +537,12 @@ def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
         else:
             rows.append(r[-_ROW_WIDTH:])
     if head is None:
-        return None, None, []
-    count, first, devices, cities = head[_HEAD_WIDTH - 4:_HEAD_WIDTH]
+        return None, None, [], frozenset()
+    count, first, devices, cities, kept = head[_HEAD_WIDTH - 5:_HEAD_WIDTH]
     if count is None:
-        return head, None, []
+        return head, None, [], frozenset()
     return head, ScanResult(count=count, first_at=first, devices=devices,
-                            city_scans=cities), rows
+                            city_scans=cities), rows, frozenset(kept or ())
 
 
 # A unit's check as one statement: the unit (as ``_UNIT`` reads it) and, when
@@ -545,10 +560,23 @@ def _checked(gtin: str, serial: str, lot: str, now: dt.datetime, device: str,
 # one round trip per check where there were two. They come as rows of their
 # own after the unit's, NULL where the other's columns are: the unit's columns
 # repeated on every event's row cost more to read (their times parsed anew).
-_HEAD_WIDTH = rawrows.width(UnitCode) + 7 + 4  # the unit, found's 7, the tally's 4
+# The unit, found's 7, the tally's 4 and the kinds of check signals kept up.
+_HEAD_WIDTH = rawrows.width(UnitCode) + 7 + 4 + 1
+# The check signals of a unit (signals.on_unit_scan) whose open ones the check
+# keeps up itself, as signals._keep_up would: evidence brought up to the tally,
+# never back, on every check up to EXACT_UP_TO and at most once per REFRESH
+# after that. The statement also says which of them are open and already name
+# the unit's order: when those are all the check needs, nothing more is read
+# or written for it (a copied code's checks, by the thousand, cost one round
+# trip each; the first check past a threshold, a dismissed signal or a new
+# order still go through signals.on_unit_scan). $10: the lowest threshold
+# (no lookup below it).
+_CHECK_KINDS = ", ".join(f"'{kind.value}'" for kind in signals.CHECK_KINDS)
+_REFRESH_SECONDS = int(signals.REFRESH.total_seconds())
 _CHECK = prepared.Statement(
     "verify_check_journey",
-    ("text", "text", "text", "timestamptz", "text", "text", "text", "text"),
+    ("text", "text", "text", "timestamptz", "text", "text", "text", "text", "boolean",
+     "integer"),
     f"""WITH found AS MATERIALIZED (
         SELECT {rawrows.columns(UnitCode, 'u')},
                c.sscc AS c_sscc, lc.sscc AS lc_sscc, l.order_id, o.number, o.province, o.city,
@@ -563,7 +591,11 @@ _CHECK = prepared.Statement(
     target AS (SELECT id FROM found WHERE lot_ok),
     logged AS (
         INSERT INTO trace_scan (unit_id, gtin, serial, at, device, city)
-        SELECT id, $1, $2, $4, $5, $6 FROM target),
+        SELECT id, $1, $2, $4, $5, $6 FROM target
+        -- $9: this statement's transaction commits without waiting for its
+        -- WAL flush (decision 0015). CASE: set only when asked.
+        WHERE CASE WHEN $9 THEN set_config('synchronous_commit', 'off', true) = 'off'
+                   ELSE true END),
     untallied AS (
         SELECT NOT EXISTS (SELECT 1 FROM trace_scantally
                            WHERE unit_id = (SELECT id FROM target)) AS yes),
@@ -593,10 +625,27 @@ _CHECK = prepared.Statement(
             devices = t.devices + (SELECT count(*) FROM new_device),
             city_scans = t.city_scans + CASE WHEN $6 = '' THEN 0 ELSE 1 END
         RETURNING t.count, t.first_at, t.devices, t.city_scans),
+    kept_up AS (
+        UPDATE trace_signal s
+        SET evidence = jsonb_build_object('count', tally.count, 'devices', tally.devices),
+            updated_at = $4
+        FROM tally
+        WHERE tally.count >= $10
+          AND s.kind IN ({_CHECK_KINDS}) AND s.status = 'open'
+          AND s.subject = 'unit:' || (SELECT id FROM target)
+          AND (s.evidence ->> 'count')::bigint < tally.count
+          AND (tally.count <= {signals.EXACT_UP_TO}
+               OR s.updated_at <= $4 - make_interval(secs => {_REFRESH_SECONDS}))),
+    kept AS (
+        SELECT array_agg(s.kind) AS kinds FROM trace_signal s
+        WHERE (SELECT count FROM tally) >= $10
+          AND s.kind IN ({_CHECK_KINDS}) AND s.status = 'open'
+          AND s.subject = 'unit:' || (SELECT id FROM target)
+          AND coalesce(jsonb_exists(s.order_numbers, (SELECT number FROM found)), true)),
     events AS ({_ROWS_SELECT}
         WHERE i.epc = ANY ((SELECT ARRAY[$7, $8 || c_sscc, $8 || lc_sscc]
                             FROM found WHERE lot_ok)::text[]))
-    SELECT found.*, tally.*, {', '.join(['NULL'] * _ROW_WIDTH)}
+    SELECT found.*, tally.*, (SELECT kinds FROM kept), {', '.join(['NULL'] * _ROW_WIDTH)}
     FROM found LEFT JOIN tally ON true
     UNION ALL
     SELECT {', '.join(['NULL'] * _HEAD_WIDTH)}, events.* FROM events""")  # noqa: S608
