@@ -132,3 +132,12 @@ def test_customs_is_told_the_chinese_names_whatever_the_pages_language(tmp_path)
     assert w.goods_info == "，".join(names)
     for ln in lines:
         assert ln.name in xml and ln.sku.product.name_en not in xml
+
+
+def test_an_order_stored_with_an_abolished_district_declares_its_current_code():
+    """An order placed before the region data was updated (杭州's 下城区, merged
+    into 拱墅区 in 2021) is declared with today's code; a current code as is."""
+    _, order = _paid_order()
+    assert mapping.order_message(order).head.consignee_district == order.district_code
+    order.district_code = "330103"  # 下城区, as stored before the update
+    assert mapping.order_message(order).head.consignee_district == "330105"

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from shequn.catalog.models import SKU, Organization
-from shequn.core import pii
+from shequn.core import pii, regions
 from shequn.customs.ceb import model as ceb
 from shequn.customs.ceb.rules import LegalUnits, legal_quantities
 from shequn.orders.models import Order, OrderLine
@@ -183,8 +183,16 @@ def order_message(order: Order, *, guid: str | None = None,
         pay_name=pay_party_of(pay).name if pay else None,
         pay_transaction_id=(pay.provider_txn_id or pay.out_trade_no) if pay else None,
         consignee=order.consignee, consignee_telephone=pii.decrypt(order.consignee_phone_enc),
-        consignee_address=order.address, consignee_district=order.district_code or None)
+        consignee_address=order.address, consignee_district=_district_today(order.district_code))
     return ceb.Order(head=head, lines=tuple(lines))
+
+
+def _district_today(code: str) -> str | None:
+    """The consignee district code customs accept today: an order placed before
+    the region data was updated may hold a code since abolished or renamed
+    (core.regions.ALIASES), which is declared as its current code."""
+    region = regions.current(code)
+    return region.code if region is not None else (code or None)
 
 
 def payment_message(payment: Payment, *, app_time: dt.datetime | None = None,

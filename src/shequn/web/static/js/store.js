@@ -22,6 +22,16 @@
     var img = ev.target;
     if (img && img.hasAttribute && img.hasAttribute("data-hide-broken")) img.remove();
   }, true);
+  // A console's tab bar that scrolls sideways (a phone) shows the current tab:
+  // the last tabs' pages would otherwise open with their own tab off-screen.
+  var bar = document.querySelector(".c-tabbar");
+  var current = bar && bar.querySelector(".tab.is-active");
+  if (current && bar.scrollWidth > bar.clientWidth) {
+    var end = current.offsetLeft + current.offsetWidth;
+    if (current.offsetLeft < bar.scrollLeft || end > bar.scrollLeft + bar.clientWidth) {
+      bar.scrollLeft = current.offsetLeft - (bar.clientWidth - current.offsetWidth) / 2;
+    }
+  }
   // Toasts fade out by themselves.
   var timer = null;
   document.addEventListener("htmx:afterSwap", function (ev) {
