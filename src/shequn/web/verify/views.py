@@ -16,6 +16,7 @@ import html
 import secrets
 import zoneinfo
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -85,10 +86,14 @@ def _shown_again(request: HttpRequest, device: str, gtin: str, serial: str) -> b
 
 
 def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) -> str:
-    """This page's address with the mark that it was shown to this phone."""
-    query = request.GET.copy()
-    query[SHOWN_PARAM] = signing.dumps(_shown_mark(device, gtin, serial), salt=SHOWN_SALT)
-    return f"{request.path}?{query.urlencode()}"
+    """This page's address with the mark that it was shown to this phone (any
+    earlier mark replaced). The query is rebuilt from its pairs: copying the
+    QueryDict (a deep copy) cost more than the rest of this on every check."""
+    pairs = [(key, value) for key, values in request.GET.lists() if key != SHOWN_PARAM
+             for value in values]
+    pairs.append((SHOWN_PARAM, signing.dumps(_shown_mark(device, gtin, serial),
+                                             salt=SHOWN_SALT)))
+    return f"{request.path}?{urlencode(pairs)}"
 
 
 # An address's first checks of a minute are counted in the process that serves
