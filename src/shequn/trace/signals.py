@@ -155,16 +155,19 @@ def on_unit_scan(unit: UnitCode, count: int, devices: int, city: str, now: dt.da
     city is known (only those are compared with the consignee's). ``kept``:
     the kinds whose open signal, naming the unit's order, the check's own
     statement kept up (trace.verify._CHECK): nothing more to do for those."""
-    brand = _brand_of_unit(unit)
-    line = unit.order_line
-    orders = [line.order.number] if line is not None else []
-    subject = f"unit:{unit.pk}"
     kinds = {}
     if count >= limit("repeat_scans"):
         kinds[Signal.Kind.REPEAT_SCANS.value] = "count"
     if devices >= limit("devices"):
         kinds[Signal.Kind.MANY_DEVICES.value] = "devices"
-    if kinds and not set(kinds) <= kept:
+    line = unit.order_line
+    keep_up = bool(kinds) and not set(kinds) <= kept
+    if not keep_up and not (first_city and line is not None):
+        return  # a copied code's checks, kept up by the check's own statement
+    brand = _brand_of_unit(unit)
+    orders = [line.order.number] if line is not None else []
+    subject = f"unit:{unit.pk}"
+    if keep_up:
         _keep_up(subject, brand, {"count": count, "devices": devices}, kinds, grows="count",
                  units=[unit], orders=orders)
     if first_city and line is not None:
