@@ -104,8 +104,10 @@ def test_no_oversell_mixed_quantities_and_two_skus():
 
 def test_concurrent_commit_and_release_of_one_order_apply_once():
     wh, sku = make_warehouse(), make_sku()
-    stock = make_stock(wh, sku, 4)
-    for round_ in range(5):
+    rounds = 5
+    # One unit per round, so a round whose commit wins never starves the next.
+    stock = make_stock(wh, sku, rounds)
+    for round_ in range(rounds):
         ref = f"R{round_}"
         services.reserve(warehouse_id=wh.id, lines=[(sku.id, 1)], ref=ref)
         ops = [services.commit, services.release] * 4
@@ -114,5 +116,5 @@ def test_concurrent_commit_and_release_of_one_order_apply_once():
         assert sum(v for _, v in results) == 1  # exactly one call moved the unit
     stock.refresh_from_db()
     committed = Reservation.objects.filter(state="committed").count()
-    assert stock.reserved == 0 and stock.on_hand == 4 - committed
+    assert stock.reserved == 0 and stock.on_hand == rounds - committed
     _assert_consistent()
