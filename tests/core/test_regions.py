@@ -142,6 +142,10 @@ def test_a_stored_old_code_reads_as_todays_region():
     assert regions.current("330104").label() == "浙江省杭州市上城区"
     assert regions.current("532331").label() == "云南省楚雄彝族自治州禄丰市"
     assert regions.current("620201").code == "620200"
+    # The 2021 merges and the county made a city that no name matches.
+    assert regions.current("350402").label() == "福建省三明市三元区"
+    assert regions.current("410306").label() == "河南省洛阳市孟津区"
+    assert regions.current("450127").label() == "广西壮族自治区南宁市横州市"
     assert regions.current("330106").label() == "浙江省杭州市西湖区"
     assert regions.current("330101") is None          # an old 市辖区: no single district
 

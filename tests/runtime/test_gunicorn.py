@@ -201,7 +201,9 @@ def gunicorn_server(tmp_path):
                DJANGO_SETTINGS_MODULE="tests.runtime.gunicorn_settings",
                PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]))
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
+    # Appending (O_APPEND): the master and both workers write lines into this
+    # one file, and each write lands whole at its end.
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", f"python:{CONF}", "shequn.wsgi"],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -35,10 +35,12 @@ DATA_FILE = Path(__file__).with_name("data") / "gb2260.json"
 # the 2021 杭州 adjustment: 下城区 merged into 拱墅区, 江干区 into 上城区 (江干区's
 # 下沙 and 白杨 streets went to 钱塘区 330114; the alias takes the larger part).
 # 620201 was 嘉峪关's "市辖区" and is 嘉峪关市 itself in the new data (a city
-# without districts). Not aliased because the data cannot confirm them: the
-# other "市辖区" pseudo-districts (xxxx01), 梅列区 350402, 吉利区 410306, 横县
-# 450127 and the dropped development zones (xxxx7x). Tests check that every
-# target exists.
+# without districts). Three more are not name matches either and are recorded
+# as the 2021 State Council approvals published by the Ministry of Civil
+# Affairs state them: 梅列区 and 三元区 abolished for a new 三元区 (350404),
+# 吉利区 and 孟津县 for 孟津区 (410308), 横县 made 横州市 (450181). Not aliased,
+# having no single successor: the other "市辖区" pseudo-districts (xxxx01) and
+# the dropped development zones (xxxx7x). Tests check that every target exists.
 ALIASES: dict[str, tuple[str, str]] = {
     "320571": ("苏州工业园区", "320576"),
     "330103": ("下城区", "330105"),            # merge, 2021 (not a name match)
@@ -46,16 +48,19 @@ ALIASES: dict[str, tuple[str, str]] = {
     "340171": ("合肥高新技术产业开发区", "340176"),
     "340172": ("合肥经济技术开发区", "340177"),
     "340173": ("合肥新站高新技术产业开发区", "340178"),
+    "350402": ("梅列区", "350404"),            # merge, 2021 (not a name match)
     "350403": ("三元区", "350404"),
     "350427": ("沙县", "350405"),              # -> 沙县区
     "350625": ("长泰县", "350605"),            # -> 长泰区
     "350681": ("龙海市", "350604"),            # -> 龙海区
     "370171": ("济南高新技术产业开发区", "370176"),
     "370672": ("烟台经济技术开发区", "370676"),
+    "410306": ("吉利区", "410308"),            # merge, 2021 (not a name match)
     "410322": ("孟津县", "410308"),            # -> 孟津区
     "410381": ("偃师市", "410307"),            # -> 偃师区
     "430472": ("湖南衡阳高新技术产业园区", "430476"),
     "431121": ("祁阳县", "431181"),            # -> 祁阳市
+    "450127": ("横县", "450181"),              # -> 横州市
     "513425": ("会理县", "513402"),            # -> 会理市
     "520522": ("黔西县", "520581"),            # -> 黔西市
     "532331": ("禄丰县", "532302"),            # -> 禄丰市
