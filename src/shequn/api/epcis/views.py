@@ -28,6 +28,8 @@ HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0",
            "GS1-EPCIS-Capture-Limit": str(capture.MAX_EVENTS),
            "GS1-EPCIS-Capture-File-Size-Limit": str(capture.MAX_BYTES)}
 READ_CHUNK = 256 * 1024
+# What capture reads: the binding's JSON, and JSON-LD (what EPCIS documents are).
+CAPTURE_TYPES = ("application/json", "application/ld+json")
 
 
 def problem(err: DomainError) -> HttpResponse:
@@ -55,6 +57,15 @@ def _key(request: HttpRequest) -> str:
     return request.headers.get("X-Api-Key", "")
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL in the path or the query string: PostgreSQL text cannot hold it,
+    and a filter or an EPC naming one raised DataError (a 500). /epcis/ is not
+    under /api/, whose middleware refuses it there."""
+    if "\x00" in request.path_info:
+        return True
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
+
+
 View = Callable[..., HttpResponse]
 
 
@@ -70,6 +81,8 @@ def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
                 response = problem(ApiError.METHOD_NOT_ALLOWED.error())
                 response["Allow"] = ", ".join(methods)
                 return response
+            if _has_nul(request):
+                return problem(ApiError.BAD_CHARACTERS.error())
             try:
                 key = apikeys.verify(_key(request), scopes)
                 response = view(request, key.organization, *args, **kwargs)
@@ -115,6 +128,10 @@ def capture_body(request: HttpRequest, limit: int) -> bytes:
 
 @epcis_endpoint(("POST",))
 def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse:
+    # The binding answers another media type 415; a body sent without one is
+    # read as JSON (it must parse as such anyway).
+    if request.content_type and request.content_type not in CAPTURE_TYPES:
+        raise ApiError.UNSUPPORTED_MEDIA.error()
     # A quota per organization: every document is stored for good, so one key
     # (leaked, or a client in a loop) must not fill the repository. Counted
     # before the body is read.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 from typing import Any
 
 from django.db import transaction
@@ -56,16 +58,58 @@ def org_gtins(org: Organization) -> set[str]:
     return set(found)
 
 
+# The only way a JSON text holds a NUL or a lone surrogate: a \u escape of one.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _storable(document: Any) -> bool:
+    """No NUL and no lone surrogate in any key or string (jsonb holds neither:
+    the job was created, or the worker stored it, with a DataError, a 500).
+    Walked without recursion: the document may nest as deep as json reads."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return False
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 def parse(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_BYTES:
         raise EpcisError.TOO_LARGE.error(limit=MAX_BYTES)
     try:
-        document = json.loads(body)
+        # NaN, Infinity and 1e400 (infinity to json.loads): no jsonb number.
+        document = json.loads(body, parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: brackets nested deeper than the parser goes.
         raise EpcisError.INVALID_JSON.error() from None
     if not isinstance(document, dict):
         raise EpcisError.INVALID_JSON.error()
+    # Walked only when an escape could have made such a string (rarely).
+    if _UNSTORABLE_ESCAPE.search(body) and not _storable(document):
+        raise EpcisError.INVALID_DOCUMENT.error(errors=[{
+            "pointer": "", "detail": "a string holds a NUL character or a lone surrogate"}])
     return document
 
 

@@ -1,0 +1,90 @@
+"""Odd input a client (or an attacker) may send the /epcis/ binding: every one
+answered with problem details and a code, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shequn.trace.models import CaptureJob, EpcisEvent
+from tests.builders.console import key_for
+from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event
+
+pytestmark = pytest.mark.django_db
+
+
+def _problem(resp, status: int, code: str | None = None) -> dict:
+    assert resp.status_code == status, resp.content[:300]
+    assert resp["Content-Type"] == "application/problem+json"
+    assert resp["GS1-EPCIS-Version"] == "2.0.0"
+    body = resp.json()
+    assert body["type"].startswith("epcisException:") and body["code"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+@pytest.fixture
+def key():
+    return key_for(None, "epcis")[1]
+
+
+@pytest.mark.parametrize("path", [
+    "/epcis/events?EQ_action=ADD%00", "/epcis/events?EQ_bizStep=x%00",
+    "/epcis/events?MATCH_epc=urn%00", "/epcis/events?EQ_eventID=%00",
+    "/epcis/events?EQ_bizTransaction_po=a%00", "/epcis/events?EQ_bizTransaction_%00=a",
+    "/epcis/events/urn:uuid:%00", "/epcis/epcs/urn%00/events",
+])
+def test_a_nul_character_in_the_path_or_query_is_a_400_problem(client, key, path):
+    # PostgreSQL text cannot hold NUL: the query raised DataError (a 500).
+    _problem(client.get(path, **_auth(key)), 400, "invalid_characters")
+
+
+@pytest.mark.parametrize("bad", [
+    # A lone surrogate escape passes the schema's uri format; jsonb refuses it.
+    lambda d: d["epcisBody"]["eventList"][0].update(
+        readPoint={"id": "urn:epc:id:sgln:0614141.00777.\ud800"}),
+    lambda d: d["epcisBody"]["eventList"][0].update(
+        readPoint={"id": "urn:epc:id:sgln:0614141.00777.\u0000"}),
+    # json.loads reads NaN, Infinity and 1e400 (as infinity): jsonb has none of them.
+    lambda d: d["epcisBody"]["eventList"][0].update(
+        quantityList=[{"epcClass": "urn:epc:class:lgtin:0614141.107346.L1",
+                       "quantity": float("nan")}]),
+    lambda d: d["epcisBody"]["eventList"][0].update(
+        quantityList=[{"epcClass": "urn:epc:class:lgtin:0614141.107346.L1",
+                       "quantity": float("inf")}]),
+    "1e400",
+])
+def test_a_document_jsonb_cannot_hold_is_a_400_problem_nothing_stored(client, key, bad):
+    doc = _doc(_event(["urn:epc:id:sgtin:0614141.107346.9"]))
+    if callable(bad):
+        bad(doc)
+        body = json.dumps(doc)
+    else:
+        doc["epcisBody"]["eventList"][0]["quantityList"] = [
+            {"epcClass": "urn:epc:class:lgtin:0614141.107346.L1", "quantity": 12345.5}]
+        body = json.dumps(doc).replace("12345.5", bad)
+    resp = client.post("/epcis/capture", data=body.encode("utf-8", "surrogatepass"),
+                       content_type="application/json", **_auth(key))
+    _problem(resp, 400)
+    assert CaptureJob.objects.count() == 0 and EpcisEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/xml",
+                                   "application/x-www-form-urlencoded"])
+def test_capture_of_another_media_type_is_a_415_problem(client, key, ctype):
+    doc = json.dumps(_doc(_event(["urn:epc:id:sgtin:0614141.107346.8"])))
+    resp = client.post("/epcis/capture", data=doc, content_type=ctype, **_auth(key))
+    body = _problem(resp, 415)
+    assert body["type"] == "epcisException:UnsupportedMediaTypeException"
+    assert CaptureJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8", "application/ld+json"])
+def test_capture_as_json_or_json_ld_is_accepted(client, key, ctype):
+    doc = _doc(_event(["urn:epc:id:sgtin:0614141.107346.8"]))
+    doc["@context"] = CTX
+    resp = client.post("/epcis/capture", data=json.dumps(doc), content_type=ctype,
+                       **_auth(key))
+    assert resp.status_code == 202, resp.content[:300]
