@@ -28,6 +28,7 @@ BINDING_TYPES = {
     "epcisException:ResourceAlreadyExistsException",
     "epcisException:UnsupportedMediaTypeException", "epcisException:NotAcceptableException",
     "epcisException:URITooLongException", "epcisException:ImplementationException",
+    "epcisException:QueryTooLargeException",
     "about:blank",
 }
 

@@ -1,15 +1,18 @@
 """Odd input a client (or an attacker) may send the /epcis/ binding: every one
-answered with problem details and a code, never a 500."""
+answered with problem details and a code, never a 500; and the binding's
+rules on ``orderDirection``, ``eventCountLimit`` and ``maxEventCount``."""
 
 from __future__ import annotations
 
+import base64
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from shequn.trace.models import CaptureJob, EpcisEvent
 from tests.builders.console import key_for
-from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event
+from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event, _ids, _post
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,12 @@ def key():
     return key_for(None, "epcis")[1]
 
 
+def _seven(client, key) -> None:
+    events = [_event([f"urn:epc:id:sgtin:0614141.107346.{i}"]) for i in range(7)]
+    assert _post(client, key, _doc(*events)).status_code == 202
+    assert EpcisEvent.objects.count() == 7
+
+
 @pytest.mark.parametrize("path", [
     "/epcis/events?EQ_action=ADD%00", "/epcis/events?EQ_bizStep=x%00",
     "/epcis/events?MATCH_epc=urn%00", "/epcis/events?EQ_eventID=%00",
@@ -39,6 +48,49 @@ def key():
 def test_a_nul_character_in_the_path_or_query_is_a_400_problem(client, key, path):
     # PostgreSQL text cannot hold NUL: the query raised DataError (a 500).
     _problem(client.get(path, **_auth(key)), 400, "invalid_characters")
+
+
+@pytest.mark.parametrize("payload", ['{"after": 1e400}', '{"after": -1e400}'])
+def test_a_page_token_of_an_infinite_number_is_a_400_problem(client, key, payload):
+    token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    _problem(client.get("/epcis/events", {"nextPageToken": token}, **_auth(key)), 400,
+             "epcis_bad_page_token")
+
+
+@pytest.mark.parametrize("params", [
+    {"orderDirection": "SIDEWAYS"}, {"orderDirection": ""},
+    {"eventCountLimit": "0"}, {"eventCountLimit": "-5"},
+    {"maxEventCount": "0"}, {"maxEventCount": "-1"},
+    {"eventCountLimit": "2", "maxEventCount": "2"},
+])
+def test_the_bindings_query_parameter_rules_are_400_problems(client, key, params):
+    body = _problem(client.get("/epcis/events", params, **_auth(key)), 400,
+                    "epcis_bad_parameter")
+    assert body["type"] == "epcisException:QueryParameterException"
+
+
+def test_event_count_limit_limits_the_events_of_every_page_together(client, key):
+    # "the results will only include the first N events": following the Link
+    # header must not bring the rest.
+    _seven(client, key)
+    seen: list[str] = []
+    params = {"eventCountLimit": "5", "perPage": "2"}
+    for _ in range(10):
+        resp = client.get("/epcis/events", params, **_auth(key))
+        seen += _ids(resp)
+        if not resp.has_header("Link"):
+            break
+        link = resp["Link"].split(";")[0].strip("<>")
+        params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert len(seen) == 5 and len(set(seen)) == 5
+
+
+def test_max_event_count_exceeded_is_query_too_large_not_a_truncated_page(client, key):
+    _seven(client, key)
+    body = _problem(client.get("/epcis/events", {"maxEventCount": "6"}, **_auth(key)), 413,
+                    "epcis_query_too_large")
+    assert body["type"] == "epcisException:QueryTooLargeException"
+    assert len(_ids(client.get("/epcis/events", {"maxEventCount": "7"}, **_auth(key)))) == 7
 
 
 @pytest.mark.parametrize("bad", [

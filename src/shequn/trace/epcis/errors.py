@@ -24,6 +24,8 @@ class EpcisError(CodedError):
     EVENT_NOT_FOUND = ("epcis_event_not_found", _("Event not found"), 404)
     DUPLICATE_EVENT = ("epcis_duplicate_event", _("An event with this eventID exists"), 409)
     UNKNOWN_EVENT_TYPE = ("epcis_unknown_event_type", _("Unknown event type"), 404)
+    QUERY_TOO_LARGE = ("epcis_query_too_large",
+                       _("The query matches more events than maxEventCount allows"), 413)
     TOO_MANY_CAPTURES = ("epcis_too_many_captures",
                          _("Too many capture requests from this organization; try again in "
                            "a minute"), 429)
@@ -40,6 +42,7 @@ PROBLEM_TYPES = {
     "epcis_unknown_parameter": "epcisException:QueryParameterException",
     "epcis_bad_parameter": "epcisException:QueryParameterException",
     "epcis_bad_page_token": "epcisException:QueryParameterException",
+    "epcis_query_too_large": "epcisException:QueryTooLargeException",
     "epcis_capture_not_found": "epcisException:NoSuchResourceException",
     "epcis_event_not_found": "epcisException:NoSuchResourceException",
     "epcis_duplicate_event": "epcisException:ResourceAlreadyExistsException",

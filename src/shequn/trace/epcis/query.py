@@ -123,19 +123,46 @@ def events(params: Mapping[str, str], org: Organization | None, *,
             raise EpcisError.BAD_PARAMETER.error(parameter="perPage") from None
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise EpcisError.BAD_PARAMETER.error(parameter="perPage")
-    for cap in ("eventCountLimit", "maxEventCount"):
-        if merged.get(cap):
-            try:
-                per_page = min(per_page, max(1, int(merged[cap])))
-            except ValueError:
-                raise EpcisError.BAD_PARAMETER.error(parameter=cap) from None
-    descending = merged.get("orderDirection", "ASC").upper() == "DESC"
-    if merged.get("nextPageToken"):
-        after = _decode(merged["nextPageToken"])
+    limit, most = _positive(merged, "eventCountLimit"), _positive(merged, "maxEventCount")
+    if limit is not None and most is not None:
+        # The binding: mutually exclusive, a QueryParameterException.
+        raise EpcisError.BAD_PARAMETER.error(parameter="maxEventCount")
+    direction = merged.get("orderDirection", "ASC").upper()
+    if direction not in ("ASC", "DESC"):
+        raise EpcisError.BAD_PARAMETER.error(parameter="orderDirection")
+    descending = direction == "DESC"
+    if most is not None and qs.values("pk")[:most + 1].count() > most:
+        # More than maxEventCount match: the binding's QueryTooLargeException,
+        # not the first page of them.
+        raise EpcisError.QUERY_TOO_LARGE.error(limit=most)
+    after, seen = _decode(merged["nextPageToken"]) if merged.get("nextPageToken") else (None, 0)
+    if after is not None:
         qs = qs.filter(pk__lt=after) if descending else qs.filter(pk__gt=after)
+    if limit is not None:
+        # eventCountLimit counts the events of every page together: the token
+        # carries how many earlier pages gave.
+        per_page = min(per_page, limit - seen)
+        if per_page < 1:
+            return [], ""
     rows = list(qs.order_by("-pk" if descending else "pk")[:per_page + 1])
-    token = _encode(rows[per_page - 1].pk) if len(rows) > per_page else ""
+    more = len(rows) > per_page and (limit is None or seen + per_page < limit)
+    token = _encode(rows[per_page - 1].pk, seen + per_page if limit is not None else 0) \
+        if more else ""
     return rows[:per_page], token
+
+
+def _positive(params: Mapping[str, str], name: str) -> int | None:
+    """A count parameter (eventCountLimit, maxEventCount): a positive integer,
+    None when not given."""
+    if not params.get(name):
+        return None
+    try:
+        value = int(params[name])
+    except ValueError:
+        raise EpcisError.BAD_PARAMETER.error(parameter=name) from None
+    if value < 1:
+        raise EpcisError.BAD_PARAMETER.error(parameter=name)
+    return value
 
 
 def _filter(qs: QuerySet[EpcisEvent], name: str, raw: str, *, named_events: bool = False,
@@ -213,17 +240,24 @@ def _condition(qs: QuerySet[EpcisEvent], name: str, raw: str, values: list[str],
     return qs, None
 
 
-def _encode(pk: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
+def _encode(pk: int, seen: int = 0) -> str:
+    data = {"after": pk, **({"seen": seen} if seen else {})}
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-def _decode(token: str) -> int:
+def _decode(token: str) -> tuple[int, int]:
+    """The last event id of the page before, and how many events the pages
+    before gave (counted only under eventCountLimit)."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return int(data["after"])
-    except (ValueError, KeyError, TypeError, RecursionError):
-        # RecursionError: a forged token of thousands of nested brackets.
+        after, seen = int(data["after"]), int(data.get("seen", 0))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
+        # RecursionError: a forged token of thousands of nested brackets;
+        # OverflowError: one of 1e400 (infinity to json.loads).
         raise EpcisError.BAD_TOKEN.error() from None
+    if seen < 0:
+        raise EpcisError.BAD_TOKEN.error()
+    return after, seen
 
 
 _EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
