@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from shequn.trace import gs1
 from shequn.trace.models import CaptureJob, EpcisEvent
 from tests.builders.console import key_for
 from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event, _ids, _post
@@ -140,3 +141,34 @@ def test_capture_as_json_or_json_ld_is_accepted(client, key, ctype):
     resp = client.post("/epcis/capture", data=json.dumps(doc), content_type=ctype,
                        **_auth(key))
     assert resp.status_code == 202, resp.content[:300]
+
+
+def test_a_masked_waybill_cannot_be_confirmed_by_querying_for_it(client):
+    """A brand reads the waybill of an order Shequn shipped masked (SF****0123);
+    EQ_bizTransaction_bol with the whole number (or a hundred guesses joined
+    by |) must not tell it which guess was right. Its own captures match."""
+    from shequn.trace.epcis import store
+    from tests.builders.catalog import make_gtin, make_product, make_sku
+    from tests.builders.console import make_brand
+
+    a = make_brand()
+    gtin = gs1.gtin14(make_sku(product=make_product(brand=a.org), gtin=make_gtin()).gtin)
+    waybill = "urn:shequn:waybill:SF12340123"
+    store.record([_event([gs1.sgtin_urn(gtin, "W1")], bizTransactionList=[
+        {"type": "bol", "bizTransaction": waybill}])])
+    _, key = key_for(a.org, "epcis")
+    assert _ids(client.get("/epcis/events", {"MATCH_epc": gs1.sgtin_urn(gtin, "W1")},
+                           **_auth(key)))
+    guesses = "|".join(f"urn:shequn:waybill:SF{n:04d}0123" for n in range(1200, 1300))
+    for value in (waybill, guesses):
+        assert _ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": value},
+                               **_auth(key))) == []
+    # The platform, and a brand for a waybill in its own capture, still match.
+    _, platform = key_for(None, "epcis")
+    assert _ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": waybill},
+                           **_auth(platform)))
+    own = "urn:shequn:waybill:SF99990123"
+    assert _post(client, key, _doc(_event([gs1.sgtin_urn(gtin, "W2")], bizTransactionList=[
+        {"type": "bol", "bizTransaction": own}]))).status_code == 202
+    assert len(_ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": own},
+                               **_auth(key)))) == 1
