@@ -172,3 +172,15 @@ def test_a_masked_waybill_cannot_be_confirmed_by_querying_for_it(client):
         {"type": "bol", "bizTransaction": own}]))).status_code == 202
     assert len(_ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": own},
                                **_auth(key)))) == 1
+
+
+def test_a_capture_error_behaviour_the_binding_does_not_have_is_a_400_problem(client, key):
+    doc = json.dumps(_doc(_event(["urn:epc:id:sgtin:0614141.107346.3"])))
+    resp = client.post("/epcis/capture", data=doc, content_type="application/json",
+                       HTTP_GS1_CAPTURE_ERROR_BEHAVIOUR="bogus", **_auth(key))
+    assert _problem(resp, 400)["type"] == "epcisException:ValidationException"
+    assert CaptureJob.objects.count() == 0
+    for value in ("rollback", "proceed", "all"):
+        resp = client.post("/epcis/capture", data=doc, content_type="application/json",
+                           HTTP_GS1_CAPTURE_ERROR_BEHAVIOUR=value, **_auth(key))
+        assert resp.status_code == 202, resp.content[:300]

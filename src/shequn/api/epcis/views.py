@@ -30,6 +30,8 @@ HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0",
 READ_CHUNK = 256 * 1024
 # What capture reads: the binding's JSON, and JSON-LD (what EPCIS documents are).
 CAPTURE_TYPES = ("application/json", "application/ld+json")
+# The binding's GS1-Capture-Error-Behaviour values (all are run as rollback).
+CAPTURE_BEHAVIOURS = ("rollback", "proceed", "all")
 
 
 def problem(err: DomainError) -> HttpResponse:
@@ -132,6 +134,11 @@ def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse
     # read as JSON (it must parse as such anyway).
     if request.content_type and request.content_type not in CAPTURE_TYPES:
         raise ApiError.UNSUPPORTED_MEDIA.error()
+    behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
+    if behaviour.strip().lower() not in CAPTURE_BEHAVIOURS:
+        # A client asking for what the binding does not have gets told so, not
+        # a job run some other way than it expects.
+        raise ApiError.BAD_REQUEST.error(reason="GS1-Capture-Error-Behaviour")
     # A quota per organization: every document is stored for good, so one key
     # (leaked, or a client in a loop) must not fill the repository. Counted
     # before the body is read.
@@ -142,7 +149,6 @@ def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse
         response["Retry-After"] = "60"
         return response
     document = capture.parse(capture_body(request, capture.MAX_BYTES))
-    behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
     job = capture.submit(document, org, behaviour)
     response = HttpResponse(status=202)
     response["Location"] = f"/epcis/capture/{job.pk}"
