@@ -155,6 +155,7 @@ def test_a_masked_waybill_cannot_be_confirmed_by_querying_for_it(client):
     gtin = gs1.gtin14(make_sku(product=make_product(brand=a.org), gtin=make_gtin()).gtin)
     waybill = "urn:shequn:waybill:SF12340123"
     store.record([_event([gs1.sgtin_urn(gtin, "W1")], bizTransactionList=[
+        {"type": "po", "bizTransaction": "urn:shequn:order:SQ9"},
         {"type": "bol", "bizTransaction": waybill}])])
     _, key = key_for(a.org, "epcis")
     assert _ids(client.get("/epcis/events", {"MATCH_epc": gs1.sgtin_urn(gtin, "W1")},
@@ -163,6 +164,11 @@ def test_a_masked_waybill_cannot_be_confirmed_by_querying_for_it(client):
     for value in (waybill, guesses):
         assert _ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": value},
                                **_auth(key))) == []
+    # Nor by a value or a type that spans two lines of the stored transactions.
+    for name, value in (("EQ_bizTransaction_po", f"urn:shequn:order:SQ9\nbol={waybill}"),
+                        ("EQ_bizTransaction_po=urn:shequn:order:SQ9\nbol", waybill)):
+        resp = client.get("/epcis/events", {name: value}, **_auth(key))
+        assert resp.status_code == 400 or _ids(resp) == [], resp.content[:300]
     # The platform, and a brand for a waybill in its own capture, still match.
     _, platform = key_for(None, "epcis")
     assert _ids(client.get("/epcis/events", {"EQ_bizTransaction_bol": waybill},

@@ -204,10 +204,14 @@ def _condition(qs: QuerySet[EpcisEvent], name: str, raw: str, values: list[str],
         return qs.filter(event_id__in=values), found
     if name.startswith("EQ_bizTransaction_"):
         kind = vocab(name.removeprefix("EQ_bizTransaction_"))
+        if any(c in text for text in (kind, *values) for c in "\r\n"):
+            # The stored transactions are one "type=value" a line: a line break
+            # would match across two of them (an order and its masked waybill).
+            raise EpcisError.BAD_PARAMETER.error(parameter=name)
         cond = Q()
         for v in values:
             line = Q(biz_transactions__contains=f"\n{kind}={v}\n")
-            if org is not None and v.lower().startswith(WAYBILL):
+            if org is not None and WAYBILL in v.lower():
                 # A waybill reads masked in events of others (as_seen_by): it
                 # matches only in the organization's own, or a query would
                 # confirm guesses of the masked digits (a hundred at a time).
