@@ -63,6 +63,8 @@ def test_a_page_token_of_an_infinite_number_is_a_400_problem(client, key, payloa
     {"eventCountLimit": "0"}, {"eventCountLimit": "-5"},
     {"maxEventCount": "0"}, {"maxEventCount": "-1"},
     {"eventCountLimit": "2", "maxEventCount": "2"},
+    {"eventCountLimit": "2"},                    # without the order that says which first
+    {"orderBy": "bizStep"}, {"orderBy": ""}, {"orderBy": "eventtime"},
 ])
 def test_the_bindings_query_parameter_rules_are_400_problems(client, key, params):
     body = _problem(client.get("/epcis/events", params, **_auth(key)), 400,
@@ -75,7 +77,7 @@ def test_event_count_limit_limits_the_events_of_every_page_together(client, key)
     # header must not bring the rest.
     _seven(client, key)
     seen: list[str] = []
-    params = {"eventCountLimit": "5", "perPage": "2"}
+    params = {"eventCountLimit": "5", "orderBy": "eventTime", "perPage": "2"}
     for _ in range(10):
         resp = client.get("/epcis/events", params, **_auth(key))
         seen += _ids(resp)
@@ -190,3 +192,62 @@ def test_a_capture_error_behaviour_the_binding_does_not_have_is_a_400_problem(cl
         resp = client.post("/epcis/capture", data=doc, content_type="application/json",
                            HTTP_GS1_CAPTURE_ERROR_BEHAVIOUR=value, **_auth(key))
         assert resp.status_code == 202, resp.content[:300]
+
+
+def _times(client, key, n: int, times: list[str]) -> None:
+    """``n`` events whose event times are ``times`` (given out of the id order)."""
+    events = []
+    for i, at in enumerate(times):
+        event = _event([f"urn:epc:id:sgtin:0614141.107346.T{i}"])
+        event["eventTime"] = at
+        events.append(event)
+    assert _post(client, key, _doc(*events)).status_code == 202
+    assert EpcisEvent.objects.count() == n
+
+
+def _all_pages(client, key, params: dict) -> list[EpcisEvent]:
+    got: list[str] = []
+    for _ in range(20):
+        resp = client.get("/epcis/events", params, **_auth(key))
+        assert resp.status_code == 200, resp.content[:300]
+        got += _ids(resp)
+        if not resp.has_header("Link"):
+            break
+        link = resp["Link"].split(";")[0].strip("<>")
+        params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    by_id = {e.event_id: e for e in EpcisEvent.objects.all()}
+    return [by_id[i] for i in got]
+
+
+# Out of the order they are captured in, two of them at the same instant.
+TIMES = ["2026-03-05T10:00:00Z", "2026-01-02T08:00:00Z", "2026-03-05T10:00:00Z",
+         "2025-12-31T23:00:00Z", "2026-02-01T00:00:00+08:00", "2026-01-15T12:30:00Z"]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_order_by_event_time_pages_through_every_event_once_in_that_order(client, key,
+                                                                          direction):
+    _times(client, key, len(TIMES), TIMES)
+    rows = _all_pages(client, key, {"orderBy": "eventTime", "orderDirection": direction,
+                                    "perPage": "2"})
+    assert len(rows) == len(TIMES) and len({r.pk for r in rows}) == len(TIMES)
+    keys = [(r.event_time, r.pk) for r in rows]
+    assert keys == sorted(keys, reverse=direction == "DESC")
+
+
+def test_event_count_limit_takes_the_first_events_by_the_order_asked(client, key):
+    _times(client, key, len(TIMES), TIMES)
+    rows = _all_pages(client, key, {"orderBy": "eventTime", "orderDirection": "DESC",
+                                    "eventCountLimit": "3", "perPage": "2"})
+    latest = sorted(EpcisEvent.objects.all(), key=lambda e: (e.event_time, e.pk),
+                    reverse=True)[:3]
+    assert [r.pk for r in rows] == [e.pk for e in latest]
+
+
+def test_a_page_token_answers_only_the_order_it_was_made_for(client, key):
+    _times(client, key, len(TIMES), TIMES)
+    first = client.get("/epcis/events", {"orderBy": "eventTime", "perPage": "2"}, **_auth(key))
+    token = parse_qs(urlsplit(first["Link"].split(";")[0].strip("<>")).query)["nextPageToken"][0]
+    for params in ({"orderBy": "recordTime"}, {}):
+        _problem(client.get("/epcis/events", {**params, "nextPageToken": token, "perPage": "2"},
+                            **_auth(key)), 400, "epcis_bad_page_token")

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -29,8 +30,11 @@ PAGING = {"perPage", "nextPageToken"}
 SIMPLE = {"eventType", "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime",
           "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
           "EQ_eventID", "MATCH_epc", "MATCH_anyEPC", "MATCH_parentID", "MATCH_inputEPC",
-          "MATCH_outputEPC", "MATCH_epcClass", "MATCH_anyEPCClass", "orderDirection",
-          "eventCountLimit", "maxEventCount"}
+          "MATCH_outputEPC", "MATCH_epcClass", "MATCH_anyEPCClass", "orderBy",
+          "orderDirection", "eventCountLimit", "maxEventCount"}
+# orderBy's values (the binding's two times; an extension field is not ordered
+# on here, and naming one is a QueryParameterException rather than ignored).
+ORDER_FIELDS = {"eventTime": "event_time", "recordTime": "record_time"}
 _ROLES = {"MATCH_epc": ["epc"], "MATCH_parentID": ["parent"], "MATCH_inputEPC": ["input"],
           "MATCH_outputEPC": ["output"], "MATCH_epcClass": ["class"],
           "MATCH_anyEPCClass": ["class"], "MATCH_anyEPC": ["epc", "parent", "input", "output"]}
@@ -99,7 +103,7 @@ def events(params: Mapping[str, str], org: Organization | None, *,
     # intersected across such filters; None when none did or there were many.
     named: Pairs | None = None
     for name, raw in merged.items():
-        if name in PAGING or name in ("orderDirection",):
+        if name in PAGING or name in ("orderBy", "orderDirection"):
             continue
         qs, pairs = _filter(qs, name, raw, named_events=org is not None, org=org)
         if pairs is not None:
@@ -131,24 +135,39 @@ def events(params: Mapping[str, str], org: Organization | None, *,
     if direction not in ("ASC", "DESC"):
         raise EpcisError.BAD_PARAMETER.error(parameter="orderDirection")
     descending = direction == "DESC"
+    by = _order_by(merged)
+    if limit is not None and by is None:
+        # The binding: the first N events by an order the client names.
+        raise EpcisError.BAD_PARAMETER.error(parameter="eventCountLimit")
     if most is not None and qs.values("pk")[:most + 1].count() > most:
         # More than maxEventCount match: the binding's QueryTooLargeException,
         # not the first page of them.
         raise EpcisError.QUERY_TOO_LARGE.error(limit=most)
-    after, seen = _decode(merged["nextPageToken"]) if merged.get("nextPageToken") else (None, 0)
-    if after is not None:
-        qs = qs.filter(pk__lt=after) if descending else qs.filter(pk__gt=after)
+    mark = _decode(merged["nextPageToken"], by) if merged.get("nextPageToken") else None
+    if mark is not None:
+        qs = qs.filter(_after(mark, by, descending))
+    seen = mark.seen if mark is not None else 0
     if limit is not None:
         # eventCountLimit counts the events of every page together: the token
         # carries how many earlier pages gave.
         per_page = min(per_page, limit - seen)
         if per_page < 1:
             return [], ""
-    rows = list(qs.order_by("-pk" if descending else "pk")[:per_page + 1])
+    keys = ([ORDER_FIELDS[by]] if by else []) + ["pk"]
+    rows = list(qs.order_by(*(f"-{k}" if descending else k for k in keys))[:per_page + 1])
     more = len(rows) > per_page and (limit is None or seen + per_page < limit)
-    token = _encode(rows[per_page - 1].pk, seen + per_page if limit is not None else 0) \
+    token = _encode(rows[per_page - 1], by, seen + per_page if limit is not None else 0) \
         if more else ""
     return rows[:per_page], token
+
+
+def _order_by(params: Mapping[str, str]) -> str | None:
+    raw = params.get("orderBy")
+    if raw is None:
+        return None
+    if raw not in ORDER_FIELDS:
+        raise EpcisError.BAD_PARAMETER.error(parameter="orderBy")
+    return raw
 
 
 def _positive(params: Mapping[str, str], name: str) -> int | None:
@@ -251,24 +270,47 @@ def _condition(qs: QuerySet[EpcisEvent], name: str, raw: str, values: list[str],
     return qs, None
 
 
-def _encode(pk: int, seen: int = 0) -> str:
-    data = {"after": pk, **({"seen": seen} if seen else {})}
+@dataclass(frozen=True)
+class _Mark:
+    """Where the page before ended: its last event (and that event's time when
+    ordered by one), and how many events the pages before gave (counted only
+    under eventCountLimit)."""
+
+    after: int
+    at: dt.datetime | None = None
+    seen: int = 0
+
+
+def _after(mark: _Mark, by: str | None, descending: bool) -> Q:
+    """The events past the mark, in the query's order (ties on the time broken by id)."""
+    cmp = "lt" if descending else "gt"
+    if by is None or mark.at is None:
+        return Q(**{f"pk__{cmp}": mark.after})
+    field = ORDER_FIELDS[by]
+    return Q(**{f"{field}__{cmp}": mark.at}) | Q(**{field: mark.at, f"pk__{cmp}": mark.after})
+
+
+def _encode(row: EpcisEvent, by: str | None, seen: int = 0) -> str:
+    data: dict[str, Any] = {"after": row.pk, **({"seen": seen} if seen else {})}
+    if by is not None:
+        data |= {"by": by, "at": getattr(row, ORDER_FIELDS[by]).isoformat()}
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-def _decode(token: str) -> tuple[int, int]:
-    """The last event id of the page before, and how many events the pages
-    before gave (counted only under eventCountLimit)."""
+def _decode(token: str, by: str | None) -> _Mark:
+    """The mark a token carries; refused when it was made for another order."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after, seen = int(data["after"]), int(data.get("seen", 0))
+        at = dt.datetime.fromisoformat(data["at"]) if "at" in data else None
+        made_for = data.get("by")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
         # RecursionError: a forged token of thousands of nested brackets;
         # OverflowError: one of 1e400 (infinity to json.loads).
         raise EpcisError.BAD_TOKEN.error() from None
-    if seen < 0:
+    if seen < 0 or made_for != by or (by is not None and (at is None or at.tzinfo is None)):
         raise EpcisError.BAD_TOKEN.error()
-    return after, seen
+    return _Mark(after, at, seen)
 
 
 _EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
