@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from shequn.core.errors import DomainError
 from shequn.inventory.models import Stock
-from shequn.trace import gs1, packing
-from shequn.trace.models import UnitCode
+from shequn.trace import codes, gs1, packing
+from shequn.trace.errors import TraceError
+from shequn.trace.models import CodeBatch, UnitCode
+from tests.builders.inbound import brand_sku, make_asn
 from tests.builders.outbound import run_all
 from tests.builders.trace import Setup, element_string, received
 
@@ -83,3 +86,37 @@ def test_a_return_inspected_on_the_page_puts_its_units_back(client):
     # Back in stock, unbound: it may be sold again.
     assert (unit.state, unit.order_line_id, unit.warehouse_id) == (
         U.RECEIVED, None, s.warehouse.pk)
+
+
+def test_the_warehouse_codes_an_asn_line_once_even_when_the_form_is_posted_twice(client):
+    s = Setup(qty=1, per_carton=0)
+    # Goods that came without codes: the warehouse codes them.
+    asn = make_asn(s.brand, s.warehouse, [(brand_sku(s.brand), "L2", 4)])
+    client.force_login(s.staff)
+    line = asn.lines.get()
+    for _ in range(2):
+        client.post(f"/warehouse/asn/{asn.pk}/codes/", {"line": line.pk})
+    assert list(CodeBatch.objects.filter(asn=asn).values_list("quantity", flat=True)) == [4]
+
+
+def test_no_more_codes_than_the_asn_line_expects():
+    s = Setup(qty=4, per_carton=2)  # the brand coded all 4
+    line = s.asn.lines.get()
+    for qty in (None, 1):
+        with pytest.raises(DomainError) as err:
+            codes.create_batch(None, s.brand, asn_line_id=line.pk, quantity=qty)
+        assert err.value.code == TraceError.LINE_CODED and err.value.status == 409
+    assert CodeBatch.objects.count() == 1
+
+
+def test_a_line_partly_coded_takes_the_rest_and_no_more():
+    brand_setup = Setup(qty=1, per_carton=0)
+    sku = brand_sku(brand_setup.brand)
+    asn = make_asn(brand_setup.brand, brand_setup.warehouse, [(sku, "L9", 5)])
+    line = asn.lines.get()
+    first = codes.create_batch(None, brand_setup.brand, asn_line_id=line.pk, quantity=3)
+    with pytest.raises(DomainError) as err:
+        codes.create_batch(None, brand_setup.brand, asn_line_id=line.pk, quantity=3)
+    assert err.value.code == TraceError.LINE_CODED
+    rest = codes.create_batch(None, brand_setup.brand, asn_line_id=line.pk)
+    assert (first.quantity, rest.quantity) == (3, 2)
