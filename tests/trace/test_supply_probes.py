@@ -120,3 +120,22 @@ def test_a_line_partly_coded_takes_the_rest_and_no_more():
     assert err.value.code == TraceError.LINE_CODED
     rest = codes.create_batch(None, brand_setup.brand, asn_line_id=line.pk)
     assert (first.quantity, rest.quantity) == (3, 2)
+
+
+def test_a_refunded_order_gives_its_scanned_units_back_to_stock():
+    from shequn.payments import services as payments
+    from tests.builders.console import operator
+
+    s = received(2, 0)
+    order = s.order(qty=1)
+    unit = s.units()[0]
+    packing.scan_unit(s.staff, order.pk, element_string(unit))
+    # The operator refunds the paid order before it ships: its stock is restocked.
+    payments.refund_order(order.pk, actor=operator(), reason="buyer asked")
+    run_all()
+    unit.refresh_from_db()
+    assert (unit.state, unit.order_line_id, unit.sold_at) == (U.RECEIVED, None, None)
+    # The unit on the shelf again is packed into the next order, not "already sold".
+    again = s.order(qty=1)
+    assert packing.scan_unit(s.staff, again.pk, element_string(unit)).order_line.order_id == \
+        again.pk
