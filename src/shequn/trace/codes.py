@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from shequn.catalog.models import SKU, Organization, Product
 from shequn.core import audit, clock
@@ -99,6 +99,19 @@ def asn_lines_for_codes(org: Organization) -> QuerySet[ASNLine]:
             .select_related("asn", "sku").order_by("-asn__created_at", "line_no"))
 
 
+def uncoded(line: ASNLine) -> int:
+    """Units of the ASN's goods of this line's SKU and lot still without codes:
+    what its lines expect less the batches already made for them (by the brand
+    or the warehouse). More codes than goods would be spare genuine codes, and
+    a form posted twice would code the line twice. Takes the ASN's row lock
+    (receiving's too), so two requests for one line take turns."""
+    ASN.objects.select_for_update().filter(pk=line.asn_id).first()
+    same = Q(asn_id=line.asn_id, sku_id=line.sku_id, lot=line.lot)
+    expected = ASNLine.objects.filter(same).aggregate(n=Sum("qty_expected"))["n"] or 0
+    coded = CodeBatch.objects.filter(same).aggregate(n=Sum("quantity"))["n"] or 0
+    return max(expected - coded, 0)
+
+
 @transaction.atomic
 def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
                  asn_line_id: Any = None, lot: str = "", expiry: dt.date | None = None,
@@ -109,10 +122,12 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
     A brand (``org``) codes its own SKUs, optionally for a line of one of its
     open ASNs; warehouse staff (``warehouses``: the ones they work for, ``org``
     ignored) code an open ASN line arriving at one of them. For an ASN line the
-    SKU, lot and expiry are the line's and the quantity defaults to the line's.
+    SKU, lot and expiry are the line's and the quantity defaults to its units
+    still without codes (``uncoded``).
     Refused (nothing written): an SKU that is not the brand's, an SKU without a
     valid GTIN, a lot that does not fit a GS1 code, a quantity outside
-    1..1,000,000, more than 10,000 per carton, an ASN not open."""
+    1..1,000,000, more than 10,000 per carton, an ASN not open, more codes than
+    the line's units still without codes."""
     line: ASNLine | None = None
     if asn_line_id not in (None, ""):
         qs = ASNLine.objects.select_related("asn__warehouse", "sku__product__brand")
@@ -132,8 +147,11 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
             raise TraceError.ASN_CLOSED.error(asn_status=line.asn.status)
         sku = line.sku
         lot, expiry = line.lot, line.expiry
+        left = uncoded(line)
+        if left < 1:
+            raise TraceError.LINE_CODED.error(line=line.line_no, left=0)
         if quantity in (None, ""):
-            quantity = line.qty_expected
+            quantity = left
     else:
         if warehouses is not None or org is None:
             raise TraceError.ASN_NOT_FOUND.error()
@@ -160,6 +178,8 @@ def create_batch(actor: Any, org: Organization | None, *, sku_id: Any = None,
     if expiry is not None and expiry < clock.today():
         raise TraceError.EXPIRED.error(expiry=expiry.isoformat())
     qty = _int(quantity, TraceError.BAD_QUANTITY, 1, MAX_QUANTITY)
+    if line is not None and qty > left:
+        raise TraceError.LINE_CODED.error(line=line.line_no, left=left, quantity=qty)
     per = _int(per_carton if per_carton not in (None, "") else 0,
                TraceError.BAD_PER_CARTON, 0, MAX_PER_CARTON)
     batch = CodeBatch.objects.create(

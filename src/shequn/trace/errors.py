@@ -35,6 +35,9 @@ class TraceError(CodedError):
     ASN_CLOSED = ("trace_asn_closed",
                   _("Codes are generated only for ASNs that are not yet received or "
                     "cancelled"), 409)
+    LINE_CODED = ("trace_asn_line_coded",
+                  _("This ASN line's units already have codes, or fewer are left without "
+                    "codes than asked for"), 409)
     BATCH_NOT_FOUND = ("trace_batch_not_found", _("Code batch not found"), 404)
     BATCH_NOT_DONE = ("trace_batch_not_done",
                       _("The codes are still being generated"), 409)

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from biip import ParseError, parse
 from biip.gs1_element_strings import GS1ElementString
@@ -151,7 +151,7 @@ def read(text: str) -> Scan:
     # the path and the serial are not.
     raw = _scheme_lowered(raw)
     if raw[:8].lower().startswith(("http://", "https://")):
-        parts = urlsplit(raw)
+        parts = _split(raw)
         raw = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
     if raw.startswith("urn:epc:id:sgtin:"):
         return _from_sgtin_urn(raw)
@@ -162,7 +162,7 @@ def read(text: str) -> Scan:
             raise CodeError("wrong SSCC check digit")
         return Scan(sscc=raw)
     if raw.startswith(("http://", "https://")):
-        parts = urlsplit(raw)
+        parts = _split(raw)
         raw = parts._replace(path=_decoded_path(parts.path)).geturl()
     try:
         if raw.startswith("("):  # human-readable form, "(01)…(21)…"
@@ -192,6 +192,15 @@ def _from_strings(strings: list[GS1ElementString]) -> Scan:
         raise CodeError("malformed serial")
     return Scan(gtin=gtin14(values["01"].value), serial=serial,
                 lot=values["10"].value if "10" in values else "", expiry=expiry)
+
+
+def _split(url: str) -> SplitResult:
+    # urlsplit raises a bare ValueError on a malformed host ("https://[::1/…"):
+    # a scan like any other unreadable one, not a server error.
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise CodeError(f"malformed URI: {exc}") from None
 
 
 def _decoded_path(path: str) -> str:

@@ -67,6 +67,23 @@ def order_delivered(event: OutboxEvent) -> None:
     _step(event, "delivered", (U.SHIPPED, U.PICKED), U.DELIVERED, build)
 
 
+@outbox.handler(order_events.REFUNDED)
+def order_refunded(event: OutboxEvent) -> None:
+    """Refunded before it shipped: the order's stock was given back, so are the
+    units scanned into its parcel (unbound, received here again), else the
+    unit on the shelf is refused at the next packing as already sold."""
+    order = Order.objects.select_related("warehouse").filter(pk=event.aggregate_id).first()
+    if order is None:
+        return
+    units = _units(order, (U.PICKED,))
+    if not units or not _once("refunded", order.number):
+        return
+    UnitCode.objects.filter(pk__in=[u.pk for u in units], state=U.PICKED).update(
+        state=U.RECEIVED, order_line=None, sold_at=None, warehouse=order.warehouse)
+    journey.write([journey.unpicked(journey.epcs_of_units(units), order_number=order.number,
+                                    warehouse=order.warehouse)])
+
+
 # Generation runs outside the event's transaction: it commits chunk by chunk
 # (progress visible, a crash resumes), which one long transaction could not.
 @outbox.handler(codes.GENERATE_TOPIC, in_transaction=False)

@@ -161,6 +161,18 @@ def picked(epcs: Sequence[str], *, order_number: str, warehouse: Any,
     return event
 
 
+def unpicked(epcs: Sequence[str], *, order_number: str, warehouse: Any,
+             at: dt.datetime | None = None) -> Event:
+    """Units packed for an order that was refunded before it shipped: back on
+    the warehouse's shelf (stocking), sellable again."""
+    event = _base("ObjectEvent", "OBSERVE", at)
+    uri = warehouse_uri(warehouse)
+    event.update(epcList=list(epcs), bizStep="stocking", disposition="sellable_not_accessible",
+                 readPoint={"id": uri}, bizLocation={"id": uri},
+                 bizTransactionList=_order_txn(order_number))
+    return event
+
+
 def shipped_to_buyer(epcs: Sequence[str], *, order_number: str, waybill: str,
                      warehouse: Any, at: dt.datetime | None = None) -> Event:
     event = _base("ObjectEvent", "OBSERVE", at)

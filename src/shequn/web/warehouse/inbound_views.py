@@ -21,7 +21,7 @@ from shequn.inventory import selectors as stock_selectors
 from shequn.logistics import inbound
 from shequn.logistics import inbound_selectors as reads
 from shequn.logistics.models import ASN, Adjustment
-from shequn.trace import codes, gs1, receiving
+from shequn.trace import codes, gs1, receiving, stock_steps
 from shequn.web import line_errors
 from shequn.web.warehouse.access import warehouse_only, warehouses_for
 
@@ -195,7 +195,9 @@ def stock_transfer(request: HttpRequest) -> HttpResponse:
 def stock_adjust(request: HttpRequest) -> HttpResponse:
     row = _own_warehouse(request, _int(request.POST.get("stock")))
     try:
-        inbound.adjust(request.user, warehouse=row.warehouse, stock_id=row.pk,
+        # Through trace: destroyed stock destroys its coded units too (else they
+        # stay "received" here, genuine on the verify page and packable).
+        stock_steps.adjust(request.user, warehouse=row.warehouse, stock_id=row.pk,
                        reason=request.POST.get("reason", ""),
                        delta=_int(request.POST.get("delta"), 0),
                        note=request.POST.get("note", ""),
@@ -220,7 +222,9 @@ def expiry(request: HttpRequest) -> HttpResponse:
 @warehouse_only
 def return_inspect(request: HttpRequest, line_id: int) -> HttpResponse:
     try:
-        inbound.inspect_return(request.user, warehouses=warehouses_for(request),
+        # Through trace: the returned units leave the buyer's order (back in
+        # stock or quarantine here), with their events.
+        stock_steps.inspect_return(request.user, warehouses=warehouses_for(request),
                                line_id=line_id,
                                sellable=_int(request.POST.get("sellable"), -1),
                                damaged=_int(request.POST.get("damaged"), -1),
