@@ -110,7 +110,7 @@ def test_an_undeclared_length_is_read_no_further_than_limit_plus_one(rf):
 
 @pytest.mark.parametrize("path", [
     "/epcis/nosuch", "/epcis/epcs/urn:epc:id:sgtin:0614141.107346.1",
-    "/epcis/epcs/", "/epcis/events/", "/epcis/capture/x/y", "/epcis/",
+    "/epcis/epcs/", "/epcis/events/", "/epcis/capture/x/y",
 ])
 def test_unknown_paths_are_404_problems(client, path):
     _, key = key_for(None, "epcis")
@@ -124,7 +124,7 @@ def test_wrong_method_is_a_405_problem(client):
     _, key = key_for(None, "epcis")
     resp = client.delete("/epcis/events", **_auth(key))
     _is_problem(resp, 405)
-    assert resp["Allow"] == "GET"
+    assert resp["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_key_refusals_carry_the_binding_type_and_shequns_code(client):

@@ -12,8 +12,8 @@ import pytest
 
 from shequn.trace import gs1
 from shequn.trace.models import CaptureJob, EpcisEvent
-from tests.builders.console import key_for
-from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event, _ids, _post
+from tests.builders.console import key_for, make_brand
+from tests.trace.test_epcis_probes import CTX, _auth, _doc, _event, _gtin_of, _ids, _post
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +251,66 @@ def test_a_page_token_answers_only_the_order_it_was_made_for(client, key):
     for params in ({"orderBy": "recordTime"}, {}):
         _problem(client.get("/epcis/events", {**params, "nextPageToken": token, "perPage": "2"},
                             **_auth(key)), 400, "epcis_bad_page_token")
+
+
+def test_options_discovers_the_methods_versions_and_capture_limits(client, key):
+    resp = client.options("/epcis/capture", **_auth(key))
+    assert resp.status_code == 204 and not resp.content
+    assert resp["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert resp["GS1-EPCIS-Version"] == "2.0.0" and resp["GS1-CBV-Version"] == "2.0.0"
+    assert int(resp["GS1-EPCIS-Capture-Limit"]) > 0
+    assert int(resp["GS1-EPCIS-Capture-File-Size-Limit"]) > 0
+    assert resp["GS1-Capture-Error-Behaviour"] == "rollback"
+    events = client.options("/epcis/events", **_auth(key))
+    assert events.status_code == 204 and events["Allow"] == "GET, HEAD, OPTIONS"
+    # Discovery is the repository's, for its clients: a key is asked for.
+    _problem(client.options("/epcis/events"), 401, "bad_api_key")
+
+
+def test_head_answers_as_get_without_a_body(client, key):
+    _seven(client, key)
+    resp = client.head("/epcis/events", **_auth(key))
+    assert resp.status_code == 200 and resp.content == b""
+    assert resp["GS1-EPCIS-Version"] == "2.0.0"
+
+
+def test_the_top_level_lists_the_resources_this_repository_has(client, key):
+    resp = client.get("/epcis/", **_auth(key))
+    assert resp.status_code == 200
+    assert resp.json()["member"] == ["capture", "events", "eventTypes", "epcs"]
+
+
+def test_the_capture_jobs_are_listed_newest_first_to_their_own_organization(client):
+    brand_a, brand_b = make_brand(), make_brand()
+    gtin_a, gtin_b = _gtin_of(brand_a), _gtin_of(brand_b)
+    a = brand_a.org
+    _, key_a = key_for(a, "epcis")
+    _, key_b = key_for(brand_b.org, "epcis")
+    _, platform = key_for(None, "epcis")
+    for i in range(3):
+        assert _post(client, key_a, _doc(_event([gs1.sgtin_urn(gtin_a, f"A{i}")]))
+                     ).status_code == 202
+    assert _post(client, key_b, _doc(_event([gs1.sgtin_urn(gtin_b, "B0")]))).status_code == 202
+    own = {str(j.pk) for j in CaptureJob.objects.filter(org=a)}
+    listed: list[str] = []
+    params = {"perPage": "2"}
+    for _ in range(5):
+        resp = client.get("/epcis/capture", params, **_auth(key_a))
+        assert resp.status_code == 200, resp.content[:300]
+        page = resp.json()
+        assert all(set(job) >= {"captureID", "running", "success", "captureErrorBehaviour",
+                                "errors"} for job in page)
+        listed += [job["captureID"] for job in page]
+        if not resp.has_header("Link"):
+            break
+        link = resp["Link"].split(";")[0].strip("<>")
+        params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert set(listed) == own and len(listed) == 3
+    created = {str(j.pk): (j.created_at, str(j.pk)) for j in CaptureJob.objects.all()}
+    assert [created[i] for i in listed] == sorted((created[i] for i in listed), reverse=True)
+    assert len(client.get("/epcis/capture", **_auth(key_b)).json()) == 1
+    assert len(client.get("/epcis/capture", **_auth(platform)).json()) == 4
+    _problem(client.get("/epcis/capture", {"EQ_action": "ADD"}, **_auth(key_a)), 400,
+             "epcis_unknown_parameter")
+    _problem(client.get("/epcis/capture", {"nextPageToken": "bm90IGpzb24"}, **_auth(key_a)),
+             400, "epcis_bad_page_token")

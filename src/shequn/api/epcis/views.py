@@ -20,7 +20,7 @@ from shequn.brands import apikeys
 from shequn.catalog.models import Organization
 from shequn.core import ratelimit
 from shequn.core.errors import DomainError
-from shequn.trace.epcis import capture, query
+from shequn.trace.epcis import capture, jobs, query
 from shequn.trace.epcis.errors import EpcisError, problem_type
 from shequn.trace.models import CaptureJob
 
@@ -71,23 +71,37 @@ def _has_nul(request: HttpRequest) -> bool:
 View = Callable[..., HttpResponse]
 
 
-def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
+READ_SCOPES, WRITE_SCOPES = ("epcis", "epcis_read"), ("epcis",)
+
+
+def epcis_endpoint(methods: tuple[str, ...], discovery: dict[str, str] | None = None
+                   ) -> Callable[[View], View]:
     """API-key authentication and problem details for every error. Reading
-    (GET) takes a key with scope epcis or epcis_read; capturing, scope epcis."""
-    scopes = ("epcis", "epcis_read") if set(methods) <= {"GET", "HEAD"} else ("epcis",)
+    (GET, HEAD, OPTIONS) takes a key with scope epcis or epcis_read; capturing
+    (POST), scope epcis. HEAD is answered as GET (the server sends no body)
+    and OPTIONS is the binding's discovery: 204, the methods in ``Allow``, the
+    versions and limits in the GS1 headers, and ``discovery``'s own."""
+    allowed = (*methods, *(("HEAD",) if "GET" in methods else ()), "OPTIONS")
 
     def decorate(view: View) -> View:
         @csrf_exempt
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
+            if request.method not in allowed:
                 response = problem(ApiError.METHOD_NOT_ALLOWED.error())
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             if _has_nul(request):
                 return problem(ApiError.BAD_CHARACTERS.error())
+            scopes = WRITE_SCOPES if request.method == "POST" else READ_SCOPES
             try:
                 key = apikeys.verify(_key(request), scopes)
-                response = view(request, key.organization, *args, **kwargs)
+                if request.method == "OPTIONS":
+                    response = HttpResponse(status=204)
+                    response["Allow"] = ", ".join(allowed)
+                    for k, v in (discovery or {}).items():
+                        response[k] = v
+                else:
+                    response = view(request, key.organization, *args, **kwargs)
             except DomainError as err:
                 return problem(err)
             for k, v in HEADERS.items():
@@ -99,8 +113,9 @@ def epcis_endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
     return decorate
 
 
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+def _json(body: Any, status: int = 200, safe: bool = True) -> JsonResponse:
+    return JsonResponse(body, status=status, safe=safe,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def capture_body(request: HttpRequest, limit: int) -> bytes:
@@ -128,8 +143,10 @@ def capture_body(request: HttpRequest, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@epcis_endpoint(("POST",))
+@epcis_endpoint(("GET", "POST"), discovery={"GS1-Capture-Error-Behaviour": "rollback"})
 def capture_view(request: HttpRequest, org: Organization | None) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return _capture_jobs(request, org)
     # The binding answers another media type 415; a body sent without one is
     # read as JSON (it must parse as such anyway).
     if request.content_type and request.content_type not in CAPTURE_TYPES:
@@ -162,6 +179,17 @@ def job_body(job: CaptureJob) -> dict[str, Any]:
             "success": job.state != CaptureJob.State.FAILED,
             "captureErrorBehaviour": "rollback", "errors": job.errors,
             "eventCount": job.event_count}
+
+
+def _capture_jobs(request: HttpRequest, org: Organization | None) -> HttpResponse:
+    """The jobs this key's organization submitted, newest first (a JSON array)."""
+    rows, token = jobs.jobs(request.GET, org)
+    response = _json([job_body(job) for job in rows], safe=False)
+    if token:
+        params = {k: v for k, v in request.GET.items() if k != "nextPageToken"}
+        params["nextPageToken"] = token
+        response["Link"] = f'<{request.path}?{urlencode(params)}>; rel="next"'
+    return response
 
 
 @epcis_endpoint(("GET",))
@@ -212,6 +240,16 @@ def type_events(request: HttpRequest, org: Organization | None, event_type: str
     return _page(request, org, fixed={"eventType": event_type})
 
 
+# The binding's top-level resources this repository has.
+TOP_LEVEL = ["capture", "events", "eventTypes", "epcs"]
+
+
+@epcis_endpoint(("GET",))
+def top_level(request: HttpRequest, org: Organization | None) -> HttpResponse:
+    return _json({"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                  "type": "Collection", "member": TOP_LEVEL})
+
+
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other path under /epcis/ (a resource the binding does not have, an
     EPC path without its ``/events``…): problem details, not Django's HTML."""
@@ -219,6 +257,7 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 
 
 urlpatterns = [
+    path("", top_level, name="epcis_root"),
     path("capture", capture_view, name="epcis_capture"),
     path("capture/<str:capture_id>", capture_job, name="epcis_capture_job"),
     path("events", events_view, name="epcis_events"),

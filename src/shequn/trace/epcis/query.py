@@ -119,14 +119,7 @@ def events(params: Mapping[str, str], org: Organization | None, *,
                        event_time__in=sorted({t for _p, t in named}))
     elif org is not None:
         qs = qs & visible(org)
-    per_page = DEFAULT_PER_PAGE
-    if merged.get("perPage"):
-        try:
-            per_page = int(merged["perPage"])
-        except ValueError:
-            raise EpcisError.BAD_PARAMETER.error(parameter="perPage") from None
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise EpcisError.BAD_PARAMETER.error(parameter="perPage")
+    per_page = page_size(merged)
     limit, most = _positive(merged, "eventCountLimit"), _positive(merged, "maxEventCount")
     if limit is not None and most is not None:
         # The binding: mutually exclusive, a QueryParameterException.
@@ -159,6 +152,19 @@ def events(params: Mapping[str, str], org: Organization | None, *,
     token = _encode(rows[per_page - 1], by, seen + per_page if limit is not None else 0) \
         if more else ""
     return rows[:per_page], token
+
+
+def page_size(params: Mapping[str, str]) -> int:
+    """perPage: 1 to MAX_PER_PAGE, DEFAULT_PER_PAGE when not given."""
+    if not params.get("perPage"):
+        return DEFAULT_PER_PAGE
+    try:
+        per_page = int(params["perPage"])
+    except ValueError:
+        raise EpcisError.BAD_PARAMETER.error(parameter="perPage") from None
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise EpcisError.BAD_PARAMETER.error(parameter="perPage")
+    return per_page
 
 
 def _order_by(params: Mapping[str, str]) -> str | None:
