@@ -110,3 +110,27 @@ def test_markup_in_the_consent_return_path_is_not_markup(client):
                        HTTP_HX_REQUEST="true")
     body = resp.content.decode()
     assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
+
+
+def _switch_back(html: str) -> str:
+    """Where the page's language switch returns (its ``next``)."""
+    import html as htmllib
+    import re
+
+    found = re.search(r'class="lang-switch".*?name="next" value="([^"]*)"', html, re.S)
+    assert found, "no language switch"
+    return htmllib.unescape(found.group(1))
+
+
+@pytest.mark.parametrize(("path_serial", "serial"), [("A%3FB", "A?B"), ("A%2541", "A%41")])
+def test_the_language_switch_returns_to_the_code_that_was_checked(client, path_serial, serial):
+    # AI 21 allows "?" and "%": the switch's return address must keep them
+    # escaped, or it opens another code ("A", or "AA") and counts a check of it.
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{unit.gtin}/21/{path_serial}")
+    assert resp.status_code == 404
+    back = _switch_back(resp.content.decode())
+    again = client.get(back)
+    assert again.status_code == 404
+    assert serial in again.content.decode()
+    assert list(Scan.objects.values_list("serial", flat=True)) == [serial]

@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -88,12 +89,14 @@ def _shown_again(request: HttpRequest, device: str, gtin: str, serial: str) -> b
 def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) -> str:
     """This page's address with the mark that it was shown to this phone (any
     earlier mark replaced). The query is rebuilt from its pairs: copying the
-    QueryDict (a deep copy) cost more than the rest of this on every check."""
+    QueryDict (a deep copy) cost more than the rest of this on every check.
+    The path is escaped again (as get_full_path does): a serial may hold "?"
+    or "%", and written as decoded it named another code."""
     pairs = [(key, value) for key, values in request.GET.lists() if key != SHOWN_PARAM
              for value in values]
     pairs.append((SHOWN_PARAM, signing.dumps(_shown_mark(device, gtin, serial),
                                              salt=SHOWN_SALT)))
-    return f"{request.path}?{urlencode(pairs)}"
+    return f"{escape_uri_path(request.path)}?{urlencode(pairs)}"
 
 
 # An address's first checks of a minute are counted in the process that serves
