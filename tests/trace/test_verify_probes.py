@@ -134,3 +134,23 @@ def test_the_language_switch_returns_to_the_code_that_was_checked(client, path_s
     assert again.status_code == 404
     assert serial in again.content.decode()
     assert list(Scan.objects.values_list("serial", flat=True)) == [serial]
+
+
+def _fullwidth(digits: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in digits)
+
+
+def test_a_gtin_in_fullwidth_digits_is_no_other_code(client):
+    # "０６９…".isdigit() is true and the check digit reads the same: the
+    # genuine unit was called counterfeit, and a report under the GTIN so
+    # spelt reached no brand.
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{_fullwidth(unit.gtin)}/21/{unit.serial}")
+    assert resp.status_code == 400
+    assert 'data-testid="counterfeit-warning"' not in resp.content.decode()
+    assert _report(client, unit, gtin=_fullwidth(unit.gtin)).status_code == 400
+    assert not Scan.objects.exists() and not CounterfeitReport.objects.exists()
+    # Typed on a phone keyboard in full-width mode, the code still reads.
+    typed = f"（01）{_fullwidth(unit.gtin)}（21）{unit.serial}"
+    resp = client.get("/verify/", {"code": typed})
+    assert resp.status_code == 302 and resp["Location"] == f"/01/{unit.gtin}/21/{unit.serial}"

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import html
 import secrets
+import unicodedata
 import zoneinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -118,7 +119,9 @@ def _invalid(request: HttpRequest, status: int = 400) -> HttpResponse:
 
 def entry(request: HttpRequest) -> HttpResponse:
     """Type or paste what is printed under the QR code (or the whole link)."""
-    text = request.GET.get("code", "").strip()
+    # Full-width forms (a phone keyboard in full-width mode types "（01）０６…")
+    # read as the ASCII a code is made of.
+    text = unicodedata.normalize("NFKC", request.GET.get("code", "")).strip()
     if not text:
         return render(request, "verify/entry.html", {})
     try:
