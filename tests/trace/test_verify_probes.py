@@ -154,3 +154,15 @@ def test_a_gtin_in_fullwidth_digits_is_no_other_code(client):
     typed = f"（01）{_fullwidth(unit.gtin)}（21）{unit.serial}"
     resp = client.get("/verify/", {"code": typed})
     assert resp.status_code == 302 and resp["Location"] == f"/01/{unit.gtin}/21/{unit.serial}"
+
+
+@pytest.mark.parametrize("tail", ["/21/{serial}%0A", "/10/{lot}%0A/21/{serial}"])
+def test_a_line_break_after_a_serial_or_lot_is_a_malformed_link(client, tail):
+    # The character set's "$" also matched before a final line break: the
+    # genuine unit's link with one was called counterfeit, and probed its GTIN.
+    unit = coded_units(1)[0]
+    path = f"/01/{unit.gtin}" + tail.format(serial=unit.serial, lot=unit.batch.lot)
+    resp = client.get(path)
+    assert resp.status_code == 400
+    assert 'data-testid="invalid-code"' in resp.content.decode()
+    assert not Scan.objects.exists()

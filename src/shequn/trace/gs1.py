@@ -25,8 +25,9 @@ from stdnum import ean
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SERIAL_LENGTH = 13  # 13 × 5 bits = 65 random bits
 # AI 21 and AI 10 are X..20 over GS1's character set 82; we accept its URI-safe part.
-_X20 = re.compile(r"^[0-9A-Za-z!\"%&'()*+,\-./:;<=>?_]{1,20}$")
-_SAFE_TEXT = re.compile(r"^[0-9A-Za-z\-._]{1,20}$")
+# Matched whole (fullmatch): "$" alone also matches before a final line break.
+_X20 = re.compile(r"[0-9A-Za-z!\"%&'()*+,\-./:;<=>?_]{1,20}")
+_SAFE_TEXT = re.compile(r"[0-9A-Za-z\-._]{1,20}")
 DEFAULT_PREFIX_LENGTH = 7
 
 
@@ -71,7 +72,7 @@ def new_serial() -> str:
 
 
 def valid_serial(serial: str) -> bool:
-    return bool(_X20.match(serial or ""))
+    return bool(_X20.fullmatch(serial or ""))
 
 
 def sgtin_urn(gtin: str, serial: str) -> str:
@@ -234,7 +235,7 @@ def _from_sscc_urn(urn: str) -> Scan:
 
 def lot_is_plain(lot: str) -> bool:
     """Lots we print need no escaping (AI 10, URI-safe subset)."""
-    return bool(_SAFE_TEXT.match(lot or ""))
+    return bool(_SAFE_TEXT.fullmatch(lot or ""))
 
 
 CANONICAL_STEM = "https://id.gs1.org"
