@@ -166,3 +166,16 @@ def test_a_line_break_after_a_serial_or_lot_is_a_malformed_link(client, tail):
     assert resp.status_code == 400
     assert 'data-testid="invalid-code"' in resp.content.decode()
     assert not Scan.objects.exists()
+
+
+def test_a_head_or_options_request_counts_no_check(client):
+    # A link previewer or a preflight is no buyer's check: counted, it would
+    # tell the buyer who opens the link next that the code was checked before.
+    unit = coded_units(1)[0]
+    link = f"/01/{unit.gtin}/21/{unit.serial}"
+    assert client.head(link).status_code == 200
+    assert client.options(link).status_code == 405
+    assert client.head(f"/01/{unit.gtin}/21/NOSUCHSERIAL9").status_code == 404
+    assert not Scan.objects.exists()
+    assert 'data-testid="first-check"' in client.get(link).content.decode()
+    assert Scan.objects.count() == 1

@@ -33,7 +33,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shequn.core import clock, localcache, netaddr, ratelimit
 from shequn.trace import geo, gs1, verify
@@ -175,15 +175,17 @@ def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
     """(unit, printed with another lot, its checks so far, a staff look) of
     this page: one more check, or none when the phone comes back from the
     language switch to the page it was just shown (a unit never checked
-    before is checked) or when the brand's staff or an operator looks."""
+    before is checked), when the brand's staff or an operator looks, or for
+    a HEAD request (a link previewer's: no one sees the page)."""
     staff = _staff_look(request, gtin)
-    if staff or _shown_again(request, device, gtin, serial):
+    quiet = staff or request.method == "HEAD"
+    if quiet or _shown_again(request, device, gtin, serial):
         found = verify.find_unit(gtin, serial)
         wrong_lot = found is not None and bool(lot) and lot != found.batch.lot
         if found is None or wrong_lot:
             return None, wrong_lot, None, staff
         tally = verify.tally_of(found)
-        if tally is not None or staff:
+        if tally is not None or quiet:
             return found, False, tally or verify.ScanResult(0, clock.now(), 0), staff
     # The city is kept only with a genuine unit's check (verify.check).
     city = geo.city_of(netaddr.client_ip(request)) if consented else ""
@@ -191,6 +193,9 @@ def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
     return checked.unit, checked.wrong_lot, checked.scan, False
 
 
+# GET and HEAD only: any other method (OPTIONS, TRACE: not checked for a CSRF
+# token) counted a check no buyer made.
+@require_safe
 def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpResponse:
     code = _code(gtin, serial, lot)
     if code is None:
