@@ -179,3 +179,17 @@ def test_a_head_or_options_request_counts_no_check(client):
     assert not Scan.objects.exists()
     assert 'data-testid="first-check"' in client.get(link).content.decode()
     assert Scan.objects.count() == 1
+
+
+def test_reports_from_one_ipv6_network_share_the_rate_limit(client):
+    # A phone (or a script) holds a whole /64 and may send each request from
+    # another address of it: counted per address, the limit never held.
+    unit = coded_units(1)[0]
+    statuses = [client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001",
+                                                "where": str(i)},
+                            REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").status_code
+                for i in range(7)]
+    assert statuses[-1] == 429 and CounterfeitReport.objects.count() <= 5
+    # Another network's phone is not held back by it.
+    assert client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001"},
+                       REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
