@@ -149,3 +149,19 @@ def test_units_opened_from_the_risk_page_are_looked_at_not_checked(client):
     buyer = Client().get(link).content.decode()
     assert 'data-testid="staff-look"' not in buyer and 'data-testid="repeat-warning"' in buyer
     assert Scan.objects.filter(unit=unit).count() == 2
+
+
+def test_brand_names_read_in_the_pages_language_in_the_list_reports_and_csv(client):
+    a = make_brand()
+    a.org.name, a.org.name_en = "甲品牌", "Brand A"
+    a.org.save()
+    unit = coded_units(1, brand=a.org)[0]
+    _signal(unit)
+    _report(Client(), unit.gtin, "NOSUCHSERIAL1")
+    client.force_login(operator())
+    html = client.get("/ops/risk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "甲品牌" not in html and html.count("Brand A") >= 2
+    rows = _csv_rows(client.get("/ops/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert rows[1][2] == "Brand A"
+    rows = _csv_rows(client.get("/ops/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert rows[1][2] == "甲品牌"

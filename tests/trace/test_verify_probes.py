@@ -110,3 +110,86 @@ def test_markup_in_the_consent_return_path_is_not_markup(client):
                        HTTP_HX_REQUEST="true")
     body = resp.content.decode()
     assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
+
+
+def _switch_back(html: str) -> str:
+    """Where the page's language switch returns (its ``next``)."""
+    import html as htmllib
+    import re
+
+    found = re.search(r'class="lang-switch".*?name="next" value="([^"]*)"', html, re.S)
+    assert found, "no language switch"
+    return htmllib.unescape(found.group(1))
+
+
+@pytest.mark.parametrize(("path_serial", "serial"), [("A%3FB", "A?B"), ("A%2541", "A%41")])
+def test_the_language_switch_returns_to_the_code_that_was_checked(client, path_serial, serial):
+    # AI 21 allows "?" and "%": the switch's return address must keep them
+    # escaped, or it opens another code ("A", or "AA") and counts a check of it.
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{unit.gtin}/21/{path_serial}")
+    assert resp.status_code == 404
+    back = _switch_back(resp.content.decode())
+    again = client.get(back)
+    assert again.status_code == 404
+    assert serial in again.content.decode()
+    assert list(Scan.objects.values_list("serial", flat=True)) == [serial]
+
+
+def _fullwidth(digits: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in digits)
+
+
+def test_a_gtin_in_fullwidth_digits_is_no_other_code(client):
+    # "０６９…".isdigit() is true and the check digit reads the same: the
+    # genuine unit was called counterfeit, and a report under the GTIN so
+    # spelt reached no brand.
+    unit = coded_units(1)[0]
+    resp = client.get(f"/01/{_fullwidth(unit.gtin)}/21/{unit.serial}")
+    assert resp.status_code == 400
+    assert 'data-testid="counterfeit-warning"' not in resp.content.decode()
+    assert _report(client, unit, gtin=_fullwidth(unit.gtin)).status_code == 400
+    assert not Scan.objects.exists() and not CounterfeitReport.objects.exists()
+    # Typed on a phone keyboard in full-width mode, the code still reads.
+    typed = f"（01）{_fullwidth(unit.gtin)}（21）{unit.serial}"
+    resp = client.get("/verify/", {"code": typed})
+    assert resp.status_code == 302 and resp["Location"] == f"/01/{unit.gtin}/21/{unit.serial}"
+
+
+@pytest.mark.parametrize("tail", ["/21/{serial}%0A", "/10/{lot}%0A/21/{serial}"])
+def test_a_line_break_after_a_serial_or_lot_is_a_malformed_link(client, tail):
+    # The character set's "$" also matched before a final line break: the
+    # genuine unit's link with one was called counterfeit, and probed its GTIN.
+    unit = coded_units(1)[0]
+    path = f"/01/{unit.gtin}" + tail.format(serial=unit.serial, lot=unit.batch.lot)
+    resp = client.get(path)
+    assert resp.status_code == 400
+    assert 'data-testid="invalid-code"' in resp.content.decode()
+    assert not Scan.objects.exists()
+
+
+def test_a_head_or_options_request_counts_no_check(client):
+    # A link previewer or a preflight is no buyer's check: counted, it would
+    # tell the buyer who opens the link next that the code was checked before.
+    unit = coded_units(1)[0]
+    link = f"/01/{unit.gtin}/21/{unit.serial}"
+    assert client.head(link).status_code == 200
+    assert client.options(link).status_code == 405
+    assert client.head(f"/01/{unit.gtin}/21/NOSUCHSERIAL9").status_code == 404
+    assert not Scan.objects.exists()
+    assert 'data-testid="first-check"' in client.get(link).content.decode()
+    assert Scan.objects.count() == 1
+
+
+def test_reports_from_one_ipv6_network_share_the_rate_limit(client):
+    # A phone (or a script) holds a whole /64 and may send each request from
+    # another address of it: counted per address, the limit never held.
+    unit = coded_units(1)[0]
+    statuses = [client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001",
+                                                "where": str(i)},
+                            REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").status_code
+                for i in range(7)]
+    assert statuses[-1] == 429 and CounterfeitReport.objects.count() <= 5
+    # Another network's phone is not held back by it.
+    assert client.post("/verify/report/", {"gtin": unit.gtin, "serial": "FAKE0000001"},
+                       REMOTE_ADDR="2001:db8:1:3::1").status_code == 302

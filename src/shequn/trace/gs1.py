@@ -25,13 +25,21 @@ from stdnum import ean
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SERIAL_LENGTH = 13  # 13 × 5 bits = 65 random bits
 # AI 21 and AI 10 are X..20 over GS1's character set 82; we accept its URI-safe part.
-_X20 = re.compile(r"^[0-9A-Za-z!\"%&'()*+,\-./:;<=>?_]{1,20}$")
-_SAFE_TEXT = re.compile(r"^[0-9A-Za-z\-._]{1,20}$")
+# Matched whole (fullmatch): "$" alone also matches before a final line break.
+_X20 = re.compile(r"[0-9A-Za-z!\"%&'()*+,\-./:;<=>?_]{1,20}")
+_SAFE_TEXT = re.compile(r"[0-9A-Za-z\-._]{1,20}")
 DEFAULT_PREFIX_LENGTH = 7
 
 
 class CodeError(ValueError):
     """A malformed GTIN, serial, SSCC, EPC URN or Digital Link URI."""
+
+
+def digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also holds for full-width and other
+    scripts' digits, which the check digit reads as the same number (a GTIN
+    typed in full-width mode named no unit, and so was called counterfeit)."""
+    return value.isascii() and value.isdigit()
 
 
 def check_digit(body: str) -> str:
@@ -41,7 +49,7 @@ def check_digit(body: str) -> str:
 def gtin14(gtin: str) -> str:
     """Any valid GTIN-8/12/13/14 as the 14 digits Digital Link and EPCIS use."""
     value = (gtin or "").strip()
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not digits(value) or len(value) not in (8, 12, 13, 14):
         raise CodeError(f"not a GTIN: {gtin!r}")
     if not ean.is_valid(value):
         raise CodeError(f"wrong GTIN check digit: {gtin!r}")
@@ -64,7 +72,7 @@ def new_serial() -> str:
 
 
 def valid_serial(serial: str) -> bool:
-    return bool(_X20.match(serial or ""))
+    return bool(_X20.fullmatch(serial or ""))
 
 
 def sgtin_urn(gtin: str, serial: str) -> str:
@@ -88,7 +96,7 @@ def new_sscc(company_prefix: str, extension: int = 0) -> str:
     """An SSCC-18: extension digit, company prefix, a random serial reference, check
     digit. Random rather than sequential so that one carton's code does not reveal
     the next one's."""
-    if not company_prefix.isdigit() or not 6 <= len(company_prefix) <= 12:
+    if not digits(company_prefix) or not 6 <= len(company_prefix) <= 12:
         raise CodeError(f"not a company prefix: {company_prefix!r}")
     width = 16 - len(company_prefix)
     ref = "".join(secrets.choice("0123456789") for _ in range(width))
@@ -97,7 +105,7 @@ def new_sscc(company_prefix: str, extension: int = 0) -> str:
 
 
 def valid_sscc(sscc: str) -> bool:
-    return len(sscc) == 18 and sscc.isdigit() and check_digit(sscc[:17]) == sscc[17]
+    return len(sscc) == 18 and digits(sscc) and check_digit(sscc[:17]) == sscc[17]
 
 
 def sscc_urn(sscc: str, prefix_length: int = DEFAULT_PREFIX_LENGTH) -> str:
@@ -157,7 +165,7 @@ def read(text: str) -> Scan:
         return _from_sgtin_urn(raw)
     if raw.startswith("urn:epc:id:sscc:"):
         return _from_sscc_urn(raw)
-    if raw.isdigit() and len(raw) == 18:
+    if digits(raw) and len(raw) == 18:
         if not valid_sscc(raw):
             raise CodeError("wrong SSCC check digit")
         return Scan(sscc=raw)
@@ -214,7 +222,7 @@ def _from_sgtin_urn(urn: str) -> Scan:
         prefix, item, serial = urn.removeprefix("urn:epc:id:sgtin:").split(".", 2)
     except ValueError as exc:
         raise CodeError("malformed SGTIN URN") from exc
-    if not (prefix.isdigit() and item.isdigit() and len(prefix) + len(item) == 13):
+    if not (digits(prefix) and digits(item) and len(prefix) + len(item) == 13):
         raise CodeError("malformed SGTIN URN")
     body = item[0] + prefix + item[1:]
     serial = unquote(serial)
@@ -228,7 +236,7 @@ def _from_sscc_urn(urn: str) -> Scan:
         prefix, ref = urn.removeprefix("urn:epc:id:sscc:").split(".")
     except ValueError as exc:
         raise CodeError("malformed SSCC URN") from exc
-    if not (prefix.isdigit() and ref.isdigit() and len(prefix) + len(ref) == 17):
+    if not (digits(prefix) and digits(ref) and len(prefix) + len(ref) == 17):
         raise CodeError("malformed SSCC URN")
     body = ref[0] + prefix + ref[1:]
     return Scan(sscc=body + check_digit(body))
@@ -236,7 +244,7 @@ def _from_sscc_urn(urn: str) -> Scan:
 
 def lot_is_plain(lot: str) -> bool:
     """Lots we print need no escaping (AI 10, URI-safe subset)."""
-    return bool(_SAFE_TEXT.match(lot or ""))
+    return bool(_SAFE_TEXT.fullmatch(lot or ""))
 
 
 CANONICAL_STEM = "https://id.gs1.org"
@@ -271,7 +279,7 @@ def _key_at(segments: list[str], ai: str) -> int:
     """The index of the first path segment that is the primary key ``ai``
     followed by a value of digits (the GTIN or SSCC); -1 when none is."""
     for i, seg in enumerate(segments[:-1]):
-        if seg == ai and segments[i + 1].isdigit():
+        if seg == ai and digits(segments[i + 1]):
             return i
     return -1
 

@@ -90,7 +90,7 @@ def _csv(rows: Any) -> StreamingHttpResponse:
                _("Evidence"), pgettext("count", "Units"), _("Orders"), _("Note")]
         for s in rows[:CSV_LIMIT]:
             units = " ".join(f"{u.gtin}/{u.serial}" for u in s.units.all())
-            yield [s.pk, names.get(s.kind, s.kind), s.org.name if s.org else "",
+            yield [s.pk, names.get(s.kind, s.kind), s.org.display_name if s.org else "",
                    s.get_status_display(), _local(s.created_at), _local(s.updated_at),
                    _evidence_text(s.evidence), units, " ".join(s.order_numbers), s.note]
 

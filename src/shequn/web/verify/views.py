@@ -13,7 +13,9 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import ipaddress
 import secrets
+import unicodedata
 import zoneinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -26,12 +28,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shequn.core import clock, localcache, netaddr, ratelimit
 from shequn.trace import geo, gs1, verify
@@ -88,12 +91,14 @@ def _shown_again(request: HttpRequest, device: str, gtin: str, serial: str) -> b
 def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) -> str:
     """This page's address with the mark that it was shown to this phone (any
     earlier mark replaced). The query is rebuilt from its pairs: copying the
-    QueryDict (a deep copy) cost more than the rest of this on every check."""
+    QueryDict (a deep copy) cost more than the rest of this on every check.
+    The path is escaped again (as get_full_path does): a serial may hold "?"
+    or "%", and written as decoded it named another code."""
     pairs = [(key, value) for key, values in request.GET.lists() if key != SHOWN_PARAM
              for value in values]
     pairs.append((SHOWN_PARAM, signing.dumps(_shown_mark(device, gtin, serial),
                                              salt=SHOWN_SALT)))
-    return f"{request.path}?{urlencode(pairs)}"
+    return f"{escape_uri_path(request.path)}?{urlencode(pairs)}"
 
 
 # An address's first checks of a minute are counted in the process that serves
@@ -103,9 +108,18 @@ def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) ->
 LOCAL_FIRST = {"scan": 3}
 
 
+def _sender(ip: str | None) -> str:
+    """Whom a limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    phone or home holds the whole network and may use any address in it)."""
+    if ip is None:
+        return "-"
+    if ":" in ip:  # client_ip gives canonical addresses
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return ip
+
+
 def _allowed(request: HttpRequest, what: str, per_minute: int) -> bool:
-    ip = netaddr.client_ip(request) or "-"
-    return ratelimit.hit(f"verify:{what}:{ip}", per_minute, 60,
+    return ratelimit.hit(f"verify:{what}:{_sender(netaddr.client_ip(request))}", per_minute, 60,
                          local_first=LOCAL_FIRST.get(what, 0))
 
 
@@ -115,7 +129,9 @@ def _invalid(request: HttpRequest, status: int = 400) -> HttpResponse:
 
 def entry(request: HttpRequest) -> HttpResponse:
     """Type or paste what is printed under the QR code (or the whole link)."""
-    text = request.GET.get("code", "").strip()
+    # Full-width forms (a phone keyboard in full-width mode types "（01）０６…")
+    # read as the ASCII a code is made of.
+    text = unicodedata.normalize("NFKC", request.GET.get("code", "")).strip()
     if not text:
         return render(request, "verify/entry.html", {})
     try:
@@ -169,15 +185,17 @@ def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
     """(unit, printed with another lot, its checks so far, a staff look) of
     this page: one more check, or none when the phone comes back from the
     language switch to the page it was just shown (a unit never checked
-    before is checked) or when the brand's staff or an operator looks."""
+    before is checked), when the brand's staff or an operator looks, or for
+    a HEAD request (a link previewer's: no one sees the page)."""
     staff = _staff_look(request, gtin)
-    if staff or _shown_again(request, device, gtin, serial):
+    quiet = staff or request.method == "HEAD"
+    if quiet or _shown_again(request, device, gtin, serial):
         found = verify.find_unit(gtin, serial)
         wrong_lot = found is not None and bool(lot) and lot != found.batch.lot
         if found is None or wrong_lot:
             return None, wrong_lot, None, staff
         tally = verify.tally_of(found)
-        if tally is not None or staff:
+        if tally is not None or quiet:
             return found, False, tally or verify.ScanResult(0, clock.now(), 0), staff
     # The city is kept only with a genuine unit's check (verify.check).
     city = geo.city_of(netaddr.client_ip(request)) if consented else ""
@@ -185,6 +203,9 @@ def _check(request: HttpRequest, gtin: str, serial: str, lot: str, device: str,
     return checked.unit, checked.wrong_lot, checked.scan, False
 
 
+# GET and HEAD only: any other method (OPTIONS, TRACE: not checked for a CSRF
+# token) counted a check no buyer made.
+@require_safe
 def unit(request: HttpRequest, gtin: str, serial: str, lot: str = "") -> HttpResponse:
     code = _code(gtin, serial, lot)
     if code is None:
