@@ -165,3 +165,21 @@ def test_brand_names_read_in_the_pages_language_in_the_list_reports_and_csv(clie
     assert rows[1][2] == "Brand A"
     rows = _csv_rows(client.get("/ops/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert rows[1][2] == "甲品牌"
+
+
+@pytest.mark.parametrize("evidence,english,chinese", [
+    ({"buyers": 6, "addresses": 1}, "A leader's 6 buyers ship to only 1 address",
+     "该团长的 6 位买家仅寄往 1 个地址"),
+    ({"buyers": 6, "addresses": 2}, "A leader's 6 buyers ship to only 2 addresses", None),
+    ({"count": 12, "devices": 1}, "Checked 12 times from 1 device", "被 1 台设备查询 12 次"),
+    ({"count": 12, "devices": 3}, "Checked 12 times from 3 devices", None),
+])
+def test_the_evidence_counts_read_in_the_right_number(evidence, english, chinese):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert render_to_string("_risk_evidence.html", {"e": evidence}).strip() == english
+    if chinese:
+        with translation.override("zh-hans"):
+            assert render_to_string("_risk_evidence.html", {"e": evidence}).strip() == chinese
