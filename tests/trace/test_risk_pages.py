@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shequn.core.errors import DomainError
 from shequn.core.models import AuditLog
 from shequn.trace import signals
 from shequn.trace.models import Signal
@@ -108,3 +109,29 @@ def test_csv_export_reads_like_the_page(client):
     zh = client.get("/brand/risk/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     head = b"".join(zh.streaming_content).decode().lstrip("\ufeff").splitlines()[0]
     assert "件数" in head
+
+
+def test_a_resale_signal_is_shown_to_the_brand_and_closed_by_operators_only(client):
+    a = make_brand()
+    unit = coded_units(1, brand=a.org)[0]
+    sig = signals._raise("id_volume", "id:abc:1", a.org,
+                         {"buyer_id": "3301**********0012", "sku": "SKU1", "units": 30,
+                          "days": 30}, orders=["SQ0001"])
+    assert unit.batch.org == sig.org
+    client.force_login(a.staff)
+    html = client.get("/brand/risk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-kind="id_volume"' in html
+    assert f'action="{sig.pk}/dismiss/"' not in html
+    assert "Reviewed by the platform's operators" in html
+    client.post(f"/brand/risk/{sig.pk}/dismiss/", {"note": "我们的老客户"})
+    sig.refresh_from_db()
+    assert sig.status == "open"
+    with pytest.raises(DomainError) as err:
+        signals.dismiss(sig.pk, a.staff, "x", org=a.org)
+    assert err.value.code == "signal_for_operators" and err.value.status == 403
+    ops = operator()
+    client.force_login(ops)
+    assert f'action="{sig.pk}/dismiss/"' in client.get("/ops/risk/").content.decode()
+    client.post(f"/ops/risk/{sig.pk}/dismiss/", {"note": "家庭合买，已核实"})
+    sig.refresh_from_db()
+    assert sig.status == "dismissed" and sig.dismissed_by == ops

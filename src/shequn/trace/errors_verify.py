@@ -13,3 +13,5 @@ class VerifyError(CodedError):
     SIGNAL_NOT_FOUND = ("signal_not_found", _("Signal not found"), 404)
     SIGNAL_CLOSED = ("signal_closed", _("This signal is already closed"), 409)
     NOTE_REQUIRED = ("note_required", _("Say why the signal is dismissed"), 422)
+    OPERATORS_DISMISS = ("signal_for_operators",
+                         _("The platform's operators review and dismiss resale signals"), 403)

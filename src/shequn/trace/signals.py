@@ -220,6 +220,10 @@ def on_unknown_code(gtin: str, now: dt.datetime) -> None:
 
 
 CHECK_KINDS = (Signal.Kind.REPEAT_SCANS, Signal.Kind.MANY_DEVICES)
+# Resale of CBEC goods (one buyer ID, unusual quantities) is a customs matter
+# the platform answers for: the brand sees the signal about its goods, only an
+# operator closes it (a brand's dismissal closed it on the operators' page too).
+OPERATOR_KINDS = (Signal.Kind.ID_VOLUME,)
 
 
 def refresh_check_signals(now: dt.datetime | None = None) -> int:
@@ -324,6 +328,8 @@ def dismiss(signal_id: int, actor: Any, note: str, *, org: Organization | None =
     row = qs.first()
     if row is None:
         raise VerifyError.SIGNAL_NOT_FOUND.error()
+    if org is not None and row.kind in OPERATOR_KINDS:
+        raise VerifyError.OPERATORS_DISMISS.error()
     if row.status != Signal.Status.OPEN:
         raise VerifyError.SIGNAL_CLOSED.error()
     note = note.replace("\x00", "")  # PostgreSQL text cannot hold NUL (it was a 500)

@@ -51,7 +51,9 @@ def page(request: HttpRequest, org: Organization | None, template: str, *,
         "nav": "risk", "day_rows": day_rows, "signals": rows[:200], "total": rows.count(),
         "status": status,
         "kind": kind, "kinds": Signal.Kind.choices, "chart": chart,
-        "unit_orders": unit_orders, "reports": verify.reports_of(org)[:REPORTS_SHOWN]})
+        "unit_orders": unit_orders, "reports": verify.reports_of(org)[:REPORTS_SHOWN],
+        # A brand's page offers no dismissal of what only operators close.
+        "operators_only": signals.OPERATOR_KINDS if org is not None else ()})
 
 
 def dismiss(request: HttpRequest, org: Organization | None, pk: int, back: str
