@@ -314,3 +314,25 @@ def test_the_capture_jobs_are_listed_newest_first_to_their_own_organization(clie
              "epcis_unknown_parameter")
     _problem(client.get("/epcis/capture", {"nextPageToken": "bm90IGpzb24"}, **_auth(key_a)),
              400, "epcis_bad_page_token")
+
+
+@pytest.mark.parametrize("headers", [
+    {"HTTP_ACCEPT": "application/xml"}, {"HTTP_ACCEPT": "text/html"},
+    {"HTTP_GS1_EPCIS_MIN": "2.1.0"}, {"HTTP_GS1_EPCIS_MAX": "1.2.0"},
+    {"HTTP_GS1_CBV_MIN": "3.0"}, {"HTTP_GS1_EPCIS_MIN": "two"},
+])
+def test_an_answer_the_client_cannot_take_is_a_406_problem(client, key, headers):
+    body = _problem(client.get("/epcis/events", **headers, **_auth(key)), 406,
+                    "epcis_not_acceptable")
+    assert body["type"] == "epcisException:NotAcceptableException"
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"HTTP_ACCEPT": "*/*"}, {"HTTP_ACCEPT": "application/ld+json"},
+    {"HTTP_ACCEPT": "application/xml;q=0.9, application/json;q=0.5"},
+    {"HTTP_GS1_EPCIS_MIN": "1.2.0", "HTTP_GS1_EPCIS_MAX": "2.0.0"},
+    {"HTTP_GS1_EPCIS_MIN": "2.0", "HTTP_GS1_CBV_MAX": "2.1.0"},
+    {"HTTP_GS1_EPCIS_MAX": "2.0", "HTTP_GS1_CBV_MIN": "2"},
+])
+def test_what_the_client_can_take_is_answered(client, key, headers):
+    assert client.get("/epcis/events", **headers, **_auth(key)).status_code == 200

@@ -72,6 +72,33 @@ View = Callable[..., HttpResponse]
 
 
 READ_SCOPES, WRITE_SCOPES = ("epcis", "epcis_read"), ("epcis",)
+# What the answers are written in: JSON (JSON-LD), EPCIS 2.0.0 and CBV 2.0.0.
+ANSWER_TYPES = ("application/json", "application/ld+json")
+VERSION = (2, 0, 0)
+VERSION_RANGES = (("GS1-EPCIS-Min", "GS1-EPCIS-Max"), ("GS1-CBV-Min", "GS1-CBV-Max"))
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    """"2.0" as (2, 0, 0): a version named to fewer places is that version."""
+    try:
+        parts = [int(part) for part in text.strip().split(".")]
+    except ValueError:
+        return None
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _acceptable(request: HttpRequest) -> bool:
+    """The client's Accept and its GS1-EPCIS-/GS1-CBV- Min and Max headers
+    admit what this repository answers (the binding's 406 otherwise)."""
+    if request.headers.get("Accept") and not any(request.accepts(t) for t in ANSWER_TYPES):
+        return False
+    for low_name, high_name in VERSION_RANGES:
+        low, high = request.headers.get(low_name), request.headers.get(high_name)
+        if low is not None and not ((v := _version(low)) is not None and v <= VERSION):
+            return False
+        if high is not None and not ((v := _version(high)) is not None and v >= VERSION):
+            return False
+    return True
 
 
 def epcis_endpoint(methods: tuple[str, ...], discovery: dict[str, str] | None = None
@@ -95,6 +122,8 @@ def epcis_endpoint(methods: tuple[str, ...], discovery: dict[str, str] | None = 
             scopes = WRITE_SCOPES if request.method == "POST" else READ_SCOPES
             try:
                 key = apikeys.verify(_key(request), scopes)
+                if not _acceptable(request):
+                    raise EpcisError.NOT_ACCEPTABLE.error()
                 if request.method == "OPTIONS":
                     response = HttpResponse(status=204)
                     response["Allow"] = ", ".join(allowed)

@@ -26,6 +26,9 @@ class EpcisError(CodedError):
     UNKNOWN_EVENT_TYPE = ("epcis_unknown_event_type", _("Unknown event type"), 404)
     QUERY_TOO_LARGE = ("epcis_query_too_large",
                        _("The query matches more events than maxEventCount allows"), 413)
+    NOT_ACCEPTABLE = ("epcis_not_acceptable",
+                      _("The repository cannot answer in the media type or EPCIS/CBV version "
+                        "asked for"), 406)
     TOO_MANY_CAPTURES = ("epcis_too_many_captures",
                          _("Too many capture requests from this organization; try again in "
                            "a minute"), 429)
@@ -43,6 +46,7 @@ PROBLEM_TYPES = {
     "epcis_bad_parameter": "epcisException:QueryParameterException",
     "epcis_bad_page_token": "epcisException:QueryParameterException",
     "epcis_query_too_large": "epcisException:QueryTooLargeException",
+    "epcis_not_acceptable": "epcisException:NotAcceptableException",
     "epcis_capture_not_found": "epcisException:NoSuchResourceException",
     "epcis_event_not_found": "epcisException:NoSuchResourceException",
     "epcis_duplicate_event": "epcisException:ResourceAlreadyExistsException",
