@@ -142,6 +142,9 @@ def test_units_opened_from_the_risk_page_are_looked_at_not_checked(client):
         html = client.get(link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert 'data-testid="staff-look"' in html and 'data-testid="first-check"' not in html
         assert 'data-testid="journey"' in html  # the page as a buyer sees it
+        # Never checked by a buyer: said so, with no count and no first check.
+        assert "No buyer has checked this code yet." in html
+        assert "Checked 0 times" not in html and "First check" not in html
     assert not Scan.objects.filter(unit=unit).exists()
     # Another brand's staff, or a buyer, with the same address: an ordinary check.
     client.force_login(other.staff)

@@ -266,6 +266,8 @@ def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
     # blocktranslate rebuilds its message from its tokens on every render
     # (50 µs for these two, a sixtieth of the page).
     n = result.count
+    if n == 0:  # the brand's staff or an operator looking before any buyer checked
+        return _unit_context_unchecked(found, result, journey, chain)
     return {
         "unit": found, "product": product, "scan": result, "repeat": n > 1,
         "first_at": first_at,
@@ -273,6 +275,19 @@ def _unit_context(found: UnitCode, result: verify.ScanResult) -> dict[str, Any]:
                          "did not check it before, the label may have been copied: compare "
                          "with where you bought it.") % {"n": n, "first": first_at},
         "checked_text": ngettext("Checked %(n)s time.", "Checked %(n)s times.", n) % {"n": n},
+        "withdrawn": found.state in verify.WITHDRAWN,
+        "lot_card": _lot_card(found, chain),
+        "steps": _steps_html(journey.steps),
+    }
+
+
+def _unit_context_unchecked(found: UnitCode, result: verify.ScanResult, journey: Any,
+                            chain: Any) -> dict[str, Any]:
+    """A code no buyer has checked: no count and no first check to show."""
+    return {
+        "unit": found, "product": found.batch.sku.product, "scan": result, "repeat": False,
+        "first_at": "", "repeat_text": "",
+        "checked_text": _("No buyer has checked this code yet."),
         "withdrawn": found.state in verify.WITHDRAWN,
         "lot_card": _lot_card(found, chain),
         "steps": _steps_html(journey.steps),
