@@ -196,6 +196,9 @@ def test_address_names_are_the_codes_own_and_print_once():
     ({"consignee": "<script>"}, "invalid_name"),
     ({"detail": "<script>alert(1)</script>"}, "invalid_address"),
     ({"province": ""}, "invalid_address"),
+    # A NUL byte made PostgreSQL refuse the row (a 500); control characters are junk.
+    ({"detail": "文三路\x00100 号"}, "invalid_address"),
+    ({"detail": "文三路\x07100 号"}, "invalid_address"),
     ({"district_code": "999999"}, "invalid_region"),
     ({"province": "北京市", "city": "北京市", "district": "朝阳区"}, "invalid_region"),
     ({"city": "宁波市"}, "invalid_region"),

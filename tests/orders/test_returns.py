@@ -150,3 +150,12 @@ def test_unpaid_order_is_not_returnable():
     with pytest.raises(DomainError) as exc:
         returns.request_return(buyer.user, order.pk, [(order.lines.get().pk, 1)], "x")
     assert exc.value.code == "not_returnable"
+
+
+def test_return_description_with_nul_is_kept_without_it(operator):
+    # A NUL in the description made PostgreSQL refuse the row (a 500).
+    buyer, order = _delivered(operator)
+    line = order.lines.get()
+    after_sale = returns.request_return(buyer.user, order.pk, [(line.pk, 1)], "尺寸\x00不合适\x07")
+    after_sale.refresh_from_db()
+    assert after_sale.reason == "尺寸不合适"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -79,9 +80,15 @@ def validate_phone(phone: str) -> str:
         raise CheckoutError.INVALID_PHONE.error() from None
 
 
+def _has_control(s: str) -> bool:
+    # NUL and other control characters: junk in an address, and PostgreSQL
+    # refuses NUL in a text column (a 500 instead of a form error).
+    return any(unicodedata.category(ch) == "Cc" for ch in s)
+
+
 def _plain_text(value: str, max_len: int, min_len: int = 1) -> str:
     s = " ".join((value or "").split())
-    if "<" in s or ">" in s or not min_len <= len(s) <= max_len:
+    if "<" in s or ">" in s or _has_control(s) or not min_len <= len(s) <= max_len:
         raise CheckoutError.INVALID_ADDRESS.error()
     return s
 

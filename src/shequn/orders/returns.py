@@ -14,6 +14,7 @@ Each function is one transaction and moves forward only.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,13 @@ def request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reaso
     return _request_return(user, order_id, lines, reason, reason_code, pictures)
 
 
+def _plain(text: Any) -> str:
+    """Free text on one line, without control characters: they are junk, and
+    PostgreSQL refuses a NUL in a text column (a 500 instead of the request)."""
+    s = " ".join(str(text or "").split())
+    return "".join(ch for ch in s if unicodedata.category(ch) != "Cc")[:200]
+
+
 @transaction.atomic
 def _request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reason: str,
                     reason_code: str, pictures: list[images.Picture]) -> AfterSale:
@@ -125,7 +133,7 @@ def _request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reas
         raise OrderError.NOT_RETURNABLE.error(state=order.state)
     if reason_code not in AfterSale.Reason.values:
         raise OrderError.BAD_RETURN_REASON.error()
-    reason = " ".join(str(reason or "").split())[:200]
+    reason = _plain(reason)
     if not reason and reason_code == AfterSale.Reason.OTHER:
         raise OrderError.BAD_RETURN_REASON.error(field="reason")
     by_id = {line.pk: line for line in OrderLine.objects.filter(order=order)}

@@ -32,6 +32,8 @@ def orders_for_user(user: Any) -> QuerySet[Order]:
 
 
 def get_order_for_user(user: Any, number: str) -> Order:
+    if "\x00" in number:  # no order has one, and PostgreSQL refuses it in a query (a 500)
+        raise OrderError.ORDER_NOT_FOUND.error()
     order = (Order.objects.filter(user=user, number=number).select_related("warehouse", "shop")
              .prefetch_related("lines__sku__product", "history").first())
     if order is None:

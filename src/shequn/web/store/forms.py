@@ -56,7 +56,8 @@ def parse_int(raw: object, *, default: int | None = None,
     """A whole number from a form field. Missing or junk input gives ``default``
     when one is given, else the domain error (never a 500)."""
     text = str(raw).strip() if raw is not None else ""
-    if text.isdigit() and len(text) <= 12:
+    # isdecimal, not isdigit: "²" and "①" are digits int() refuses (a 500).
+    if text.isdecimal() and len(text) <= 12:
         return int(text)
     if default is not None:
         return default
