@@ -110,6 +110,18 @@ def test_malformed_notification_is_refused(client):
     assert _post(client, note).status_code == 400
 
 
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_signed_notification_of_no_finite_amount_is_refused(client, amount):
+    buyer, _, order, payment = _placed()
+    note = _note(payment, buyer)
+    data = json.loads(note.body)
+    data["amount"] = amount
+    resp = _post(client, sign_notification(json.dumps(data).encode()))
+    assert resp.status_code == 400
+    order.refresh_from_db()
+    assert order.state == Order.State.PENDING_PAYMENT
+
+
 def test_payer_other_than_buyer_puts_the_order_on_hold(client):
     buyer, _, order, payment = _placed()
     note = _note(payment, buyer, payer_name="李四", payer_id_number="11010119900307803X")

@@ -130,6 +130,8 @@ def handle_notification(body: bytes, headers: Mapping[str, str],
         notify_id = str(data["notify_id"])
         out_trade_no = str(data["out_trade_no"])
         amount = Decimal(str(data["amount"]))
+        if not amount.is_finite():  # "NaN", "sNaN", "Infinity" parse, and compare badly
+            raise ValueError("amount")
         payer = data.get("payer") or {}
         txn_id = str(data["transaction_id"])
         success = data.get("trade_state") == "SUCCESS"
