@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,8 +35,9 @@ _TRADE_MODES = ("1210", "9610")
 
 def _has_control(s: str) -> bool:
     """Control characters other than line breaks and tabs (a NUL byte cannot be
-    stored in PostgreSQL text: it was a 500 on the shop form)."""
-    return any(not ch.isprintable() and ch not in "\n\r\t" for ch in s)
+    stored in PostgreSQL text: it was a 500 on the shop form). Format characters
+    such as the emoji joiner stay allowed."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in s)
 
 
 def _clean_name(name: str) -> str:
