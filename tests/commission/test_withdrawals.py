@@ -40,6 +40,8 @@ def _snapshot(user):
     ("NaN", CommissionError.BAD_AMOUNT),
     ("Infinity", CommissionError.BAD_AMOUNT),
     ("12.345", CommissionError.BAD_AMOUNT),
+    ("1" * 40, CommissionError.BAD_AMOUNT),  # too many digits to quantize: was a 500
+    ("1e30", CommissionError.BAD_AMOUNT),
     (12.5, CommissionError.BAD_AMOUNT),  # floats are refused
     (None, CommissionError.BAD_AMOUNT),
     ("9.99", CommissionError.BELOW_MINIMUM),

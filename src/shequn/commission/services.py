@@ -320,7 +320,9 @@ def parse_amount(raw: Any) -> Decimal:
         value = parse_money(raw)
     except ValueError:
         raise CommissionError.BAD_AMOUNT.error(amount=str(raw)[:40]) from None
-    if value <= 0 or value != value.quantize(CENT) or value >= Decimal("1e11"):
+    # The size first: quantize() of a number with more digits than the decimal
+    # context holds raises InvalidOperation (a 500 on the form).
+    if value <= 0 or value >= Decimal("1e11") or value != value.quantize(CENT):
         raise CommissionError.BAD_AMOUNT.error(amount=str(raw)[:40])
     return value
 
