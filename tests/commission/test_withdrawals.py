@@ -40,6 +40,8 @@ def _snapshot(user):
     ("NaN", CommissionError.BAD_AMOUNT),
     ("Infinity", CommissionError.BAD_AMOUNT),
     ("12.345", CommissionError.BAD_AMOUNT),
+    ("1" * 40, CommissionError.BAD_AMOUNT),  # too many digits to quantize: was a 500
+    ("1e30", CommissionError.BAD_AMOUNT),
     (12.5, CommissionError.BAD_AMOUNT),  # floats are refused
     (None, CommissionError.BAD_AMOUNT),
     ("9.99", CommissionError.BELOW_MINIMUM),
@@ -189,3 +191,10 @@ def test_frozen_leader_cannot_withdraw_and_earns_nothing_new(earner, sku):
     from shequn.commission.models import CommissionLine
 
     assert not CommissionLine.objects.filter(order=order).exists()
+
+
+def test_request_key_with_control_characters_is_cleaned_not_a_500(earner):
+    first = services.request_withdrawal(earner, "10.00", request_key="k\x00ey")
+    again = services.request_withdrawal(earner, "10.00", request_key="k\x00ey")
+    assert first.pk == again.pk and first.request_key == "key"
+    assert Withdrawal.objects.filter(leader=earner).count() == 1

@@ -63,6 +63,18 @@ def test_slug_taken_and_name_html_refused():
         "invalid_shop_name"
 
 
+def test_control_characters_in_name_or_intro_refused():
+    # A NUL byte reached PostgreSQL (text cannot hold it) and the console answered 500.
+    owner = _owner()
+    assert _code(services.create_shop, owner, "nul-shop", "a\x00b").code == \
+        "invalid_shop_name"
+    shop = _shop(owner)
+    assert _code(services.update_shop, shop, owner, "a\x00b", "").code == \
+        "invalid_shop_name"
+    assert _code(services.update_shop, shop, owner, "店", "x\x00y").code == "invalid_intro"
+    services.update_shop(shop, owner, "店", "第一行\n第二行")  # line breaks stay allowed
+
+
 def test_update_shop_owner_or_operator_only():
     owner = _owner()
     shop = _shop(owner)

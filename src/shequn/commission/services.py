@@ -320,7 +320,9 @@ def parse_amount(raw: Any) -> Decimal:
         value = parse_money(raw)
     except ValueError:
         raise CommissionError.BAD_AMOUNT.error(amount=str(raw)[:40]) from None
-    if value <= 0 or value != value.quantize(CENT) or value >= Decimal("1e11"):
+    # The size first: quantize() of a number with more digits than the decimal
+    # context holds raises InvalidOperation (a 500 on the form).
+    if value <= 0 or value >= Decimal("1e11") or value != value.quantize(CENT):
         raise CommissionError.BAD_AMOUNT.error(amount=str(raw)[:40])
     return value
 
@@ -347,7 +349,9 @@ def request_withdrawal(leader: Any, amount: Any, *, request_key: str = "") -> Wi
     if not getattr(leader, "is_authenticated", False):
         raise CommissionError.NOT_LEADER.error()
     value = parse_amount(amount)
-    request_key = (request_key or "").strip()[:64]
+    # The key is opaque; control characters go (a NUL in an Idempotency-Key
+    # header reached PostgreSQL text and was a 500).
+    request_key = "".join(ch for ch in (request_key or "") if ch.isprintable()).strip()[:64]
     if request_key:
         # Serialise requests of one leader on their balance row, then look.
         LeaderBalance.objects.select_for_update().filter(leader_id=leader.pk).first()

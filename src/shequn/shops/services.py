@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -32,16 +33,23 @@ _RESERVED = frozenset({"admin", "api", "login", "logout", "static", "ops", "lead
 _TRADE_MODES = ("1210", "9610")
 
 
+def _has_control(s: str) -> bool:
+    """Control characters other than line breaks and tabs (a NUL byte cannot be
+    stored in PostgreSQL text: it was a 500 on the shop form). Format characters
+    such as the emoji joiner stay allowed."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in s)
+
+
 def _clean_name(name: str) -> str:
     s = " ".join((name or "").split())
-    if not s or len(s) > 60 or "<" in s or ">" in s:
+    if not s or len(s) > 60 or "<" in s or ">" in s or _has_control(s):
         raise ShopError.INVALID_SHOP_NAME.error()
     return s
 
 
 def _clean_intro(intro: str) -> str:
     s = (intro or "").strip()
-    if len(s) > 500 or "<" in s or ">" in s:
+    if len(s) > 500 or "<" in s or ">" in s or _has_control(s):
         raise ShopError.INVALID_INTRO.error()
     return s
 
