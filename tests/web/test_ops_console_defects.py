@@ -102,3 +102,13 @@ def test_nul_byte_in_an_ops_query_is_a_400_not_a_500(url):
     client = Client(raise_request_exception=False)
     client.force_login(make_operator())
     assert client.get(url).status_code == 400
+
+
+def test_odd_input_on_ops_leader_pages_is_not_a_500():
+    # A huge page number overflowed PostgreSQL's OFFSET; a NUL in the leader search
+    # was a DataError. Both were 500s.
+    from tests.builders.people import make_operator
+    client = Client(raise_request_exception=False)
+    client.force_login(make_operator())
+    assert client.get("/ops/leaders/", {"page": "9" * 30}).status_code == 200
+    assert client.post("/ops/bindings/", {"leader": "a\x00b"}).status_code == 200
