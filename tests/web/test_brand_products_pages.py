@@ -237,3 +237,26 @@ def test_the_english_name_is_entered_and_edited_in_the_product_form():
     product.refresh_from_db()
     assert product.name_en == "Page product, 30 ml"
     assert 'value="Page product, 30 ml"' in brand.get(page).content.decode()
+
+
+@pytest.mark.parametrize("field", ["name", "description", "category", "seller", "sku0-gmodel",
+                                   "sku0-code", "sku0-label_en"])
+def test_nul_byte_in_product_form_is_a_field_error_not_a_500(field):
+    # PostgreSQL text cannot hold NUL: it was a DataError (500) on create.
+    side = brand_side()
+    resp = _client(side.staff).post("/brand/products/new/", _form(side, **{field: "a\x00b"}))
+    assert resp.status_code == 422
+    assert not Product.objects.filter(brand=side.brand).exists()
+
+
+def test_nul_byte_in_sku_edit_is_a_field_error_not_a_500():
+    side = brand_side()
+    product = editing.create_product(side.brand, side.staff, product_data(side), [sku_data()])
+    sku = product.skus.get()
+    form = {k: ("on" if v is True else v) for k, v in sku_data(code=sku.code).items()
+            if v is not False}
+    resp = _client(side.staff).post(f"/brand/products/{product.pk}/skus/{sku.pk}/",
+                                    {**form, "gmodel": "x\x00"})
+    assert resp.status_code == 422
+    sku.refresh_from_db()
+    assert "\x00" not in sku.gmodel

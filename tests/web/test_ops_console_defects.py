@@ -92,3 +92,23 @@ def test_the_release_chart_has_its_point_on_a_single_day(ops):
     assert len(p50) == 14 and sum(v is not None for v in p50) == 1
     assert all(s["type"] == "line" for s in spec["series"])
     assert 'data-chart="release-times"' in page
+
+
+@pytest.mark.parametrize("url", ["/ops/orders/?q=%00", "/ops/customs/?q=%00",
+                                 "/ops/outbox/?q=%00", "/ops/orders/A%00/"])
+def test_nul_byte_in_an_ops_query_is_a_400_not_a_500(url):
+    # PostgreSQL cannot compare text with NUL: these were DataErrors (500).
+    from tests.builders.people import make_operator
+    client = Client(raise_request_exception=False)
+    client.force_login(make_operator())
+    assert client.get(url).status_code == 400
+
+
+def test_odd_input_on_ops_leader_pages_is_not_a_500():
+    # A huge page number overflowed PostgreSQL's OFFSET; a NUL in the leader search
+    # was a DataError. Both were 500s.
+    from tests.builders.people import make_operator
+    client = Client(raise_request_exception=False)
+    client.force_login(make_operator())
+    assert client.get("/ops/leaders/", {"page": "9" * 30}).status_code == 200
+    assert client.post("/ops/bindings/", {"leader": "a\x00b"}).status_code == 200

@@ -109,6 +109,8 @@ def _text(value: object, max_len: int, *, required: bool = False, field: str = "
     text = "" if value is None else str(value).strip()
     if required and not text:
         raise CatalogError.REQUIRED.error(field=field)
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL: refused here, not a 500
+        raise CatalogError.INVALID_CHOICE.error(field=field)
     if len(text) > max_len:
         raise CatalogError.TOO_LONG.error(field=field, max=max_len)
     return text
@@ -132,6 +134,8 @@ def _category(value: object) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
+    if "\x00" in str(value):  # no slug holds NUL, and PostgreSQL refuses it in a query
+        raise CatalogError.INVALID_CHOICE.error(category="")
     found = Category.objects.filter(slug=str(value).strip()).first()
     if found is None and str(value).strip().isdigit():
         found = Category.objects.filter(pk=int(str(value).strip())).first()
@@ -325,6 +329,8 @@ def _resolve_org(value: object, kind: str, field: str) -> Organization:
         found: Organization | None = value
     else:
         text = str(value or "").strip()
+        if "\x00" in text:  # no code holds NUL, and PostgreSQL refuses it in a query
+            text = ""
         found = Organization.objects.filter(code=text).first() if text else None
         if found is None and text.isdigit():
             found = Organization.objects.filter(pk=int(text)).first()

@@ -58,6 +58,9 @@ PAGE = 50
 
 # --------------------------------------------------------------------------- leaders
 
+MAX_PAGE = 10_000
+
+
 @require_GET
 @operator_only
 def leaders(request: HttpRequest) -> HttpResponse:
@@ -65,7 +68,8 @@ def leaders(request: HttpRequest) -> HttpResponse:
     if status not in Status.values and status != "all":
         status = Status.PENDING
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        # capped: a huge page number was an OFFSET out of PostgreSQL's bigint range (500)
+        page = min(MAX_PAGE, max(1, int(request.GET.get("page", "1"))))
     except ValueError:
         page = 1
     rows = network_reads.applications(None if status == "all" else status, limit=PAGE,
@@ -109,7 +113,7 @@ def leader_action(request: HtmxHttpRequest, profile_id: int, action: str) -> Htt
 
 def _leader_lookup(q: str) -> list[int]:
     """User ids of leaders matching an invite code, a shop slug or a username."""
-    q = q.strip()[:40]
+    q = q.replace("\x00", "").strip()[:40]  # PostgreSQL refuses NUL in a query (a 500)
     code = codes.normalize_code(q)
     by = LeaderProfile.objects.none()
     if code:
