@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from shequn.accounts.errors import AccountError
 from shequn.core.errors import CommonError
+from shequn.core.httpinput import has_nul
 
 LEADER = "leader"
 BRAND_ADMIN = "brand_admin"  # manages a brand organization's staff, grants, keys
@@ -79,14 +80,6 @@ def forbidden_response(request: HttpRequest, role: str) -> HttpResponse:
     return HttpResponse(html, status=403)
 
 
-def _has_nul(request: HttpRequest) -> bool:
-    """Whether the path or a query parameter holds a NUL byte (no id, number or
-    search term does; the consoles filter on them)."""
-    if "\x00" in request.path_info:
-        return True
-    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
-
-
 def role_required(role: str) -> Callable:
     """View decorator: anonymous → /login/?next=…, wrong role → 403."""
 
@@ -97,7 +90,7 @@ def role_required(role: str) -> Callable:
                 return redirect_to_login(request.get_full_path(), "/login/")
             if not has_role(request.user, role):
                 return forbidden_response(request, role)
-            if _has_nul(request):  # PostgreSQL refuses NUL in a query: a 400, not a 500
+            if has_nul(request):  # PostgreSQL refuses NUL in a query: a 400, not a 500
                 return HttpResponseBadRequest()
             return view(request, *args, **kwargs)
 

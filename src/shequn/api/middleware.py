@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from shequn.api.errors import ApiError
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import has_nul
 
 PREFIX = "/api/"
 _BOUNDARY_RE = re.compile(r"boundary=(\"[^\"]+\"|[^;\s]+)", re.IGNORECASE)
@@ -45,15 +46,9 @@ def _declared_length(request: HttpRequest) -> int | None:
     return n if n >= 0 else None
 
 
-def _has_nul(request: HttpRequest) -> bool:
-    if "\x00" in request.path_info:
-        return True
-    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
-
-
 def check(request: HttpRequest) -> DomainError | None:
     """The refusal of a request under /api/, or None to let it through."""
-    if _has_nul(request):
+    if has_nul(request):
         return ApiError.BAD_CHARACTERS.error()
     length = _declared_length(request)
     if length is None:

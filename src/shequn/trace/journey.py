@@ -151,26 +151,29 @@ def customs_released(epcs: Sequence[str], *, order_number: str, customs_ref: str
     return event
 
 
-def picked(epcs: Sequence[str], *, order_number: str, warehouse: Any,
-           at: dt.datetime | None = None) -> Event:
+def _order_step(epcs: Sequence[str], step: str, disposition: str, *, order_number: str,
+                warehouse: Any, at: dt.datetime | None) -> Event:
+    """An order's units observed at its warehouse (read point and location)."""
     event = _base("ObjectEvent", "OBSERVE", at)
     uri = warehouse_uri(warehouse)
-    event.update(epcList=list(epcs), bizStep="picking", disposition="retail_sold",
+    event.update(epcList=list(epcs), bizStep=step, disposition=disposition,
                  readPoint={"id": uri}, bizLocation={"id": uri},
                  bizTransactionList=_order_txn(order_number))
     return event
+
+
+def picked(epcs: Sequence[str], *, order_number: str, warehouse: Any,
+           at: dt.datetime | None = None) -> Event:
+    return _order_step(epcs, "picking", "retail_sold", order_number=order_number,
+                       warehouse=warehouse, at=at)
 
 
 def unpicked(epcs: Sequence[str], *, order_number: str, warehouse: Any,
              at: dt.datetime | None = None) -> Event:
     """Units packed for an order that was refunded before it shipped: back on
     the warehouse's shelf (stocking), sellable again."""
-    event = _base("ObjectEvent", "OBSERVE", at)
-    uri = warehouse_uri(warehouse)
-    event.update(epcList=list(epcs), bizStep="stocking", disposition="sellable_not_accessible",
-                 readPoint={"id": uri}, bizLocation={"id": uri},
-                 bizTransactionList=_order_txn(order_number))
-    return event
+    return _order_step(epcs, "stocking", "sellable_not_accessible", order_number=order_number,
+                       warehouse=warehouse, at=at)
 
 
 def shipped_to_buyer(epcs: Sequence[str], *, order_number: str, waybill: str,

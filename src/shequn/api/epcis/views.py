@@ -20,6 +20,7 @@ from shequn.brands import apikeys
 from shequn.catalog.models import Organization
 from shequn.core import ratelimit
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import has_nul
 from shequn.trace.epcis import capture, jobs, query
 from shequn.trace.epcis.errors import EpcisError, problem_type
 from shequn.trace.models import CaptureJob
@@ -57,15 +58,6 @@ def _key(request: HttpRequest) -> str:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.headers.get("X-Api-Key", "")
-
-
-def _has_nul(request: HttpRequest) -> bool:
-    """A NUL in the path or the query string: PostgreSQL text cannot hold it,
-    and a filter or an EPC naming one raised DataError (a 500). /epcis/ is not
-    under /api/, whose middleware refuses it there."""
-    if "\x00" in request.path_info:
-        return True
-    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
 
 
 View = Callable[..., HttpResponse]
@@ -117,7 +109,8 @@ def epcis_endpoint(methods: tuple[str, ...], discovery: dict[str, str] | None = 
                 response = problem(ApiError.METHOD_NOT_ALLOWED.error())
                 response["Allow"] = ", ".join(allowed)
                 return response
-            if _has_nul(request):
+            # /epcis/ is not under /api/, whose middleware refuses it there.
+            if has_nul(request):
                 return problem(ApiError.BAD_CHARACTERS.error())
             scopes = WRITE_SCOPES if request.method == "POST" else READ_SCOPES
             try:

@@ -4,9 +4,7 @@ event queries (the last job's creation time and id)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from collections.abc import Mapping
 
@@ -14,7 +12,7 @@ from django.db.models import Q
 
 from shequn.catalog.models import Organization
 from shequn.trace.epcis.errors import EpcisError
-from shequn.trace.epcis.query import page_size
+from shequn.trace.epcis.query import pack_token, page_size, unpack_token
 from shequn.trace.models import CaptureJob
 
 PARAMS = {"perPage", "nextPageToken"}
@@ -39,15 +37,14 @@ def jobs(params: Mapping[str, str], org: Organization | None) -> tuple[list[Capt
 
 
 def _encode(job: CaptureJob) -> str:
-    data = {"job_at": job.created_at.isoformat(), "job": str(job.pk)}
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return pack_token({"job_at": job.created_at.isoformat(), "job": str(job.pk)})
 
 
 def _decode(token: str) -> tuple[dt.datetime, uuid.UUID]:
+    data = unpack_token(token)
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         at, last = dt.datetime.fromisoformat(data["job_at"]), uuid.UUID(data["job"])
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise EpcisError.BAD_TOKEN.error() from None
     if at.tzinfo is None:
         raise EpcisError.BAD_TOKEN.error()

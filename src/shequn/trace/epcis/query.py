@@ -296,23 +296,36 @@ def _after(mark: _Mark, by: str | None, descending: bool) -> Q:
     return Q(**{f"{field}__{cmp}": mark.at}) | Q(**{field: mark.at, f"pk__{cmp}": mark.after})
 
 
+def pack_token(data: dict[str, Any]) -> str:
+    """An opaque page token: the position it stands for as URL-safe base64 JSON."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def unpack_token(token: str) -> Any:
+    """The JSON a page token stands for; BAD_TOKEN for anything else."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, RecursionError):
+        # RecursionError: a forged token of thousands of nested brackets.
+        raise EpcisError.BAD_TOKEN.error() from None
+
+
 def _encode(row: EpcisEvent, by: str | None, seen: int = 0) -> str:
     data: dict[str, Any] = {"after": row.pk, **({"seen": seen} if seen else {})}
     if by is not None:
         data |= {"by": by, "at": getattr(row, ORDER_FIELDS[by]).isoformat()}
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return pack_token(data)
 
 
 def _decode(token: str, by: str | None) -> _Mark:
     """The mark a token carries; refused when it was made for another order."""
+    data = unpack_token(token)
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after, seen = int(data["after"]), int(data.get("seen", 0))
         at = dt.datetime.fromisoformat(data["at"]) if "at" in data else None
         made_for = data.get("by")
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
-        # RecursionError: a forged token of thousands of nested brackets;
-        # OverflowError: one of 1e400 (infinity to json.loads).
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        # OverflowError: a token of 1e400 (infinity to json.loads).
         raise EpcisError.BAD_TOKEN.error() from None
     if seen < 0 or made_for != by or (by is not None and (at is None or at.tzinfo is None)):
         raise EpcisError.BAD_TOKEN.error()
