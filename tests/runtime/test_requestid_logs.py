@@ -129,6 +129,17 @@ def test_mask_text_leaves_other_numbers_alone():
     assert mask_text("电话13800138000。") == f"电话{pii.mask_phone('13800138000')}。"
 
 
+def test_a_request_id_whose_digits_read_as_a_phone_is_left_whole():
+    # The id of a CI run's lost access line: "14784985472" inside it is a phone's shape.
+    rid = "ea4fc165c5dd4fbeac1f14784985472d"
+    assert mask_text(f"GET /healthz rid={rid}") == f"GET /healthz rid={rid}"
+    assert mask_text(rid) == rid
+    # A phone beside it, and one in an all-digit run, are still masked.
+    phone = pii.mask_phone("13800138000")
+    assert mask_text(f"rid={rid} phone 13800138000") == f"rid={rid} phone {phone}"
+    assert mask_text("a13800138000") == f"a{phone}"
+
+
 def test_plain_format_gets_a_request_id_too():
     record = logging.LogRecord("shequn.x", logging.INFO, __file__, 1, "hello", None, None)
     assert RequestIdFilter().filter(record)

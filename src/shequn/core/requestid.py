@@ -109,10 +109,23 @@ _PHONE = re.compile(r"(?<!\d)((?:\+?86[ -]?)?)(1[3-9]\d{9})(?!\d)")
 _RESIDENT_ID = re.compile(r"(?<!\d)(\d{17}[\dXx])(?![\dA-Za-z])")
 
 
+# A request id (32 lower-case hex characters, at least one a letter): a run of
+# its digits can read as a phone ("…f14784985472d"), and masking it broke the
+# id that ties a request's log lines together. Such tokens are left whole.
+_HEX_ID = re.compile(r"(?<![0-9A-Za-z])((?=[0-9a-f]*[a-f])[0-9a-f]{32})(?![0-9A-Za-z])")
+
+
 def mask_text(text: str) -> str:
     """``text`` with every phone and resident ID number in it masked."""
     if not any(ch.isdigit() for ch in text):
         return text  # the common case, cheaply
+    parts = _HEX_ID.split(text)
+    if len(parts) > 1:  # odd indexes are the ids split out
+        return "".join(part if i % 2 else _mask_numbers(part) for i, part in enumerate(parts))
+    return _mask_numbers(text)
+
+
+def _mask_numbers(text: str) -> str:
     text = _RESIDENT_ID.sub(lambda m: mask_id(m.group(1)), text)
     return _PHONE.sub(lambda m: m.group(1) + mask_phone(m.group(2)), text)
 
