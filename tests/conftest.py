@@ -4,6 +4,8 @@ SQLite with a clear reason."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.db import connection
 
@@ -47,6 +49,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "rabbitmq" in item.keywords and not broker:
             item.add_marker(skip_mq)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _application_records_reach_caplog():
+    """The ``shequn`` loggers do not propagate (settings.LOGGING: the root logger
+    has gunicorn's handler in a server); pytest's caplog listens on the root."""
+    logging.getLogger("shequn").propagate = True
 
 
 @pytest.fixture(autouse=True)

@@ -262,7 +262,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler",
                              "formatter": "plain" if DEMO else "json",
                              "filters": ["request_id", "pii"]}},
-    "loggers": {"shequn": {"handlers": ["console"], "level": _LOG_LEVEL},
+    # Not propagated: gunicorn's JSON configuration gives the root logger a
+    # handler of its own, which wrote every application line a second time.
+    "loggers": {"shequn": {"handlers": ["console"], "level": _LOG_LEVEL,
+                           "propagate": False},
                 "django": {"handlers": ["console"], "level": "WARNING",
                            "propagate": False},
                 "gunicorn.error": {"handlers": ["console"], "level": "INFO",

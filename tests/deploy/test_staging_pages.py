@@ -3,12 +3,14 @@ simulators' pages for staff only (absent in production), the banner."""
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import re
 
 import pytest
 from django.test import Client
 from django.urls import clear_url_caches
+from django.utils import timezone
 
 from shequn.accounts.roles import OPERATOR
 from shequn.accounts.sms import SimulatedSms
@@ -87,6 +89,12 @@ def test_sms_inbox_is_for_staff_in_staging(staging):
     staff.force_login(make_user(role_names=(OPERATOR,)))
     listing = staff.get("/sim/sms/").content.decode()
     assert p not in listing and "139****0804" in listing  # masked in the listing
+    # Sent-at in the site's time zone, to the second: not the cache's ISO text
+    # in UTC, whose microseconds read as one more six-digit code.
+    sent = SimulatedSms.inbox()[0]["at"]
+    shown = timezone.localtime(datetime.datetime.fromisoformat(sent))
+    assert shown.strftime("%Y-%m-%d %H:%M:%S") in listing
+    assert sent not in listing
     found = staff.post("/sim/sms/", {"phone": p}).content.decode()
     assert re.search(rf'id="sim-sms-code">{code}<', found)
 

@@ -101,6 +101,30 @@ def test_json_logs_outside_demo(monkeypatch, tmp_path):
     assert set(cfg.logconfig_dict["loggers"]) == {"gunicorn.error", "gunicorn.access"}
 
 
+def test_an_application_record_is_written_once_under_gunicorn(monkeypatch, tmp_path, capsys,
+                                                              settings):
+    """Gunicorn's JSON configuration gives the root logger a handler; Django's
+    settings give the ``shequn`` loggers theirs. A record must not reach both
+    (every line of the application was written twice, once per handler)."""
+    import logging
+    import logging.config
+
+    conf = _load(monkeypatch, tmp_path, SHEQUN_ENV="production")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig(conf.logconfig_dict)   # the master, at start
+        logging.config.dictConfig(settings.LOGGING)      # the worker's django.setup()
+        logging.getLogger("shequn.probe").warning("one line of the application")
+        captured = capsys.readouterr()
+        assert (captured.out + captured.err).count("one line of the application") == 1
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.config.dictConfig(settings.LOGGING)
+        logging.getLogger("shequn").propagate = True  # as tests/conftest.py sets it
+
+
 def test_metrics_directory_is_made_when_unset(monkeypatch, tmp_path):
     for name in RUNTIME_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -30,5 +32,15 @@ def sms_inbox(request: HttpRequest) -> HttpResponse:
         else:
             found = {"to": mask_phone(phone), "text": SimulatedSms.last_message(phone) or "",
                      "code": SimulatedSms.last_code(phone) or ""}
+    # Sent-at is kept as ISO text in the cache; shown as a date in the site's
+    # time zone (the raw string read in UTC, microseconds and all).
+    sent = [{**m, "at": _parsed(m.get("at", ""))} for m in SimulatedSms.inbox()]
     return render(request, "sim/sms_inbox.html",
-                  {"messages_sent": SimulatedSms.inbox(), "found": found, "error": error})
+                  {"messages_sent": sent, "found": found, "error": error})
+
+
+def _parsed(at: str) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(at)
+    except ValueError:
+        return None
