@@ -110,6 +110,39 @@ def test_payment_simulator_is_for_staff_in_staging(staging):
     assert staff.get(url).status_code == 200
 
 
+def test_staff_confirm_a_buyers_payment_on_the_simulator_in_staging(staging):
+    """Staging's payment simulator is staff-only, so staff play the provider for
+    the buyer's checkout (it listed only the staff member's own payments: no
+    order could be paid through the pages). The buyer is told what to do."""
+    from shequn.payments import services as payment_services
+    from tests.builders.buying import make_buyer_with_identity, place_order_for
+    from tests.builders.catalog import make_buyable
+
+    buyer = make_buyer_with_identity()
+    order = place_order_for(buyer.user, make_buyable())
+    payment_services.start_payment(order.user, order.checkout_id)
+    url = f"/paysim/{order.checkout_id}/"
+
+    owner = Client()
+    owner.force_login(buyer.user)
+    refused = owner.get(url)
+    assert refused.status_code == 403
+    assert 'id="paysim-for-staff"' in refused.content.decode()
+    assert owner.post(url).status_code == 403
+    order.refresh_from_db()
+    assert order.state == "pending_payment"
+
+    staff = Client()
+    staff.force_login(make_user(role_names=(OPERATOR,)))
+    page = staff.get(url).content.decode()
+    assert order.number in page and 'id="sim-pay-confirm"' in page
+    done = staff.post(url)
+    assert done.status_code == 302 and done["Location"].startswith(url)
+    order.refresh_from_db()
+    assert order.state == "paid"
+    assert 'id="sim-paid"' in staff.get(done["Location"]).content.decode()
+
+
 def test_simulator_pages_are_not_mounted_in_production(production_urls):
     staff = Client()
     staff.force_login(make_user(is_staff=True))

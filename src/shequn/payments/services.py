@@ -80,9 +80,12 @@ def pay_url(checkout_id: Any) -> str:
 
 
 def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
-    return list(Payment.objects.filter(order__checkout_id=checkout_id, order__user=user,
-                                       state=Payment.State.CREATED)
-                .select_related("order").order_by("order__number"))
+    """The checkout's payments still to be paid: the buyer's own, or with
+    ``user=None`` whoever's (staff playing the provider in staging)."""
+    found = Payment.objects.filter(order__checkout_id=checkout_id, state=Payment.State.CREATED)
+    if user is not None:
+        found = found.filter(order__user=user)
+    return list(found.select_related("order").order_by("order__number"))
 
 
 def _redacted(body: bytes) -> str:
@@ -281,7 +284,9 @@ def refund_order(order_id: Any, *, actor: Any, reason: str) -> Refund:
 def simulate_payment(user: Any, checkout_id: Any, *, as_other_person: bool = False,
                      deliveries: int = 1) -> list[str]:
     """The simulator's "confirm payment" button: the provider notifies Shequn
-    for each payment of the checkout (``deliveries`` times, as providers do)."""
+    for each payment of the checkout (``deliveries`` times, as providers do).
+    ``user`` is the buyer whose checkout it is, or None for staff paying any
+    buyer's checkout on the staging simulator."""
 
     provider = get_provider()
     outcomes: list[str] = []

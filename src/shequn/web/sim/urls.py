@@ -9,7 +9,8 @@ from shequn.web.sim.gate import simulator_page
 
 urlpatterns: list = [
     path("sim/sms/", views.sms_inbox, name="sim_sms"),
-    path("paysim/<uuid:checkout_id>/", simulator_page(sim_views.pay_page), name="paysim"),
+    path("paysim/<uuid:checkout_id>/",
+         simulator_page(sim_views.pay_page, refused="paysim/for_staff.html"), name="paysim"),
     # WeChat Pay v3 simulator: the API (signed, like WeChat's), the payer's side, controls.
     path("wxpaysim/v3/<path:rest>", wxpaysim.v3, name="wxpaysim_v3"),
     path("wxpaysim/bridge.js", wxpaysim.bridge_js, name="wxpaysim_bridge_js"),
