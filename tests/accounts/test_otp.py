@@ -184,3 +184,13 @@ def test_invalid_ip_is_ignored_not_stored():
     p = phone(14)
     services.request_code(p, "not-an-ip")
     assert OneTimeCode.objects.get().ip is None
+
+
+def test_fullwidth_digits_are_the_same_phone_and_other_digits_refused():
+    # "\d" matched any Unicode digit: "13９…" was another phone (another account,
+    # another rate-limit window for the same handset) and "١٣٩…" a valid one.
+    assert phones.normalize_phone("１３９０００００００２") == "13900000002"
+    assert phones.normalize_phone("+86 13９0000-0002") == "13900000002"
+    for bad in ("13\u0669\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0662",
+                "139\u0966\u0966\u0966\u0966\u0966\u0966\u0966\u0968"):
+        _raises("invalid_phone", phones.normalize_phone, bad)
