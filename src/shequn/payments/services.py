@@ -80,7 +80,10 @@ def pay_url(checkout_id: Any) -> str:
 
 
 def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
+    """The checkout's payments still to make: open, of orders still unpaid (a
+    cancelled order's payment may stay open until the provider closes it)."""
     return list(Payment.objects.filter(order__checkout_id=checkout_id, order__user=user,
+                                       order__state=Order.State.PENDING_PAYMENT,
                                        state=Payment.State.CREATED)
                 .select_related("order").order_by("order__number"))
 
