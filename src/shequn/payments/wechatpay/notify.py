@@ -158,14 +158,23 @@ def reconcile_job(limit: int = 50) -> int:
 
     if settings.SHEQUN.get("PAYMENT_PROVIDER") != NAME:
         return 0
-    due = (Payment.objects.filter(provider=NAME, state=Payment.State.CREATED,
-                                  created_at__lte=clock.now() - RECONCILE_AFTER,
-                                  order__state=Order.State.PENDING_PAYMENT)
-           .select_related("order").order_by("created_at")[:limit])
-    applied = 0
-    for payment in due:
-        if not cache.add(f"wxpay:reconcile:{payment.pk}", 1, RECONCILE_EVERY_SECONDS):
+    # Open payments are few (unpaid orders are cancelled after the timeout);
+    # those asked about lately are passed over, so `limit` counts questions,
+    # not rows, and the younger ones are reached too.
+    due = list(Payment.objects.filter(provider=NAME, state=Payment.State.CREATED,
+                                      created_at__lte=clock.now() - RECONCILE_AFTER,
+                                      order__state=Order.State.PENDING_PAYMENT)
+               .order_by("created_at").values_list("pk", flat=True))
+    applied = asked = 0
+    for pk in due:
+        if asked >= limit:
+            break
+        if not cache.add(f"wxpay:reconcile:{pk}", 1, RECONCILE_EVERY_SECONDS):
             continue
+        payment = Payment.objects.select_related("order").filter(pk=pk).first()
+        if payment is None:
+            continue
+        asked += 1
         outcome = reconcile(payment)
         if outcome in ("paid", "on_hold", "refunded_late"):
             applied += 1
