@@ -153,6 +153,26 @@ def test_limit_per_ip(settings):
     _send(phone(201), "198.51.100.2")  # another address is not affected
 
 
+def test_limit_per_ip_counts_an_ipv6_network_as_one_sender(settings):
+    # One phone or home holds a whole /64 and may send from any address in it:
+    # counted per address, the limit was no limit for IPv6 (SMS bombing).
+    settings.SHEQUN = {**settings.SHEQUN, "OTP_MAX_PER_IP_PER_HOUR": 3}
+    align_to_hour()
+    for i in range(3):
+        _send(phone(110 + i), f"2001:db8:1:2::{i + 1:x}")
+    _raises("rate_limited", services.request_code, phone(210), "2001:db8:1:2:ffff::9")
+    _send(phone(211), "2001:db8:1:3::1")  # another network is not affected
+
+
+def test_password_failures_count_an_ipv6_network_as_one_sender(settings):
+    settings.SHEQUN = {**settings.SHEQUN, "LOGIN_MAX_FAILURES_PER_HOUR": 2}
+    align_to_hour()
+    services.login_failed("carol", "2001:db8:7:7::1")
+    services.login_failed("carol", "2001:db8:7:7::2")
+    assert services.login_blocked("carol", "2001:db8:7:7:abcd::3")
+    assert not services.login_blocked("carol", "2001:db8:7:8::1")
+
+
 def test_code_stored_only_as_hash_and_phone_not_in_clear():
     p = phone(12)
     code = _send(p)
@@ -184,3 +204,13 @@ def test_invalid_ip_is_ignored_not_stored():
     p = phone(14)
     services.request_code(p, "not-an-ip")
     assert OneTimeCode.objects.get().ip is None
+
+
+def test_fullwidth_digits_are_the_same_phone_and_other_digits_refused():
+    # "\d" matched any Unicode digit: "13９…" was another phone (another account,
+    # another rate-limit window for the same handset) and "١٣٩…" a valid one.
+    assert phones.normalize_phone("１３９０００００００２") == "13900000002"
+    assert phones.normalize_phone("+86 13９0000-0002") == "13900000002"
+    for bad in ("13\u0669\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0662",
+                "139\u0966\u0966\u0966\u0966\u0966\u0966\u0966\u0968"):
+        _raises("invalid_phone", phones.normalize_phone, bad)

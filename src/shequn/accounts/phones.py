@@ -4,17 +4,19 @@ identity uses."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from shequn.accounts.errors import AccountError
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits: "\d" is any script's
 _SEPARATORS_RE = re.compile(r"[\s\-()]")
 
 
 def normalize_phone(phone: str) -> str:
     """Return the 11-digit mainland mobile number or raise ``invalid_phone``.
-    Accepts a leading +86 / 0086 / 86 and common separators."""
-    s = _SEPARATORS_RE.sub("", phone or "")
+    Accepts a leading +86 / 0086 / 86, common separators and full-width digits
+    (NFKC: "１３９…" is "139…"); digits of other scripts are refused."""
+    s = _SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", phone or ""))
     for prefix in ("+86", "0086"):
         if s.startswith(prefix):
             s = s[len(prefix):]

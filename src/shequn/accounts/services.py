@@ -60,7 +60,8 @@ def _interval_ok(key: str, interval: int) -> bool:
 
 
 def _check_rate_limits(phone_hash: str, ip: str | None) -> None:
-    if ip and not ratelimit.hit(f"otp:ip:{ip}", _cfg("OTP_MAX_PER_IP_PER_HOUR"), 3600):
+    sender = netaddr.sender(ip)
+    if sender and not ratelimit.hit(f"otp:ip:{sender}", _cfg("OTP_MAX_PER_IP_PER_HOUR"), 3600):
         log.warning("otp rate limited: ip")
         raise AccountError.RATE_LIMITED.error(scope="ip")
     if not _interval_ok(f"otp:iv:{phone_hash}", _cfg("OTP_MIN_INTERVAL_SECONDS")):
@@ -186,6 +187,7 @@ def _login_limits(username: str, ip: str | None) -> list[tuple[str, int]]:
     acct = ratelimit.key_part(username)
     conf = settings.SHEQUN
     limits = [(f"login:acct:{acct}", int(conf.get("LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_HOUR", 50)))]
+    ip = netaddr.sender(ip)  # an IPv6 address's /64 counts as one sender
     if ip:
         limits += [(f"login:pair:{acct}:{ip}", int(conf.get("LOGIN_MAX_FAILURES_PER_HOUR", 10))),
                    (f"login:ip:{ip}", int(conf.get("LOGIN_MAX_FAILURES_PER_IP_PER_HOUR", 200)))]

@@ -56,9 +56,16 @@ def _username(appid: str, openid: str) -> str:
     return "wx_" + hashlib.sha256(f"{appid}:{openid}".encode()).hexdigest()[:20]
 
 
-def sign_in_account(appid: str, token: OAuthToken, info: UserInfo | None = None) -> User:
+def sign_in_account(appid: str, token: OAuthToken, info: UserInfo | None = None,
+                    current: Any = None) -> User:
     """The account for this WeChat identity, created on first sign-in.
-    Idempotent: the same openid always returns the same account."""
+    Idempotent: the same openid always returns the same account.
+
+    ``current``: the account already signed in on this browser (a phone
+    sign-in going through WeChat for the JSAPI payer's openid, or for its
+    profile). A WeChat identity seen for the first time is linked to it when it
+    has a verified phone, rather than made into a second account of the same
+    person (decision 0009); an identity that has an account keeps it."""
     if token.is_snapshotuser:
         # A snapshot page's virtual openid: never bind an account to it (spec §1.2).
         raise WeChatError.SNAPSHOT_USER.error()
@@ -68,7 +75,9 @@ def sign_in_account(appid: str, token: OAuthToken, info: UserInfo | None = None)
         account = (WeChatAccount.objects.select_for_update().select_related("user")
                    .filter(appid=appid, openid=token.openid).first())
         if account is None:
-            account = _create(appid, token.openid, unionid, info, now)
+            owner = current if (getattr(current, "is_authenticated", False)
+                                and current.is_active and current.phone_hash) else None
+            account = _create(appid, token.openid, unionid, info, now, owner)
         else:
             fields = ["last_sign_in_at"]
             account.last_sign_in_at = now
@@ -98,9 +107,9 @@ def _apply_profile(account: WeChatAccount, info: UserInfo, fields: list[str]) ->
 
 
 def _create(appid: str, openid: str, unionid: str, info: UserInfo | None,
-            now: Any) -> WeChatAccount:
-    user = None
-    if unionid:  # the same person signed in through another of our AppIDs
+            now: Any, owner: User | None = None) -> WeChatAccount:
+    user = owner
+    if user is None and unionid:  # the same person signed in through another of our AppIDs
         sibling = (WeChatAccount.objects.select_related("user")
                    .filter(unionid=unionid, user__is_active=True).first())
         user = sibling.user if sibling else None

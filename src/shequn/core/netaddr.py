@@ -49,6 +49,15 @@ def from_trusted_proxy(request: HttpRequest) -> bool:
     return in_networks(parse_ip(request.META.get("REMOTE_ADDR")), trusted_networks())
 
 
+def sender(ip: str | None) -> str | None:
+    """Whom a rate limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    phone or home holds the whole network and may use any address in it)."""
+    ip = parse_ip(ip)
+    if ip is not None and ":" in ip:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return ip
+
+
 def client_ip(request: HttpRequest) -> str | None:
     peer = parse_ip(request.META.get("REMOTE_ADDR"))
     nets = trusted_networks()

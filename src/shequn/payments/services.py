@@ -80,9 +80,13 @@ def pay_url(checkout_id: Any) -> str:
 
 
 def open_payments(checkout_id: Any, user: Any) -> list[Payment]:
-    """The checkout's payments still to be paid: the buyer's own, or with
-    ``user=None`` whoever's (staff playing the provider in staging)."""
-    found = Payment.objects.filter(order__checkout_id=checkout_id, state=Payment.State.CREATED)
+    """The checkout's payments still to make: open, of orders still unpaid (a
+    cancelled order's payment may stay open until the provider closes it); the
+    buyer's own, or with ``user=None`` whoever's (staff playing the provider in
+    staging)."""
+    found = Payment.objects.filter(order__checkout_id=checkout_id,
+                                   order__state=Order.State.PENDING_PAYMENT,
+                                   state=Payment.State.CREATED)
     if user is not None:
         found = found.filter(order__user=user)
     return list(found.select_related("order").order_by("order__number"))

@@ -285,3 +285,22 @@ def test_periodic_jobs_retry_and_reconcile(client, wxpay):
     o2.refresh_from_db()
     assert o2.state == Order.State.PAID
     assert reconcile_job() == 0
+
+
+def test_reconciliation_reaches_past_the_payments_it_asked_about_lately(wxpay, monkeypatch):
+    # Each payment is asked about at most every 5 minutes; the job used to take
+    # the `limit` oldest open payments and skip the ones asked about lately, so
+    # with more open payments than `limit` the younger ones were never asked
+    # (a payment whose notification was lost stayed unpaid until the timeout).
+    from shequn.payments.wechatpay import notify as wxnotify
+
+    placed = [_placed()[2] for _ in range(3)]
+    asked: list[str] = []
+    monkeypatch.setattr(wxnotify, "reconcile",
+                        lambda payment: asked.append(payment.out_trade_no) or "notpay")
+    clock.advance(dt.timedelta(minutes=11))
+    wxnotify.reconcile_job(limit=2)
+    wxnotify.reconcile_job(limit=2)
+    assert sorted(asked) == sorted(p.out_trade_no for p in placed)
+    wxnotify.reconcile_job(limit=2)  # all asked lately: nobody again before 5 minutes
+    assert len(asked) == 3

@@ -219,3 +219,58 @@ def test_fen_conversion_is_exact():
         to_fen(Decimal("1.005"))
     with pytest.raises(TypeError):
         from_fen(1.5)
+
+
+def _sealed(cfg, plain, event_id):
+    resource = crypto.encrypt_resource(cfg.apiv3_key, json.dumps(plain).encode(),
+                                       associated_data="transaction")
+    envelope = {"event_type": "TRANSACTION.SUCCESS", "resource": resource}
+    if event_id is not None:
+        envelope["id"] = event_id
+    body = json.dumps(envelope).encode()
+    k = keys()
+    return crypto.signed_headers(k.platform_key, k.platform_serial, body), body
+
+
+def _paid_plain(cfg, payment, txn="4200000001202612060009", **changes):
+    plain = {"mchid": cfg.mchid, "appid": cfg.appid, "out_trade_no": payment.out_trade_no,
+             "transaction_id": txn, "trade_state": "SUCCESS",
+             "amount": {"total": to_fen(payment.amount), "currency": "CNY"}}
+    plain.update(changes)
+    return {k: v for k, v in plain.items() if v is not None}
+
+
+@pytest.mark.parametrize("changes", [
+    {"appid": None},  # a payment notification always names the appid (§3.4)
+    {"appid": ""},
+    {"amount": {"total": None, "currency": "USD"}},  # the total in another currency
+])
+def test_notification_without_our_appid_or_in_another_currency_is_refused(client, wxpay,
+                                                                          changes):
+    order, payment = _placed()
+    if "amount" in changes:
+        changes = {"amount": {**changes["amount"], "total": to_fen(payment.amount)}}
+    response = _post(client, *_sealed(wxpay, _paid_plain(wxpay, payment, **changes), "EV-9"))
+    assert response.status_code == 400 and response.json()["code"] == "FAIL"
+    _unchanged(order)
+
+
+def test_notification_without_an_id_is_refused_not_taken_for_a_duplicate(client, wxpay):
+    # The id is the de-duplication key: an envelope without one was recorded
+    # under "", and every later id-less notification was answered 204 as a
+    # "duplicate" of it without being applied (WeChat stops retrying on 204).
+    first, p1 = _placed()
+    second, p2 = _placed()
+    for payment, txn in ((p1, "4200000001202612060101"), (p2, "4200000001202612060102")):
+        response = _post(client, *_sealed(wxpay, _paid_plain(wxpay, payment, txn=txn), None))
+        assert response.status_code == 400 and response.json()["code"] == "FAIL"
+    for order in (first, second):
+        _unchanged(order)
+    # With its id, each is applied once.
+    for payment, txn, eid in ((p1, "4200000001202612060101", "EV-A"),
+                              (p2, "4200000001202612060102", "EV-B")):
+        assert _post(client, *_sealed(wxpay, _paid_plain(wxpay, payment, txn=txn),
+                                      eid)).status_code == 204
+    for order in (first, second):
+        order.refresh_from_db()
+        assert order.state == Order.State.PAID

@@ -37,3 +37,28 @@ def test_declined_or_native_is_not_sent_round_again(client, wxpay):
     session.save()
     page = client.get(url, HTTP_USER_AGENT=WECHAT_UA)
     assert page.status_code == 302 and "/wxpaysim/h5/" in page["Location"]
+
+
+def test_phone_signed_in_buyer_comes_back_from_wechat_sign_in_as_themselves(client, wxpay):
+    # A buyer signed in by phone (their order is theirs) opens the pay page in
+    # WeChat: the OAuth round must only fetch the payer's openid, not sign in a
+    # fresh WeChat account that owns nothing (the pay page then had nothing to
+    # pay and the buyer was signed out of the account holding the order).
+    from tests.accounts.test_wechat_sign_in import _authorize
+
+    buyer, order, _ = _placed()
+    client.force_login(buyer.user)
+    url = f"/pay/wechat/{order.checkout_id}/"
+    start = client.get(client.get(url, HTTP_USER_AGENT=WECHAT_UA)["Location"],
+                       HTTP_USER_AGENT=WECHAT_UA)
+    callback = urlsplit(_authorize(client, start["Location"]))
+    back = client.get(f"{callback.path}?{callback.query}", HTTP_USER_AGENT=WECHAT_UA)
+    assert back.status_code == 302 and back["Location"] == url
+    assert int(client.session["_auth_user_id"]) == buyer.user.pk
+    # One person, one account: the WeChat identity is the buyer's now.
+    from shequn.accounts.models import WeChatAccount
+
+    linked = WeChatAccount.objects.get()
+    assert linked.user_id == buyer.user.pk and client.session["wechat_openid"] == linked.openid
+    page = client.get(url, HTTP_USER_AGENT=WECHAT_UA)
+    assert page.status_code == 200 and page.context["scene"] == "jsapi"

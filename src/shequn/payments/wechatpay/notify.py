@@ -47,11 +47,18 @@ def _open(body: bytes, headers: Mapping[str, str], original_type: str
         if exc.reason in ("decrypt_failed", "malformed"):
             raise PaymentError.MALFORMED_NOTIFICATION.error() from exc
         raise PaymentError.BAD_SIGNATURE.error() from exc
+    if not isinstance(envelope.get("id"), str) or not envelope["id"].strip():
+        # The id is what a re-delivery is recognised by: without it every
+        # id-less notification would be the "duplicate" of the first one.
+        log.warning("wechatpay notification refused: no notification id")
+        raise PaymentError.MALFORMED_NOTIFICATION.error()
     if envelope.get("resource", {}).get("original_type", original_type) != original_type:
         log.warning("wechatpay notification refused: %s sent to the %s endpoint",
                     envelope["resource"].get("original_type"), original_type)
         raise PaymentError.MALFORMED_NOTIFICATION.error()
-    if data.get("mchid") != cfg.mchid or ("appid" in data and data["appid"] != cfg.appid):
+    # A payment names our appid too (refunds name the mchid only).
+    if data.get("mchid") != cfg.mchid or (
+            ("appid" in data or original_type == "transaction") and data.get("appid") != cfg.appid):
         log.warning("wechatpay notification refused: foreign mchid/appid")
         raise PaymentError.FOREIGN_MERCHANT.error()
     return envelope, data
@@ -65,13 +72,17 @@ def apply_transaction(notify_id: str, data: Mapping[str, Any]) -> str:
     try:
         out_trade_no = str(data["out_trade_no"])
         total = data["amount"]["total"]
+        currency = data["amount"].get("currency", "CNY")
         amount = from_fen(total)
         success = data.get("trade_state") == "SUCCESS"
         txn_id = str(data.get("transaction_id") or "")
         if success and not txn_id:
             raise KeyError("transaction_id")
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise PaymentError.MALFORMED_NOTIFICATION.error() from exc
+    if currency != "CNY":  # a total in fen of another currency is not the order's amount
+        log.warning("wechatpay payment %s in %r refused", out_trade_no, currency)
+        raise PaymentError.AMOUNT_MISMATCH.error(expected="CNY", got=str(currency)[:8])
     try:
         return services._apply(NAME, notify_id, out_trade_no, amount, {}, txn_id, success,
                                _plain(data), payer_known=False)
@@ -81,7 +92,7 @@ def apply_transaction(notify_id: str, data: Mapping[str, Any]) -> str:
 
 def receive_payment(body: bytes, headers: Mapping[str, str]) -> str:
     envelope, data = _open(body, headers, "transaction")
-    outcome = apply_transaction(str(envelope.get("id", ""))[:64], data)
+    outcome = apply_transaction(envelope["id"][:64], data)
     log.info("wechatpay notification %s for %s: %s", envelope.get("id"),
              data.get("out_trade_no"), outcome)
     return outcome
@@ -98,7 +109,7 @@ def receive_refund(body: bytes, headers: Mapping[str, str]) -> str:
         raise PaymentError.MALFORMED_NOTIFICATION.error() from exc
     try:
         outcome = services.apply_refund_notification(
-            NAME, str(envelope.get("id", ""))[:64], out_refund_no, status, amount, refund_id,
+            NAME, envelope["id"][:64], out_refund_no, status, amount, refund_id,
             _plain(data))
     except IntegrityError:
         outcome = "duplicate"
@@ -147,14 +158,23 @@ def reconcile_job(limit: int = 50) -> int:
 
     if settings.SHEQUN.get("PAYMENT_PROVIDER") != NAME:
         return 0
-    due = (Payment.objects.filter(provider=NAME, state=Payment.State.CREATED,
-                                  created_at__lte=clock.now() - RECONCILE_AFTER,
-                                  order__state=Order.State.PENDING_PAYMENT)
-           .select_related("order").order_by("created_at")[:limit])
-    applied = 0
-    for payment in due:
-        if not cache.add(f"wxpay:reconcile:{payment.pk}", 1, RECONCILE_EVERY_SECONDS):
+    # Open payments are few (unpaid orders are cancelled after the timeout);
+    # those asked about lately are passed over, so `limit` counts questions,
+    # not rows, and the younger ones are reached too.
+    due = list(Payment.objects.filter(provider=NAME, state=Payment.State.CREATED,
+                                      created_at__lte=clock.now() - RECONCILE_AFTER,
+                                      order__state=Order.State.PENDING_PAYMENT)
+               .order_by("created_at").values_list("pk", flat=True))
+    applied = asked = 0
+    for pk in due:
+        if asked >= limit:
+            break
+        if not cache.add(f"wxpay:reconcile:{pk}", 1, RECONCILE_EVERY_SECONDS):
             continue
+        payment = Payment.objects.select_related("order").filter(pk=pk).first()
+        if payment is None:
+            continue
+        asked += 1
         outcome = reconcile(payment)
         if outcome in ("paid", "on_hold", "refunded_late"):
             applied += 1

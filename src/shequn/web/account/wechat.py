@@ -162,13 +162,18 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         client = client_from_settings(_origin(request))
         token = client.exchange_code(code)
         info = client.user_info(token) if SCOPE_USERINFO in token.scopes else None
-        user = wechat_signin.sign_in_account(client.appid, token, info)
+        user = wechat_signin.sign_in_account(client.appid, token, info, current=request.user)
     except DomainError as err:
         log.warning("wechat oauth callback refused: %s", err.code)
         if err.code in (WeChatError.SNAPSHOT_USER, WeChatError.DENIED):
             request.session[DECLINED_KEY] = True
         return _refused(request, err, next_url)
-    if request.user.pk != user.pk:
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        # Signed in already (the pay page wanted the payer's openid, or the
+        # profile round): the buyer stays who they are, with their orders.
+        log.info("wechat oauth: openid %s has another account; session user kept",
+                 mask_openid(token.openid))
+    elif request.user.pk != user.pk:
         services.sign_in(request, user)
         after_sign_in(request.session, user)  # customer binding (decision 0002)
     request.session[wechat_signin.SESSION_OPENID] = token.openid
