@@ -184,3 +184,15 @@ def test_invalid_ip_is_ignored_not_stored():
     p = phone(14)
     services.request_code(p, "not-an-ip")
     assert OneTimeCode.objects.get().ip is None
+
+
+@pytest.mark.parametrize("bad", ["138００１３８０００", "138٠٠١٣٨٠٠٠", "139०००००००२"])
+def test_phone_in_other_digits_refused(bad):
+    # The pattern's \d matched any script's digits: the number was kept in them
+    # (its own lookup hash: a second account for the same phone; and in the
+    # identity's and address's phone sent to customs and the carrier).
+    with pytest.raises(DomainError) as info:
+        phones.normalize_phone(bad)
+    assert info.value.code == "invalid_phone"
+    _raises("invalid_phone", services.request_code, bad, IP)
+    assert OneTimeCode.objects.count() == 0

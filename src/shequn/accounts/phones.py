@@ -7,7 +7,7 @@ import re
 
 from shequn.accounts.errors import AccountError
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d is any script's)
 _SEPARATORS_RE = re.compile(r"[\s\-()]")
 
 
