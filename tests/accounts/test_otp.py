@@ -214,3 +214,15 @@ def test_fullwidth_digits_are_the_same_phone_and_other_digits_refused():
     for bad in ("13\u0669\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0662",
                 "139\u0966\u0966\u0966\u0966\u0966\u0966\u0966\u0968"):
         _raises("invalid_phone", phones.normalize_phone, bad)
+
+
+@pytest.mark.parametrize("bad", ["138٠٠١٣٨٠٠٠", "139०००००००२"])  # full-width: normalized
+def test_phone_in_other_digits_refused(bad):
+    # The pattern's \d matched any script's digits: the number was kept in them
+    # (its own lookup hash: a second account for the same phone; and in the
+    # identity's and address's phone sent to customs and the carrier).
+    with pytest.raises(DomainError) as info:
+        phones.normalize_phone(bad)
+    assert info.value.code == "invalid_phone"
+    _raises("invalid_phone", services.request_code, bad, IP)
+    assert OneTimeCode.objects.count() == 0

@@ -359,3 +359,16 @@ def test_me_schemas_have_distinct_names():
 
     assert ref("/api/v1/auth/me").endswith("/AuthMeOut")
     assert ref("/api/v1/leaders/me").endswith("/LeaderMeOut")
+
+
+@pytest.mark.parametrize("state", ["draft", "pending", "rejected"])
+def test_product_not_approved_is_not_put_in_the_cart(data, state):
+    """A brand's product an operator has not approved (its page is not found) was
+    added by its SKU id, and the buyer's whole checkout then failed on it."""
+    from shequn.catalog.models import Product
+
+    sku = data.skus["KD-IF3-900"]
+    Product.objects.filter(pk=sku.product_id).update(review_state=state)
+    _coded(_add(Client(), sku.pk, None), 422, "not_sellable")
+    assert Client().post("/cart/add/", {"sku_id": sku.pk, "qty": "1"}).status_code == 422
+    assert not CartLine.objects.exists()

@@ -206,3 +206,21 @@ def test_address_names_are_the_codes_own_and_print_once():
 def test_bad_address_refused(over, code):
     assert _code(_addr, make_user(), **over) == code
     assert not Address.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zero", ["\u0660", "\u06f0", "\u0966"])
+def test_id_in_other_scripts_digits_refused(zero):
+    """Arabic-Indic or Devanagari digits pass str.isdigit() and
+    int(), so the checksum held and the ID was stored in those digits: another
+    lookup hash than the same ID in ASCII, i.e. a fresh annual quota for the
+    same person (and a number customs cannot read)."""
+    # The check digit stays ASCII (calc_check_digit answers in ASCII).
+    other = "".join(chr(ord(zero) + int(c)) for c in VALID[:17]) + VALID[17]
+    assert _code(idt.validate_resident_id, other) == "invalid_id_number"
+    user = make_user()
+    assert _code(idt.add_identity, user, "张三", other, phone()) == "invalid_id_number"
+    assert not BuyerIdentity.objects.filter(user=user).exists()
+    # Full-width and mathematical digits normalise to the ASCII number itself.
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in VALID)
+    assert idt.validate_resident_id(wide)[0] == VALID

@@ -159,3 +159,23 @@ def test_return_description_with_nul_is_kept_without_it(operator):
     after_sale = returns.request_return(buyer.user, order.pk, [(line.pk, 1)], "尺寸\x00不合适\x07")
     after_sale.refresh_from_db()
     assert after_sale.reason == "尺寸不合适"
+
+
+def test_returning_units_one_by_one_refunds_exactly_what_was_paid(operator):
+    """Each request's share was rounded on its own: a line's tax of 18.29 on 3
+    units gave 6.10 a unit, 18.30 in all, so the last refund asked a cent more
+    than was paid and was refused (refund_exceeds_paid); another tax a cent
+    less. The shares are now cumulative: all units together are the line."""
+    buyer, order = _delivered(operator, qty=3, price="67.00")
+    line = order.lines.get()
+    assert order.freight == 0 and (line.tax * 100) % 3 != 0  # the shares do not divide
+    for _ in range(3):
+        after_sale = returns.request_return(buyer.user, order.pk, [(line.pk, 1)], "不想要了")
+        returns.decide_return(operator, after_sale.pk, approve=True, note="ok")
+        run_events()
+    states = set(AfterSale.objects.filter(order=order).values_list("state", flat=True))
+    assert states == {AfterSale.State.REFUNDED}
+    refunds = Refund.objects.filter(payment__order=order)
+    assert sum(r.amount for r in refunds) == order.actual_paid == line.goods_value + line.tax
+    order.refresh_from_db()
+    assert order.state == S.REFUNDED and order.refunded_total == order.actual_paid

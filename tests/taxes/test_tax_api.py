@@ -76,6 +76,9 @@ LINE = {"name": "a", "qty": 1, "unit_price": "10", "vat_rate": "0.13"}
 @pytest.mark.parametrize(("body", "code"), [
     ("{oops", "malformed_json"),
     ("", "malformed_json"),
+    # Nested past the interpreter's recursion limit: a RecursionError (a 500) before.
+    ('{"a":' * 5000 + "1" + "}" * 5000, "malformed_json"),
+    ("[" * 100000 + "]" * 100000, "malformed_json"),
     ("[1, 2]", "invalid_input"),
     ({"lines": []}, "no_lines"),
     ({"lines": [LINE] * 100}, "too_many_lines"),

@@ -141,7 +141,9 @@ def add_item(cart: Cart, sku_id: int, qty: int, listing_id: int | None = None, *
     sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
     if sku is None:
         raise CheckoutError.UNKNOWN_SKU.error(sku=sku_id)
-    if not (sku.active and sku.product.active):
+    # A product not approved by an operator yet is not sold (catalog.check_sellable).
+    if not (sku.active and sku.product.active
+            and sku.product.review_state == Product.ReviewState.APPROVED):
         raise CheckoutError.NOT_SELLABLE.error(sku=sku.code)
     chain.require_covered([sku.pk])  # no_authorization: sales paused
     listing_id = _checked_listing(cart, sku, listing_id, refuse_other_shop)

@@ -47,7 +47,10 @@ def validate_resident_id(number: str) -> tuple[str, list[str]]:
         n = ric.compact(re.sub(r"[\s\-]", "", number or ""))
     except StdnumError:
         raise CheckoutError.INVALID_ID_NUMBER.error() from None
-    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+    # ASCII only: other scripts' digits pass isdigit() and int(), and the same ID
+    # in them would hash apart from its ASCII form (a second annual quota).
+    if (len(n) != 18 or not n.isascii() or not n[:17].isdigit()
+            or not (n[17].isdigit() or n[17] == "X")):
         raise CheckoutError.INVALID_ID_NUMBER.error()
     if ric.calc_check_digit(n) != n[17]:
         raise CheckoutError.INVALID_ID_NUMBER.error()

@@ -82,8 +82,11 @@ def _already_returned(order: Order) -> dict[int, int]:
     return {row["line_id"]: row["n"] for row in rows}
 
 
-def _share(amount: Decimal, qty: int, of: int) -> Decimal:
-    return q2(amount * qty / of)
+def _share(amount: Decimal, qty: int, of: int, before: int = 0) -> Decimal:
+    """The part of a line's ``amount`` for ``qty`` of its ``of`` units, after
+    ``before`` units went back already: rounded cumulatively, so the parts of
+    every unit together are the line's amount to the cent."""
+    return q2(amount * (before + qty) / of) - q2(amount * before / of)
 
 
 MAX_RETURN_PHOTOS = 6
@@ -162,12 +165,12 @@ def _request_return(user: Any, order_id: Any, lines: list[tuple[int, int]], reas
         photo.save()
     rows = []
     for key, n in sorted(wanted.items()):
-        line = by_id[key]
+        line, before = by_id[key], done.get(key, 0)
         rows.append(AfterSaleLine(
             after_sale=after_sale, line=line, qty=n,
-            goods_refund=_share(line.goods_value, n, line.qty),
-            tax_refund=_share(line.tax, n, line.qty),
-            taxable_refund=_share(line.taxable_price, n, line.qty)))
+            goods_refund=_share(line.goods_value, n, line.qty, before),
+            tax_refund=_share(line.tax, n, line.qty, before),
+            taxable_refund=_share(line.taxable_price, n, line.qty, before)))
     AfterSaleLine.objects.bulk_create(rows)
     after_sale.goods_refund = sum((r.goods_refund for r in rows), ZERO)
     after_sale.tax_refund = sum((r.tax_refund for r in rows), ZERO)

@@ -24,6 +24,8 @@ def loads(raw: str | bytes) -> Any:
         return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise TaxError.MALFORMED_JSON.error(reason=str(exc)[:200]) from exc
+    except RecursionError:  # nested deeper than the interpreter's recursion limit
+        raise TaxError.MALFORMED_JSON.error(reason="nested too deep") from None
 
 
 def _decimal(raw: object, field: str) -> Decimal:

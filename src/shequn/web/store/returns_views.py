@@ -18,7 +18,7 @@ from shequn.orders import returns
 from shequn.orders.errors import OrderError
 from shequn.orders.models import AfterSale, AfterSalePhoto
 from shequn.orders.selectors import get_order_for_user
-from shequn.web.store.forms import return_field_for_error
+from shequn.web.store.forms import parse_int, return_field_for_error
 from shequn.web.store.views import domain_errors
 
 
@@ -27,8 +27,8 @@ def _chosen_lines(request: HttpRequest, left: dict[int, int]) -> list[tuple[int,
     for pk, most in left.items():
         if most <= 0 or not request.POST.get(f"line_{pk}"):
             continue
-        raw = (request.POST.get(f"qty_{pk}") or "").strip()
-        wanted.append((pk, int(raw) if raw.isdigit() else -1))
+        raw = request.POST.get(f"qty_{pk}")
+        wanted.append((pk, parse_int(raw, default=-1)))
     if not wanted:
         raise OrderError.NO_RETURN_LINES.error()
     return wanted
@@ -52,9 +52,9 @@ def _line_row(request: HttpRequest, line: Any, left: int, *, sole: bool) -> dict
     qty, checked = left, sole
     if request.method == "POST":
         checked = bool(request.POST.get(f"line_{line.pk}"))
-        raw = (request.POST.get(f"qty_{line.pk}") or "").strip()
-        if raw.isdigit() and 1 <= int(raw) <= left:
-            qty = int(raw)
+        wanted = parse_int(request.POST.get(f"qty_{line.pk}"), default=0)
+        if 1 <= wanted <= left:
+            qty = wanted
     return {"line": line, "left": left, "choices": range(1, left + 1), "qty": qty,
             "checked": checked}
 

@@ -520,6 +520,23 @@ def _payment_outcome(orders: list[Any]) -> str:
     return "waiting"
 
 
+@dataclass
+class OrderAmounts:
+    """An order's goods as the checkout showed them (``_parcel``): the prices
+    paid; in 包税 mode the order's goods value is net of the tax the prices
+    contain (``tax_included``), and only ``tax_on_top`` was charged on top."""
+    goods: Decimal
+    tax_included: Decimal
+    tax_on_top: Decimal
+
+
+def _order_amounts(order: Any, lines: list[Any]) -> OrderAmounts:
+    goods = sum((line.total_price for line in lines), ZERO)
+    included = max(goods - order.goods_value, ZERO)
+    return OrderAmounts(goods=goods, tax_included=included,
+                        tax_on_top=order.tax_total - included)
+
+
 @login_required
 @domain_errors
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
@@ -529,8 +546,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
     order = get_order_for_user(request.user, number)
     shipment = outbound.shipment_of(order)
+    lines = list(order.lines.all())
     return render(request, "store/order_detail.html", {
-        "order": order, "lines": list(order.lines.all()), "steps": timeline(order),
+        "order": order, "lines": lines, "amounts": _order_amounts(order, lines),
+        "steps": timeline(order),
         "tab": "orders", "can_return": can_request_return(order),
         "shipment": shipment, "tracking": outbound.tracking_card(order, shipment),
     })
