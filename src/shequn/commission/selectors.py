@@ -275,14 +275,15 @@ __all__ = [
 def may_access_earnings(user: Any) -> bool:
     """Earnings, balances and withdrawal requests stay open after the LEADER role
     is gone: a terminated leader's pending lines still settle into money that is
-    theirs. Open to the LEADER role, to any leader profile except a frozen one
-    (commission refuses a frozen leader's withdrawals anyway), and to anyone
-    with commission postings."""
+    theirs. Open to the LEADER role, to a terminated leader, and to anyone
+    with commission postings (a frozen leader sees their money; commission
+    refuses their withdrawals). A pending or rejected application never made a
+    leader: refused, like the rest of the console."""
     if not (getattr(user, "is_authenticated", False) and user.is_active):
         return False
     if roles.has_role(user, roles.LEADER):
         return True
-    if LeaderProfile.objects.filter(user_id=user.pk).exclude(
-            status=LeaderProfile.Status.FROZEN).exists():
+    if LeaderProfile.objects.filter(user_id=user.pk,
+                                    status=LeaderProfile.Status.TERMINATED).exists():
         return True
     return Posting.objects.filter(leader_id=user.pk).exists()
