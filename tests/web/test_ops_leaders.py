@@ -224,3 +224,23 @@ def test_income_report_downloads_csv_and_xlsx(net: Net, ops: Client):
     c = Client()
     c.force_login(a.user)
     assert c.get(reverse("ops:income_report"), {**q, "format": "csv"}).status_code == 403
+
+
+def test_a_nul_in_a_decision_reason_is_dropped_not_a_500(net: Net, ops: Client):
+    """Operators' reasons (leader decisions, withdrawal rejections) went to
+    PostgreSQL text with a NUL in them: a server error after the checks passed."""
+    profile = make_application()
+    resp = ops.post(reverse("ops:leader_action", args=[profile.pk, "reject"]),
+                    {"reason": "资料\x00不全\x07"}, **HX)
+    assert resp.status_code == 200
+    profile.refresh_from_db()
+    assert profile.status == "rejected" and profile.decision_reason == "资料不全"
+    w = _withdrawal(net, net.leader())
+    resp = ops.post(reverse("ops:withdrawal_action", args=[w.pk, "reject"]),
+                    {"reason": "账户\x00不符"}, **HX)
+    assert resp.status_code == 200
+    w.refresh_from_db()
+    assert w.state == "rejected" and w.reason == "账户不符"
+    resp = ops.post(reverse("ops:withdrawal_action", args=[w.pk, "reject"]),
+                    {"reason": "\x00"}, **HX)
+    assert resp.status_code in (409, 422)

@@ -42,6 +42,7 @@ from shequn.commission.models import (
 from shequn.commission.payout import PayoutResult, get_provider
 from shequn.commission.policy import PlanTerms, check_plan
 from shequn.core import audit, clock
+from shequn.core.httpinput import without_controls
 from shequn.core.money import CENT, parse_money, q2
 from shequn.orders.models import AfterSale, AfterSaleLine, Order
 
@@ -421,7 +422,8 @@ def approve_withdrawal(actor: Any, withdrawal_id: Any) -> Withdrawal:
 
 @transaction.atomic
 def reject_withdrawal(actor: Any, withdrawal_id: Any, reason: str) -> Withdrawal:
-    if not (reason or "").strip():
+    reason = without_controls(reason or "")  # a NUL cannot be stored (was a 500)
+    if not reason.strip():
         raise CommissionError.REASON_REQUIRED.error()
     w = _decide(actor, withdrawal_id)
     w.state, w.decided_by, w.decided_at = W.REJECTED, actor, clock.now()
