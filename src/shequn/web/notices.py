@@ -26,7 +26,7 @@ def page(request: HttpRequest, template: str, **ctx: Any) -> HttpResponse:
         raw = request.POST.get("notice", "")
         if raw == "all":
             notices.mark_read(request.user)
-        elif raw.isdigit():
+        elif raw.isascii() and raw.isdigit():  # "²" is a digit that int() refuses
             notices.mark_read(request.user, [int(raw)])
         target = request.POST.get("go", "")
         # Only a local path: a notice's own link, never another site.
