@@ -244,3 +244,19 @@ def test_a_nul_in_a_decision_reason_is_dropped_not_a_500(net: Net, ops: Client):
     resp = ops.post(reverse("ops:withdrawal_action", args=[w.pk, "reject"]),
                     {"reason": "\x00"}, **HX)
     assert resp.status_code in (409, 422)
+
+
+def test_due_now_leaves_out_lines_waiting_on_an_open_return(net: Net, ops: Client):
+    """Settlement skips a completed order with an open return request; the page
+    counted its lines as due, so "Due now" said 1 and the run then settled 0."""
+    from shequn.orders import returns
+
+    order = net.sale(net.leader())
+    complete(order)
+    line = order.lines.first()
+    returns.request_return(order.user, order.pk, [(line.pk, 1)], "不想要了")
+    html = ops.get(reverse("ops:settlement")).content.decode()
+    assert 'data-testid="pending-lines">1<' in html
+    assert 'data-testid="due-lines">0<' in html
+    ops.post(reverse("ops:settlement_run"))
+    assert CommissionLine.objects.get(order=order).state == "pending"

@@ -28,6 +28,7 @@ from shequn.commission.policy import line_commission
 from shequn.core import clock, pii
 from shequn.core.money import q2
 from shequn.distribution.models import LeaderProfile
+from shequn.orders.models import AfterSale, Order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZERO = Decimal("0.00")
@@ -66,6 +67,15 @@ def balance_row(leader: Any) -> Decimal:
     """The withdrawal balance row (equals balances().available; tested)."""
     row = LeaderBalance.objects.filter(leader_id=getattr(leader, "pk", leader)).first()
     return row.available if row else ZERO
+
+
+def due_lines() -> QuerySet[CommissionLine]:
+    """Pending lines the next settlement run settles: their order is completed and
+    has no open return request (the same rule as the settlement statement)."""
+    return (CommissionLine.objects.filter(state=CommissionLine.State.PENDING,
+                                          order__state=Order.State.COMPLETED)
+            .exclude(order__after_sales__state__in=(AfterSale.State.OPEN,
+                                                    AfterSale.State.APPROVED)))
 
 
 def unbalanced_entries() -> list[str]:

@@ -27,7 +27,7 @@ from django.db.models import F, Sum
 
 from shequn.accounts import roles
 from shequn.catalog.models import Category, Product
-from shequn.commission import conf, ledger, sql
+from shequn.commission import conf, ledger, selectors, sql
 from shequn.commission.errors import CommissionError
 from shequn.commission.models import (
     Account,
@@ -284,8 +284,7 @@ def settle_due(*, record_empty: bool = False) -> SettlementRun | None:
     if postgres:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [sql.SETTLE_LOCK_KEY])
-    due = CommissionLine.objects.filter(state=L.PENDING, order__state=Order.State.COMPLETED)
-    if not record_empty and not due.exists():
+    if not record_empty and not selectors.due_lines().exists():
         return None
     run = SettlementRun.objects.create(started_at=clock.now())
     params = _params(run=run.pk)
