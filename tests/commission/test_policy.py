@@ -131,3 +131,14 @@ def test_plan_scope_must_match_target(operator, sku):
     with pytest.raises(DomainError) as exc:
         services.create_plan(operator, scope="default", kind="rate", rate=0.1)  # float
     assert exc.value.code == CommissionError.PLAN_INVALID
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1000000000000000", "1000000000000.00"])
+def test_a_fixed_amount_too_large_for_the_column_is_refused_not_a_500(operator, amount):
+    """quantize() of 1e30 raised InvalidOperation, and 1e15 passed the check but
+    overflowed the amount column (14 digits) on insert: both were server errors."""
+    before = CommissionPlan.objects.count()
+    with pytest.raises(DomainError) as exc:
+        services.create_plan(operator, scope="default", kind="fixed", fixed_amount=amount)
+    assert exc.value.code == CommissionError.PLAN_INVALID
+    assert CommissionPlan.objects.count() == before

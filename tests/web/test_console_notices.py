@@ -73,3 +73,14 @@ def test_buyer_cannot_open_console_notices() -> None:
     c = _client(make_buyer())
     for console in ("brand", "leader", "ops", "warehouse"):
         assert c.get(f"/{console}/notices/").status_code == 403, console
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "9" * 30])
+def test_an_odd_notice_number_marks_nothing_and_is_not_a_500(raw: str) -> None:
+    """"²" passed str.isdigit() and int() raised ValueError (a 500); a 30-digit
+    number overflowed SQLite's INTEGER (OverflowError, a 500 in the demo)."""
+    user = make_leader().user
+    notices.notify([user], "test", MSG, "", name="自己的", organization="O")
+    resp = _client(user).post("/leader/notices/", {"notice": raw})
+    assert resp.status_code == 302
+    assert notices.unread_count(user) == 1

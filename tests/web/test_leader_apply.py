@@ -116,3 +116,16 @@ def test_someone_who_never_applied_gets_the_plain_refusal():
     resp = member().get(reverse("leader:home"))
     assert resp.status_code == 403
     assert "leader-not-yet" not in resp.content.decode()
+
+
+@pytest.mark.parametrize(("field", "code"), [
+    ("real_name", "invalid_real_name"), ("region", "invalid_region"),
+    ("reason", "invalid_reason")])
+def test_a_nul_or_control_character_in_the_form_is_refused_at_its_field(field, code):
+    """A NUL reached PostgreSQL text in the region and the reason (a 500), and the
+    name pattern let control characters through."""
+    c = member()
+    resp = c.post(reverse("store:apply"), {**FORM, field: FORM[field][:1] + "\x00好" + "\x07"})
+    assert resp.status_code == 422
+    assert f'data-code="{code}"' in resp.content.decode()
+    assert not LeaderProfile.objects.exists()

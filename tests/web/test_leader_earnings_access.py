@@ -82,3 +82,20 @@ def test_a_plain_buyer_is_still_refused(net: Net):
     c.force_login(make_buyer())
     assert c.get(reverse("leader:earnings")).status_code == 403
     assert c.post(reverse("leader:withdraw"), {"amount": "10"}).status_code == 403
+
+
+@pytest.mark.parametrize("decision", ["pending", "rejected"])
+def test_an_applicant_who_never_became_a_leader_is_refused(net: Net, decision: str):
+    """A pending or rejected application is not a leader: the earnings page and
+    withdrawals are refused as on every other console page (they reached it)."""
+    from tests.builders import make_application, make_operator
+
+    profile = make_application()
+    if decision == "rejected":
+        applications.reject(profile.pk, make_operator(), "资料不全")
+    c = client_for(profile)
+    assert c.get(reverse("leader:home")).status_code == 403
+    assert c.get(reverse("leader:earnings")).status_code == 403
+    assert c.post(reverse("leader:withdraw"), {"amount": "10"}).status_code == 403
+    assert c.get("/api/v1/commission/me").status_code == 403
+    assert not money.may_access_earnings(profile.user)

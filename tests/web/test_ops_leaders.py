@@ -224,3 +224,39 @@ def test_income_report_downloads_csv_and_xlsx(net: Net, ops: Client):
     c = Client()
     c.force_login(a.user)
     assert c.get(reverse("ops:income_report"), {**q, "format": "csv"}).status_code == 403
+
+
+def test_a_nul_in_a_decision_reason_is_dropped_not_a_500(net: Net, ops: Client):
+    """Operators' reasons (leader decisions, withdrawal rejections) went to
+    PostgreSQL text with a NUL in them: a server error after the checks passed."""
+    profile = make_application()
+    resp = ops.post(reverse("ops:leader_action", args=[profile.pk, "reject"]),
+                    {"reason": "资料\x00不全\x07"}, **HX)
+    assert resp.status_code == 200
+    profile.refresh_from_db()
+    assert profile.status == "rejected" and profile.decision_reason == "资料不全"
+    w = _withdrawal(net, net.leader())
+    resp = ops.post(reverse("ops:withdrawal_action", args=[w.pk, "reject"]),
+                    {"reason": "账户\x00不符"}, **HX)
+    assert resp.status_code == 200
+    w.refresh_from_db()
+    assert w.state == "rejected" and w.reason == "账户不符"
+    resp = ops.post(reverse("ops:withdrawal_action", args=[w.pk, "reject"]),
+                    {"reason": "\x00"}, **HX)
+    assert resp.status_code in (409, 422)
+
+
+def test_due_now_leaves_out_lines_waiting_on_an_open_return(net: Net, ops: Client):
+    """Settlement skips a completed order with an open return request; the page
+    counted its lines as due, so "Due now" said 1 and the run then settled 0."""
+    from shequn.orders import returns
+
+    order = net.sale(net.leader())
+    complete(order)
+    line = order.lines.first()
+    returns.request_return(order.user, order.pk, [(line.pk, 1)], "不想要了")
+    html = ops.get(reverse("ops:settlement")).content.decode()
+    assert 'data-testid="pending-lines">1<' in html
+    assert 'data-testid="due-lines">0<' in html
+    ops.post(reverse("ops:settlement_run"))
+    assert CommissionLine.objects.get(order=order).state == "pending"

@@ -11,6 +11,7 @@ from shequn.api.schemas import Error, Id, SmallInt
 from shequn.checkout import cart as carts
 from shequn.checkout import services
 from shequn.checkout.identities import get_identity
+from shequn.distribution.hooks import before_place
 from shequn.payments import services as payments
 
 router = Router(tags=["checkout"], auth=django_auth)
@@ -95,6 +96,7 @@ def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
 def place(request: HttpRequest, payload: PlaceIn) -> tuple[int, PlaceOut]:
     require_phone(request.user)  # phone_required (403): a WeChat sign-in binds one first
     cart = carts.cart_for_session(request.session, request.user)
+    before_place(request.user, cart)  # a lapsed binding attributes nothing
     # The payments are created in placement's own transaction (no second
     # transaction locking the orders again); the provider's pay page is asked
     # for after it commits. The pay page retries through start_payment.

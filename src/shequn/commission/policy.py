@@ -16,6 +16,9 @@ from decimal import Decimal
 from shequn.commission.errors import CommissionError
 
 MAX_RATE = Decimal("1")
+# The amount columns hold 14 digits, 2 of them decimals. Checked before
+# quantize(), which raises InvalidOperation on a number longer than the context.
+MAX_FIXED = Decimal("1e12")
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ def check_plan(terms: PlanTerms, max_levels: int = 1) -> None:
                 Decimal("0.0001")):
             raise CommissionError.PLAN_INVALID.error(rate=terms.rate)
     elif terms.kind == "fixed":
-        if terms.fixed_amount <= 0 or terms.fixed_amount != terms.fixed_amount.quantize(
-                Decimal("0.01")):
+        amount = terms.fixed_amount
+        if not (0 < amount < MAX_FIXED) or amount != amount.quantize(Decimal("0.01")):
             raise CommissionError.PLAN_INVALID.error(fixed_amount=terms.fixed_amount)
     else:
         raise CommissionError.PLAN_INVALID.error(kind=terms.kind)

@@ -28,6 +28,7 @@ from shequn.commission.policy import line_commission
 from shequn.core import clock, pii
 from shequn.core.money import q2
 from shequn.distribution.models import LeaderProfile
+from shequn.orders.models import AfterSale, Order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZERO = Decimal("0.00")
@@ -66,6 +67,15 @@ def balance_row(leader: Any) -> Decimal:
     """The withdrawal balance row (equals balances().available; tested)."""
     row = LeaderBalance.objects.filter(leader_id=getattr(leader, "pk", leader)).first()
     return row.available if row else ZERO
+
+
+def due_lines() -> QuerySet[CommissionLine]:
+    """Pending lines the next settlement run settles: their order is completed and
+    has no open return request (the same rule as the settlement statement)."""
+    return (CommissionLine.objects.filter(state=CommissionLine.State.PENDING,
+                                          order__state=Order.State.COMPLETED)
+            .exclude(order__after_sales__state__in=(AfterSale.State.OPEN,
+                                                    AfterSale.State.APPROVED)))
 
 
 def unbalanced_entries() -> list[str]:
@@ -275,14 +285,15 @@ __all__ = [
 def may_access_earnings(user: Any) -> bool:
     """Earnings, balances and withdrawal requests stay open after the LEADER role
     is gone: a terminated leader's pending lines still settle into money that is
-    theirs. Open to the LEADER role, to any leader profile except a frozen one
-    (commission refuses a frozen leader's withdrawals anyway), and to anyone
-    with commission postings."""
+    theirs. Open to the LEADER role, to a terminated leader, and to anyone
+    with commission postings (a frozen leader sees their money; commission
+    refuses their withdrawals). A pending or rejected application never made a
+    leader: refused, like the rest of the console."""
     if not (getattr(user, "is_authenticated", False) and user.is_active):
         return False
     if roles.has_role(user, roles.LEADER):
         return True
-    if LeaderProfile.objects.filter(user_id=user.pk).exclude(
-            status=LeaderProfile.Status.FROZEN).exists():
+    if LeaderProfile.objects.filter(user_id=user.pk,
+                                    status=LeaderProfile.Status.TERMINATED).exists():
         return True
     return Posting.objects.filter(leader_id=user.pk).exists()

@@ -27,7 +27,7 @@ from django.db.models import F, Sum
 
 from shequn.accounts import roles
 from shequn.catalog.models import Category, Product
-from shequn.commission import conf, ledger, sql
+from shequn.commission import conf, ledger, selectors, sql
 from shequn.commission.errors import CommissionError
 from shequn.commission.models import (
     Account,
@@ -42,6 +42,7 @@ from shequn.commission.models import (
 from shequn.commission.payout import PayoutResult, get_provider
 from shequn.commission.policy import PlanTerms, check_plan
 from shequn.core import audit, clock
+from shequn.core.httpinput import without_controls
 from shequn.core.money import CENT, parse_money, q2
 from shequn.orders.models import AfterSale, AfterSaleLine, Order
 
@@ -283,8 +284,7 @@ def settle_due(*, record_empty: bool = False) -> SettlementRun | None:
     if postgres:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [sql.SETTLE_LOCK_KEY])
-    due = CommissionLine.objects.filter(state=L.PENDING, order__state=Order.State.COMPLETED)
-    if not record_empty and not due.exists():
+    if not record_empty and not selectors.due_lines().exists():
         return None
     run = SettlementRun.objects.create(started_at=clock.now())
     params = _params(run=run.pk)
@@ -421,7 +421,8 @@ def approve_withdrawal(actor: Any, withdrawal_id: Any) -> Withdrawal:
 
 @transaction.atomic
 def reject_withdrawal(actor: Any, withdrawal_id: Any, reason: str) -> Withdrawal:
-    if not (reason or "").strip():
+    reason = without_controls(reason or "")  # a NUL cannot be stored (was a 500)
+    if not reason.strip():
         raise CommissionError.REASON_REQUIRED.error()
     w = _decide(actor, withdrawal_id)
     w.state, w.decided_by, w.decided_at = W.REJECTED, actor, clock.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.http import HttpRequest
 
 
@@ -12,3 +14,16 @@ def has_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path_info:
         return True
     return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
+
+
+def has_control(text: str, allow: str = "") -> bool:
+    """A control character (NUL, BEL, …) other than those in ``allow`` (e.g. the
+    line breaks of a multi-line field): no name, region or note has one, and a
+    NUL cannot be stored in PostgreSQL text."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allow for ch in text)
+
+
+def without_controls(text: str) -> str:
+    """``text`` with its control characters other than line breaks and tabs dropped
+    (free-text notes such as an operator's reason)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\r\t")

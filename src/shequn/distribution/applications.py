@@ -22,6 +22,7 @@ from shequn.accounts.phones import normalize_phone
 from shequn.checkout.models import Cart
 from shequn.core import audit, clock, pii
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import has_control, without_controls
 from shequn.distribution import conf
 from shequn.distribution.codes import new_invite_code, normalize_code, path_ids, segment
 from shequn.distribution.errors import DistributionError
@@ -53,7 +54,7 @@ def require_operator(actor: Any) -> None:
 
 
 def clean_reason(reason: str) -> str:
-    s = " ".join((reason or "").split())
+    s = " ".join(without_controls(reason or "").split())
     if not s or len(s) > 200 or "<" in s or ">" in s:
         raise DistributionError.REASON_REQUIRED.error()
     return s
@@ -63,7 +64,7 @@ def _clean_application(real_name: str, phone: str, region: str, reason: str
                        ) -> tuple[str, str, str, str]:
 
     name = " ".join((real_name or "").split())
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.match(name) or has_control(name):
         raise DistributionError.INVALID_REAL_NAME.error()
     try:
         mobile = normalize_phone(phone)
@@ -72,10 +73,10 @@ def _clean_application(real_name: str, phone: str, region: str, reason: str
             raise DistributionError.INVALID_PHONE.error() from None
         raise
     reg = " ".join((region or "").split())
-    if not reg or len(reg) > 60 or "<" in reg or ">" in reg:
+    if not reg or len(reg) > 60 or "<" in reg or ">" in reg or has_control(reg):
         raise DistributionError.INVALID_REGION.error()
     why = (reason or "").strip()
-    if len(why) > 500 or "<" in why or ">" in why:
+    if len(why) > 500 or "<" in why or ">" in why or has_control(why, "\n\r\t"):
         raise DistributionError.INVALID_REASON.error()
     return name, mobile, reg, why
 

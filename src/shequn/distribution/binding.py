@@ -249,6 +249,26 @@ def on_sign_in(user: Any, cart: Any) -> BindingOutcome | None:
 
 
 @transaction.atomic
+def before_checkout(buyer: Any, cart: Any) -> bool:
+    """Just before placement: a cart carrying the leader of the buyer's binding
+    is cleared when that binding no longer attributes (lapsed under "days", or
+    the leader's shop closed). The cart got its leader when the binding was made
+    and placement snapshots the cart, so without this a lapsed leader was paid
+    on the sale. Does not touch the binding (no renewal) or any other cart, and
+    leaves a live attribution as it is. True when the attribution was cleared."""
+    buyer = signed_in(buyer)
+    if buyer is None or cart is None or cart.leader_id is None:
+        return False
+    binding = (CustomerBinding.objects.select_related("leader", "leader__shop")
+               .filter(buyer_id=buyer.pk).first())
+    if binding is None or binding.leader.user_id != cart.leader_id \
+            or _effective(binding) is not None:
+        return False
+    _write_cart(cart, buyer.pk, None, None, "")
+    return True
+
+
+@transaction.atomic
 def rebind_by_operator(buyer: Any, leader_profile_id: int, actor: Any,
                        reason: str) -> CustomerBinding:
     """更换团长: an operator moves a buyer to another leader (dispute resolution).

@@ -9,7 +9,7 @@ from typing import Any
 
 from shequn.checkout.cart import cart_for_session
 from shequn.core.errors import DomainError
-from shequn.distribution.binding import BindingOutcome, on_sign_in, touch
+from shequn.distribution.binding import BindingOutcome, before_checkout, on_sign_in, touch
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +38,12 @@ def after_share_visit(user: Any, visit: Any, cart: Any) -> BindingOutcome | None
     except DomainError as err:
         log.warning("binding on share visit refused: %s", err.code)
         return None
+
+
+def before_place(user: Any, cart: Any) -> None:
+    """Before placing the cart: drop an attribution whose binding has lapsed.
+    Never fails the checkout: a refusal is logged."""
+    try:
+        before_checkout(user, cart)
+    except DomainError as err:
+        log.warning("attribution check before placement refused: %s", err.code)

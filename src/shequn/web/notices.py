@@ -26,7 +26,9 @@ def page(request: HttpRequest, template: str, **ctx: Any) -> HttpResponse:
         raw = request.POST.get("notice", "")
         if raw == "all":
             notices.mark_read(request.user)
-        elif raw.isdigit():
+        # ASCII digits only ("²" is a digit int() refuses), within a bigint
+        # (SQLite raised OverflowError on a longer number).
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 18:
             notices.mark_read(request.user, [int(raw)])
         target = request.POST.get("go", "")
         # Only a local path: a notice's own link, never another site.

@@ -38,7 +38,6 @@ from shequn.distribution import applications as network
 from shequn.distribution import codes
 from shequn.distribution import selectors as network_reads
 from shequn.distribution.models import CustomerBinding, LeaderProfile
-from shequn.orders.models import Order
 from shequn.web import charts
 from shequn.web.htmx import HtmxHttpRequest
 from shequn.web.ops.views import operator_only
@@ -171,7 +170,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
     pending = CommissionLine.objects.filter(state=CommissionLine.State.PENDING)
     ctx = {"nav": "settlement", "runs": commission_reads.settlement_runs(50),
            "pending_lines": pending.count(),
-           "due_lines": pending.filter(order__state=Order.State.COMPLETED).count(),
+           "due_lines": commission_reads.due_lines().count(),
            "unbalanced": commission_reads.unbalanced_entries()}
     return render(request, "ops/settlement.html", ctx)
 

@@ -429,6 +429,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         return gate
     from shequn.checkout.cart import cart_for_session
     from shequn.checkout.services import place_order
+    from shequn.distribution.hooks import before_place
     from shequn.payments.services import start_payment
 
     identity_id = parse_int(request.POST.get("identity_id"), default=0)
@@ -443,6 +444,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         cart = cart_for_session(request.session, request.user, create=False)
         if cart is None:
             raise CheckoutError.EMPTY_CART.error()
+        before_place(request.user, cart)  # a lapsed binding attributes nothing
         orders = place_order(user=request.user, cart=cart, identity_id=identity_id,
                              address_id=address_id, expected_version=version)
     except DomainError as err:
