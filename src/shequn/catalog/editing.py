@@ -42,6 +42,7 @@ from shequn.catalog.models import (
 from shequn.catalog.services import _clean_price, can_set_price
 from shequn.core import audit, clock, images
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import whole_number
 
 ReviewState = Product.ReviewState
 
@@ -137,8 +138,8 @@ def _category(value: object) -> Category | None:
     if "\x00" in str(value):  # no slug holds NUL, and PostgreSQL refuses it in a query
         raise CatalogError.INVALID_CHOICE.error(category="")
     found = Category.objects.filter(slug=str(value).strip()).first()
-    if found is None and str(value).strip().isdigit():
-        found = Category.objects.filter(pk=int(str(value).strip())).first()
+    if found is None and whole_number(value) is not None:
+        found = Category.objects.filter(pk=whole_number(value)).first()
     if found is None:
         raise CatalogError.INVALID_CHOICE.error(category=value)
     return found
@@ -332,8 +333,8 @@ def _resolve_org(value: object, kind: str, field: str) -> Organization:
         if "\x00" in text:  # no code holds NUL, and PostgreSQL refuses it in a query
             text = ""
         found = Organization.objects.filter(code=text).first() if text else None
-        if found is None and text.isdigit():
-            found = Organization.objects.filter(pk=int(text)).first()
+        if found is None and whole_number(text) is not None:
+            found = Organization.objects.filter(pk=whole_number(text)).first()
     if found is None:
         raise CatalogError.UNKNOWN_ORGANIZATION.error(field=field, value=value)
     if found.kind != kind:
@@ -653,7 +654,7 @@ def add_image(org: Organization, actor: Any, product_id: object, raw: bytes) -> 
 @transaction.atomic
 def delete_image(org: Organization, actor: Any, product_id: object, image_id: object) -> None:
     product = product_of(org, product_id, lock=True)
-    row = product.images.filter(pk=int(str(image_id)) if str(image_id).isdigit() else 0).first()
+    row = product.images.filter(pk=whole_number(image_id) or 0).first()
     if row is None:
         raise CatalogError.UNKNOWN_IMAGE.error(image_id=image_id)
     names = [n for n in (row.image.name, row.thumb.name) if n]

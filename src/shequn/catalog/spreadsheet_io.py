@@ -45,6 +45,7 @@ from shequn.catalog.models import (
 from shequn.core import audit, clock
 from shequn.core.errors import DomainError
 from shequn.core.errors import msgid as _
+from shequn.core.httpinput import whole_number
 from shequn.core.spreadsheet import safe_cell
 
 log = logging.getLogger("shequn.catalog.import")
@@ -319,7 +320,7 @@ def _gtin_brands(sheet: Sheet) -> dict[str, set[int]]:
     wanted: set[str] = set()
     for _row, values in sheet.rows:
         text = _text(values.get("gtin"))
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             wanted |= validators.gtin_spellings(text)
     owners: dict[str, set[int]] = {}
     for gtin, brand in (SKU.objects.filter(gtin__in=list(wanted))
@@ -535,7 +536,7 @@ def jobs_of(org: Organization) -> Any:
 
 
 def job_of(org: Organization, job_id: object) -> ImportJob:
-    job = jobs_of(org).filter(Q(pk=int(str(job_id)) if str(job_id).isdigit() else 0)).first()
+    job = jobs_of(org).filter(Q(pk=whole_number(job_id) or 0)).first()
     if job is None:
         raise CatalogError.UNKNOWN_IMPORT.error(job_id=job_id)
     return job

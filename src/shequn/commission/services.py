@@ -42,7 +42,7 @@ from shequn.commission.models import (
 from shequn.commission.payout import PayoutResult, get_provider
 from shequn.commission.policy import PlanTerms, check_plan
 from shequn.core import audit, clock
-from shequn.core.httpinput import without_controls
+from shequn.core.httpinput import whole_number, without_controls
 from shequn.core.money import CENT, parse_money, q2
 from shequn.orders.models import AfterSale, AfterSaleLine, Order
 
@@ -250,8 +250,9 @@ def reverse_returned_lines(order_id: Any, return_id: str, lines: Sequence[Mappin
                   .filter(order_id=order_id, order_line_id__in=list(by_line))
                   .order_by("pk"))
     returned = _returned_qty([line.order_line_id for line in locked])
-    if not (return_id.isdigit() and AfterSale.objects.filter(
-            pk=int(return_id), state=AfterSale.State.REFUNDED).exists()):
+    return_pk = whole_number(return_id)
+    if not (return_pk is not None and AfterSale.objects.filter(
+            pk=return_pk, state=AfterSale.State.REFUNDED).exists()):
         # A return the orders domain does not (yet) show as refunded: count the
         # units the event names on top of those it does.
         for key, item in by_line.items():

@@ -27,3 +27,15 @@ def without_controls(text: str) -> str:
     """``text`` with its control characters other than line breaks and tabs dropped
     (free-text notes such as an operator's reason)."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\r\t")
+
+
+def whole_number(text: object, max_digits: int = 18) -> int | None:
+    """``text`` as a whole number when it is ASCII digits only, at most
+    ``max_digits`` of them (18 fit a bigint id), else None. ``str.isdigit()``
+    also holds for "²", "①" and other scripts' digits, which ``int()`` refuses
+    or reads as another number, and 30 digits overflow an id column: each a 500
+    where an id or number was looked up."""
+    value = str(text).strip() if text is not None else ""
+    if value.isascii() and value.isdigit() and len(value) <= max_digits:
+        return int(value)
+    return None

@@ -9,6 +9,8 @@ import base64
 import hashlib
 import hmac
 
+from shequn.core.httpinput import whole_number
+
 SIGNATURE_HEADER = "X-Shequn-Pay-Signature"
 TIMESTAMP_HEADER = "X-Shequn-Pay-Timestamp"
 NONCE_HEADER = "X-Shequn-Pay-Nonce"
@@ -29,7 +31,8 @@ def verify(secret: str, timestamp: str, nonce: str, body: bytes, signature: str,
     """Returns None when valid, else the reason it is not."""
     if not (timestamp and nonce and signature):
         return "missing_headers"
-    if not timestamp.isdigit() or abs(now_epoch - int(timestamp)) > MAX_SKEW_SECONDS:
+    sent_at = whole_number(timestamp)
+    if sent_at is None or abs(now_epoch - sent_at) > MAX_SKEW_SECONDS:
         return "stale"
     expected = sign(secret, timestamp, nonce, body)
     if not hmac.compare_digest(expected, signature):

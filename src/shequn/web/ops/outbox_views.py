@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shequn.accounts.roles import OPERATOR, role_required
 from shequn.core import outbox
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import whole_number
 from shequn.core.models import OutboxEvent
 
 log = logging.getLogger("shequn.web.ops")
@@ -51,8 +52,8 @@ def _filtered(state: str, topic: str, q: str) -> QuerySet[OutboxEvent]:
         qs = qs.filter(topic=topic)
     if q:
         match = Q(aggregate_id=q) | Q(topic__icontains=q)
-        if q.isdigit():
-            match |= Q(pk=int(q))
+        if whole_number(q) is not None:
+            match |= Q(pk=whole_number(q))
         qs = qs.filter(match)
     return qs
 

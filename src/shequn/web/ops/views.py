@@ -24,6 +24,7 @@ from shequn.accounts.roles import OPERATOR, role_required
 from shequn.analytics import gmv as figures
 from shequn.core import clock
 from shequn.core.errors import CommonError, DomainError
+from shequn.core.httpinput import whole_number
 from shequn.core.models import AuditLog, OutboxEvent
 from shequn.core.pii import mask_name
 from shequn.orders import services as order_services
@@ -227,7 +228,8 @@ def _decide_return(approve: bool) -> Callable[[Order, HttpRequest], str]:
         from shequn.orders.errors import OrderError
 
         raw = request.POST.get("after_sale", "")
-        after_sale = order.after_sales.filter(pk=int(raw)).first() if raw.isdigit() else None
+        number = whole_number(raw)
+        after_sale = order.after_sales.filter(pk=number).first() if number is not None else None
         if after_sale is None:
             raise OrderError.AFTER_SALE_NOT_FOUND.error()
         note = request.POST.get("reason", "").strip()
