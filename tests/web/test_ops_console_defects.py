@@ -112,3 +112,18 @@ def test_odd_input_on_ops_leader_pages_is_not_a_500():
     client.force_login(make_operator())
     assert client.get("/ops/leaders/", {"page": "9" * 30}).status_code == 200
     assert client.post("/ops/bindings/", {"leader": "a\x00b"}).status_code == 200
+
+
+def test_the_ops_order_page_names_the_tax_regime_in_the_pages_language():
+    # It showed the engine's code, "cbec", on Chinese and English pages alike.
+    from tests.builders.buying import make_buyer_with_identity, place_paid_order
+    from tests.builders.catalog import make_buyable
+    from tests.builders.people import make_operator
+
+    order = place_paid_order(make_buyer_with_identity().user, make_buyable())
+    assert order.tax_regime == "cbec"
+    client = Client()
+    client.force_login(make_operator())
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/ops/orders/{order.number}/").content.decode()
+    assert "Cross-border e-commerce tax" in page and ">cbec<" not in page

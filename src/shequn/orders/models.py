@@ -16,6 +16,10 @@ from shequn.shops.models import Listing, Shop
 
 ZERO = Decimal("0.00")
 
+# The tax engine's regimes (taxes.engine: CBEC, FULL_TAX) as people read them.
+TAX_REGIMES = {"cbec": _("Cross-border e-commerce tax"),
+               "cbec_full_tax": _("Full tax (one item over the single-order limit)")}
+
 
 def _money(**kw: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, **kw)
@@ -115,6 +119,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def tax_regime_label(self) -> str:
+        return str(TAX_REGIMES.get(self.tax_regime, self.tax_regime))
 
     @property
     def address(self) -> str:
