@@ -26,7 +26,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun
 from kombu import Exchange, Queue
 
 DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
@@ -147,6 +147,24 @@ def recycle_db_connections(task: Any = None, **_: Any) -> None:
 
 task_prerun.connect(recycle_db_connections, weak=False)
 task_postrun.connect(recycle_db_connections, weak=False)
+
+
+def worker_logging(**_: Any) -> None:
+    """The worker's and beat's own records (task received, succeeded, failed,
+    retried) through Django's handler: one JSON object per line outside the
+    demo, as the web's. Left to Celery, they were plain text in local time
+    beside the JSON lines of the application."""
+    import logging.config
+
+    from django.conf import settings
+
+    config = dict(settings.LOGGING)
+    config["root"] = {"handlers": ["console"], "level": "INFO"}
+    logging.config.dictConfig(config)
+
+
+# Connected, it replaces Celery's own logging set-up (celery.signals.setup_logging).
+setup_logging.connect(worker_logging, weak=False)
 
 _setup_django()
 app = Celery("shequn", include=["shequn.core.tasks"])
