@@ -191,3 +191,26 @@ def test_the_operators_funnel_by_product_names_products_in_the_page_language(
     assert NAME_EN in html and NAME not in html
     html = _get(chinese, reverse("ops:fission"))  # the default language, last
     assert NAME in html and NAME_EN not in html
+
+
+def test_operators_see_organizations_by_their_english_name_on_english_pages() -> None:
+    # The organizations list and the grant card (its grantor and grantee, not only
+    # its brand) show the English name where there is one, as the rest of the console.
+    from shequn.brands.models import Grant
+    from shequn.demo import seeding as demo
+
+    data = demo.seed()
+    koala = data.brands["koala"]
+    assert koala.name_en and koala.name_en != koala.name
+    grant = Grant.objects.filter(grantor=koala).order_by("pk").first()
+    assert grant is not None
+    ops = Client()
+    ops.force_login(data.operator)
+    _english(ops)
+    for url in (reverse("ops:orgs"), reverse("ops:grant", args=[grant.pk])):
+        html = _get(ops, url)
+        assert f">{koala.name_en}<" in html, url
+        assert koala.name not in html, url
+    chinese = Client()
+    chinese.force_login(data.operator)
+    assert koala.name in _get(chinese, reverse("ops:grant", args=[grant.pk]))
