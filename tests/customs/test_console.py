@@ -200,6 +200,16 @@ def test_rejections_show_customs_reason_in_plain_words(ops_client):
     assert "风险布控退单" in row.group(0) and ">100<" in row.group(0)
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_rejection_reason_is_data_on_a_page_in_either_language(ops_client, language):
+    # Customs' own words (its raw "[Code:…;Desc:…]" too, in the row's tooltip) are
+    # data, marked so: the page's language check must not count them as interface text.
+    from tests.web.language import assert_one_language, page
+
+    push(declared(), "100", info="[Code:2101;Desc:风险布控退单]")
+    assert_one_language(page(ops_client, URL, language), language, URL)
+
+
 def test_chart_data_and_table_fallback_are_on_the_page(ops_client):
     page = ops_client.get(URL).content.decode()
     assert 'id="release-times"' in page and "/static/vendor/echarts.min.js" in page

@@ -337,3 +337,52 @@ def test_operator_refund_of_a_declared_order_is_refused_until_cancelled(paid, op
     assert resp.status_code == 409 and resp.json()["code"] == "declared_use_cancel"
     assert Order.objects.get(pk=paid.pk).state == S.PAID
     assert not Refund.objects.filter(payment__order=paid).exists()
+
+
+def _tax_bill(invt_no: str, status: str, at: str, vat: str = "10.00") -> bytes:
+    head = ceb.TaxHead(return_time=at, invt_no=invt_no, tax_no=f"{invt_no}_0",
+                       customs_tax=Decimal("0"), value_added_tax=Decimal(vat),
+                       consumption_tax=Decimal("0"), status=status)
+    line = ceb.TaxLine(gnum=1, gcode="2201101000", tax_price=Decimal("100.0"),
+                       customs_tax=Decimal("0"), value_added_tax=Decimal(vat),
+                       consumption_tax=Decimal("0"))
+    return messages.to_bytes(messages.build_message("CEB816Message",
+                                                    [ceb.Tax(head=head, lines=(line,))]))
+
+
+def _tax_void(invt_no: str, at: str) -> bytes:
+    record = ceb.TaxStatus(return_time=at, invt_no=invt_no, tax_no=f"{invt_no}_0", status="3")
+    return messages.to_bytes(messages.build_message("CEB818Message", [record]))
+
+
+def test_a_full_return_voids_the_tax_bill(paid, operator):
+    # Customs voids the tax bill (CEB818 status 3) once every unit came back: the
+    # declaration no longer shows a tax the buyer does not owe.
+    line = _delivered(paid, operator)
+    declaration = Declaration.objects.get(order=paid)
+    assert declaration.customs_tax == paid.tax_total
+    after_sale = returns.request_return(paid.user, paid.pk, [(line.pk, 2)], "不合适")
+    returns.decide_return(operator, after_sale.pk, approve=True)
+    run_until_quiet()
+    declaration.refresh_from_db()
+    assert declaration.customs_tax is None
+    void = Receipt.objects.get(kind="TaxStatus")
+    assert void.declaration_id == declaration.pk
+    assert void.outcome == Receipt.Outcome.APPLIED
+
+
+def test_a_void_tax_bill_stays_void_whatever_arrives_after_it(paid):
+    run_until_quiet()
+    declaration = Declaration.objects.get(order=paid)
+    invt_no = declaration.invt_no
+    assert invt_no and declaration.customs_tax is not None
+    # Void first, then a (late) status-1 bill: still void.
+    assert services.receive(_tax_void(invt_no, "20991231235959000")) == ["applied"]
+    services.receive(_tax_bill(invt_no, "1", "20991231235958000"))
+    declaration.refresh_from_db()
+    assert declaration.customs_tax is None
+    # A CEB816 saying status 3 itself is a void bill too.
+    Declaration.objects.filter(pk=declaration.pk).update(customs_tax=Decimal("1.00"))
+    services.receive(_tax_bill(invt_no, "3", "20991231235957000", vat="11.00"))
+    declaration.refresh_from_db()
+    assert declaration.customs_tax is None

@@ -171,3 +171,46 @@ def test_english_store_pages_name_the_warehouse_in_english(sold: Sold) -> None:
         assert "Ningbo Bonded Warehouse" in html and "宁波保税仓" not in html, url
     chinese = _get(sold.buyer.__class__(), sold.store_urls()[1])
     assert "宁波保税仓" in chinese and "Ningbo Bonded Warehouse" not in chinese
+
+
+def test_the_operators_funnel_by_product_names_products_in_the_page_language(
+        sold: Sold) -> None:
+    # The ops fission page (and its CSV) list products by the name the page's
+    # language shows, as every other page does.
+    from django.utils import translation
+
+    from shequn.analytics import exports
+
+    with translation.override("en"):
+        assert NAME_EN in exports.funnel_csv("product")
+    operator = make_operator()
+    english, chinese = Client(), Client()
+    english.force_login(operator)
+    chinese.force_login(operator)
+    html = _get(_english(english), reverse("ops:fission"))
+    assert NAME_EN in html and NAME not in html
+    html = _get(chinese, reverse("ops:fission"))  # the default language, last
+    assert NAME in html and NAME_EN not in html
+
+
+def test_operators_see_organizations_by_their_english_name_on_english_pages() -> None:
+    # The organizations list and the grant card (its grantor and grantee, not only
+    # its brand) show the English name where there is one, as the rest of the console.
+    from shequn.brands.models import Grant
+    from shequn.demo import seeding as demo
+
+    data = demo.seed()
+    koala = data.brands["koala"]
+    assert koala.name_en and koala.name_en != koala.name
+    grant = Grant.objects.filter(grantor=koala).order_by("pk").first()
+    assert grant is not None
+    ops = Client()
+    ops.force_login(data.operator)
+    _english(ops)
+    for url in (reverse("ops:orgs"), reverse("ops:grant", args=[grant.pk])):
+        html = _get(ops, url)
+        assert f">{koala.name_en}<" in html, url
+        assert koala.name not in html, url
+    chinese = Client()
+    chinese.force_login(data.operator)
+    assert koala.name in _get(chinese, reverse("ops:grant", args=[grant.pk]))

@@ -45,7 +45,9 @@ def supply_pages(db) -> list[tuple[Client, str]]:
         "/brand/grants/new/", f"/brand/grants/{grant.pk}/", "/brand/stock/",
         "/brand/stock/asns/new/", "/brand/team/", "/brand/team/keys/")]
     pages += [(ops, url) for url in ("/ops/orgs/", "/ops/grants/", f"/ops/grants/{grant.pk}/",
-                                     "/ops/reviews/", "/ops/apikeys/", "/ops/notices/")]
+                                     "/ops/reviews/", "/ops/apikeys/", "/ops/notices/",
+                                     f"/ops/orgs/{data.brands['koala'].pk}/",
+                                     f"/ops/orgs/{sakura.pk}/")]
     pages += [(wh, url) for url in ("/warehouse/", f"/warehouse/asn/{pending.pk}/",
                                     f"/warehouse/asn/{asn.pk}/", "/warehouse/stock/",
                                     "/warehouse/stock/expiry/", "/warehouse/out/",

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequn.accounts.models import User
 from shequn.catalog.models import Product
+from shequn.catalog.names import shown
 from shequn.orders.models import AfterSale, AfterSaleLine, Order, OrderLine
 from shequn.orders.selectors import MONEY
 from shequn.shops.models import ShareVisit
@@ -205,8 +206,9 @@ def funnel_by_product(since: dt.datetime | None = None, until: dt.datetime | Non
         checkouts=Count("order__checkout_id", distinct=True),
         goods=Sum("kept_goods")).order_by())
     ids = {g["k"] for g in visits} | {g["k"] for g in orders}
-    labels = {str(pk): name for pk, name in
-              Product.objects.filter(pk__in=ids).values_list("pk", "name")}
+    # The name the page's language shows (catalog.names), as everywhere else.
+    labels = {str(pk): shown(name, name_en) for pk, name, name_en in
+              Product.objects.filter(pk__in=ids).values_list("pk", "name", "name_en")}
     return _rows(visits, orders, labels)
 
 

@@ -520,6 +520,18 @@ def _declare_waiting_return(declaration: Declaration) -> None:
         declare_return(waiting.pk)
 
 
+TAX_VOID = "3"  # tax bill status (CEB816 / CEB818): 1 generated, 2 aggregated, 3 void
+
+
+def _tax_voided(invt_no: str, tax_no: str) -> bool:
+    """Customs voided this tax bill already (a CEB818 status 3 applied before)."""
+    return Receipt.objects.filter(kind=ceb.TaxStatus.__name__, return_status=TAX_VOID,
+                                  business_key=_key(ceb.TaxStatus(
+                                      return_time="", invt_no=invt_no, tax_no=tax_no,
+                                      status=TAX_VOID)),
+                                  outcome=Receipt.Outcome.APPLIED).exists()
+
+
 @_applies(ceb.Tax)
 def _tax_bill(record: ceb.Tax, receipt: Receipt) -> str:
     declaration = (Declaration.objects.select_for_update()
@@ -529,9 +541,30 @@ def _tax_bill(record: ceb.Tax, receipt: Receipt) -> str:
         return "unknown"
     receipt.declaration = declaration
     head = record.head
-    declaration.customs_tax = (Decimal(head.customs_tax) + Decimal(head.value_added_tax)
-                               + Decimal(head.consumption_tax))
+    if head.status.strip() == TAX_VOID or _tax_voided(head.invt_no, head.tax_no):
+        # A void bill (cancellation, full return), or a late one after the void.
+        declaration.customs_tax = None
+    else:
+        declaration.customs_tax = (Decimal(head.customs_tax) + Decimal(head.value_added_tax)
+                                   + Decimal(head.consumption_tax))
     declaration.save(update_fields=["customs_tax"])
+    receipt.outcome = Receipt.Outcome.APPLIED
+    return "applied"
+
+
+@_applies(ceb.TaxStatus)
+def _tax_status(record: ceb.TaxStatus, receipt: Receipt) -> str:
+    """CEB818: a tax bill's status changed; void (3) means the buyer owes no tax
+    on this list any more (specs/cbec-customs.md §2.7, §5)."""
+    declaration = (Declaration.objects.select_for_update()
+                   .filter(invt_no=record.invt_no).first())
+    if declaration is None:
+        receipt.outcome = Receipt.Outcome.UNKNOWN
+        return "unknown"
+    receipt.declaration = declaration
+    if record.status.strip() == TAX_VOID:
+        declaration.customs_tax = None
+        declaration.save(update_fields=["customs_tax"])
     receipt.outcome = Receipt.Outcome.APPLIED
     return "applied"
 
