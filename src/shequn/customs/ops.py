@@ -19,6 +19,7 @@ from shequn.core import audit, clock, outbox
 from shequn.core.errors import CodedError
 from shequn.core.errors import msgid as _
 from shequn.core.models import OutboxEvent
+from shequn.core.platformtext import platform_text
 from shequn.customs import events, services, states
 from shequn.customs.errors import CustomsError
 from shequn.customs.models import Declaration, Message
@@ -89,7 +90,8 @@ def resend_message(actor: Any, message_id: int, note: str = "") -> Message:
     require_operator(actor)
     message, sends = _locked_unsent(message_id, "resend")
     previous = (message.state, message.attempts, message.last_error)
-    _retire(sends, actor, f"重发报文 superseded by customs resend of message {message.pk}")
+    _retire(sends, actor, platform_text(_("Superseded by a resend of customs message %(id)s"),
+                                        id=message.pk))
     message.state, message.last_error = states.message_move("resend")[1], ""
     message.save(update_fields=["state", "last_error"])
     events.MessageQueued(message.pk, kind=message.kind, key=message.business_key).emit()
@@ -111,7 +113,8 @@ def cancel_message(actor: Any, message_id: int, reason: str) -> Message:
         raise CustomsOpsError.REASON_REQUIRED.error()
     message, sends = _locked_unsent(message_id, "give_up")
     previous = (message.state, message.last_error)
-    _retire(sends, actor, f"放弃报文 customs message {message.pk} cancelled: {reason}")
+    _retire(sends, actor, platform_text(_("Customs message %(id)s given up: %(reason)s"),
+                                        id=message.pk, reason=reason))
     message.state, message.cancel_reason = states.message_move("give_up")[1], reason
     message.save(update_fields=["state", "cancel_reason"])
     services.message_given_up(message)

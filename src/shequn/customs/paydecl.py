@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop
 
 from shequn.accounts.roles import OPERATOR, has_role
 from shequn.core import audit, clock, outbox, pii
+from shequn.core.platformtext import platform_text
 from shequn.customs import events, gateway, mapping, services, states
 from shequn.customs.ceb import dxp, messages
 from shequn.customs.errors import CustomsError
@@ -417,8 +418,8 @@ def _retire_dead_submits(actor: Any, pd_id: int) -> None:
                                        dead_at__isnull=False, processed_at__isnull=True)
             .values_list("pk", flat=True))
     for pk in dead:
-        outbox.discard(pk, actor, f"支付单重新提交 submitted again by an operator "
-                                  f"(payment declaration {pd_id})")
+        outbox.discard(pk, actor, platform_text(
+            gettext_noop("Payment declaration %(id)s submitted again by an operator"), id=pd_id))
 
 
 def can_query_now(pd: PaymentDeclaration) -> bool:

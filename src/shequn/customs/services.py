@@ -23,6 +23,7 @@ from lxml import etree
 from shequn.brands import chain
 from shequn.core import audit, clock
 from shequn.core.models import OutboxEvent
+from shequn.core.platformtext import platform_text
 from shequn.customs import events, gateway, mapping, states
 from shequn.customs.ceb import derive, dxp, messages, rules
 from shequn.customs.ceb import model as ceb
@@ -456,7 +457,9 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
     if outcome == "refused":
         # Customs kept the declaration: say so where operators look.
         log.warning("cancellation of %s refused: %s", record.cop_no, record.return_info)
-        declaration.status_info = f"撤单被拒 cancellation refused: {record.return_info}"[:500]
+        declaration.status_info = platform_text(
+            gettext_noop("Cancellation refused by customs: %(reason)s"),
+            reason=record.return_info)[:500]
         declaration.save(update_fields=["status_info"])
         receipt.outcome = Receipt.Outcome.APPLIED
         return "refused"
@@ -466,8 +469,8 @@ def _cancel_receipt(record: ceb.InvtCancelReturn, receipt: Receipt) -> str:
             # The goods left already: a refund now would give them away.
             log.error("cancellation of %s approved after the order %s was %s", record.cop_no,
                       declaration.order.number, declaration.order.state)
-            declaration.status_info = ("撤单获批但订单已发货，需人工处理 cancellation approved "
-                                       "after shipping: handle by hand")
+            declaration.status_info = platform_text(
+                gettext_noop("Cancellation approved after the order shipped: handle it by hand"))
             declaration.save(update_fields=["status_info"])
         receipt.outcome = Receipt.Outcome.IGNORED
         return "ignored"
