@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from shequn.core import audit, clock, images
 from shequn.core.money import ZERO, q2
+from shequn.core.platformtext import platform_text
 from shequn.orders import events
 from shequn.orders.errors import OrderError
 from shequn.orders.models import AfterSale, AfterSaleLine, AfterSalePhoto, Order, OrderLine
@@ -272,7 +273,8 @@ def reject_after_customs(after_sale_id: Any, *, reason: str) -> bool:
     after_sale = _lock_after_sale(after_sale_id)
     if after_sale.state != AfterSale.State.APPROVED:
         return False
-    note = f"海关不同意退货 customs refused the return: {reason}"[:200]
+    note = platform_text(gettext_noop("Customs refused the return: %(reason)s"),
+                         reason=reason)[:200]
     after_sale.state, after_sale.decision_note = AfterSale.State.REJECTED, note
     after_sale.save(update_fields=["state", "decision_note"])
     order = after_sale.order
