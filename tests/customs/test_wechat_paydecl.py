@@ -259,3 +259,24 @@ def test_simulator_state_survives_a_restart():
     assert paydecl.poll(pd.pk) == "accepted"
     run_until_quiet()
     assert Order.objects.get(pk=order.pk).cleared_at is not None
+
+
+def test_a_declaration_whose_query_raises_waits_its_turn_again(monkeypatch):
+    # Its poll time stayed put: the first `limit` failing declarations filled
+    # every run of the job and the others were never queried.
+    from shequn.core import clock
+
+    order = wechat_paid_order()
+    settle()
+    pd = PaymentDeclaration.objects.get(order=order)
+    PaymentDeclaration.objects.filter(pk=pd.pk).update(state=P.SUBMITTED,
+                                                       next_poll_at=clock.now())
+
+    class Broken:
+        def query(self, *args, **kwargs):
+            raise RuntimeError("connection reset")
+
+    monkeypatch.setattr(paydecl, "client", lambda: Broken())
+    assert paydecl.poll_due() == 0
+    pd.refresh_from_db()
+    assert pd.next_poll_at > clock.now() and "connection reset" in pd.error

@@ -256,8 +256,11 @@ def poll_due(limit: int = 50) -> int:
         try:
             poll(pk)
             done += 1
-        except Exception:
+        except Exception as exc:
             log.exception("payment declaration %s: query failed", pk)
+            # Its turn comes again later, not first in the next run: the oldest
+            # failing ones kept the whole batch and the rest were never asked.
+            _poll_failed(pk, f"{type(exc).__name__}: {exc}")
     return done
 
 
