@@ -199,3 +199,20 @@ def test_leader_avatar_leads_the_poster_header():
     shop = posters.shop_poster(shop_name="小店", intro="", url=url, avatar=_jpeg((20, 160, 60)))
     r, g, b = Image.open(io.BytesIO(shop)).convert("RGB").getpixel((375, 370))  # type: ignore[misc]
     assert abs(g - 160) < 12 and r < 40
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"review_state": "pending"}])
+def test_no_poster_for_a_product_the_shop_no_longer_sells(db, change):
+    # The poster was drawn for a product taken off sale or back under review:
+    # its QR code opened a page that is not there.
+    from shequn.catalog.models import Product
+
+    net = Net()
+    leader = net.leader()
+    listing = net.listing(leader)
+    c = Client()
+    c.force_login(leader.user)
+    url = reverse("leader:poster_product", args=[listing.pk])
+    assert c.get(url).status_code == 200
+    Product.objects.filter(pk=listing.product_id).update(**change)
+    assert c.get(url).status_code == 404

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from shequn.accounts import profile
 from shequn.catalog.selectors import cover
 from shequn.distribution import posters
-from shequn.shops.models import Listing
+from shequn.shops.selectors import shop_listings
 from shequn.web.leader.invites import invite_for
 from shequn.web.leader.views import _my_shop, leader_only
 
@@ -52,8 +52,10 @@ def _png_response(request: HttpRequest, key: str, draw: Callable[[], bytes],
 @leader_only
 def product_poster(request: HttpRequest, listing_id: int) -> HttpResponse:
     shop = _my_shop(request.user)
-    listing = (Listing.objects.filter(pk=listing_id, shop=shop, active=True)
-               .select_related("product", "product__brand").first() if shop else None)
+    # Only what the shop sells: a product taken off sale or awaiting review
+    # again drew a poster whose link opened a page that is not there.
+    listing = (shop_listings(shop).filter(pk=listing_id)
+               .select_related("product__brand").first() if shop else None)
     if shop is None or listing is None:  # another leader's listing looks like none
         raise Http404("no such listing")
     product = listing.product
