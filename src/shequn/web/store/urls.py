@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("", include("shequn.web.store.returns_views")),  # /orders/<number>/return/
     path("", include("shequn.web.store.logistics_views")),  # /orders/<number>/received/
     path("me/", views.me_page, name="me"),

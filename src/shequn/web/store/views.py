@@ -569,6 +569,19 @@ def order_pay(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(start_payment(request.user, order.checkout_id))
 
 
+@login_required
+@require_POST
+@domain_errors
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancel an order not paid yet (the stock and the quota it held go back)."""
+    from shequn.orders import services as order_services
+    from shequn.orders.selectors import get_order_for_user
+
+    order = get_order_for_user(request.user, number)
+    order_services.cancel_by_buyer(request.user, order.pk)
+    return redirect("store:order", number=order.number)
+
+
 def me_page(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"tab": "me"}
     if request.user.is_authenticated:
