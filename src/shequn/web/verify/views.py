@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import hashlib
 import html
-import ipaddress
 import secrets
 import unicodedata
 import zoneinfo
@@ -108,18 +107,10 @@ def _language_next(request: HttpRequest, device: str, gtin: str, serial: str) ->
 LOCAL_FIRST = {"scan": 3}
 
 
-def _sender(ip: str | None) -> str:
-    """Whom a limit counts: an IPv4 address, or an IPv6 address's /64 (one
-    phone or home holds the whole network and may use any address in it)."""
-    if ip is None:
-        return "-"
-    if ":" in ip:  # client_ip gives canonical addresses
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return ip
-
-
 def _allowed(request: HttpRequest, what: str, per_minute: int) -> bool:
-    return ratelimit.hit(f"verify:{what}:{_sender(netaddr.client_ip(request))}", per_minute, 60,
+    # An IPv6 sender counts by its /64 (netaddr.sender).
+    sender = netaddr.sender(netaddr.client_ip(request)) or "-"
+    return ratelimit.hit(f"verify:{what}:{sender}", per_minute, 60,
                          local_first=LOCAL_FIRST.get(what, 0))
 
 
