@@ -138,8 +138,9 @@ def _category(value: object) -> Category | None:
     if "\x00" in str(value):  # no slug holds NUL, and PostgreSQL refuses it in a query
         raise CatalogError.INVALID_CHOICE.error(category="")
     found = Category.objects.filter(slug=str(value).strip()).first()
-    if found is None and whole_number(value) is not None:
-        found = Category.objects.filter(pk=whole_number(value)).first()
+    pk = whole_number(value)
+    if found is None and pk is not None:
+        found = Category.objects.filter(pk=pk).first()
     if found is None:
         raise CatalogError.INVALID_CHOICE.error(category=value)
     return found
@@ -333,8 +334,9 @@ def _resolve_org(value: object, kind: str, field: str) -> Organization:
         if "\x00" in text:  # no code holds NUL, and PostgreSQL refuses it in a query
             text = ""
         found = Organization.objects.filter(code=text).first() if text else None
-        if found is None and whole_number(text) is not None:
-            found = Organization.objects.filter(pk=whole_number(text)).first()
+        pk = whole_number(text)
+        if found is None and pk is not None:
+            found = Organization.objects.filter(pk=pk).first()
     if found is None:
         raise CatalogError.UNKNOWN_ORGANIZATION.error(field=field, value=value)
     if found.kind != kind:
