@@ -108,3 +108,20 @@ def test_multipart_without_a_file_or_boundary_writes_nothing():
     resp = c.post(URL, form, **_h(_key(brand)))
     assert resp.status_code == 415
     assert not Grant.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("note", "a\x00b"), ("grantee", "imp-u\x00"), ("scope", "all\x00")])
+def test_multipart_text_that_cannot_be_stored_is_refused(field, value):
+    """A form is not read by the JSON parser, which refuses NULs (PostgreSQL text
+    cannot hold them: a 500 when the grant was saved)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    brand = make_org(Organization.Kind.BRAND, code="brand-u")
+    make_org(Organization.Kind.EBC, code="imp-u")
+    form = {"grantee": "imp-u", "valid_from": "2026-01-01", "valid_to": "2099-12-31",
+            field: value, "document": SimpleUploadedFile("a.pdf", PDF, "application/pdf")}
+    resp = Client().post(f"{URL}/multipart", form, **_h(_key(brand)))
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["code"] == "invalid_characters"
+    assert not Grant.objects.exists()
