@@ -372,3 +372,36 @@ def test_product_not_approved_is_not_put_in_the_cart(data, state):
     _coded(_add(Client(), sku.pk, None), 422, "not_sellable")
     assert Client().post("/cart/add/", {"sku_id": sku.pk, "qty": "1"}).status_code == 422
     assert not CartLine.objects.exists()
+
+
+def test_every_published_schema_name_is_one_model():
+    """OpenAPI components are keyed by class name: two API schemas of one name
+    publish only one of them, and the other operations' bodies are then documented
+    with the wrong fields (the ASN lines were published as sales lines)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from ninja import Schema
+
+    import shequn.api
+    from shequn.api.root import api
+
+    published = set(api.get_openapi_schema()["components"]["schemas"])
+    models: dict[str, set[str]] = {}
+    for info in pkgutil.iter_modules(shequn.api.__path__):
+        module = importlib.import_module(f"shequn.api.{info.name}")
+        for name, obj in vars(module).items():
+            if (inspect.isclass(obj) and issubclass(obj, Schema)
+                    and obj.__module__ == module.__name__ and name in published):
+                models.setdefault(name, set()).add(module.__name__)
+    assert {n: m for n, m in models.items() if len(m) > 1} == {}
+
+
+def test_asn_lines_are_published_with_their_own_fields():
+    from shequn.api.root import api
+
+    components = api.get_openapi_schema()["components"]["schemas"]
+    asn = components["ASNOut"]["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert set(components[asn]["properties"]) == {
+        "line", "sku", "lot", "expiry", "qty_expected", "counted", "damaged", "received"}

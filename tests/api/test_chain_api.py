@@ -77,3 +77,51 @@ def test_bad_input_writes_nothing():
                   content_type="application/json", **_h(_key(importer)))
     assert resp.json()["code"] == "grantor_not_holder"
     assert not Grant.objects.exists()
+
+
+def test_create_with_the_document_as_a_multipart_file():
+    """The published multipart operation accepts its form and file (the API's guard
+    against forms on JSON operations refused every such upload with a 415)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    brand = make_org(Organization.Kind.BRAND, code="brand-m")
+    make_org(Organization.Kind.EBC, code="imp-m")
+    form = {"grantee": "imp-m", "valid_from": "2026-01-01", "valid_to": "2099-12-31",
+            "document": SimpleUploadedFile("grant.pdf", PDF, "application/pdf")}
+    resp = Client().post(f"{URL}/multipart", form, **_h(_key(brand)))
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["document_sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert Grant.objects.get().document_name == "grant.pdf"
+
+
+def test_multipart_without_a_file_or_boundary_writes_nothing():
+    brand = make_org(Organization.Kind.BRAND, code="brand-n")
+    make_org(Organization.Kind.EBC, code="imp-n")
+    c = Client()
+    form = {"grantee": "imp-n", "valid_from": "2026-01-01", "valid_to": "2099-12-31"}
+    resp = c.post(f"{URL}/multipart", form, **_h(_key(brand)))
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_input"
+    resp = c.post(f"{URL}/multipart", b"x", content_type="multipart/form-data",
+                  **_h(_key(brand)))
+    assert resp.status_code == 415 and resp.json()["code"] == "unsupported_media_type"
+    # Forms on the JSON operation are still refused.
+    resp = c.post(URL, form, **_h(_key(brand)))
+    assert resp.status_code == 415
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("note", "a\x00b"), ("grantee", "imp-u\x00"), ("scope", "all\x00")])
+def test_multipart_text_that_cannot_be_stored_is_refused(field, value):
+    """A form is not read by the JSON parser, which refuses NULs (PostgreSQL text
+    cannot hold them: a 500 when the grant was saved)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    brand = make_org(Organization.Kind.BRAND, code="brand-u")
+    make_org(Organization.Kind.EBC, code="imp-u")
+    form = {"grantee": "imp-u", "valid_from": "2026-01-01", "valid_to": "2099-12-31",
+            field: value, "document": SimpleUploadedFile("a.pdf", PDF, "application/pdf")}
+    resp = Client().post(f"{URL}/multipart", form, **_h(_key(brand)))
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["code"] == "invalid_characters"
+    assert not Grant.objects.exists()

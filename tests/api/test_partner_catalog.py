@@ -108,3 +108,21 @@ def test_in_openapi():
         doc = Client().get("/api/docs/openapi.json")
     paths = doc.json()["paths"]
     assert f"{BASE}/products" in paths and f"{BASE}/skus/{{sku_id}}" in paths
+
+
+@pytest.mark.parametrize("query", ["offset=99999999999999999999", "limit=99999999999999999999",
+                                   "offset=-99999999999999999999"])
+def test_page_parameters_beyond_64_bits_are_refused_not_a_server_error(query):
+    side = brand_side()
+    resp = Client().get(f"{BASE}/products?{query}", **_key(side.brand))
+    assert resp.status_code == 422, resp.content
+    assert resp.json()["code"] == "invalid_input"
+
+
+def test_page_parameters_are_clamped():
+    side = brand_side()
+    auth = _key(side.brand)
+    c = Client()
+    assert _post(c, f"{BASE}/products", _body(side), auth).status_code == 201
+    assert len(c.get(f"{BASE}/products?limit=0&offset=-5", **auth).json()) == 1
+    assert c.get(f"{BASE}/products?offset=2147483647", **auth).json() == []

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from shequn.api.keyauth import ApiKeyAuth, partner_org
-from shequn.api.schemas import Error, Id
+from shequn.api.schemas import Error, Id, SmallInt
 from shequn.catalog import editing
 from shequn.catalog.errors import CatalogError
 from shequn.catalog.models import SKU, ChangeRequest, Organization, Product
@@ -204,7 +204,8 @@ def _products(org: Organization) -> QuerySet[Product]:
 
 
 @router.get("/products", response={200: list[ProductOut], 401: Error, 403: Error, 422: Error})
-def list_products(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict]:
+def list_products(request: HttpRequest, limit: SmallInt = 100, offset: SmallInt = 0
+                  ) -> list[dict]:
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     return [_product(p) for p in _products(_org(request))[offset:offset + limit]]
 

@@ -18,7 +18,9 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from shequn.api.errors import ApiError
 from shequn.api.keyauth import ApiKeyAuth, partner_org
+from shequn.api.parser import storable
 from shequn.api.schemas import Error, Id
 from shequn.brands import grants
 from shequn.brands.errors import BrandError
@@ -155,6 +157,10 @@ def create_grant_multipart(request: HttpRequest, data: Form[GrantForm],
     """A new grant (pending review), the document as a multipart file ``document``."""
     if document.size and document.size > grants.MAX_DOCUMENT_BYTES:
         raise BrandError.DOCUMENT_TOO_LARGE.error(limit=grants.MAX_DOCUMENT_BYTES)
+    # A form does not pass the JSON parser's check of its strings.
+    texts = [v for v in data.dict().values() if isinstance(v, str)] + [document.name or ""]
+    if not all(storable(t) for t in texts):
+        raise ApiError.BAD_CHARACTERS.error()
     raw = document.read(grants.MAX_DOCUMENT_BYTES + 1)
     body = GrantIn(**data.dict(), document_base64="", document_name=document.name or "")
     return 201, _create(request, body, raw)

@@ -55,7 +55,7 @@ class DayOut(Schema):
     refunds: int = Field(description="Orders with the organization's lines refunded that day")
 
 
-class LineOut(Schema):
+class SalesLineOut(Schema):
     order: str
     paid_at: dt.datetime | None
     state: str
@@ -75,11 +75,12 @@ def _range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date,
     return since, until
 
 
-def _line_out(row: dict) -> LineOut:
-    return LineOut(order=row["order"], paid_at=row["paid_at"], state=row["state"],
-                   sku=row["sku"], product=row["product"], qty=row["qty"],
-                   unit_price=f"{row['unit_price']:.2f}", total_price=f"{row['total_price']:.2f}",
-                   leader=row["leader"])
+def _line_out(row: dict) -> SalesLineOut:
+    return SalesLineOut(order=row["order"], paid_at=row["paid_at"], state=row["state"],
+                        sku=row["sku"], product=row["product"], qty=row["qty"],
+                        unit_price=f"{row['unit_price']:.2f}",
+                        total_price=f"{row['total_price']:.2f}",
+                        leader=row["leader"])
 
 
 @router.get("/me", auth=ApiKeyAuth(None), response={200: MeOut, 401: Error})
@@ -105,11 +106,11 @@ def daily(request: HttpRequest, date_from: dt.date | None = None,
                    orders=r["orders"], units=r["units"], refunds=r["refunds"]) for r in rows]
 
 
-@router.get("/lines", auth=SALES, response={200: list[LineOut], 401: Error, 403: Error,
+@router.get("/lines", auth=SALES, response={200: list[SalesLineOut], 401: Error, 403: Error,
                                               422: Error})
 def lines(request: HttpRequest, date_from: dt.date | None = None,
           date_to: dt.date | None = None, limit: Limit = 200,
-          offset: Offset = 0) -> list[LineOut]:
+          offset: Offset = 0) -> list[SalesLineOut]:
     """The organization's sold lines paid from ``date_from`` to ``date_to``, oldest
     first (page with ``limit`` / ``offset``)."""
     since, until = _range(date_from, date_to)
@@ -118,8 +119,8 @@ def lines(request: HttpRequest, date_from: dt.date | None = None,
 
 
 @router.get("/orders/{number}", auth=SALES,
-            response={200: list[LineOut], 401: Error, 403: Error, 404: Error})
-def order(request: HttpRequest, number: str) -> list[LineOut]:
+            response={200: list[SalesLineOut], 401: Error, 403: Error, 404: Error})
+def order(request: HttpRequest, number: str) -> list[SalesLineOut]:
     """One paid order's lines of the organization's products; 404 when the order
     has none (another organization's order looks like no order at all)."""
     rows = figures.order_lines(partner_org(request), number=number[:20], limit=MAX_LINES)

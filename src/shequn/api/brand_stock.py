@@ -70,7 +70,7 @@ class ASNIn(Schema):
     lines: list[LineIn] = Field(max_length=200)
 
 
-class LineOut(Schema):
+class ASNLineOut(Schema):
     line: int
     sku: str
     lot: str
@@ -100,7 +100,7 @@ class ASNOut(Schema):
     status: str
     created_at: dt.datetime
     received_at: dt.datetime | None
-    lines: list[LineOut]
+    lines: list[ASNLineOut]
     discrepancies: list[DiscrepancyOut]
 
 
@@ -110,9 +110,9 @@ def asn_out(asn: ASN) -> ASNOut:
         warehouse=asn.warehouse.code, expected_date=asn.expected_date, ems_no=asn.ems_no,
         bond_invt_no=asn.bond_invt_no, status=asn.status, created_at=asn.created_at,
         received_at=asn.received_at,
-        lines=[LineOut(line=ln.line_no, sku=ln.sku.code, lot=ln.lot, expiry=ln.expiry,
-                       qty_expected=ln.qty_expected, counted=ln.counted, damaged=ln.damaged,
-                       received=ln.received)
+        lines=[ASNLineOut(line=ln.line_no, sku=ln.sku.code, lot=ln.lot, expiry=ln.expiry,
+                          qty_expected=ln.qty_expected, counted=ln.counted, damaged=ln.damaged,
+                          received=ln.received)
                for ln in asn.lines.select_related("sku").order_by("line_no")],
         discrepancies=[DiscrepancyOut(line=d.line.line_no if d.line else None, kind=d.kind,
                                       qty=d.qty, code=d.code, reason=d.reason)

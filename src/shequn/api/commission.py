@@ -30,7 +30,7 @@ class BalancesOut(Schema):
     paid: str
 
 
-class LineOut(Schema):
+class CommissionLineOut(Schema):
     id: int
     order_number: str
     buyer: str
@@ -92,17 +92,19 @@ def my_balances(request: HttpRequest) -> BalancesOut:
     return BalancesOut(**selectors.balances(_leader(request)).as_dict())
 
 
-@router.get("/me/lines", response={200: list[LineOut], 401: Error, 403: Error, 422: Error})
+@router.get("/me/lines", response={200: list[CommissionLineOut], 401: Error, 403: Error,
+                                   422: Error})
 def my_lines(request: HttpRequest, state: str | None = None, limit: SmallInt = 50,
-             offset: SmallInt = 0) -> list[LineOut]:
+             offset: SmallInt = 0) -> list[CommissionLineOut]:
     rows = selectors.lines_for_leader(_leader(request), state=state,
                                       limit=max(1, min(limit, 200)), offset=max(0, offset))
-    return [LineOut(id=r.id, order_number=r.order_number, buyer=r.buyer, product=r.product,
-                    qty=r.qty, base=f"{r.base:.2f}", amount=f"{r.amount:.2f}",
-                    reversed_amount=f"{r.reversed_amount:.2f}",
-                    clawed_amount=f"{r.clawed_amount:.2f}", state=r.state,
-                    state_label=r.state_label, created_at=r.created_at,
-                    settled_at=r.settled_at) for r in rows]
+    return [CommissionLineOut(id=r.id, order_number=r.order_number, buyer=r.buyer,
+                              product=r.product, qty=r.qty, base=f"{r.base:.2f}",
+                              amount=f"{r.amount:.2f}",
+                              reversed_amount=f"{r.reversed_amount:.2f}",
+                              clawed_amount=f"{r.clawed_amount:.2f}", state=r.state,
+                              state_label=r.state_label, created_at=r.created_at,
+                              settled_at=r.settled_at) for r in rows]
 
 
 @router.get("/me/withdrawals", response={200: list[WithdrawalOut], 401: Error, 403: Error})

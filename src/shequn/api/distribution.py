@@ -30,7 +30,7 @@ class ApplyIn(Schema):
     invite_code: Text40 = ""
 
 
-class ReasonIn(Schema):
+class LeaderReasonIn(Schema):
     reason: Text200
 
 
@@ -193,7 +193,7 @@ _ACTIONS = {
 
 @router.post("/{int:profile_id}/{action}",
              response={200: ApplicationOut, 403: Error, 404: Error, 409: Error, 422: Error})
-def decide(request: HttpRequest, profile_id: Id, action: str, payload: ReasonIn):
+def decide(request: HttpRequest, profile_id: Id, action: str, payload: LeaderReasonIn):
     fn = _ACTIONS.get(action)
     if fn is None:
         raise DistributionError.INVALID_TRANSITION.error(action=action[:20])

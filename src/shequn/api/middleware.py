@@ -7,7 +7,8 @@ body without a boundary makes that raise):
 
 * a declared body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` → 413;
 * a form or multipart body with any field in it, or multipart without a
-  boundary (no API operation takes a form) → 415;
+  boundary → 415, except a multipart body (with its boundary) posted to an
+  operation that takes a file (``UPLOAD_OPERATIONS``);
 * a NUL character in the path or the query string (no column can hold it) → 400;
 * Django's own 404 and 405 answers under ``/api/`` (unknown path, wrong
   method) are rewritten as JSON with a code, like every other API error.
@@ -21,6 +22,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 
 from shequn.api.errors import ApiError
 from shequn.core.errors import DomainError
@@ -30,6 +32,9 @@ PREFIX = "/api/"
 _BOUNDARY_RE = re.compile(r"boundary=(\"[^\"]+\"|[^;\s]+)", re.IGNORECASE)
 FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The operations (URL names) whose body is a multipart form with a file; every
+# other operation takes JSON only.
+UPLOAD_OPERATIONS = {"api:partner_grant_create_multipart"}
 
 
 def refusal(err: DomainError) -> JsonResponse:
@@ -58,9 +63,22 @@ def check(request: HttpRequest) -> DomainError | None:
         return ApiError.TOO_LARGE.error(limit=limit)
     if request.method in BODY_METHODS:
         ctype = request.META.get("CONTENT_TYPE", "").strip().lower()
-        if ctype.startswith(FORM_TYPES) and not _empty_form(request, ctype, length):
+        if (ctype.startswith(FORM_TYPES) and not _empty_form(request, ctype, length)
+                and not _upload(request, ctype)):
             return ApiError.UNSUPPORTED_MEDIA.error()
     return None
+
+
+def _upload(request: HttpRequest, ctype: str) -> bool:
+    """A multipart body with its boundary, to an operation that takes a file."""
+    if not ctype.startswith("multipart/form-data"):
+        return False
+    if _BOUNDARY_RE.search(request.META.get("CONTENT_TYPE", "")) is None:
+        return False
+    try:
+        return resolve(request.path_info).view_name in UPLOAD_OPERATIONS
+    except Resolver404:
+        return False
 
 
 def _empty_form(request: HttpRequest, ctype: str, length: int) -> bool:

@@ -19,7 +19,7 @@ from shequn.payments import services as payments
 router = Router(tags=["ops"], auth=django_auth)
 
 
-class ReasonIn(Schema):
+class OrderReasonIn(Schema):
     reason: Text200 = ""
 
 
@@ -53,14 +53,14 @@ def deliver(request: HttpRequest, number: str) -> OrderOut:
 
 @router.post("/orders/{number}/clear-hold", response={200: OrderOut, 403: Error, 404: Error,
                                                        409: Error})
-def clear_hold(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
+def clear_hold(request: HttpRequest, number: str, payload: OrderReasonIn) -> OrderOut:
     services.clear_hold(_order(request, number).pk, request.user, payload.reason)
     return _fresh(number)
 
 
 @router.post("/orders/{number}/refund", response={200: OrderOut, 403: Error, 404: Error,
                                                    409: Error})
-def refund(request: HttpRequest, number: str, payload: ReasonIn) -> OrderOut:
+def refund(request: HttpRequest, number: str, payload: OrderReasonIn) -> OrderOut:
     from shequn.customs.ops import ensure_refundable
 
     order = _order(request, number)

@@ -16,7 +16,7 @@ from shequn.orders import selectors, services
 router = Router(tags=["orders"], auth=django_auth)
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     gnum: int
     name: str
     gmodel: str
@@ -53,7 +53,7 @@ class OrderOut(Schema):
     created_at: dt.datetime
     expires_at: dt.datetime
     leader_shop: str | None
-    lines: list[LineOut]
+    lines: list[OrderLineOut]
     timeline: list[StepOut]
 
 
@@ -68,9 +68,9 @@ def order_out(order) -> OrderOut:  # type: ignore[no-untyped-def]
         tax_total=f"{order.tax_total:.2f}", actual_paid=f"{order.actual_paid:.2f}",
         tax_regime=order.tax_regime, created_at=order.created_at, expires_at=order.expires_at,
         leader_shop=order.shop.slug if order.shop_id else None,
-        lines=[LineOut(gnum=ln.gnum, name=ln.name, gmodel=ln.gmodel, qty=ln.qty,
-                       unit_price=f"{ln.unit_price:.2f}", total_price=f"{ln.total_price:.2f}",
-                       tax=f"{ln.tax:.2f}") for ln in order.lines.all()],
+        lines=[OrderLineOut(gnum=ln.gnum, name=ln.name, gmodel=ln.gmodel, qty=ln.qty,
+                            unit_price=f"{ln.unit_price:.2f}", total_price=f"{ln.total_price:.2f}",
+                            tax=f"{ln.tax:.2f}") for ln in order.lines.all()],
         timeline=[StepOut(state=s.state, label=s.label, at=s.at, done=s.done)
                   for s in selectors.timeline(order)])
 
