@@ -48,3 +48,24 @@ def test_console_pages_do_not_scroll_sideways_on_a_phone_in_english(server, brow
             wide[url] = width
         shot(name)
     assert not wide, wide
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_log_keeps_its_detail_readable_on_a_phone(server, browser_page, shot):
+    """Squeezed to a phone's width, the audit table's detail column was a few letters
+    wide (each value broken a letter per line, rows a screen tall); it scrolls
+    sideways in its own box instead, the page itself does not."""
+    from django.urls import reverse
+
+    from shequn.demo import seeding as demo
+
+    data = demo.seed()
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.context.add_cookies(_session_cookie(data.operator, server.url))
+    page.goto(server.url + reverse("ops:audit"))
+    detail = page.locator("table.c-audit tbody tr").first.locator("td").last.bounding_box()
+    assert detail is not None and detail["width"] >= 150, detail
+    assert page.evaluate(WIDTH_JS) <= PHONE["width"]
+    shot("phone-fit-ops-audit")
