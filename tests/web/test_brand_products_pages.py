@@ -260,3 +260,19 @@ def test_nul_byte_in_sku_edit_is_a_field_error_not_a_500():
     assert resp.status_code == 422
     sku.refresh_from_db()
     assert "\x00" not in sku.gmodel
+
+
+def test_review_queue_names_the_consumption_tax_rule_and_content_unit() -> None:
+    """The review queue showed the rule's code (``high_end_cosmetics``) and the
+    content unit's code (``piece``) on Chinese and English pages alike."""
+    from tests.web.language import page
+
+    side = brand_side()
+    editing.create_product(side.brand, side.staff, product_data(side),
+                           [sku_data(net_content_unit="piece", net_content="1")], submit=True)
+    ops = _client(make_operator())
+    english = page(ops, "/ops/reviews/", "en")
+    chinese = page(ops, "/ops/reviews/", "zh-hans")
+    assert "high_end_cosmetics" not in english and "high_end_cosmetics" not in chinese
+    assert "High-end cosmetics" in english and "高档化妆品" in chinese
+    assert ">piece<" not in chinese.replace(" ", "") and "片/支" in chinese
