@@ -276,3 +276,19 @@ def test_review_queue_names_the_consumption_tax_rule_and_content_unit() -> None:
     assert "high_end_cosmetics" not in english and "high_end_cosmetics" not in chinese
     assert "High-end cosmetics" in english and "高档化妆品" in chinese
     assert ">piece<" not in chinese.replace(" ", "") and "片/支" in chinese
+
+
+def test_category_names_in_the_pages_language_on_the_product_form():
+    # Categories had one name, written "母婴 Mother & baby" in the demo data: both
+    # languages on every page that listed them.
+    from shequn.catalog.models import Category
+
+    Category.objects.create(slug="baby-en", name="母婴", name_en="Mother & baby")
+    side = brand_side()
+    brand = _client(side.staff)
+    brand.cookies["django_language"] = "en"
+    page = brand.get("/brand/products/new/").content.decode()
+    assert ">Mother &amp; baby<" in page and "母婴" not in page
+    brand.cookies["django_language"] = "zh-hans"
+    page = brand.get("/brand/products/new/").content.decode()
+    assert ">母婴<" in page and "Mother &amp; baby" not in page

@@ -74,6 +74,8 @@ class PositiveListLine(models.Model):
 
 class Category(models.Model):
     name = models.CharField(max_length=60, verbose_name=_("name"))
+    name_en = models.CharField(max_length=60, blank=True, default="",
+                               verbose_name=_("English name"))
     slug = models.SlugField(unique=True, verbose_name=_("shop address"))
 
     class Meta:
@@ -82,6 +84,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: English on English pages when there is one (catalog.names)."""
+        return shown(self.name, self.name_en)
 
 
 class Product(models.Model):

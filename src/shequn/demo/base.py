@@ -170,8 +170,9 @@ def _catalog(orgs: dict[str, Organization]) -> tuple[list[Product], dict[str, SK
     for line, desc, bonded_only, cap, note in POSITIVE_LIST:
         PositiveListLine.objects.update_or_create(tariff_line=line, defaults=dict(
             description=desc, bonded_only=bonded_only, per_order_qty_cap=cap, note=note))
-    cats = {slug: Category.objects.update_or_create(slug=slug, defaults={"name": name})[0]
-            for slug, name in CATEGORIES}
+    cats = {slug: Category.objects.update_or_create(
+                slug=slug, defaults={"name": name, "name_en": name_en})[0]
+            for slug, name, name_en in CATEGORIES}
     products: list[Product] = []
     skus: dict[str, SKU] = {}
     for spec in PRODUCTS:

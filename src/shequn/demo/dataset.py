@@ -75,7 +75,8 @@ COUNTRY_NAMES: dict[str, str] = dict(_DATA["countries"])
 POSITIVE_LIST: list[tuple[str, str, bool, int | None, str]] = [
     (p["tariff_line"], p["description"], p["bonded_only"], p.get("per_order_qty_cap"),
      p.get("note", "")) for p in _DATA["positive_list"]]
-CATEGORIES: list[tuple[str, str]] = [(c["slug"], c["name"]) for c in _DATA["categories"]]
+CATEGORIES: list[tuple[str, str, str]] = [(c["slug"], c["name"], c.get("name_en", ""))
+                                          for c in _DATA["categories"]]
 # (lot suffix, produced, expiry, qty)
 BATCHES: list[tuple[str, dt.date, dt.date, int]] = [
     (b["lot_suffix"], b["produced"], b["expiry"], b["qty"]) for b in _DATA["batches"]]
