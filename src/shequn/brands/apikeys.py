@@ -17,6 +17,7 @@ from shequn.brands.errors import BrandError
 from shequn.brands.models import ApiKey
 from shequn.catalog.models import Organization
 from shequn.core import audit, clock
+from shequn.core.httpinput import without_controls
 
 # "epcis" captures and queries; "epcis_read" only queries (a key for a
 # dashboard or an auditor, which must not be able to write a brand's journey).
@@ -37,7 +38,9 @@ def create_key(organization: Organization | None, scopes: list[str], *, name: st
         raise BrandError.UNKNOWN_SCOPE.error(scope=",".join(unknown) or "-")
     prefix = secrets.token_hex(6)
     key = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiKey.objects.create(organization=organization, name=name[:60], prefix=prefix,
+    # Without control characters: PostgreSQL text cannot hold a NUL (it was a 500).
+    name = without_controls(name or "").strip()[:60]
+    row = ApiKey.objects.create(organization=organization, name=name, prefix=prefix,
                                 key_hash=_hash(key), scopes=sorted(set(scopes)),
                                 created_by=actor if getattr(actor, "pk", None) else None)
     audit.record(actor, "apikey.create", row, organization=getattr(organization, "pk", None),

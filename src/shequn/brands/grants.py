@@ -30,6 +30,7 @@ from shequn.brands.errors import BrandError
 from shequn.brands.models import Grant, GrantLog, Membership
 from shequn.catalog.models import SKU, Category, Organization
 from shequn.core import audit, clock, notices
+from shequn.core.httpinput import without_controls
 
 S = Grant.Status
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -132,6 +133,12 @@ def _clean_name(name: str) -> str:
     return base.strip()[:120] or "document"
 
 
+def _note(note: Any) -> str:
+    """A note as stored in the grant's log: without control characters other
+    than line breaks (PostgreSQL text cannot hold a NUL: it was a 500)."""
+    return without_controls(str(note or "")).strip()[:MAX_NOTE]
+
+
 def _log(grant: Grant, actor: Any, action: str, from_status: str, to_status: str,
          note: str = "") -> None:
     GrantLog.objects.create(grant=grant, actor=actor if getattr(actor, "pk", None) else None,
@@ -155,6 +162,7 @@ def create_grant(actor: Any, *, grantor: Organization, grantee: Organization,
     """A new grant, pending an operator's review. Bad input changes nothing.
     Through the partner API ``api_key`` stands for the actor: the platform's
     key, or a key of the grantor organization."""
+    note = _note(note)
     if api_key is not None:
         allowed = api_key.organization_id in (None, grantor.pk)
     else:
@@ -227,6 +235,7 @@ def _ids(values: Iterable[Any]) -> set[int]:
 
 def _move(grant_id: Any, actor: Any, action: str, sources: tuple[str, ...], to: str,
           note: str = "", *, who: str) -> Grant:
+    note = _note(note)
     grant = Grant.objects.select_for_update().select_related(
         "brand", "grantor", "grantee").filter(pk=_pk(grant_id)).first()
     if grant is None:

@@ -23,6 +23,7 @@ from shequn.brands.errors import BrandError
 from shequn.brands.models import Invitation, Membership
 from shequn.catalog.models import Organization
 from shequn.core import audit, clock, notices, pii
+from shequn.core.httpinput import has_control
 
 INVITATION_DAYS = 7
 R = Membership.Role
@@ -109,7 +110,7 @@ def invite(actor: Any, organization: Organization, *, role: str, name: str, phon
     if role not in roles_for(organization, actor):
         raise BrandError.ROLE_NOT_ALLOWED.error(role=role)
     name = (name or "").strip()
-    if not name or len(name) > 60:
+    if not name or len(name) > 60 or has_control(name):  # PostgreSQL cannot store a NUL
         raise BrandError.BAD_INVITATION.error()
     phone = normalize_phone(phone)
     token = secrets.token_urlsafe(24)

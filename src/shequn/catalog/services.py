@@ -15,6 +15,9 @@ from shequn.core.money import parse_money, q2
 
 DIRECT_MAIL = "9610"
 BONDED = "1210"
+_PRICE = SKU._meta.get_field("price")
+# Prices below this fit the price column (12 digits, 2 of them after the point).
+PRICE_LIMIT = Decimal(10) ** (_PRICE.max_digits - _PRICE.decimal_places)  # type: ignore[attr-defined]
 
 
 def _clean_price(raw: object) -> Decimal:
@@ -23,8 +26,9 @@ def _clean_price(raw: object) -> Decimal:
     except ValueError as exc:
         raise CatalogError.INVALID_PRICE.error(price=raw) from exc
     # A price must be positive and already in cents: silently rounding a seller's
-    # input would change what they asked for.
-    if value <= 0 or value != q2(value):
+    # input would change what they asked for. One the column cannot hold was a
+    # numeric overflow (1e30 an InvalidOperation in q2): a 500.
+    if value <= 0 or value >= PRICE_LIMIT or value != q2(value):
         raise CatalogError.INVALID_PRICE.error(price=raw)
     return q2(value)
 

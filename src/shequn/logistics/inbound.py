@@ -22,6 +22,7 @@ from shequn.brands.models import Grant
 from shequn.catalog.models import SKU, Organization
 from shequn.core import audit, clock, ids, notices
 from shequn.core.errors import DomainError
+from shequn.core.httpinput import has_control, without_controls
 from shequn.inventory import services as stock_services
 from shequn.inventory.errors import InventoryError
 from shequn.inventory.models import Batch, Reservation, Stock, Warehouse
@@ -60,6 +61,13 @@ def _qty(value: Any, error: InboundError = InboundError.BAD_QTY, low: int = 1,
     return value
 
 
+def _text(value: Any, max_len: int) -> str:
+    """Free text (a note, a reason, a reference) as stored: without control
+    characters other than line breaks and tabs (PostgreSQL text cannot hold a
+    NUL: it was a 500), trimmed to ``max_len``."""
+    return without_controls(str(value or "")).strip()[:max_len]
+
+
 def _number(prefix: str, sequence: str) -> str:
     return f"{prefix}{clock.now().astimezone():%y%m%d}{ids.next_value(sequence):06d}"
 
@@ -77,7 +85,7 @@ def owns_sku(org: Organization | None, sku: SKU) -> bool:
 
 def _find_sku(code: str) -> SKU | None:
     code = (code or "").strip()
-    if not code:
+    if not code or "\x00" in code:  # no code holds NUL, and PostgreSQL refuses it in a query
         return None
     return (SKU.objects.select_related("product").filter(Q(code=code) | Q(gtin=code))
             .order_by("pk").first())
@@ -101,7 +109,7 @@ def create_asn(actor: Any, owner: Organization, *, warehouse_id: Any,
     if not isinstance(expected_date, dt.date) or not (
             today - dt.timedelta(days=90) <= expected_date <= today + dt.timedelta(days=366)):
         raise InboundError.BAD_DATE.error(expected_date=str(expected_date)[:20])
-    ems_no, bond_invt_no = ems_no.strip()[:30], bond_invt_no.strip()[:30]
+    ems_no, bond_invt_no = _text(ems_no, 30), _text(bond_invt_no, 30)
     if warehouse.ems_no:
         if ems_no and ems_no != warehouse.ems_no:
             raise InboundError.EMS_MISMATCH.error(ems_no=ems_no)
@@ -112,7 +120,7 @@ def create_asn(actor: Any, owner: Organization, *, warehouse_id: Any,
     seen: set[tuple[int, str]] = set()
     for n, line in enumerate(lines, start=1):
         lot = (line.lot or "").strip()
-        if not lot or len(lot) > 40:
+        if not lot or len(lot) > 40 or has_control(lot):
             raise InboundError.BAD_LINE.error(line=n)
         sku = _find_sku(line.sku)
         if sku is None:
@@ -134,7 +142,7 @@ def create_asn(actor: Any, owner: Organization, *, warehouse_id: Any,
     asn = ASN.objects.create(
         number=_number("ASN", ASN_SEQUENCE), owner=owner, warehouse=warehouse,
         expected_date=expected_date, ems_no=ems_no, bond_invt_no=bond_invt_no,
-        reference=reference.strip()[:60], note=note.strip()[:200],
+        reference=_text(reference, 60), note=_text(note, 200),
         status=ASN.Status.SUBMITTED if submit else ASN.Status.DRAFT,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         submitted_at=now if submit else None)
@@ -217,7 +225,7 @@ def set_count(actor: Any, asn_id: Any, line_id: Any, *, counted: Any, damaged: A
     damaged = _qty(damaged, InboundError.BAD_COUNT, low=0, line=line.line_no)
     if damaged > counted:
         raise InboundError.BAD_COUNT.error(counted=counted, damaged=damaged, line=line.line_no)
-    line.counted, line.damaged, line.reason = counted, damaged, reason.strip()[:200]
+    line.counted, line.damaged, line.reason = counted, damaged, _text(reason, 200)
     line.save(update_fields=["counted", "damaged", "reason"])
     return line
 
@@ -229,11 +237,11 @@ def record_wrong_item(actor: Any, asn_id: Any, *, code: str, qty: Any,
     discrepancy for the owner; they do not enter stock."""
     asn = _receiving(asn_id)
     qty = _qty(qty)
-    reason = reason.strip()[:200]
+    reason = _text(reason, 200)
     if not reason:
         raise InboundError.REASON_REQUIRED.error()
     return Discrepancy.objects.create(asn=asn, kind=Discrepancy.Kind.WRONG, qty=qty,
-                                      code=code.strip()[:40], reason=reason,
+                                      code=_text(code, 40), reason=reason,
                                       recorded_by=_user(actor))
 
 
@@ -311,6 +319,7 @@ def transfer(actor: Any, *, from_warehouse: Warehouse, to_warehouse_id: Any,
         raise InboundError.UNKNOWN_WAREHOUSE.error(warehouse=str(to_warehouse_id)[:20]) from None
     if target.pk == from_warehouse.pk:
         raise InboundError.SAME_WAREHOUSE.error()
+    note = _text(note, 200)
     wanted = [(int(stock_id), _qty(qty)) for stock_id, qty in lines]
     if not wanted:
         raise InboundError.NO_LINES.error(lines=0)
@@ -320,7 +329,7 @@ def transfer(actor: Any, *, from_warehouse: Warehouse, to_warehouse_id: Any,
             raise InboundError.NOT_IN_WAREHOUSE.error(stock=stock_id)
     record = Transfer.objects.create(number=_number("TR", TRANSFER_SEQUENCE),
                                      from_warehouse=from_warehouse, to_warehouse=target,
-                                     note=note.strip()[:200], by=_user(actor))
+                                     note=note, by=_user(actor))
     # Lock order: stock rows in the global order (sku, expiry, batch, warehouse).
     for stock_id, n in sorted(wanted, key=lambda w: (stocks[w[0]].sku_id,
                                                      stocks[w[0]].batch_id)):
@@ -350,7 +359,7 @@ def adjust(actor: Any, *, warehouse: Warehouse, stock_id: Any, reason: str, delt
     sign = ADJUSTMENT_SIGNS.get(reason)  # type: ignore[call-overload]
     if sign is not None and delta * sign < 0:
         raise InboundError.BAD_QTY.error(qty=delta, reason=reason)
-    note = (note or "").strip()[:200]
+    note = _text(note, 200)
     if not note:
         raise InboundError.NOTE_REQUIRED.error()
     stock = Stock.objects.filter(pk=stock_id, warehouse=warehouse).first()
@@ -406,7 +415,7 @@ def inspect_return(actor: Any, *, warehouses: Any, line_id: Any, sellable: Any,
     if reservation is None:
         raise InboundError.NO_BATCH.error(order=order.number)
     ref = f"{order.number}/R{after_sale.pk}"
-    text = (note or "").strip()[:200]
+    text = _text(note, 200)
     if sellable:
         stock_services.put_back(stock_id=reservation.stock_id, qty=sellable, ref=ref,
                                 note=text or "return inspected: sellable")

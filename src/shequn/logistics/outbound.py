@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -196,11 +197,23 @@ def fefo_lines(order: Order) -> list[tuple[Any, Any, int]]:
 
 
 @transaction.atomic
+def _order_ids(values: Iterable[Any]) -> list[uuid.UUID]:
+    """Posted order ids, each once. One that is not a UUID names no order
+    (``ORDER_NOT_FOUND``): the lookup raised ValidationError, a 500."""
+    out = []
+    for value in values:
+        try:
+            out.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip()))
+        except (TypeError, ValueError):
+            raise E.ORDER_NOT_FOUND.error(order=str(value)[:40]) from None
+    return list(dict.fromkeys(out))
+
+
 def create_pick_list(actor: Any, warehouse: Any, order_ids: Iterable[Any]) -> PickList:
     """A wave of released orders of ``warehouse``; lines per order and batch in
     FEFO order (then by location: the batch)."""
     _require(actor, warehouse)
-    ids = list(dict.fromkeys(order_ids))
+    ids = _order_ids(order_ids)
     if not ids:
         raise E.NOTHING_TO_PICK.error()
     shipments = list(Shipment.objects.select_for_update(of=SELF).filter(order_id__in=ids)
@@ -336,7 +349,7 @@ def create_exit(actor: Any, warehouse: Any, order_ids: Iterable[Any], vehicle_no
         raise E.BAD_VEHICLE.error()
     if bind_type not in ZoneExit.Bind.values:
         bind_type = ZoneExit.Bind.ONE_TRUCK_MANY
-    ids = list(dict.fromkeys(order_ids))
+    ids = _order_ids(order_ids)
     shipments = list(Shipment.objects.select_for_update(of=SELF).filter(order_id__in=ids)
                      .select_related("order").order_by("pk"))
     if not ids or len(shipments) != len(ids):
