@@ -227,3 +227,23 @@ def test_return_inspection_restocks_sellable_and_quarantines_damaged():
         inbound.inspect_return(operator, warehouses=Warehouse.objects.none(),
                                line_id=asl.pk, sellable=0, damaged=0)
     assert err.value.code == "return_not_found"
+
+
+def test_a_grant_past_its_end_date_no_longer_lets_an_importer_ship_the_brands_goods():
+    # Still "active" until the nightly expiry job ran: its end date was not read.
+    import datetime as dt
+
+    from shequn.brands import chain
+    from shequn.logistics.inbound import owns_sku
+    from tests.builders import make_product, make_sku
+    from tests.builders.chain import make_grant
+
+    brand, importer = make_org(), make_org("ebc")
+    sku = make_sku(product=make_product(brand=brand))
+    today = chain.today()
+    grant = make_grant(brand, importer, valid_from=today - dt.timedelta(days=30),
+                       valid_to=today, rebuild=False)
+    assert owns_sku(importer, sku)
+    grant.valid_to = today - dt.timedelta(days=1)
+    grant.save(update_fields=["valid_to"])
+    assert not owns_sku(importer, sku)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_noop
 
+from shequn.brands import chain
 from shequn.brands import selectors as brand_selectors
 from shequn.brands.models import Grant
 from shequn.catalog.models import SKU, Organization
@@ -79,8 +80,12 @@ def owns_sku(org: Organization | None, sku: SKU) -> bool:
     every SKU."""
     if org is None or org.pk in (sku.product.brand_id, sku.product.seller_id):
         return True
+    # In force today: an active grant past its end date counted until the
+    # nightly expiry job caught up with it.
+    day = chain.today()
     return Grant.objects.filter(brand_id=sku.product.brand_id, grantee=org,
-                                status=Grant.Status.ACTIVE).exists()
+                                status=Grant.Status.ACTIVE, valid_from__lte=day,
+                                valid_to__gte=day).exists()
 
 
 def _find_sku(code: str) -> SKU | None:
