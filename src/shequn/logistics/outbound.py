@@ -196,7 +196,6 @@ def fefo_lines(order: Order) -> list[tuple[Any, Any, int]]:
         x[0].pk, x[1].expiry or far, x[1].pk))]
 
 
-@transaction.atomic
 def _order_ids(values: Iterable[Any]) -> list[uuid.UUID]:
     """Posted order ids, each once. One that is not a UUID names no order
     (``ORDER_NOT_FOUND``): the lookup raised ValidationError, a 500."""
@@ -209,6 +208,7 @@ def _order_ids(values: Iterable[Any]) -> list[uuid.UUID]:
     return list(dict.fromkeys(out))
 
 
+@transaction.atomic
 def create_pick_list(actor: Any, warehouse: Any, order_ids: Iterable[Any]) -> PickList:
     """A wave of released orders of ``warehouse``; lines per order and batch in
     FEFO order (then by location: the batch)."""
