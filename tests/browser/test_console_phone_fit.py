@@ -69,34 +69,3 @@ def test_the_audit_log_keeps_its_detail_readable_on_a_phone(server, browser_page
     assert detail is not None and detail["width"] >= 150, detail
     assert page.evaluate(WIDTH_JS) <= PHONE["width"]
     shot("phone-fit-ops-audit")
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_leaders_commission_headers_are_whole_words_on_a_phone(server, browser_page,
-                                                                    shot):
-    """The commission lines' "Commission" header broke inside the word
-    ("Commis" / "sion") on a phone in English."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from shequn.demo import seeding as demo
-    from tests.builders.buying import paid_order
-
-    data = demo.seed()
-    paid_order(data.shop, data.skus["KH-MANUKA-500"])
-    page = browser_page
-    page.set_viewport_size(PHONE)
-    page.context.add_cookies(_session_cookie(data.leader, server.url) + [
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": server.url}])
-    page.goto(server.url + reverse("leader:earnings"))
-    # The lines of text each header is drawn on.
-    lines = page.evaluate("""() => Object.fromEntries(
-        [...document.querySelectorAll('[data-testid=commission-lines] thead th')].map(th => {
-            const range = document.createRange();
-            range.selectNodeContents(th);
-            return [th.innerText, range.getClientRects().length];
-        }))""")
-    assert lines["Commission"] == 1, lines
-    assert page.evaluate(WIDTH_JS) <= PHONE["width"]
-    shot("phone-fit-leader-earnings")
