@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from shequn.core import notices
+from shequn.core.httpinput import whole_number
 
 LIMIT = 100
 
@@ -26,10 +27,8 @@ def page(request: HttpRequest, template: str, **ctx: Any) -> HttpResponse:
         raw = request.POST.get("notice", "")
         if raw == "all":
             notices.mark_read(request.user)
-        # ASCII digits only ("²" is a digit int() refuses), within a bigint
-        # (SQLite raised OverflowError on a longer number).
-        elif raw.isascii() and raw.isdigit() and len(raw) <= 18:
-            notices.mark_read(request.user, [int(raw)])
+        elif (number := whole_number(raw)) is not None:
+            notices.mark_read(request.user, [number])
         target = request.POST.get("go", "")
         # Only a local path: a notice's own link, never another site.
         if target.startswith("/") and not target.startswith("//"):
